@@ -1,0 +1,146 @@
+"""Outbound callbacks: signed POSTs to assignment and event callback URLs.
+
+Assignment callbacks run on a small thread pool; when one's answer causes
+another reservation (a reject routes the task to the next worker), that next
+callback runs in the same thread so a caller waiting on the first one waits on
+the whole chain. Event callbacks go through one thread, in order.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import requests
+from twilio.request_validator import RequestValidator
+
+from .engine import Outbound
+from .errors import TaskRouterError
+
+ASSIGNMENT_TIMEOUT = 5.0
+EVENT_TIMEOUT = 15.0
+
+
+def sign(auth_token: str, url: str, params: dict[str, str]) -> str:
+    """X-Twilio-Signature exactly as Twilio computes it."""
+    return RequestValidator(auth_token).compute_signature(url, params)
+
+
+def interpret_answer(response: requests.Response) -> tuple[dict | None, str]:
+    """What an assignment callback's answer means: (instruction dict or None, why)."""
+    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    body = response.text.strip()
+    if not body:
+        return None, "empty answer: reservation stays pending"
+    if content_type != "application/json":
+        return None, f"answer is not application/json ({content_type or 'no Content-Type'}): ignored (40000)"
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return None, "answer is not valid JSON: ignored (40001)"
+    if not isinstance(answer, dict) or not answer.get("instruction"):
+        return None, "answer has no instruction: reservation stays pending (40005)"
+    return answer, f"instruction {answer['instruction']!r}"
+
+
+class HttpDispatcher:
+    """Sends the engine's callbacks over HTTP without ever holding its lock."""
+
+    def __init__(self, auth_token: str, assignment_timeout: float = ASSIGNMENT_TIMEOUT,
+                 event_timeout: float = EVENT_TIMEOUT, pool_size: int = 8) -> None:
+        self.engine: Any = None
+        self.auth_token = auth_token
+        self.assignment_timeout = assignment_timeout
+        self.event_timeout = event_timeout
+        self._pool = ThreadPoolExecutor(pool_size, thread_name_prefix="trkit-mock-assignment")
+        self._events = ThreadPoolExecutor(1, thread_name_prefix="trkit-mock-events")
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.trust_env = False  # callbacks to loopback must not go through a proxy
+            self._local.session = session
+        return session
+
+    def submit(self, items: list[Outbound]) -> list[Future]:
+        futures = []
+        for item in items:
+            if item.kind == "event":
+                futures.append(self._events.submit(self._send_event, item))
+            elif getattr(self._local, "inline", False):
+                done: Future = Future()
+                done.set_result(self._run_assignment(item))
+                futures.append(done)
+            else:
+                futures.append(self._pool.submit(self._run_assignment_thread, item))
+        return futures
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._events.shutdown(wait=False, cancel_futures=True)
+
+    # ------------------------------------------------------------- sending
+    def _post(self, url: str, params: dict[str, str], timeout: float) -> tuple[requests.Response | None, str | None, float]:
+        started = time.monotonic()
+        headers = {
+            "X-Twilio-Signature": sign(self.auth_token, url, params),
+            "User-Agent": "TwilioProxy/1.1",
+            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+        }
+        try:
+            response = self._session().post(url, data=params, headers=headers, timeout=timeout, allow_redirects=False)
+            return response, None, time.monotonic() - started
+        except requests.RequestException as exc:
+            return None, f"{type(exc).__name__}: {exc}", time.monotonic() - started
+
+    def _log(self, item: Outbound, url: str, response, error, seconds: float, outcome: str) -> None:
+        self.engine.record_callback({
+            "kind": item.kind,
+            "url": url,
+            "reservation_sid": item.reservation_sid,
+            "event_type": item.event_type,
+            "params": dict(item.params),
+            "status": response.status_code if response is not None else None,
+            "answer": response.text[:2000] if response is not None else None,
+            "error": error,
+            "seconds": round(seconds, 4),
+            "outcome": outcome,
+            "at": self.engine.now(),
+        })
+
+    def _send_event(self, item: Outbound) -> None:
+        response, error, seconds = self._post(item.url, item.params, self.event_timeout)
+        self._log(item, item.url, response, error, seconds, "delivered" if response is not None and response.ok else "failed")
+
+    def _run_assignment_thread(self, item: Outbound) -> str:
+        self._local.inline = True
+        try:
+            return self._run_assignment(item)
+        finally:
+            self._local.inline = False
+
+    def _run_assignment(self, item: Outbound) -> str:
+        for url in (item.url, item.fallback_url):
+            if not url:
+                continue
+            response, error, seconds = self._post(url, item.params, self.assignment_timeout)
+            if response is None or response.status_code != 200:
+                why = error or f"HTTP {response.status_code}"
+                self._log(item, url, response, error, seconds, f"failed ({why})")
+                continue
+            answer, why = interpret_answer(response)
+            if answer is None:
+                self._log(item, url, response, None, seconds, why)
+                return why
+            try:
+                outcome = self.engine.apply_assignment_answer(item.reservation_sid, answer)
+            except TaskRouterError as exc:
+                outcome = f"instruction refused ({exc.code}): {exc.message}"
+            self._log(item, url, response, None, seconds, outcome)
+            return outcome
+        return "no callback answered: reservation stays pending"

@@ -1,0 +1,192 @@
+"""TaskRouter's resources as plain dataclasses: state only, no HTTP.
+
+Fields named as in Twilio's API where they are rendered; the few extra fields
+(routing position, timers, previous activity) are the mock's bookkeeping and
+are never rendered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+
+@dataclass
+class Workspace:
+    KIND: ClassVar[str] = "workspace"
+    sid: str
+    friendly_name: str
+    date_created: float
+    date_updated: float
+    event_callback_url: str | None = None
+    events_filter: str | None = None
+    multi_task_enabled: bool = True
+    prioritize_queue_order: str = "FIFO"
+    default_activity_sid: str | None = None
+    timeout_activity_sid: str | None = None
+
+    @property
+    def workspace_sid(self) -> str:
+        return self.sid
+
+
+@dataclass
+class Activity:
+    KIND: ClassVar[str] = "activity"
+    sid: str
+    workspace_sid: str
+    friendly_name: str
+    available: bool
+    date_created: float
+    date_updated: float
+
+
+@dataclass
+class TaskChannel:
+    KIND: ClassVar[str] = "task_channel"
+    sid: str
+    workspace_sid: str
+    friendly_name: str
+    unique_name: str
+    date_created: float
+    date_updated: float
+    channel_optimized_routing: bool | None = None
+
+
+@dataclass
+class Worker:
+    KIND: ClassVar[str] = "worker"
+    sid: str
+    workspace_sid: str
+    friendly_name: str
+    attributes: str
+    activity_sid: str
+    date_created: float
+    date_updated: float
+    date_status_changed: float
+    # when the worker last became free for work: orders "longest idle first"
+    idle_since: float = 0.0
+
+
+@dataclass
+class WorkerChannel:
+    KIND: ClassVar[str] = "worker_channel"
+    sid: str
+    workspace_sid: str
+    worker_sid: str
+    task_channel_sid: str
+    configured_capacity: int
+    available: bool
+    date_created: float
+    date_updated: float
+
+
+@dataclass
+class TaskQueue:
+    KIND: ClassVar[str] = "task_queue"
+    sid: str
+    workspace_sid: str
+    friendly_name: str
+    target_workers: str
+    max_reserved_workers: int
+    task_order: str
+    date_created: float
+    date_updated: float
+    reservation_activity_sid: str | None = None
+    assignment_activity_sid: str | None = None
+
+
+@dataclass
+class Workflow:
+    KIND: ClassVar[str] = "workflow"
+    sid: str
+    workspace_sid: str
+    friendly_name: str
+    configuration: str
+    task_reservation_timeout: int
+    date_created: float
+    date_updated: float
+    assignment_callback_url: str | None = None
+    fallback_assignment_callback_url: str | None = None
+
+
+@dataclass
+class Task:
+    KIND: ClassVar[str] = "task"
+    sid: str
+    workspace_sid: str
+    attributes: str
+    assignment_status: str
+    priority: int
+    timeout: int
+    task_channel_sid: str
+    date_created: float
+    date_updated: float
+    virtual_start_time: float
+    workflow_sid: str | None = None
+    task_queue_sid: str | None = None
+    task_queue_entered_date: float | None = None
+    reason: str | None = None
+    ignore_capacity: bool | None = None
+    routing_target: str | None = None
+    addons: str = "{}"
+    # routing position: index of the matched filter (-1: default filter) and target
+    filter_index: int | None = None
+    target_index: int = 0
+    step_entered_at: float | None = None
+    # a priority given at creation or by update; a target's priority overrides it
+    assignment_count: int = 0
+
+
+@dataclass
+class Reservation:
+    KIND: ClassVar[str] = "reservation"
+    sid: str
+    workspace_sid: str
+    task_sid: str
+    worker_sid: str
+    worker_name: str
+    reservation_status: str
+    date_created: float
+    date_updated: float
+    timeout_at: float
+    task_queue_sid: str | None = None
+    workflow_sid: str | None = None
+    # the activity the worker had before the reservation moved it (reject returns it there)
+    previous_activity_sid: str | None = None
+    instruction: dict[str, Any] | None = None
+
+
+@dataclass
+class Event:
+    KIND: ClassVar[str] = "event"
+    sid: str
+    workspace_sid: str
+    event_type: str
+    description: str
+    resource_type: str
+    resource_sid: str
+    resource_url_path: str
+    actor_type: str
+    actor_sid: str
+    actor_url_path: str | None
+    event_date: float
+    event_data: dict[str, Any] = field(default_factory=dict)
+    source_ip_address: str | None = None
+    # sids the Events list filters on
+    task_sid: str | None = None
+    worker_sid: str | None = None
+    reservation_sid: str | None = None
+    task_queue_sid: str | None = None
+    workflow_sid: str | None = None
+    task_channel: str | None = None
+
+
+MODEL_CLASSES: dict[str, type] = {
+    cls.KIND: cls
+    for cls in (Workspace, Activity, TaskChannel, Worker, WorkerChannel, TaskQueue, Workflow, Task, Reservation, Event)
+}
+
+PENDING_STATUSES = ("pending", "reserved")
+ACTIVE_RESERVATION_STATUSES = ("pending", "accepted", "wrapping")
+FINAL_RESERVATION_STATUSES = ("rejected", "timeout", "canceled", "rescinded", "completed")

@@ -1,0 +1,91 @@
+"""Reading form and query parameters the way TaskRouter does, with clear errors."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from werkzeug.datastructures import MultiDict
+
+from .clock import parse_iso
+from .errors import invalid, missing
+
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no"}
+
+
+class Params:
+    """Typed access to a request's parameters; every error names the parameter."""
+
+    def __init__(self, values: MultiDict) -> None:
+        self.values = values
+
+    def has(self, name: str) -> bool:
+        return name in self.values
+
+    def str(self, name: str, required: bool = False, max_len: int | None = None) -> str | None:
+        value = self.values.get(name)
+        if value is None:
+            if required:
+                raise missing(name)
+            return None
+        if max_len is not None and len(value) > max_len:
+            raise invalid(f"{name} is too long: {len(value)} characters, at most {max_len} are allowed")
+        if "\x00" in value:
+            raise invalid(f"{name} must not contain NUL characters")
+        return value
+
+    def int(self, name: str, minimum: int | None = None, maximum: int | None = None) -> int | None:
+        value = self.values.get(name)
+        if value is None:
+            return None
+        try:
+            number = int(value.strip())
+        except ValueError:
+            raise invalid(f"{name} must be an integer, got {value!r}") from None
+        if minimum is not None and number < minimum or maximum is not None and number > maximum:
+            raise invalid(f"{name} must be between {minimum} and {maximum}, got {number}")
+        return number
+
+    def bool(self, name: str, lenient: bool = False) -> bool | None:
+        value = self.values.get(name)
+        if value is None:
+            return None
+        lowered = value.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lenient or lowered in _FALSE:
+            return False
+        raise invalid(f"{name} must be true or false, got {value!r}")
+
+    def enum(self, name: str, allowed: Iterable[str]) -> str | None:
+        value = self.values.get(name)
+        allowed = tuple(allowed)
+        if value is not None and value not in allowed:
+            raise invalid(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+        return value
+
+    def list(self, name: str) -> list[str] | None:
+        values = self.values.getlist(name)
+        if not values:
+            return None
+        items = [part.strip() for value in values for part in value.split(",") if part.strip()]
+        return items or None
+
+    def date(self, name: str) -> float | None:
+        value = self.values.get(name)
+        if value is None:
+            return None
+        try:
+            return parse_iso(value)
+        except ValueError:
+            raise invalid(f"{name} must be an ISO 8601 date such as 2026-01-31T12:00:00Z, got {value!r}") from None
+
+    def prefixed(self, prefix: str) -> dict[str, str]:
+        """Instruction parameters sent as e.g. ``DequeueFrom`` → ``{"from": ...}``."""
+        found = {}
+        for key in self.values:
+            if key.startswith(prefix) and len(key) > len(prefix):
+                snake = "".join("_" + c.lower() if c.isupper() else c for c in key[len(prefix):]).lstrip("_")
+                values = self.values.getlist(key)
+                found[snake] = values[0] if len(values) == 1 else ",".join(values)
+        return found

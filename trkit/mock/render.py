@@ -1,0 +1,273 @@
+"""Resources rendered as TaskRouter's JSON, with the mock's own base URL.
+
+Field sets and ``links`` keys follow the OpenAPI spec's schemas and examples.
+Called with the engine's lock held, so related names are read consistently.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import paths
+from .clock import iso
+from .engine import TaskRouterEngine
+
+
+class Renderer:
+    def __init__(self, engine: TaskRouterEngine, base_url: str) -> None:
+        self.engine = engine
+        self.store = engine.store
+        self.base = base_url.rstrip("/")
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def _name(self, kind: str, sid: str | None) -> str | None:
+        obj = self.store.get(kind, sid)
+        return obj.friendly_name if obj is not None else None
+
+    def render(self, obj: Any, **context: Any) -> dict:
+        return getattr(self, obj.KIND)(obj, **context)
+
+    # ------------------------------------------------------------------ each
+    def workspace(self, ws) -> dict:
+        root = self.url(f"/v1/Workspaces/{ws.sid}")
+        return {
+            "account_sid": self.engine.account_sid,
+            "date_created": iso(ws.date_created),
+            "date_updated": iso(ws.date_updated),
+            "default_activity_name": self._name("activity", ws.default_activity_sid),
+            "default_activity_sid": ws.default_activity_sid,
+            "event_callback_url": ws.event_callback_url or "",
+            "events_filter": ws.events_filter,
+            "friendly_name": ws.friendly_name,
+            "multi_task_enabled": ws.multi_task_enabled,
+            "sid": ws.sid,
+            "timeout_activity_name": self._name("activity", ws.timeout_activity_sid),
+            "timeout_activity_sid": ws.timeout_activity_sid,
+            "prioritize_queue_order": ws.prioritize_queue_order,
+            "url": root,
+            "links": {
+                "activities": root + "/Activities",
+                "statistics": root + "/Statistics",
+                "real_time_statistics": root + "/RealTimeStatistics",
+                "cumulative_statistics": root + "/CumulativeStatistics",
+                "task_queues": root + "/TaskQueues",
+                "tasks": root + "/Tasks",
+                "workers": root + "/Workers",
+                "workflows": root + "/Workflows",
+                "task_channels": root + "/TaskChannels",
+                "events": root + "/Events",
+            },
+        }
+
+    def activity(self, activity) -> dict:
+        return {
+            "account_sid": self.engine.account_sid,
+            "available": activity.available,
+            "date_created": iso(activity.date_created),
+            "date_updated": iso(activity.date_updated),
+            "friendly_name": activity.friendly_name,
+            "sid": activity.sid,
+            "workspace_sid": activity.workspace_sid,
+            "url": self.url(paths.path_of("activity", activity.workspace_sid, activity.sid)),
+            "links": {"workspace": self.url(f"/v1/Workspaces/{activity.workspace_sid}")},
+        }
+
+    def task_channel(self, channel) -> dict:
+        return {
+            "account_sid": self.engine.account_sid,
+            "date_created": iso(channel.date_created),
+            "date_updated": iso(channel.date_updated),
+            "friendly_name": channel.friendly_name,
+            "sid": channel.sid,
+            "unique_name": channel.unique_name,
+            "workspace_sid": channel.workspace_sid,
+            "channel_optimized_routing": channel.channel_optimized_routing,
+            "url": self.url(paths.path_of("task_channel", channel.workspace_sid, channel.sid)),
+            "links": {"workspace": self.url(f"/v1/Workspaces/{channel.workspace_sid}")},
+        }
+
+    def worker(self, worker) -> dict:
+        ws_root = self.url(f"/v1/Workspaces/{worker.workspace_sid}")
+        root = self.url(paths.path_of("worker", worker.workspace_sid, worker.sid))
+        activity = self.store.get("activity", worker.activity_sid)
+        return {
+            "account_sid": self.engine.account_sid,
+            "activity_name": activity.friendly_name if activity else None,
+            "activity_sid": worker.activity_sid,
+            "attributes": worker.attributes,
+            "available": bool(activity and activity.available),
+            "date_created": iso(worker.date_created),
+            "date_status_changed": iso(worker.date_status_changed),
+            "date_updated": iso(worker.date_updated),
+            "friendly_name": worker.friendly_name,
+            "sid": worker.sid,
+            "workspace_sid": worker.workspace_sid,
+            "url": root,
+            "links": {
+                "channels": root + "/Channels",
+                "activity": ws_root + f"/Activities/{worker.activity_sid}",
+                "workspace": ws_root,
+                "statistics": ws_root + "/Workers/Statistics",
+                "real_time_statistics": ws_root + "/Workers/RealTimeStatistics",
+                "cumulative_statistics": ws_root + "/Workers/CumulativeStatistics",
+                "worker_statistics": root + "/Statistics",
+                "worker_channels": root + "/Channels",
+                "reservations": root + "/Reservations",
+            },
+        }
+
+    def worker_channel(self, wc) -> dict:
+        channel = self.store.get("task_channel", wc.task_channel_sid)
+        assigned = self.engine.assigned_tasks(wc.worker_sid, wc.task_channel_sid)
+        capacity = wc.configured_capacity
+        percentage = round(100 * (capacity - assigned) / capacity) if capacity else 0
+        return {
+            "account_sid": self.engine.account_sid,
+            "assigned_tasks": assigned,
+            "available": wc.available,
+            "available_capacity_percentage": max(percentage, 0),
+            "configured_capacity": capacity,
+            "date_created": iso(wc.date_created),
+            "date_updated": iso(wc.date_updated),
+            "sid": wc.sid,
+            "task_channel_sid": wc.task_channel_sid,
+            "task_channel_unique_name": channel.unique_name if channel else None,
+            "worker_sid": wc.worker_sid,
+            "workspace_sid": wc.workspace_sid,
+            "url": self.url(paths.worker_channel_path(wc.workspace_sid, wc.worker_sid, wc.sid)),
+        }
+
+    def task_queue(self, queue) -> dict:
+        ws_root = self.url(f"/v1/Workspaces/{queue.workspace_sid}")
+        root = self.url(paths.path_of("task_queue", queue.workspace_sid, queue.sid))
+        return {
+            "account_sid": self.engine.account_sid,
+            "assignment_activity_sid": queue.assignment_activity_sid,
+            "assignment_activity_name": self._name("activity", queue.assignment_activity_sid),
+            "date_created": iso(queue.date_created),
+            "date_updated": iso(queue.date_updated),
+            "friendly_name": queue.friendly_name,
+            "max_reserved_workers": queue.max_reserved_workers,
+            "reservation_activity_sid": queue.reservation_activity_sid,
+            "reservation_activity_name": self._name("activity", queue.reservation_activity_sid),
+            "sid": queue.sid,
+            "target_workers": queue.target_workers,
+            "task_order": queue.task_order,
+            "url": root,
+            "workspace_sid": queue.workspace_sid,
+            "links": {
+                "assignment_activity": ws_root + f"/Activities/{queue.assignment_activity_sid}" if queue.assignment_activity_sid else None,
+                "reservation_activity": ws_root + f"/Activities/{queue.reservation_activity_sid}" if queue.reservation_activity_sid else None,
+                "workspace": ws_root,
+                "statistics": root + "/Statistics",
+                "real_time_statistics": root + "/RealTimeStatistics",
+                "cumulative_statistics": root + "/CumulativeStatistics",
+                "list_statistics": ws_root + "/TaskQueues/Statistics",
+                "bulk_real_time_statistics": ws_root + "/TaskQueues/RealTimeStatistics",
+            },
+        }
+
+    def workflow(self, workflow) -> dict:
+        root = self.url(paths.path_of("workflow", workflow.workspace_sid, workflow.sid))
+        return {
+            "account_sid": self.engine.account_sid,
+            "assignment_callback_url": workflow.assignment_callback_url,
+            "configuration": workflow.configuration,
+            "date_created": iso(workflow.date_created),
+            "date_updated": iso(workflow.date_updated),
+            "document_content_type": "application/json",
+            "fallback_assignment_callback_url": workflow.fallback_assignment_callback_url,
+            "friendly_name": workflow.friendly_name,
+            "sid": workflow.sid,
+            "task_reservation_timeout": workflow.task_reservation_timeout,
+            "workspace_sid": workflow.workspace_sid,
+            "url": root,
+            "links": {
+                "statistics": root + "/Statistics",
+                "real_time_statistics": root + "/RealTimeStatistics",
+                "cumulative_statistics": root + "/CumulativeStatistics",
+            },
+        }
+
+    def task(self, task) -> dict:
+        ws_root = self.url(f"/v1/Workspaces/{task.workspace_sid}")
+        root = self.url(paths.path_of("task", task.workspace_sid, task.sid))
+        channel = self.store.get("task_channel", task.task_channel_sid)
+        return {
+            "account_sid": self.engine.account_sid,
+            "age": int(self.engine.now() - task.date_created),
+            "assignment_status": task.assignment_status,
+            "attributes": task.attributes,
+            "addons": task.addons,
+            "date_created": iso(task.date_created),
+            "date_updated": iso(task.date_updated),
+            "task_queue_entered_date": iso(task.task_queue_entered_date),
+            "priority": task.priority,
+            "reason": task.reason,
+            "sid": task.sid,
+            "task_queue_sid": task.task_queue_sid,
+            "task_queue_friendly_name": self._name("task_queue", task.task_queue_sid),
+            "task_channel_sid": task.task_channel_sid,
+            "task_channel_unique_name": channel.unique_name if channel else None,
+            "timeout": task.timeout,
+            "workflow_sid": task.workflow_sid,
+            "workflow_friendly_name": self._name("workflow", task.workflow_sid),
+            "workspace_sid": task.workspace_sid,
+            "url": root,
+            "links": {
+                "task_queue": ws_root + f"/TaskQueues/{task.task_queue_sid}" if task.task_queue_sid else None,
+                "workflow": ws_root + f"/Workflows/{task.workflow_sid}" if task.workflow_sid else None,
+                "workspace": ws_root,
+                "reservations": root + "/Reservations",
+            },
+            "virtual_start_time": iso(task.virtual_start_time),
+            "ignore_capacity": task.ignore_capacity,
+            "routing_target": task.routing_target,
+        }
+
+    def reservation(self, res, via_worker: bool = False) -> dict:
+        ws_root = self.url(f"/v1/Workspaces/{res.workspace_sid}")
+        if via_worker:
+            url = self.url(paths.worker_reservation_path(res.workspace_sid, res.worker_sid, res.sid))
+        else:
+            url = self.url(paths.task_reservation_path(res.workspace_sid, res.task_sid, res.sid))
+        return {
+            "account_sid": self.engine.account_sid,
+            "date_created": iso(res.date_created),
+            "date_updated": iso(res.date_updated),
+            "reservation_status": res.reservation_status,
+            "sid": res.sid,
+            "task_sid": res.task_sid,
+            "worker_name": res.worker_name,
+            "worker_sid": res.worker_sid,
+            "workspace_sid": res.workspace_sid,
+            "url": url,
+            "links": {
+                "task": ws_root + f"/Tasks/{res.task_sid}",
+                "worker": ws_root + f"/Workers/{res.worker_sid}",
+                "workspace": ws_root,
+            },
+        }
+
+    def event(self, event) -> dict:
+        return {
+            "account_sid": self.engine.account_sid,
+            "actor_sid": event.actor_sid,
+            "actor_type": event.actor_type,
+            "actor_url": self.url(event.actor_url_path) if event.actor_url_path else None,
+            "description": event.description,
+            "event_data": event.event_data,
+            "event_date": iso(event.event_date),
+            "event_date_ms": int(event.event_date * 1000),
+            "event_type": event.event_type,
+            "resource_sid": event.resource_sid,
+            "resource_type": event.resource_type,
+            "resource_url": self.url(event.resource_url_path) if event.resource_url_path else None,
+            "sid": event.sid,
+            "source": "twilio",
+            "source_ip_address": event.source_ip_address,
+            "url": self.url(paths.path_of("event", event.workspace_sid, event.sid)),
+            "workspace_sid": event.workspace_sid,
+        }

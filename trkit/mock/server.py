@@ -1,0 +1,120 @@
+"""Running the mock: an in-process server for tests and notebooks, and the CLI's.
+
+:class:`MockServer` builds store + engine + dispatcher + app, serves on a free
+loopback port in a daemon thread, fires timers on real time, and stops cleanly.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from werkzeug.serving import make_server
+
+from .callbacks import HttpDispatcher
+from .clock import Clock
+from .engine import TaskRouterEngine
+from .rest import create_app
+from .sids import SidGenerator
+from .store import Store
+
+# Documented fallback credentials for a mock started without any in the environment.
+DEFAULT_ACCOUNT_SID = "AC" + "0" * 31 + "1"
+DEFAULT_AUTH_TOKEN = "trkit-mock-auth-token"
+
+
+def default_credentials() -> tuple[str, str]:
+    return (
+        os.environ.get("TRKIT_MOCK_ACCOUNT_SID", DEFAULT_ACCOUNT_SID),
+        os.environ.get("TRKIT_MOCK_AUTH_TOKEN", DEFAULT_AUTH_TOKEN),
+    )
+
+
+class MockServer:
+    """The bundled mock TaskRouter, served over HTTP from a background thread.
+
+    >>> with MockServer() as mock:
+    ...     client = mock.client()
+    """
+
+    def __init__(
+        self,
+        db_path: str = ":memory:",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        account_sid: str | None = None,
+        auth_token: str | None = None,
+        seed: int | None = None,
+        assignment_timeout: float = 5.0,
+        tick_seconds: float = 0.2,
+    ) -> None:
+        default_sid, default_token = default_credentials()
+        self.account_sid = account_sid or default_sid
+        self.auth_token = auth_token or default_token
+        self.store = Store(db_path)
+        self.dispatcher = HttpDispatcher(self.auth_token, assignment_timeout=assignment_timeout)
+        self.engine = TaskRouterEngine(
+            self.store, self.account_sid, self.auth_token,
+            clock=Clock(float(self.store.meta.get("clock_offset", "0"))),
+            sids=SidGenerator(seed), dispatcher=self.dispatcher,
+        )
+        self.dispatcher.engine = self.engine
+        self.app = create_app(self.engine)
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self._server = make_server(host, port, self.app, threaded=True)
+        self.host = host
+        self.port = self._server.server_port
+        self.base_url = f"http://{host}:{self.port}"
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.tick_seconds = tick_seconds
+
+    # ------------------------------------------------------------ lifecycle
+    def start(self) -> "MockServer":
+        serve = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+                                 name="trkit-mock-http", daemon=True)
+        timers = threading.Thread(target=self._tick, name="trkit-mock-timers", daemon=True)
+        self._threads = [serve, timers]
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread (the CLI) with timers in the background."""
+        timers = threading.Thread(target=self._tick, name="trkit-mock-timers", daemon=True)
+        timers.start()
+        self._threads = [timers]
+        try:
+            self._server.serve_forever(poll_interval=0.1)
+        finally:
+            self._stopping.set()
+
+    def _tick(self) -> None:
+        while not self._stopping.wait(self.tick_seconds):
+            try:
+                self.engine.process_due()
+            except Exception:  # a timer failing must not stop the others
+                logging.getLogger("trkit.mock").exception("timer processing failed")
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self.dispatcher.shutdown()
+        self.store.close()
+
+    def __enter__(self) -> "MockServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------- helpers
+    def client(self):
+        """A ``twilio.rest.Client`` already pointed at this mock."""
+        from .client import mock_client
+
+        return mock_client(self.base_url, self.account_sid, self.auth_token)

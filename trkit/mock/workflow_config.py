@@ -1,0 +1,137 @@
+"""A workflow's ``configuration`` document: checked on save, read when routing."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .errors import invalid
+from .expressions import ExpressionError, check_target_expression, compile_expression
+from .sids import looks_like
+
+
+@dataclass(frozen=True)
+class Target:
+    queue_sid: str
+    priority: int | None = None
+    timeout: int | None = None
+    expression: str | None = None
+    order_by: str | None = None
+    skip_if: str | None = None
+
+
+@dataclass(frozen=True)
+class Filter:
+    name: str
+    expression: str
+    targets: tuple[Target, ...]
+
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    filters: tuple[Filter, ...]
+    default: Target | None
+
+    def target(self, filter_index: int | None, target_index: int) -> Target | None:
+        if filter_index is None:
+            return None
+        if filter_index == -1:
+            return self.default if target_index == 0 else None
+        targets = self.filters[filter_index].targets
+        return targets[target_index] if target_index < len(targets) else None
+
+
+def _int(value: Any, where: str, minimum: int = 0) -> int:
+    if isinstance(value, bool):
+        raise invalid(f"Configuration: {where} must be an integer")
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise invalid(f"Configuration: {where} must be an integer, got {value!r}") from None
+    if number < minimum:
+        raise invalid(f"Configuration: {where} must be at least {minimum}, got {number}")
+    return number
+
+
+def _target(raw: Any, where: str, inherited: Target | None, queue_exists: Callable[[str], bool]) -> Target:
+    if not isinstance(raw, dict):
+        raise invalid(f"Configuration: {where} must be an object")
+    queue = raw.get("queue", inherited.queue_sid if inherited else None)
+    if not queue:
+        raise invalid(f"Configuration: {where} must name a queue")
+    if not isinstance(queue, str) or not looks_like(queue, "WQ") or not queue_exists(queue):
+        raise invalid(f"Configuration: {where} names queue {queue!r}, which is not a TaskQueue of this Workspace")
+    expression = raw.get("expression")
+    if expression is not None:
+        if not isinstance(expression, str):
+            raise invalid(f"Configuration: {where}.expression must be a string")
+        try:
+            check_target_expression(expression)
+        except ExpressionError as exc:
+            raise invalid(f"Configuration: {where}.expression is invalid: {exc}") from None
+    timeout = raw.get("timeout")
+    priority = raw.get("priority")
+    return Target(
+        queue_sid=queue,
+        priority=_int(priority, f"{where}.priority") if priority is not None else None,
+        timeout=_int(timeout, f"{where}.timeout", 1) if timeout is not None else None,
+        expression=expression,
+        order_by=raw.get("order_by"),
+        skip_if=raw.get("skip_if"),
+    )
+
+
+def parse_configuration(text: str, queue_exists: Callable[[str], bool]) -> RoutingConfig:
+    """Parse and check a configuration; raises a 400 naming what is wrong."""
+    try:
+        document = json.loads(text)
+    except (TypeError, ValueError) as exc:
+        raise invalid(f"Configuration is not valid JSON: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("task_routing"), dict):
+        raise invalid("Configuration must be a JSON object with a 'task_routing' object")
+    routing = document["task_routing"]
+    raw_filters = routing.get("filters", [])
+    if not isinstance(raw_filters, list):
+        raise invalid("Configuration: task_routing.filters must be a list")
+    filters = []
+    for i, raw in enumerate(raw_filters):
+        where = f"task_routing.filters[{i}]"
+        if not isinstance(raw, dict):
+            raise invalid(f"Configuration: {where} must be an object")
+        expression = raw.get("expression")
+        if not isinstance(expression, str):
+            raise invalid(f"Configuration: {where}.expression is required")
+        try:
+            compile_expression(expression)
+        except ExpressionError as exc:
+            raise invalid(f"Configuration: {where}.expression is invalid: {exc}") from None
+        raw_targets = raw.get("targets")
+        if not isinstance(raw_targets, list) or not raw_targets:
+            raise invalid(f"Configuration: {where}.targets must be a non-empty list")
+        targets: list[Target] = []
+        for j, raw_target in enumerate(raw_targets):
+            previous = targets[-1] if targets else None
+            targets.append(_target(raw_target, f"{where}.targets[{j}]", previous, queue_exists))
+        name = raw.get("filter_friendly_name", raw.get("friendly_name", f"Filter {i + 1}"))
+        filters.append(Filter(name=str(name), expression=expression, targets=tuple(targets)))
+    default = routing.get("default_filter")
+    default_target = _target(default, "task_routing.default_filter", None, queue_exists) if default is not None else None
+    return RoutingConfig(filters=tuple(filters), default=default_target)
+
+
+def queues_named(text: str) -> set[str]:
+    """Queue SIDs a stored configuration routes to (to refuse deleting them)."""
+    try:
+        routing = json.loads(text).get("task_routing", {})
+    except (ValueError, AttributeError):
+        return set()
+    found = set()
+    for raw in routing.get("filters", []) or []:
+        for target in raw.get("targets", []) or []:
+            if isinstance(target, dict) and target.get("queue"):
+                found.add(target["queue"])
+    default = routing.get("default_filter")
+    if isinstance(default, dict) and default.get("queue"):
+        found.add(default["queue"])
+    return found
