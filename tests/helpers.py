@@ -1,0 +1,132 @@
+"""Shared test helpers: a callback listener and the tutorial-shaped workspace."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from flask import Flask, Response, request
+from werkzeug.serving import make_server
+
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+
+@dataclass
+class Received:
+    path: str
+    form: dict[str, str]
+    headers: dict[str, str]
+    url: str
+
+
+class CallbackListener:
+    """A loopback HTTP server that records callbacks and answers as told."""
+
+    def __init__(self) -> None:
+        self.requests: list[Received] = []
+        self.answer: Callable[[Received], Any] = lambda req: Response("", 200)
+        self._cond = threading.Condition()
+        app = Flask("listener")
+
+        @app.route("/<path:path>", methods=["POST", "GET"])
+        def receive(path: str):
+            received = Received("/" + path, request.form.to_dict(), dict(request.headers), request.url)
+            with self._cond:
+                self.requests.append(received)
+                self._cond.notify_all()
+            result = self.answer(received)
+            if isinstance(result, Response):
+                return result
+            return Response(json.dumps(result), 200, mimetype="application/json")
+
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.base_url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+
+    def url(self, path: str = "/assignment") -> str:
+        return self.base_url + path
+
+    def of(self, path: str) -> list[Received]:
+        return [r for r in self.requests if r.path == path]
+
+    def wait_for(self, predicate: Callable[[list[Received]], bool], timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not predicate(self.requests):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"callbacks never arrived: {[r.path for r in self.requests]}")
+                self._cond.wait(remaining)
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@dataclass
+class TutorialWorkspace:
+    """The quickstart's workspace built through the twilio library."""
+
+    client: Any
+    sid: str
+    activities: dict[str, str] = field(default_factory=dict)
+    workers: dict[str, str] = field(default_factory=dict)
+    queues: dict[str, str] = field(default_factory=dict)
+    workflow_sid: str = ""
+
+    @property
+    def api(self):
+        return self.client.taskrouter.v1.workspaces(self.sid)
+
+    def set_activity(self, worker: str, activity: str):
+        return self.api.workers(self.workers[worker]).update(activity_sid=self.activities[activity])
+
+    def create_task(self, language: str = "es", **kwargs):
+        return self.api.tasks.create(attributes=json.dumps({"selected_language": language}), workflow_sid=self.workflow_sid, **kwargs)
+
+    def reservations(self, task_sid: str):
+        return self.api.tasks(task_sid).reservations.list()
+
+
+def build_tutorial_workspace(client, callback_url: str | None = None, reservation_timeout: int = 120,
+                             multi_task: bool = False, extra_workers: dict[str, list[str]] | None = None) -> TutorialWorkspace:
+    ws = client.taskrouter.v1.workspaces.create(friendly_name="Tutorial", multi_task_enabled=multi_task)
+    tw = TutorialWorkspace(client, ws.sid)
+    api = tw.api
+    for activity in api.activities.list():
+        tw.activities[activity.friendly_name] = activity.sid
+    for name, available in (("Idle", True), ("Busy", False), ("Reserved", False)):
+        tw.activities[name] = api.activities.create(friendly_name=name, available=available).sid
+    people = {"Alice": ["en", "es"], "Bob": ["en"], **(extra_workers or {})}
+    for name, languages in people.items():
+        tw.workers[name] = api.workers.create(
+            friendly_name=name, attributes=json.dumps({"languages": languages}), activity_sid=tw.activities["Offline"]
+        ).sid
+    for language, label in (("es", "Spanish"), ("en", "English")):
+        tw.queues[language] = api.task_queues.create(
+            friendly_name=f"Customer Care Requests - {label}",
+            target_workers=f'languages HAS "{language}"',
+            reservation_activity_sid=tw.activities["Reserved"],
+            assignment_activity_sid=tw.activities["Busy"],
+        ).sid
+    configuration = {
+        "task_routing": {
+            "filters": [
+                {"filter_friendly_name": "Language - Spanish", "expression": 'selected_language=="es"', "targets": [{"queue": tw.queues["es"]}]},
+                {"filter_friendly_name": "Language - English", "expression": 'selected_language=="en"', "targets": [{"queue": tw.queues["en"]}]},
+            ],
+            "default_filter": {"queue": tw.queues["en"]},
+        }
+    }
+    tw.workflow_sid = api.workflows.create(
+        friendly_name="Incoming Customer Care Requests",
+        configuration=json.dumps(configuration),
+        assignment_callback_url=callback_url,
+        task_reservation_timeout=reservation_timeout,
+    ).sid
+    return tw
