@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 CANDIDATES = [
@@ -61,7 +61,7 @@ def defs() -> dict:
     return {name: _convert(schema, strict=True) for name, schema in load_spec()["components"]["schemas"].items()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def response_validator(path: str, method: str, status: int):
     """A compiled validator for one response (building it is the slow part)."""
     import jsonschema

@@ -7,7 +7,7 @@ of :class:`~trkit.mock.engine.TaskRouterEngine`.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .clock import iso
 from .engine import TaskRouterEngine

@@ -13,9 +13,10 @@ import heapq
 import itertools
 import json
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from . import paths
 from .clock import Clock, iso
@@ -35,7 +36,7 @@ from .models import (
     Workflow,
     Workspace,
 )
-from .sids import SidGenerator, looks_like
+from .sids import SidGenerator
 from .workflow_config import RoutingConfig, Target, parse_configuration, queues_named
 
 DEFAULT_ACTIVITIES = (("Offline", False), ("Available", True), ("Unavailable", False))
@@ -82,7 +83,7 @@ def mutation(method: Callable) -> Callable:
     """Run a state change atomically: one lock, one commit, callbacks after."""
 
     @wraps(method)
-    def wrapper(self: "TaskRouterEngine", *args, **kwargs):
+    def wrapper(self: TaskRouterEngine, *args, **kwargs):
         items: list[Outbound] = []
         with self.lock:
             self._depth += 1

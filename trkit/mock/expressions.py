@@ -8,9 +8,10 @@ uses it is simply false, as on TaskRouter.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 from lark import Lark, Token, Transformer, UnexpectedInput
 

@@ -11,8 +11,9 @@ import base64
 import hmac
 import json
 import logging
+from collections.abc import Callable
 from concurrent.futures import wait
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, request
@@ -514,8 +515,8 @@ def create_app(engine: TaskRouterEngine, settle_timeout: float = 12.0) -> Flask:
     def event(ws: str, sid: str):
         return one(engine.event(ws, sid))
 
-    from .statistics import register_statistics
     from .control import register_control
+    from .statistics import register_statistics
 
     register_statistics(app, engine, route, locked, args, renderer)
     register_control(app, engine, route)

@@ -71,7 +71,7 @@ class MockServer:
         self.tick_seconds = tick_seconds
 
     # ------------------------------------------------------------ lifecycle
-    def start(self) -> "MockServer":
+    def start(self) -> MockServer:
         serve = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
                                  name="trkit-mock-http", daemon=True)
         timers = threading.Thread(target=self._tick, name="trkit-mock-timers", daemon=True)
@@ -106,7 +106,7 @@ class MockServer:
         self.dispatcher.shutdown()
         self.store.close()
 
-    def __enter__(self) -> "MockServer":
+    def __enter__(self) -> MockServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

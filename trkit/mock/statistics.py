@@ -7,7 +7,8 @@ adds the twelve read-only statistics routes to the REST app.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .clock import iso
 from .engine import TaskRouterEngine

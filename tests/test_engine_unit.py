@@ -1,0 +1,132 @@
+"""The store and the rules without HTTP: plain objects, a NullDispatcher, a controlled clock."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from trkit.mock.clock import Clock
+from trkit.mock.engine import NullDispatcher, TaskRouterEngine
+from trkit.mock.errors import TaskRouterError
+from trkit.mock.models import Worker
+from trkit.mock.sids import SidGenerator, looks_like
+from trkit.mock.store import Store
+
+ACCOUNT = "AC" + "1" * 32
+
+
+def make_engine(path: str = ":memory:", seed: int | None = 7) -> TaskRouterEngine:
+    return TaskRouterEngine(Store(path), ACCOUNT, "token", clock=Clock(), sids=SidGenerator(seed), dispatcher=NullDispatcher())
+
+
+def setup_basic(engine: TaskRouterEngine, callback: str | None = "http://127.0.0.1:1/cb"):
+    ws = engine.create_workspace("Unit", multi_task_enabled=False)
+    idle = engine.create_activity(ws.sid, "Idle", True)
+    reserved = engine.create_activity(ws.sid, "Reserved", False)
+    busy = engine.create_activity(ws.sid, "Busy", False)
+    queue = engine.create_task_queue(ws.sid, "es", 'languages HAS "es"', reservation_activity_sid=reserved.sid, assignment_activity_sid=busy.sid)
+    config = json.dumps({"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": queue.sid}]}]}})
+    workflow = engine.create_workflow(ws.sid, "wf", config, assignment_callback_url=callback)
+    alice = engine.create_worker(ws.sid, "Alice", attributes='{"languages": ["es"]}')
+    return ws, idle, reserved, busy, queue, workflow, alice
+
+
+def test_seeded_sids_repeat():
+    first = [SidGenerator(42).new("WT") for _ in range(1)]
+    again = [SidGenerator(42).new("WT") for _ in range(1)]
+    assert first == again and looks_like(first[0], "WT") and len(first[0]) == 34
+    a, b = make_engine(seed=3), make_engine(seed=3)
+    assert a.create_workspace("x").sid == b.create_workspace("x").sid
+
+
+def test_store_round_trip_through_sqlite(tmp_path):
+    path = str(tmp_path / "state.sqlite3")
+    engine = make_engine(path)
+    ws, idle, *_ , alice = setup_basic(engine)
+    engine.store.close()
+    reopened = Store(path)
+    worker = reopened.get("worker", alice.sid)
+    assert isinstance(worker, Worker) and worker.friendly_name == "Alice"
+    assert [a.friendly_name for a in reopened.all("activity", ws.sid)] == ["Offline", "Available", "Unavailable", "Idle", "Reserved", "Busy"]
+
+
+def test_failed_change_leaves_nothing_half_written(tmp_path):
+    engine = make_engine(str(tmp_path / "s.sqlite3"))
+    ws, *_ = setup_basic(engine)
+    before = engine.dump()
+    with pytest.raises(TaskRouterError):
+        engine.create_worker(ws.sid, "Bad", attributes="{oops")
+    with pytest.raises(TaskRouterError):
+        engine.create_task_queue(ws.sid, "Broken", "a ==")
+    after = engine.dump()
+    before.pop("clock"), after.pop("clock")
+    assert before == after
+
+
+def test_rule_failure_mid_change_rolls_back_memory(tmp_path):
+    engine = make_engine(str(tmp_path / "s.sqlite3"))
+    ws, idle, *_, alice = setup_basic(engine)
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    engine._emit = explode  # fails after the worker object was already changed in memory
+    with pytest.raises(RuntimeError):
+        engine.update_worker(ws.sid, alice.sid, attributes='{"languages": ["fr"]}')
+    del engine._emit
+    assert json.loads(engine.worker(ws.sid, alice.sid).attributes) == {"languages": ["es"]}
+
+
+def test_routing_without_http_queues_the_callback():
+    engine = make_engine()
+    ws, idle, reserved, busy, queue, workflow, alice = setup_basic(engine)
+    task = engine.create_task(ws.sid, attributes='{"x": 1}')
+    engine.update_worker(ws.sid, alice.sid, activity_sid=idle.sid)
+    (res,) = engine.store.reservations_of_task(task.sid)
+    assert res.reservation_status == "pending" and engine.worker(ws.sid, alice.sid).activity_sid == reserved.sid
+    (callback,) = [o for o in engine.dispatcher.sent if o.kind == "assignment"]
+    assert callback.params["ReservationSid"] == res.sid and callback.url == "http://127.0.0.1:1/cb"
+    assert engine.apply_assignment_answer(res.sid, {"instruction": "accept"}) == "accept applied"
+    assert engine.task(ws.sid, task.sid).assignment_status == "assigned"
+    assert engine.worker(ws.sid, alice.sid).activity_sid == busy.sid
+
+
+def test_bad_callback_instruction_leaves_reservation_pending():
+    engine = make_engine()
+    ws, idle, *_ , alice = setup_basic(engine)
+    task = engine.create_task(ws.sid)
+    engine.update_worker(ws.sid, alice.sid, activity_sid=idle.sid)
+    (res,) = engine.store.reservations_of_task(task.sid)
+    with pytest.raises(TaskRouterError) as info:
+        engine.apply_assignment_answer(res.sid, {"instruction": "teleport"})
+    assert info.value.code == 55555
+    assert engine.apply_assignment_answer(res.sid, {}) .startswith("no instruction")
+    assert engine.store.get("reservation", res.sid).reservation_status == "pending"
+
+
+def test_clock_advance_fires_timers_in_order():
+    engine = make_engine()
+    ws, idle, *_ , alice = setup_basic(engine)
+    short = engine.create_task(ws.sid, timeout=50)
+    engine.update_worker(ws.sid, alice.sid, activity_sid=idle.sid)
+    (res,) = engine.store.reservations_of_task(short.sid)
+    start = engine.now()
+    engine.advance(60)
+    assert engine.now() >= start + 60
+    # the TTL (50 s) fell due before the reservation timeout (120 s): the task was canceled, the reservation with it
+    assert engine.task(ws.sid, short.sid).assignment_status == "canceled"
+    assert engine.store.get("reservation", res.sid).reservation_status == "canceled"
+
+
+def test_timers_survive_a_restart(tmp_path):
+    path = str(tmp_path / "s.sqlite3")
+    engine = make_engine(path)
+    ws, idle, *_ , alice = setup_basic(engine)
+    task = engine.create_task(ws.sid)
+    engine.update_worker(ws.sid, alice.sid, activity_sid=idle.sid)
+    engine.store.close()
+    again = TaskRouterEngine(Store(path), ACCOUNT, "token", sids=SidGenerator(1), dispatcher=NullDispatcher())
+    again.advance(121)
+    (res,) = again.store.reservations_of_task(task.sid)
+    assert res.reservation_status == "timeout"
