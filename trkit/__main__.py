@@ -1,0 +1,60 @@
+"""``python -m trkit``: open the kit in JupyterLab, tour it in a terminal, or manage the shared mock."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m trkit")
+    sub = parser.add_subparsers(dest="command", required=True)
+    lab = sub.add_parser("lab", help="start the shared mock and open JupyterLab on the notebooks")
+    lab.add_argument("--port", type=int, default=8888)
+    lab.add_argument("--no-browser", action="store_true")
+    sub.add_parser("tour", help="run the quickstart's lifecycle in the terminal and print the tables")
+    mock = sub.add_parser("mock", help="show or stop the shared mock")
+    mock.add_argument("action", choices=["status", "start", "stop"])
+    options, extra = parser.parse_known_args(argv)
+
+    if options.command == "lab":
+        from .kit import choose_backend
+        from .shared_mock import ensure_shared_mock
+
+        if choose_backend() == "mock":
+            shared = ensure_shared_mock()
+            print(f"Bundled mock TaskRouter running at {shared.url}")
+        notebooks = ROOT / "notebooks"
+        command = [sys.executable, "-m", "jupyterlab", f"--port={options.port}", f"--ServerApp.root_dir={notebooks}"]
+        if options.no_browser:
+            command.append("--no-browser")
+        if os.geteuid() == 0:
+            command.append("--allow-root")
+        return subprocess.call(command + extra)
+    if options.command == "tour":
+        from .kit import connect
+        from .tour import run_tour
+
+        kit = connect()
+        try:
+            run_tour(kit)
+        finally:
+            kit.close()
+        return 0
+    from .shared_mock import ensure_shared_mock, stop_shared_mock, trkit_home
+
+    if options.action == "stop":
+        print("stopped" if stop_shared_mock() else "no shared mock was running")
+    else:
+        shared = ensure_shared_mock()
+        print(f"shared mock at {shared.url} (pid {shared.pid}, state in {shared.db_path}, home {trkit_home()})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

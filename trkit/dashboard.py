@@ -1,0 +1,240 @@
+"""The live dashboard: workers, tasks, reservations and the callback log, with controls.
+
+Every control calls TaskRouter through the twilio library, exactly as notebook
+code would. The board refreshes itself when a callback reaches the kit's
+callback server (event-driven) and, on real Twilio, also every few seconds; the
+refresh runs in a background thread so the kernel never freezes.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import threading
+from typing import Any
+
+import ipywidgets as widgets
+
+from .errors import explain
+
+STATUS_COLOURS = {
+    "pending": "#b58900", "reserved": "#268bd2", "assigned": "#2aa198", "wrapping": "#6c71c4",
+    "completed": "#859900", "canceled": "#93a1a1", "accepted": "#2aa198", "rejected": "#dc322f",
+    "timeout": "#cb4b16", "rescinded": "#93a1a1",
+}
+
+
+def _badge(status: str) -> str:
+    colour = STATUS_COLOURS.get(status, "#657b83")
+    return f'<span class="trkit-status trkit-status-{status}" style="color:{colour};font-weight:600">{html.escape(status)}</span>'
+
+
+def _table(headers: list[str], rows: list[list[str]], css: str) -> str:
+    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td style='padding:2px 8px'>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    empty = f"<tr><td colspan='{len(headers)}' style='padding:2px 8px;color:#93a1a1'>none</td></tr>" if not rows else ""
+    return f"<table class='{css}' style='border-collapse:collapse;font-size:90%'><thead><tr>{head}</tr></thead><tbody>{body}{empty}</tbody></table>"
+
+
+class Dashboard(widgets.VBox):
+    """One widget to drive the quickstart's whole lifecycle by clicking."""
+
+    def __init__(self, kit, poll_seconds: float | None = None, log_rows: int = 12) -> None:
+        self.kit = kit
+        self.tutorial = kit._tutorial or kit.tutorial(reset=False)
+        self.log_rows = log_rows
+        self.poll_seconds = poll_seconds if poll_seconds is not None else (3.0 if kit.mode == "twilio" else 15.0)
+        self._lock = threading.RLock()
+        self._setting = False
+        self._closed = threading.Event()
+        self._wake = threading.Event()
+        self.worker_dropdowns: dict[str, widgets.Dropdown] = {}
+        self.reservation_buttons: dict[str, tuple[widgets.Button, widgets.Button]] = {}
+
+        title = "bundled mock" if kit.mode == "mock" else "real Twilio"
+        self.header = widgets.HTML(f"<h3 style='margin:4px 0'>TaskRouter dashboard — {title}</h3>")
+        self.message = widgets.HTML("", layout=widgets.Layout(min_height="1.5em"))
+        self.message.add_class("trkit-message")
+        self.workers_box = widgets.VBox()
+        self.workers_box.add_class("trkit-workers")
+        self.language = widgets.Dropdown(options=[("Spanish (es)", "es"), ("English (en)", "en")], value="es",
+                                         description="Language", layout=widgets.Layout(width="220px"))
+        self.create_button = widgets.Button(description="Create task", button_style="primary", icon="plus")
+        self.create_button.add_class("trkit-create-task")
+        self.create_button.on_click(lambda _: self._guard(self.create_task))
+        self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
+        self.refresh_button.on_click(lambda _: self.refresh())
+        self.tasks_html = widgets.HTML()
+        self.tasks_html.add_class("trkit-tasks")
+        self.reservations_box = widgets.VBox()
+        self.reservations_box.add_class("trkit-reservations")
+        self.log_html = widgets.HTML()
+        self.log_html.add_class("trkit-log")
+        super().__init__(children=[
+            self.header,
+            widgets.HTML("<b>Workers</b> — pick an activity to change it"), self.workers_box,
+            widgets.HTML("<b>Tasks</b>"), widgets.HBox([self.language, self.create_button, self.refresh_button]), self.tasks_html,
+            widgets.HTML("<b>Reservations</b>"), self.reservations_box,
+            widgets.HTML("<b>Callbacks and events</b> (newest first)"), self.log_html,
+            self.message,
+        ])
+        self.add_class("trkit-dashboard")
+        self.refresh()
+        kit.callbacks.on_request(self._on_callback)
+        self._thread = threading.Thread(target=self._run, name="trkit-dashboard", daemon=True)
+        self._thread.start()
+
+    # ----------------------------------------------------------- lifecycle
+    def __repr__(self) -> str:
+        # stable text for notebook comparisons; the widget itself shows the live state
+        return "<trkit Dashboard>"
+
+    def _repr_mimebundle_(self, **kwargs: Any):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):
+            bundle["text/html"] = self.snapshot_html()
+        return bundle
+
+    def close(self) -> None:
+        """Stop refreshing and detach from the callback server."""
+        self._closed.set()
+        self._wake.set()
+        self.kit.callbacks.remove_listener(self._on_callback)
+        super().close()
+
+    def _on_callback(self, record) -> None:
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._closed.is_set():
+            woke = self._wake.wait(self.poll_seconds)
+            if self._closed.is_set():
+                return
+            self._wake.clear()
+            if woke:
+                # let a burst of callbacks land before reading the state once
+                self._closed.wait(0.15)
+                self._wake.clear()
+            try:
+                self.refresh()
+            except Exception as exc:  # shown on the board; the thread keeps going
+                self.message.value = f"<span style='color:#dc322f'>{html.escape(explain(exc))}</span>"
+
+    def _guard(self, action, *args) -> None:
+        try:
+            action(*args)
+            self.message.value = ""
+        except Exception as exc:
+            self.message.value = f"<span style='color:#dc322f'>{html.escape(explain(exc))}</span>"
+        self.refresh()
+
+    # ------------------------------------------------------------- actions
+    def create_task(self, language: str | None = None):
+        return self.tutorial.create_task(language or self.language.value)
+
+    def set_activity(self, worker: str, activity: str):
+        return self.tutorial.set_activity(worker, activity)
+
+    def answer(self, task_sid: str, reservation_sid: str, status: str):
+        update: dict[str, Any] = {"reservation_status": status}
+        if status == "rejected":
+            # rejecting into Offline keeps the task from bouncing straight back to the same worker
+            update["worker_activity_sid"] = self.tutorial.activities["Offline"]
+        return self.tutorial.workspace.tasks(task_sid).reservations(reservation_sid).update(**update)
+
+    # ------------------------------------------------------------- reading
+    def refresh(self) -> None:
+        with self._lock:
+            workspace = self.tutorial.workspace
+            activities = [a.friendly_name for a in workspace.activities.list()]
+            workers = workspace.workers.list()
+            tasks = workspace.tasks.list(ordering="DateCreated:desc")
+            reservations = []
+            for task in tasks:
+                if task.assignment_status in ("pending", "reserved", "assigned", "wrapping"):
+                    reservations.extend((task, r) for r in workspace.tasks(task.sid).reservations.list())
+            self._render_workers(workers, activities)
+            self._render_tasks(tasks)
+            self._render_reservations(reservations)
+            self._render_log()
+
+    def _render_workers(self, workers, activities: list[str]) -> None:
+        self._setting = True
+        try:
+            rows = []
+            for worker in workers:
+                dropdown = self.worker_dropdowns.get(worker.friendly_name)
+                if dropdown is None:
+                    dropdown = widgets.Dropdown(options=activities, value=worker.activity_name, layout=widgets.Layout(width="160px"))
+                    dropdown.add_class(f"trkit-activity-{worker.friendly_name.lower()}")
+                    dropdown.observe(self._activity_changed(worker.friendly_name), names="value")
+                    self.worker_dropdowns[worker.friendly_name] = dropdown
+                if list(dropdown.options) != activities:
+                    dropdown.options = activities
+                if dropdown.value != worker.activity_name:
+                    dropdown.value = worker.activity_name
+                label = widgets.HTML(f"<span class='trkit-worker-name' style='display:inline-block;width:70px'><b>{html.escape(worker.friendly_name)}</b></span>")
+                state = "available" if worker.available else "unavailable"
+                attrs = html.escape(json.dumps(json.loads(worker.attributes or "{}")))
+                detail = widgets.HTML(f"<span class='trkit-worker-state'>{state} · {attrs}</span>")
+                rows.append(widgets.HBox([label, dropdown, detail]))
+            self.workers_box.children = rows
+        finally:
+            self._setting = False
+
+    def _activity_changed(self, worker: str):
+        def handler(change) -> None:
+            if self._setting or change["new"] == change["old"]:
+                return
+            self._guard(self.set_activity, worker, change["new"])
+        return handler
+
+    def _render_tasks(self, tasks) -> None:
+        rows = [[f"<code>{t.sid}</code>", _badge(t.assignment_status), html.escape(t.task_queue_friendly_name or ""),
+                 html.escape(json.dumps(json.loads(t.attributes or "{}"))), f"{t.age} s", html.escape(t.reason or "")]
+                for t in tasks[:20]]
+        self.tasks_html.value = _table(["Task", "Status", "Queue", "Attributes", "Age", "Reason"], rows, "trkit-task-table")
+
+    def _render_reservations(self, reservations) -> None:
+        rows = []
+        buttons: dict[str, tuple[widgets.Button, widgets.Button]] = {}
+        for task, reservation in reservations:
+            text = widgets.HTML(
+                f"<span class='trkit-reservation'><code>{reservation.sid}</code> · {html.escape(reservation.worker_name)} · "
+                f"task <code>{task.sid[:10]}…</code> · {_badge(reservation.reservation_status)}</span>")
+            children: list[widgets.Widget] = [text]
+            if reservation.reservation_status == "pending":
+                accept = widgets.Button(description="Accept", button_style="success", layout=widgets.Layout(width="90px"))
+                reject = widgets.Button(description="Reject", button_style="danger", layout=widgets.Layout(width="90px"))
+                accept.add_class("trkit-accept")
+                reject.add_class("trkit-reject")
+                accept.on_click(lambda _, t=task.sid, r=reservation.sid: self._guard(self.answer, t, r, "accepted"))
+                reject.on_click(lambda _, t=task.sid, r=reservation.sid: self._guard(self.answer, t, r, "rejected"))
+                buttons[reservation.sid] = (accept, reject)
+                children += [accept, reject]
+            rows.append(widgets.HBox(children))
+        self.reservation_buttons = buttons
+        self.reservations_box.children = rows or [widgets.HTML("<span style='color:#93a1a1'>none</span>")]
+
+    def _render_log(self) -> None:
+        records = list(self.kit.callbacks.records)[-self.log_rows:]
+        rows = []
+        for record in reversed(records):
+            params = record.params
+            what = params.get("EventType") or f"assignment for {params.get('ReservationSid', '')}"
+            answer = "" if record.answer is None else html.escape(json.dumps(record.answer))
+            rows.append([html.escape(record.kind), html.escape(what), html.escape(params.get("EventDescription", "")),
+                         html.escape(record.verdict), answer])
+        self.log_html.value = _table(["Kind", "What", "Description", "Signature", "Answer"], rows, "trkit-log-table")
+
+    def snapshot_html(self) -> str:
+        """The board as static HTML (for renderers that do not run widgets)."""
+        worker_rows = []
+        for box in self.workers_box.children:
+            name, dropdown, detail = box.children
+            worker_rows.append([name.value, html.escape(str(dropdown.value)), detail.value])
+        workers = _table(["Worker", "Activity", "State"], worker_rows, "trkit-worker-table")
+        reservations = "".join(f"<div>{box.children[0].value}</div>" for box in self.reservations_box.children
+                               if isinstance(box, widgets.HBox))
+        return (f"<div class='trkit-dashboard-snapshot'>{self.header.value}<b>Workers</b>{workers}<b>Tasks</b>{self.tasks_html.value}"
+                f"<b>Reservations</b>{reservations or '<div>none</div>'}<b>Callbacks and events</b>{self.log_html.value}</div>")

@@ -1,0 +1,49 @@
+"""Readable errors for learners: what went wrong and what to do about it."""
+
+from __future__ import annotations
+
+from twilio.base.exceptions import TwilioException, TwilioRestException
+
+
+class KitError(Exception):
+    """A problem the kit can explain in one or two sentences."""
+
+
+HINTS = {
+    20003: "The credentials were refused: check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or unset both to use the bundled mock).",
+    20404: "That resource does not exist: the SID may be from another workspace, or it was deleted. Re-run the setup cell.",
+}
+
+
+def explain(exc: BaseException) -> str:
+    """One short paragraph for an exception raised by the twilio library or the kit."""
+    if isinstance(exc, TwilioRestException):
+        message = exc.msg
+        if message.startswith("Unable to "):
+            message = message.split(": ", 1)[-1]
+        hint = HINTS.get(exc.code or 0, "")
+        if "pending reservation" in message.lower():
+            hint = "Accept or reject the worker's pending reservation first, or pass reject_pending_reservations=True."
+        code = f" (error {exc.code})" if exc.code else ""
+        return f"TaskRouter said{code}: {message}" + (f"\n→ {hint}" if hint else "")
+    if isinstance(exc, TwilioException):
+        return f"TaskRouter request failed: {exc}. A list call with a bad filter value fails this way; check the filter."
+    return f"{type(exc).__name__}: {exc}"
+
+
+def install_notebook_handler() -> bool:
+    """In IPython, show TaskRouter and kit errors as a short message instead of a traceback."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+
+    def handler(shell, etype, value, tb, tb_offset=None):
+        print(explain(value))
+        return None
+
+    shell.set_custom_exc((TwilioException, KitError), handler)
+    return True

@@ -1,0 +1,207 @@
+"""``connect()``: one call that gives a notebook TaskRouter — the bundled mock or real Twilio.
+
+The returned :class:`Kit` exposes the ordinary ``twilio.rest.Client`` as
+``kit.client``; everything a notebook does to TaskRouter is plain twilio code.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+from twilio.rest import Client
+
+from . import tables
+from .callback_server import CallbackServer
+from .errors import KitError, install_notebook_handler
+from .tutorial import Tutorial, ensure_tutorial_workspace
+
+TWILIO_BASE = "https://taskrouter.twilio.com"
+_current: Kit | None = None
+
+
+def choose_backend(backend: str | None = None) -> str:
+    """``mock`` or ``twilio``: the argument, else $TRKIT_BACKEND, else real Twilio only when both credentials are set."""
+    chosen = (backend or os.environ.get("TRKIT_BACKEND") or "").strip().lower()
+    if chosen in ("real", "twilio"):
+        return "twilio"
+    if chosen == "mock":
+        return "mock"
+    if chosen:
+        raise KitError(f"Unknown backend {chosen!r}: use 'mock' or 'twilio'.")
+    if os.environ.get("TWILIO_ACCOUNT_SID") and os.environ.get("TWILIO_AUTH_TOKEN"):
+        return "twilio"
+    return "mock"
+
+
+class Kit:
+    """A connected backend: the twilio client, the callback server and the lesson helpers."""
+
+    def __init__(self, mode: str, client: Client, account_sid: str, auth_token: str, base_url: str,
+                 callbacks: CallbackServer, mock_url: str | None = None) -> None:
+        self.mode = mode
+        self.client = client
+        self.account_sid = account_sid
+        self._auth_token = auth_token  # kept private: never printed, logged or shown in a table
+        self.base_url = base_url
+        self.callbacks = callbacks
+        self.mock_url = mock_url
+        self._tutorial: Tutorial | None = None
+        self._dashboards: list = []
+
+    def __repr__(self) -> str:
+        where = f"bundled mock at {self.mock_url}" if self.mode == "mock" else "real Twilio"
+        return f"<trkit Kit: {where}, account {self.account_sid}, callbacks at {self.callbacks.base_url}>"
+
+    # ------------------------------------------------------------- tutorial
+    def tutorial(self, reset: bool = True) -> Tutorial:
+        """The quickstart's workspace (found or built), its callbacks pointed at this kernel."""
+        tutorial = ensure_tutorial_workspace(self.client, self.callbacks.assignment_url, self.callbacks.events_url)
+        if reset:
+            self.callbacks.instruction = None
+            tutorial.reset()
+            self.callbacks.clear()
+        self._tutorial = tutorial
+        return tutorial
+
+    # ---------------------------------------------------------------- clock
+    def _mock_control(self, method: str, path: str, data: dict | None = None) -> dict:
+        if self.mode != "mock":
+            raise KitError("Only the bundled mock has a clock you can move; on real Twilio, time passes by itself.")
+        session = requests.Session()
+        session.trust_env = False
+        response = session.request(method, self.mock_url + path, data=data, auth=(self.account_sid, self._auth_token), timeout=60)
+        if response.status_code >= 400:
+            raise KitError(f"The mock refused {path}: {response.json().get('message')}")
+        return response.json()
+
+    def advance(self, seconds: float) -> str:
+        """Move the mock's clock forward; every timeout that falls due on the way fires."""
+        return self._mock_control("POST", "/mock/clock", {"Advance": str(seconds)})["now"]
+
+    def clock(self) -> str:
+        return self._mock_control("GET", "/mock/clock")["now"]
+
+    # --------------------------------------------------------------- waiting
+    def wait_for(self, condition: Callable[[], Any], timeout: float = 15.0, every: float = 0.25) -> Any:
+        """Poll ``condition`` until it returns something truthy (real Twilio routes asynchronously)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = condition()
+            if result or time.monotonic() >= deadline:
+                return result
+            time.sleep(every)
+
+    # ---------------------------------------------------------------- tables
+    def _workspace(self):
+        if self._tutorial is None:
+            self.tutorial(reset=False)
+        return self._tutorial.workspace
+
+    def workers_table(self):
+        return tables.workers_table(self._workspace())
+
+    def activities_table(self):
+        return tables.activities_table(self._workspace())
+
+    def queues_table(self):
+        return tables.queues_table(self._workspace())
+
+    def workflow_table(self):
+        return tables.workflow_table(self._workspace())
+
+    def tasks_table(self, statuses: list[str] | None = None):
+        return tables.tasks_table(self._workspace(), statuses)
+
+    def reservations_table(self, task_sids: list[str] | None = None):
+        return tables.reservations_table(self._workspace(), task_sids)
+
+    def events_table(self, limit: int = 50, **filters: Any):
+        return tables.events_table(self._workspace(), limit=limit, **filters)
+
+    def callbacks_table(self, kind: str | None = None):
+        return tables.callbacks_table(self.callbacks, kind)
+
+    def last_assignment_callback(self):
+        """The newest assignment callback request, as a table of its parameters."""
+        records = self.callbacks.assignment_requests()
+        if not records:
+            raise KitError("No assignment callback has arrived yet: is a worker available for the task?")
+        return tables.callback_parameters(records[-1])
+
+    # ------------------------------------------------------------------ curl
+    def curl(self, method: str, path: str, data: dict[str, str] | None = None) -> str:
+        """The curl command for a request, with this backend's URL (credentials as shell variables)."""
+        base = self.mock_url if self.mode == "mock" else TWILIO_BASE
+        parts = ["curl", "-X", method, shlex.quote(base + path)]
+        for key, value in (data or {}).items():
+            parts += ["--data-urlencode", shlex.quote(f"{key}={value}")]
+        if self.mode == "mock":
+            # the mock's fixed, documented credentials are not a secret
+            parts += ["-u", f"{self.account_sid}:{self._auth_token}"]
+        else:
+            parts += ["-u", '"$TWILIO_ACCOUNT_SID:$TWILIO_AUTH_TOKEN"']
+        return " \\\n  ".join([" ".join(parts[:4])] + [" ".join(parts[i:i + 2]) for i in range(4, len(parts), 2)])
+
+    # ------------------------------------------------------------- dashboard
+    def dashboard(self, **options: Any):
+        from .dashboard import Dashboard
+
+        board = Dashboard(self, **options)
+        self._dashboards.append(board)
+        return board
+
+    def close(self) -> None:
+        for board in self._dashboards:
+            board.close()
+        self._dashboards.clear()
+        self.callbacks.stop()
+
+
+def connect(backend: str | None = None, public_url: str | None = None,
+            tunnel: Callable[[int], str] | None = None, http_client: Any = None, callback_port: int = 0) -> Kit:
+    """Connect to TaskRouter: the bundled mock by default, real Twilio when credentials are set.
+
+    Real mode reads ``TWILIO_ACCOUNT_SID``/``TWILIO_AUTH_TOKEN`` from the environment (never from
+    a file) and exposes the callback server through ``public_url`` if given, else an ngrok tunnel
+    (``tunnel`` replaces it, e.g. in tests). Calling again replaces the previous connection.
+    """
+    global _current
+    if _current is not None:
+        _current.close()
+        _current = None
+    mode = choose_backend(backend)
+    if mode == "twilio":
+        account_sid = os.environ.get("TWILIO_ACCOUNT_SID", "")
+        auth_token = os.environ.get("TWILIO_AUTH_TOKEN", "")
+        if not (account_sid and auth_token):
+            raise KitError("Real Twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN in the environment.")
+        client = Client(account_sid, auth_token, http_client=http_client) if http_client else Client(account_sid, auth_token)
+        callbacks = CallbackServer(auth_token, port=callback_port).start()
+        if public_url is None:
+            if tunnel is None:
+                from .tunnel import ngrok_tunnel
+
+                tunnel = ngrok_tunnel
+            try:
+                public_url = tunnel(callbacks.port)
+            except Exception:
+                callbacks.stop()
+                raise
+        callbacks.public_url = public_url.rstrip("/")
+        kit = Kit("twilio", client, account_sid, auth_token, TWILIO_BASE, callbacks)
+    else:
+        from .mock.client import mock_client
+        from .shared_mock import ensure_shared_mock
+
+        mock = ensure_shared_mock()
+        client = mock_client(mock.url, mock.account_sid, mock.auth_token)
+        callbacks = CallbackServer(mock.auth_token, port=callback_port).start()
+        kit = Kit("mock", client, mock.account_sid, mock.auth_token, mock.url, callbacks, mock_url=mock.url)
+    install_notebook_handler()
+    _current = kit
+    return kit

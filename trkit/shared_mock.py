@@ -1,0 +1,116 @@
+"""One mock per user, shared by every notebook and kernel.
+
+The first ``connect()`` starts ``python -m trkit.mock`` as a detached process
+with its SQLite file under the trkit home (``$TRKIT_HOME``, else ``~/.trkit``)
+and writes where it listens to ``mock.json``; later kernels find it there, and
+start a new one on the same file if it has died — so the state survives.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import requests
+
+from .errors import KitError
+from .mock.server import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
+
+
+@dataclass
+class SharedMock:
+    url: str
+    pid: int
+    account_sid: str
+    auth_token: str
+    db_path: str
+
+
+def trkit_home() -> Path:
+    return Path(os.environ.get("TRKIT_HOME") or Path.home() / ".trkit")
+
+
+def is_alive(mock: SharedMock, timeout: float = 2.0) -> bool:
+    session = requests.Session()
+    session.trust_env = False
+    try:
+        response = session.get(mock.url + "/mock/clock", auth=(mock.account_sid, mock.auth_token), timeout=timeout)
+    except requests.RequestException:
+        return False
+    return response.status_code == 200
+
+
+def _read(info_path: Path) -> SharedMock | None:
+    try:
+        return SharedMock(**json.loads(info_path.read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _spawn(home: Path, account_sid: str, auth_token: str) -> SharedMock:
+    db_path = home / "mock.sqlite3"
+    log_path = home / "mock.log"
+    offset = log_path.stat().st_size if log_path.exists() else 0
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "trkit.mock", "--port", "0", "--db", str(db_path),
+             "--account-sid", account_sid, "--auth-token", auth_token],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True,
+        )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        with open(log_path, "rb") as log:
+            log.seek(offset)
+            match = re.search(rb"listening on (http://[\d.]+:\d+)", log.read())
+        if match:
+            return SharedMock(match.group(1).decode(), process.pid, account_sid, auth_token, str(db_path))
+        time.sleep(0.05)
+    raise KitError(f"The bundled mock did not start; see {log_path} for why.")
+
+
+def ensure_shared_mock(home: Path | None = None) -> SharedMock:
+    """The user's running mock: found again, or started (once, even with several kernels racing)."""
+    home = home or trkit_home()
+    home.mkdir(parents=True, exist_ok=True)
+    info_path = home / "mock.json"
+    with open(home / "mock.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            current = _read(info_path)
+            if current is not None and is_alive(current):
+                return current
+            mock = _spawn(home, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN)
+            if not is_alive(mock, timeout=10):
+                raise KitError(f"The bundled mock started but does not answer at {mock.url}; see {home / 'mock.log'}.")
+            tmp = info_path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(asdict(mock)))
+            tmp.replace(info_path)
+            return mock
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def stop_shared_mock(home: Path | None = None) -> bool:
+    """Stop the user's mock process (its SQLite file stays)."""
+    home = home or trkit_home()
+    current = _read(home / "mock.json")
+    if current is None:
+        return False
+    try:
+        os.kill(current.pid, 15)
+    except ProcessLookupError:
+        return False
+    for _ in range(100):
+        if not is_alive(current, timeout=0.2):
+            return True
+        time.sleep(0.05)
+    return True
