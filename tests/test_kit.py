@@ -1,0 +1,268 @@
+"""The kit learners touch: backend choice, shared mock, tutorial setup, callback server, tables, dashboard."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import requests
+from twilio.request_validator import RequestValidator
+
+from trkit import kit as kit_module
+from trkit.callback_server import CallbackServer
+from trkit.errors import KitError, explain
+from trkit.kit import choose_backend, connect
+from trkit.mock.client import LocalHttpClient
+from trkit.shared_mock import stop_shared_mock
+
+
+@pytest.fixture
+def trkit_home(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    monkeypatch.setenv("TRKIT_HOME", str(home))
+    monkeypatch.delenv("TWILIO_ACCOUNT_SID", raising=False)
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN", raising=False)
+    monkeypatch.delenv("TRKIT_BACKEND", raising=False)
+    yield home
+    if kit_module._current is not None:
+        kit_module._current.close()
+        kit_module._current = None
+    stop_shared_mock(home)
+
+
+@pytest.fixture
+def kit(trkit_home):
+    return connect()
+
+
+def test_backend_choice(monkeypatch):
+    monkeypatch.delenv("TRKIT_BACKEND", raising=False)
+    monkeypatch.delenv("TWILIO_ACCOUNT_SID", raising=False)
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN", raising=False)
+    assert choose_backend() == "mock"
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "a" * 32)
+    assert choose_backend() == "mock"  # one credential alone is not enough
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "x")
+    assert choose_backend() == "twilio"
+    assert choose_backend("mock") == "mock"
+    monkeypatch.setenv("TRKIT_BACKEND", "mock")
+    assert choose_backend() == "mock"
+    with pytest.raises(KitError):
+        choose_backend("aws")
+
+
+def test_mock_mode_never_imports_pyngrok(trkit_home):
+    script = textwrap.dedent("""
+        import sys, trkit.kit as k
+        kit = k.connect()
+        tutorial = kit.tutorial()
+        tutorial.create_task("es"); tutorial.set_activity("Alice", "Idle")
+        kit.dashboard().close(); kit.close()
+        print("pyngrok" in sys.modules)
+    """)
+    env = {**os.environ, "TRKIT_HOME": str(trkit_home)}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_two_processes_share_one_mock_and_see_the_same_workspace(trkit_home):
+    script = "import trkit.kit as k; kit = k.connect(); t = kit.tutorial(reset=False); print(kit.mock_url, t.workspace_sid, t.workers['Alice']); kit.close()"
+    env = {**os.environ, "TRKIT_HOME": str(trkit_home)}
+    first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    second = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert first.stdout.split() == second.stdout.split()
+
+
+def test_a_dead_shared_mock_is_restarted_on_the_same_state(trkit_home):
+    kit = connect()
+    sid = kit.tutorial().workspace_sid
+    old_url = kit.mock_url
+    kit.close()
+    assert stop_shared_mock(trkit_home)
+    again = connect()
+    assert again.tutorial(reset=False).workspace_sid == sid
+    assert again.mock_url != old_url or requests.get(again.mock_url + "/mock/clock", auth=(again.account_sid, again._auth_token), timeout=5).ok
+
+
+def test_setup_is_idempotent(kit):
+    first = kit.tutorial()
+    second = kit.tutorial()
+    assert first == second
+    workspaces = kit.client.taskrouter.v1.workspaces.list(friendly_name="trkit TaskRouter Quickstart")
+    assert len(workspaces) == 1
+    api = first.workspace
+    assert sorted(w.friendly_name for w in api.workers.list()) == ["Alice", "Bob"]
+    assert len(api.task_queues.list()) == 2 and len(api.workflows.list()) == 1
+    assert {a.friendly_name for a in api.activities.list()} >= {"Offline", "Idle", "Busy", "Reserved"}
+    workflow = api.workflows(first.workflow_sid).fetch()
+    assert workflow.assignment_callback_url == kit.callbacks.assignment_url
+    assert api.fetch().event_callback_url == kit.callbacks.events_url
+
+
+def test_tables_after_the_seed_scenario(kit):
+    tutorial = kit.tutorial()
+    task = tutorial.create_task("es")
+    assert list(kit.tasks_table()["Status"]) == ["pending"]
+    tutorial.set_activity("Alice", "Idle")
+    workers = kit.workers_table()
+    assert list(workers.columns) == ["Worker", "Activity", "Available", "Attributes", "SID"]
+    assert dict(zip(workers["Worker"], workers["Activity"])) == {"Alice": "Reserved", "Bob": "Offline"}
+    tasks = kit.tasks_table()
+    assert list(tasks.columns) == ["Task", "Status", "Queue", "Priority", "Age", "Attributes", "Reason"]
+    assert tasks.iloc[0].to_dict()["Status"] == "reserved" and tasks.iloc[0]["Queue"] == "Customer Care Requests - Spanish"
+    reservations = kit.reservations_table()
+    assert list(reservations.columns) == ["Reservation", "Status", "Worker", "Task", "Created", "Updated"]
+    assert (reservations.iloc[0]["Status"], reservations.iloc[0]["Worker"], reservations.iloc[0]["Task"]) == ("pending", "Alice", task.sid)
+    params = kit.last_assignment_callback()
+    assert set(params["Parameter"]) >= {"TaskSid", "WorkerSid", "ReservationSid", "TaskAttributes", "WorkerAttributes"}
+    events = kit.events_table()
+    assert {"task.created", "reservation.created", "worker.activity.update"} <= set(events["Event"])
+    callbacks = kit.callbacks_table()
+    assert "assignment" in set(callbacks["Kind"]) and set(callbacks["Signature"]) == {"valid signature"}
+    assert list(kit.queues_table()["Queue"]) == ["Customer Care Requests - Spanish", "Customer Care Requests - English"]
+    assert list(kit.workflow_table()["Filter"]) == ["Language - Spanish", "Language - English", "(default)"]
+    for frame in (workers, tasks, reservations, events, callbacks):
+        assert kit._auth_token not in frame.to_string()
+
+
+@pytest.mark.parametrize("instruction,expected", [
+    (None, "reserved"), ("accept", "assigned"), ({"instruction": "accept"}, "assigned"),
+    (lambda reservation: {"instruction": "accept"} if reservation["TaskAttributes"]["selected_language"] == "es" else None, "assigned"),
+])
+def test_instruction_answers_end_to_end(kit, instruction, expected):
+    tutorial = kit.tutorial()
+    kit.callbacks.instruction = instruction
+    task = tutorial.create_task("es")
+    tutorial.set_activity("Alice", "Idle")
+    assert tutorial.workspace.tasks(task.sid).fetch().assignment_status == expected
+
+
+def test_reject_instruction_moves_to_the_next_worker(kit):
+    tutorial = kit.tutorial()
+    offline = tutorial.activities["Offline"]
+    kit.callbacks.instruction = lambda r: {"instruction": "reject", "activity_sid": offline} if r["WorkerSid"] == tutorial.workers["Alice"] else "accept"
+    task = tutorial.create_task("en")
+    tutorial.set_activity("Alice", "Idle")
+    tutorial.set_activity("Bob", "Idle")
+    statuses = {r.worker_name: r.reservation_status for r in tutorial.workspace.tasks(task.sid).reservations.list()}
+    assert statuses == {"Alice": "rejected", "Bob": "accepted"}
+
+
+def test_callback_server_refuses_unsigned_forged_and_replayed_requests():
+    server = CallbackServer("secret-token").start()
+    try:
+        params = {"TaskSid": "WT" + "1" * 32, "ReservationSid": "WR" + "1" * 32}
+        validator = RequestValidator("secret-token")
+        good = requests.post(server.assignment_url, data=params, headers={"X-Twilio-Signature": validator.compute_signature(server.assignment_url, params)}, timeout=5)
+        assert good.status_code == 200 and good.json() == {}
+        unsigned = requests.post(server.assignment_url, data=params, timeout=5)
+        forged = requests.post(server.assignment_url, data=params, headers={"X-Twilio-Signature": RequestValidator("guess").compute_signature(server.assignment_url, params)}, timeout=5)
+        replayed = requests.post(server.assignment_url, data=params, headers={"X-Twilio-Signature": validator.compute_signature(server.events_url, params)}, timeout=5)
+        tampered = requests.post(server.assignment_url, data={**params, "TaskSid": "WT" + "2" * 32},
+                                 headers={"X-Twilio-Signature": validator.compute_signature(server.assignment_url, params)}, timeout=5)
+        assert [r.status_code for r in (unsigned, forged, replayed, tampered)] == [403, 403, 403, 403]
+        assert [r.verdict for r in server.records] == ["valid signature", "missing signature", "forged signature", "forged signature", "forged signature"]
+        server.stop()
+        assert not server.running
+        server.restart()
+        assert requests.get(server.local_url, timeout=5).ok
+    finally:
+        server.stop()
+
+
+def test_real_mode_against_the_mock_with_the_tunnel_replaced(mock, monkeypatch, trkit_home):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", mock.account_sid)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", mock.auth_token)
+    opened = []
+
+    def fake_tunnel(port: int) -> str:
+        opened.append(port)
+        return f"http://127.0.0.1:{port}"  # stands in for the public https URL ngrok would give
+
+    kit = connect(tunnel=fake_tunnel, http_client=LocalHttpClient(mock.base_url))
+    assert kit.mode == "twilio" and opened == [kit.callbacks.port]
+    tutorial = kit.tutorial()
+    assert tutorial.workspace.workflows(tutorial.workflow_sid).fetch().assignment_callback_url == f"http://127.0.0.1:{opened[0]}/assignment"
+    kit.callbacks.instruction = "accept"
+    task = tutorial.create_task("es")
+    tutorial.set_activity("Alice", "Idle")
+    assert kit.wait_for(lambda: tutorial.workspace.tasks(task.sid).fetch().assignment_status == "assigned")
+    assert kit.callbacks.assignment_requests()[0].verdict == "valid signature"
+    with pytest.raises(KitError):
+        kit.advance(10)
+    assert "$TWILIO_AUTH_TOKEN" in kit.curl("GET", "/v1/Workspaces") and mock.auth_token not in kit.curl("GET", "/v1/Workspaces")
+
+
+def test_real_mode_tunnel_failure_is_a_clear_message(monkeypatch, trkit_home):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "a" * 32)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "t")
+    monkeypatch.delenv("NGROK_AUTHTOKEN", raising=False)
+    monkeypatch.delenv("NGROK_AUTH_TOKEN", raising=False)
+    with pytest.raises(KitError, match="NGROK_AUTHTOKEN"):
+        connect()
+
+
+def test_dashboard_drives_the_mock(kit):
+    tutorial = kit.tutorial()
+    board = kit.dashboard()
+    try:
+        board.language.value = "es"
+        board.create_button.click()
+        (task,) = tutorial.workspace.tasks.list()
+        board.worker_dropdowns["Alice"].value = "Idle"
+        assert tutorial.workspace.workers(tutorial.workers["Alice"]).fetch().activity_name == "Reserved"
+        (reservation_sid,) = board.reservation_buttons
+        board.reservation_buttons[reservation_sid][0].click()  # Accept
+        assert tutorial.workspace.tasks(task.sid).fetch().assignment_status == "assigned"
+        assert board.worker_dropdowns["Alice"].value == "Busy"
+        assert "assigned" in board.tasks_html.value
+        assert "<table" in board.snapshot_html()
+        board.worker_dropdowns["Bob"].value = "Idle"
+        board.language.value = "en"
+        board.create_button.click()
+        (reservation_sid,) = board.reservation_buttons
+        board.reservation_buttons[reservation_sid][1].click()  # Reject
+        assert tutorial.workspace.workers(tutorial.workers["Bob"]).fetch().activity_name == "Offline"
+    finally:
+        board.close()
+
+
+def test_dashboard_refreshes_itself_on_callbacks(kit):
+    tutorial = kit.tutorial()
+    board = kit.dashboard()
+    try:
+        task = tutorial.create_task("es")
+        tutorial.set_activity("Alice", "Idle")  # done outside the board: its event callbacks trigger a refresh
+        assert kit.wait_for(lambda: task.sid in board.tasks_html.value and board.reservation_buttons, timeout=10)
+    finally:
+        board.close()
+
+
+def test_errors_are_explained_briefly(kit):
+    from twilio.base.exceptions import TwilioRestException
+
+    tutorial = kit.tutorial()
+    with pytest.raises(TwilioRestException) as info:
+        tutorial.workspace.workers.create(friendly_name="Alice")
+    message = explain(info.value)
+    assert message.startswith("TaskRouter said (error 20001)") and "already used" in message
+    assert "Traceback" not in message
+    board = kit.dashboard()
+    try:
+        board._guard(board.answer, "WT" + "0" * 32, "WR" + "0" * 32, "accepted")
+        assert "20404" in board.message.value
+    finally:
+        board.close()
+
+
+def test_clock_moves_only_on_the_mock(kit):
+    before = kit.clock()
+    after = kit.advance(3600)
+    assert after > before
+    assert json.loads(json.dumps(after))
