@@ -112,7 +112,7 @@ def test_tables_after_the_seed_scenario(kit):
     tutorial.set_activity("Alice", "Idle")
     workers = kit.workers_table()
     assert list(workers.columns) == ["Worker", "Activity", "Available", "Attributes", "SID"]
-    assert dict(zip(workers["Worker"], workers["Activity"])) == {"Alice": "Reserved", "Bob": "Offline"}
+    assert dict(zip(workers["Worker"], workers["Activity"], strict=True)) == {"Alice": "Reserved", "Bob": "Offline"}
     tasks = kit.tasks_table()
     assert list(tasks.columns) == ["Task", "Status", "Queue", "Priority", "Age", "Attributes", "Reason"]
     assert tasks.iloc[0].to_dict()["Status"] == "reserved" and tasks.iloc[0]["Queue"] == "Customer Care Requests - Spanish"
