@@ -320,3 +320,15 @@ def test_real_time_statistics(tutorial):
     assert stats.total_eligible_workers == 1
     workspace = tutorial.api.real_time_statistics().fetch()
     assert workspace.total_tasks == 2
+
+
+def test_reject_instruction_offers_the_task_to_an_already_available_worker(client, listener):
+    tw = build_tutorial_workspace(client, callback_url=listener.url("/assignment"))
+    offline = tw.activities["Offline"]
+    listener.answer = lambda req: (
+        {"instruction": "reject", "activity_sid": offline} if req.form["WorkerSid"] == tw.workers["Alice"] else {"instruction": "accept"}
+    )
+    tw.set_activity("Alice", "Idle")
+    tw.set_activity("Bob", "Idle")
+    task = tw.create_task("en")
+    assert {r.worker_name: r.reservation_status for r in tw.reservations(task.sid)} == {"Alice": "rejected", "Bob": "accepted"}

@@ -148,7 +148,7 @@ class Dashboard(widgets.VBox):
             workspace = self.tutorial.workspace
             activities = [a.friendly_name for a in workspace.activities.list()]
             workers = workspace.workers.list()
-            tasks = workspace.tasks.list(ordering="DateCreated:desc")
+            tasks = list(reversed(workspace.tasks.list()))
             reservations = []
             for task in tasks:
                 if task.assignment_status in ("pending", "reserved", "assigned", "wrapping"):

@@ -75,8 +75,8 @@ def workflow_table(workspace) -> pd.DataFrame:
 
 
 def tasks_table(workspace, statuses: list[str] | None = None) -> pd.DataFrame:
-    tasks = workspace.tasks.list(assignment_status=statuses, ordering="DateCreated:desc") if statuses else \
-        workspace.tasks.list(ordering="DateCreated:desc")
+    # the API lists oldest first; reversing it gives newest first with a stable order within a second
+    tasks = list(reversed(workspace.tasks.list(assignment_status=statuses) if statuses else workspace.tasks.list()))
     rows = [
         {"Task": t.sid, "Status": t.assignment_status, "Queue": t.task_queue_friendly_name or "", "Priority": t.priority,
          "Age": f"{t.age} s", "Attributes": _attributes(t.attributes), "Reason": t.reason or ""}
@@ -88,11 +88,10 @@ def tasks_table(workspace, statuses: list[str] | None = None) -> pd.DataFrame:
 def reservations_table(workspace, task_sids: list[str] | None = None) -> pd.DataFrame:
     """Every reservation of the given tasks (default: all tasks), newest first."""
     if task_sids is None:
-        task_sids = [t.sid for t in workspace.tasks.list()]
+        task_sids = [t.sid for t in reversed(workspace.tasks.list())]
     reservations = []
     for task_sid in task_sids:
-        reservations.extend(workspace.tasks(task_sid).reservations.list())
-    reservations.sort(key=lambda r: r.date_created, reverse=True)
+        reservations.extend(reversed(workspace.tasks(task_sid).reservations.list()))
     rows = [
         {"Reservation": r.sid, "Status": r.reservation_status, "Worker": r.worker_name, "Task": r.task_sid,
          "Created": _when(r.date_created), "Updated": _when(r.date_updated)}

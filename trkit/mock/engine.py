@@ -1567,6 +1567,7 @@ class TaskRouterEngine:
         self._touch(task)
         if not reroute:
             return
+        self._match(ws)
         if task.assignment_count >= MAX_ASSIGNMENTS:
             self._set_task_status(task, "canceled", "Task TTL Exceeded or Max assignment count exceeded")
             return

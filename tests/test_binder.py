@@ -1,0 +1,40 @@
+"""Binder's environment is exactly binder/requirements.txt: build it and run every notebook in it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_binder_files_are_complete():
+    requirements = (ROOT / "binder" / "requirements.txt").read_text()
+    assert "-r ../requirements.txt" in requirements and "-e ." in requirements
+    start = ROOT / "binder" / "start"
+    assert os.access(start, os.X_OK) and 'exec "$@"' in start.read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert "mybinder.org/v2/gh/" in readme and "urlpath=lab/tree/notebooks/01_create_a_task.ipynb" in readme
+
+
+@pytest.mark.skipif(os.environ.get("TRKIT_SKIP_BINDER_VENV") == "1", reason="TRKIT_SKIP_BINDER_VENV=1 was set")
+def test_notebooks_run_in_a_venv_built_only_from_binder_requirements(tmp_path):
+    venv = tmp_path / "binder-venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    install = subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", "binder/requirements.txt"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert install.returncode == 0, install.stderr[-3000:]
+    env = {**os.environ, "TRKIT_HOME": str(tmp_path / "home")}
+    env.pop("TWILIO_ACCOUNT_SID", None)
+    env.pop("TWILIO_AUTH_TOKEN", None)
+    try:
+        run = subprocess.run([str(python), "-m", "pytest", "notebooks", "-p", "no:cacheprovider", f"--basetemp={tmp_path / 'nb'}"],
+                             cwd=ROOT, capture_output=True, text=True, env=env, timeout=600)
+        assert run.returncode == 0, run.stdout[-3000:]
+    finally:
+        subprocess.run([str(python), "-m", "trkit", "mock", "stop"], env=env, cwd=ROOT, capture_output=True, timeout=60)
