@@ -1,0 +1,63 @@
+"""The kit's command line: the terminal tour and the "open the kit" command."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(tmp_path) -> dict:
+    env = {**os.environ, "TRKIT_HOME": str(tmp_path / "home"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt")}
+    env.pop("TWILIO_ACCOUNT_SID", None)
+    env.pop("TWILIO_AUTH_TOKEN", None)
+    return env
+
+
+def test_tour_prints_every_stage(tmp_path):
+    env = _env(tmp_path)
+    try:
+        result = subprocess.run([sys.executable, "-m", "trkit", "tour"], capture_output=True, text=True, env=env, timeout=180, cwd=ROOT)
+        assert result.returncode == 0, result.stderr
+        out = result.stdout
+        for stage in ("pending", "ReservationSid", "TaskAttributes", "assigned", "Busy", "completed", "valid signature",
+                      '{"instruction": "accept"}'):
+            assert stage in out, stage
+        assert out.index("1. Alice is Offline") < out.index("2. Bring Alice") < out.index("3. Accept") < out.index("4. Accept by instruction")
+    finally:
+        subprocess.run([sys.executable, "-m", "trkit", "mock", "stop"], env=env, capture_output=True, timeout=60)
+
+
+def test_lab_command_starts_the_mock_and_jupyterlab(tmp_path):
+    env = _env(tmp_path)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "trkit", "lab", "--no-browser", "--port", str(port),
+                             "--ServerApp.token=", "--ServerApp.ip=127.0.0.1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        status = None
+        while time.monotonic() < deadline:
+            try:
+                status = requests.get(f"http://127.0.0.1:{port}/api/contents/01_create_a_task.ipynb?content=0", timeout=2)
+                if status.ok:
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.3)
+        assert status is not None and status.ok, "JupyterLab did not serve the notebooks"
+        assert (tmp_path / "home" / "mock.json").exists(), "the shared mock was not started"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+        subprocess.run([sys.executable, "-m", "trkit", "mock", "stop"], env=env, capture_output=True, timeout=60)
