@@ -1,0 +1,105 @@
+"""Starting JupyterLab or Voilà from the project's files and driving Debian's Chromium with Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("TRKIT_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Served:
+    """A JupyterLab or Voilà server on loopback, stopped with its kernels at the end."""
+
+    def __init__(self, command: list[str], url: str, ready_path: str | None, env: dict, cwd: Path) -> None:
+        self.url = url
+        self.log = Path(env["TRKIT_HOME"]).parent / "server.log"
+        self._log_file = open(self.log, "w")
+        self.process = subprocess.Popen(command, cwd=cwd, env=env, stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
+            try:
+                if ready_path is None:
+                    with socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])), timeout=1):
+                        return
+                elif requests.get(url + ready_path, timeout=2).status_code == 200:
+                    return
+            except (OSError, requests.RequestException):
+                pass
+            time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"server never became ready: {self.log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self._log_file.close()
+
+
+def jupyter_env(tmp: Path) -> dict:
+    """Everything Jupyter writes goes under ``tmp/.state``, out of the served folder."""
+    state = tmp / ".state"
+    labconfig = state / "jupyter-config" / "labconfig"
+    labconfig.mkdir(parents=True, exist_ok=True)
+    # the "get notified about Jupyter news?" toast would cover part of the page
+    (labconfig / "page_config.json").write_text('{"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": true}}')
+    tmp = state
+    env = {**os.environ}
+    env.pop("TWILIO_ACCOUNT_SID", None)
+    env.pop("TWILIO_AUTH_TOKEN", None)
+    env.update({
+        "TRKIT_HOME": str(tmp / "trkit-home"),
+        "JUPYTER_CONFIG_DIR": str(tmp / "jupyter-config"),
+        "JUPYTER_RUNTIME_DIR": str(tmp / "jupyter-runtime"),
+        "IPYTHONDIR": str(tmp / "ipython"),
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+    })
+    return env
+
+
+def start_lab(root: Path, env: dict) -> Served:
+    port = free_port()
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+               "--ServerApp.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}",
+               "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+               "--expose-app-in-browser"]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    return Served(command, f"http://127.0.0.1:{port}", "/api/status", env, root)
+
+
+def start_voila(notebook: Path, env: dict) -> Served:
+    port = free_port()
+    command = [sys.executable, "-m", "voila", str(notebook.name), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"]
+    # a GET of the page would render the notebook in a kernel: wait for the port instead
+    return Served(command, f"http://127.0.0.1:{port}", None, env, notebook.parent)

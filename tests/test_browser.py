@@ -1,0 +1,112 @@
+"""The dashboard in a real browser: JupyterLab and Voilà, driven by Playwright with Debian's Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from browser import CHROMIUM_ARGS, ROOT, chromium_path, jupyter_env, start_lab, start_voila
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(chromium_path() is None, reason="no Chromium found (install Debian's chromium: ./run tests does it as root)"),
+]
+
+ARTIFACTS = Path(os.environ.get("TRKIT_ARTIFACTS", ROOT / ".ci-tmp" / "screenshots"))
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    shutil.copy(ROOT / "notebooks" / "04_dashboard.ipynb", tmp_path / "04_dashboard.ipynb")
+    return tmp_path
+
+
+@pytest.fixture
+def browser_page():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def shared_mock_client(env: dict):
+    from trkit.mock.client import mock_client
+
+    info = json.loads((Path(env["TRKIT_HOME"]) / "mock.json").read_text())
+    return mock_client(info["url"], info["account_sid"], info["auth_token"])
+
+
+def drive_dashboard(page, env: dict, name: str) -> None:
+    """Create a task, make Alice Idle, accept: then check what the mock says over REST."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    try:
+        board = page.locator(".trkit-dashboard")
+        board.wait_for(state="visible", timeout=90_000)
+        page.locator(".trkit-workers .trkit-activity-alice select").wait_for(timeout=30_000)
+        page.locator(".trkit-create-task").click()
+        page.locator(".trkit-tasks .trkit-status-pending").wait_for(timeout=20_000)
+        page.locator(".trkit-activity-alice select").select_option("Idle")
+        accept = page.locator(".trkit-reservations .trkit-accept")
+        accept.wait_for(state="visible", timeout=20_000)
+        page.locator(".trkit-reservations .trkit-status-pending").wait_for(timeout=20_000)
+        accept.click()
+        page.locator(".trkit-tasks .trkit-status-assigned").wait_for(timeout=20_000)
+        page.wait_for_function(
+            "() => { const s = document.querySelector('.trkit-activity-alice select'); return s && s.value === 'Busy'; }",
+            timeout=20_000)
+        page.screenshot(path=str(ARTIFACTS / f"{name}-dashboard.png"), full_page=True)
+        if os.environ.get("TRKIT_UPDATE_README_PICTURE") == "1" and name == "voila":
+            shutil.copy(ARTIFACTS / f"{name}-dashboard.png", ROOT / "docs" / "dashboard.png")
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / f"{name}-failure.png"), full_page=True)
+        raise
+    client = shared_mock_client(env)
+    (workspace,) = client.taskrouter.v1.workspaces.list(friendly_name="trkit TaskRouter Quickstart")
+    api = client.taskrouter.v1.workspaces(workspace.sid)
+    (task,) = api.tasks.list()
+    assert task.assignment_status == "assigned"
+    assert [r.reservation_status for r in api.tasks(task.sid).reservations.list()] == ["accepted"]
+    alice = next(w for w in api.workers.list() if w.friendly_name == "Alice")
+    assert alice.activity_name == "Busy"
+
+
+def stop_mock(env: dict) -> None:
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-m", "trkit", "mock", "stop"], env=env, capture_output=True, timeout=60)
+
+
+def test_dashboard_in_jupyterlab(workdir, browser_page):
+    env = jupyter_env(workdir)
+    server = start_lab(workdir, env)
+    try:
+        page = browser_page
+        page.goto(f"{server.url}/lab/tree/04_dashboard.ipynb?reset")
+        page.wait_for_function("""() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+            return !!(w && w.title.label === '04_dashboard.ipynb' && w.sessionContext.session &&
+                      w.sessionContext.session.kernel && w.sessionContext.session.kernel.status === 'idle'); }""", timeout=90_000)
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        drive_dashboard(page, env, "jupyterlab")
+    finally:
+        server.stop()
+        stop_mock(env)
+
+
+def test_dashboard_in_voila(workdir, browser_page):
+    env = jupyter_env(workdir)
+    server = start_voila(workdir / "04_dashboard.ipynb", env)
+    try:
+        browser_page.goto(server.url + "/")
+        drive_dashboard(browser_page, env, "voila")
+        assert browser_page.locator(".jp-InputArea-editor:visible, .jp-CodeMirrorEditor:visible").count() == 0  # no code shown
+    finally:
+        server.stop()
+        stop_mock(env)
