@@ -100,6 +100,15 @@ class Routing(RuleBasedStateMachine):
             active = [r for r in store.reservations_of_worker(worker_sid) if r.reservation_status in ("pending", "accepted", "wrapping")]
             if not multi:
                 assert len(active) <= 1, f"single-tasking worker with {len(active)} active reservations"
+        # routing leaves nothing undone: no waiting task has an open slot and an eligible free worker
+        ws = store.get("workspace", self.ws)
+        for task in store.all("task", self.ws):
+            queue = store.get("task_queue", task.task_queue_sid)
+            if queue is None or self.engine._slots(task, queue) <= 0:
+                continue
+            for worker in store.all("worker", self.ws):
+                assert not self.engine.eligible(worker, task, queue, self.engine.current_target(task), ws.multi_task_enabled), \
+                    f"task {task.sid} waits while {worker.friendly_name} could take it"
         for res in store.all("reservation", self.ws):
             if res.sid in self.finals:
                 assert res.reservation_status == self.finals[res.sid], "a final reservation status changed"

@@ -15,7 +15,7 @@ import json
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any
 
 from . import paths
@@ -99,7 +99,7 @@ def mutation(method: Callable) -> Callable:
                     self._outbox = []
                     self._match_wanted.clear()
                     self.store.rollback()
-                    self._rebuild_timers()
+                    self._rebuild_indexes()
                 raise
             finally:
                 self._depth -= 1
@@ -122,12 +122,18 @@ def _check_json_object(value: str, param: str) -> str:
     return value
 
 
-def _loads(value: str | None) -> dict:
+@lru_cache(maxsize=65536)
+def _parse_attributes(value: str | None) -> dict:
     try:
         parsed = json.loads(value or "{}")
     except ValueError:
         return {}
     return parsed if isinstance(parsed, dict) else {}
+
+
+def _loads(value: str | None) -> dict:
+    """Attributes as a dict; cached, so callers must not change what they get."""
+    return _parse_attributes(value)
 
 
 def _check_name(value: str, param: str = "FriendlyName", limit: int = 64) -> str:
@@ -167,7 +173,7 @@ class TaskRouterEngine:
         self._timer_counter = itertools.count()
         self._timers: list[tuple[float, int, str, str]] = []
         self.callback_log: list[dict] = []
-        self._rebuild_timers()
+        self._rebuild_indexes()
 
     # ================================================================ helpers
     def now(self) -> float:
@@ -448,6 +454,8 @@ class TaskRouterEngine:
         now = self.now()
         worker = Worker(self._new_sid("WK"), ws_sid, friendly_name, attributes, activity.sid, now, now, now, idle_since=now)
         self.store.put(worker)
+        if activity.available:
+            self._available.setdefault(ws_sid, {})[worker.sid] = None
         for channel in self.store.all("task_channel", ws_sid):
             self.store.put(WorkerChannel(self._new_sid("WC"), ws_sid, worker.sid, channel.sid, 1, True, now, now))
         self._emit(ws, "worker.created", "worker", worker.sid, f"Worker {friendly_name} created", self._worker_data(worker))
@@ -498,6 +506,8 @@ class TaskRouterEngine:
             self.store.delete(wc)
         data = self._worker_data(worker)
         self.store.delete(worker)
+        self._available.get(ws_sid, {}).pop(sid, None)
+        self._active.pop(sid, None)
         self._emit(ws, "worker.deleted", "worker", sid, f"Worker {worker.friendly_name} deleted", data)
         self._match(ws)
 
@@ -582,15 +592,16 @@ class TaskRouterEngine:
         return wc
 
     def assigned_tasks(self, worker_sid: str, task_channel_sid: str | None = None) -> int:
+        """Reservations the worker holds (pending, accepted or wrapping), optionally on one channel."""
+        active = self._active.get(worker_sid, ())
+        if task_channel_sid is None:
+            return len(active)
         count = 0
-        for res in self.store.reservations_of_worker(worker_sid):
-            if res.reservation_status in ACTIVE_RESERVATION_STATUSES:
-                if task_channel_sid is None:
-                    count += 1
-                else:
-                    task = self.store.get("task", res.task_sid)
-                    if task is not None and task.task_channel_sid == task_channel_sid:
-                        count += 1
+        for res_sid in active:
+            res = self.store.get("reservation", res_sid)
+            task = self.store.get("task", res.task_sid) if res else None
+            if task is not None and task.task_channel_sid == task_channel_sid:
+                count += 1
         return count
 
     # ============================================================ task queues
@@ -653,6 +664,7 @@ class TaskRouterEngine:
             if value is not None:
                 setattr(queue, key, value)
         self._touch(queue)
+        self._rebuild_queue_heap(queue.sid)  # order or slots may have changed
         if expression_changed:
             self._emit(ws, "task-queue.expression.updated", "taskqueue", sid, f"TaskQueue {queue.friendly_name} expression updated", self._queue_data(queue))
         self._match(ws)
@@ -892,6 +904,8 @@ class TaskRouterEngine:
         if changed:
             self._touch(task)
             self._emit(ws, "task.updated", "task", sid, "Task updated", self._task_data(task))
+            if task.assignment_status in PENDING_STATUSES:
+                self._need_workers(task)
             if attributes is not None and task.assignment_status == "pending" and task.workflow_sid:
                 self._enter_workflow(task, explicit_priority=priority)
         if assignment_status is not None:
@@ -929,15 +943,13 @@ class TaskRouterEngine:
         elif status == "wrapping":
             for res in reservations:
                 if res.reservation_status == "accepted":
-                    res.reservation_status = "wrapping"
-                    self._touch(res)
+                    self._set_res_status(res, "wrapping")
                     self._emit_reservation(res, "reservation.wrapup")
             self._emit(ws, "task.wrapup", "task", task.sid, "Task wrapping up", self._task_data(task))
         elif status == "completed":
             for res in reservations:
                 if res.reservation_status in ("accepted", "wrapping"):
-                    res.reservation_status = "completed"
-                    self._touch(res)
+                    self._set_res_status(res, "completed")
                     self._free_worker(res.worker_sid)
                     self._emit_reservation(res, "reservation.completed")
             data = self._task_data(task)
@@ -954,6 +966,7 @@ class TaskRouterEngine:
                 self._end_reservation(res, "canceled", reroute=False)
             if res.reservation_status in ("accepted", "wrapping"):
                 self._free_worker(res.worker_sid)
+            self._active.get(res.worker_sid, set()).discard(res.sid)
             self.store.delete(res)
         self.store.delete(task)
         self._emit(ws, "task.deleted", "task", sid, "Task deleted", data)
@@ -1279,6 +1292,11 @@ class TaskRouterEngine:
         spent = now - worker.date_status_changed
         worker.activity_sid = activity.sid
         worker.date_status_changed = now
+        available = self._available.setdefault(worker.workspace_sid, {})
+        if activity.available:
+            available[worker.sid] = None
+        else:
+            available.pop(worker.sid, None)
         if activity.available and not (previous and previous.available):
             worker.idle_since = max(worker.idle_since, now)
         self._touch(worker)
@@ -1358,6 +1376,7 @@ class TaskRouterEngine:
             self._emit(ws, "task-queue.moved", "taskqueue", queue_sid, f"Task {task.sid} moved to TaskQueue {queue.friendly_name}", data)
         self._emit(ws, "task-queue.entered", "taskqueue", queue_sid,
                    f"Task {task.sid} entered TaskQueue {queue.friendly_name}", self._task_data(task))
+        self._need_workers(task)
 
     def current_target(self, task: Task) -> Target | None:
         workflow = self.store.get("workflow", task.workflow_sid)
@@ -1442,41 +1461,123 @@ class TaskRouterEngine:
         self._flush_matches()
 
     def _run_match(self, ws: Workspace) -> None:
-        """Reserve eligible workers for waiting tasks, best task first, longest-idle worker first."""
-        multi = ws.multi_task_enabled
-        workers = [w for w in self.store.all("worker", ws.sid)
-                   if (a := self.store.get("activity", w.activity_sid)) is not None and a.available]
-        if not workers:
+        """Reserve waiting tasks for free workers: longest-idle worker first, each gets its best task.
+
+        Tasks wait in one heap per queue (best first: priority, then queue order), so a
+        free worker finds its task by looking at the tops of its queues' heaps instead of
+        scanning every task.
+        """
+        available = self._available.get(ws.sid)
+        if not available:
             return
-        waiting = []
-        for task in self.store.all("task", ws.sid):
-            if task.assignment_status not in PENDING_STATUSES or task.task_queue_sid is None:
-                continue
-            queue = self.store.get("task_queue", task.task_queue_sid)
-            if queue is None:
-                continue
-            waiting.append((self._task_rank(ws, task, queue), task, queue))
-        waiting.sort(key=lambda item: item[0])
+        multi = ws.multi_task_enabled
+        queues = [q for q in self.store.all("task_queue", ws.sid) if self._queue_heaps.get(q.sid)]
+        if not queues:
+            return
+        workers = [self.store.get("worker", sid) for sid in available]
+        workers = [w for w in workers if w is not None and (multi or not self._active.get(w.sid))]
         workers.sort(key=lambda w: (w.idle_since, self.store.seq(w.sid)))
-        for _, task, queue in waiting:
-            reservations = self.store.reservations_of_task(task.sid)
-            if any(r.reservation_status in ("accepted", "wrapping") for r in reservations):
-                continue
-            open_slots = queue.max_reserved_workers - sum(r.reservation_status == "pending" for r in reservations)
-            if open_slots <= 0:
-                continue
-            target = self.current_target(task)
-            for worker in workers:
-                if open_slots <= 0:
+        for worker in workers:
+            while True:
+                if worker.sid not in available:
+                    break  # the reservation moved the worker to an unavailable activity
+                found = self._best_task_for(worker, queues, multi)
+                if found is None:
                     break
-                if self.eligible(worker, task, queue, target, multi):
-                    self._reserve(task, worker, queue)
-                    open_slots -= 1
-                    if task.assignment_status not in PENDING_STATUSES:
-                        break
-            workers = [w for w in workers if (a := self.store.get("activity", w.activity_sid)) is not None and a.available]
-            if not workers:
+                task, queue = found
+                self._reserve(task, worker, queue)
+                if not multi:
+                    break
+            if not any(self._queue_heaps.get(q.sid) for q in queues):
                 return
+
+    def _slots(self, task: Task, queue: TaskQueue) -> int:
+        """How many more workers ``task`` may be offered to right now (0 if none)."""
+        if task.assignment_status not in PENDING_STATUSES:
+            return 0
+        pending = 0
+        for res in self.store.reservations_of_task(task.sid):
+            if res.reservation_status in ("accepted", "wrapping"):
+                return 0
+            if res.reservation_status == "pending":
+                pending += 1
+        return queue.max_reserved_workers - pending
+
+    def _heap_entry_valid(self, entry: tuple, queue: TaskQueue) -> Task | None:
+        rank, task_sid = entry[0], entry[1]
+        task = self.store.get("task", task_sid)
+        if task is None or task.task_queue_sid != queue.sid or self._task_rank(self.workspace(task.workspace_sid), task, queue) != rank:
+            return None
+        return task if self._slots(task, queue) > 0 else None
+
+    def _best_task_for(self, worker: Worker, queues: list[TaskQueue], multi: bool) -> tuple[Task, TaskQueue] | None:
+        best: tuple[tuple, Task, TaskQueue] | None = None
+        for queue in queues:
+            heap = self._queue_heaps.get(queue.sid)
+            if not heap or not self.in_queue(worker, queue):
+                continue
+            # drop entries that no longer need workers (assigned, canceled, re-ranked, moved)
+            while heap and self._heap_entry_valid(heap[0], queue) is None:
+                heapq.heappop(heap)
+            if not heap:
+                continue
+            if best is not None and heap[0][0] >= best[0]:
+                continue
+            candidate = None
+            for entry in (heap[:1] + sorted(heap[1:])) if heap else []:
+                if best is not None and entry[0] >= best[0]:
+                    break
+                task = self._heap_entry_valid(entry, queue)
+                if task is not None and self.eligible(worker, task, queue, self.current_target(task), multi):
+                    candidate = (entry[0], task, queue)
+                    break
+            if candidate is not None:
+                best = candidate
+        return (best[1], best[2]) if best is not None else None
+
+    def _need_workers(self, task: Task) -> None:
+        """Put a waiting task (back) in its queue's heap."""
+        queue = self.store.get("task_queue", task.task_queue_sid)
+        if queue is None or task.assignment_status not in PENDING_STATUSES:
+            return
+        rank = self._task_rank(self.workspace(task.workspace_sid), task, queue)
+        heapq.heappush(self._queue_heaps.setdefault(queue.sid, []), (rank, task.sid))
+
+    def _rebuild_queue_heap(self, queue_sid: str) -> None:
+        queue = self.store.get("task_queue", queue_sid)
+        self._queue_heaps[queue_sid] = []
+        if queue is None:
+            return
+        for task in self.store.all("task", queue.workspace_sid):
+            if task.task_queue_sid == queue_sid and task.assignment_status in PENDING_STATUSES:
+                self._need_workers(task)
+
+    def _set_res_status(self, res: Reservation, status: str) -> None:
+        """Every reservation status change goes through here, to keep the worker's load index right."""
+        res.reservation_status = status
+        self._touch(res)
+        active = self._active.setdefault(res.worker_sid, set())
+        if status in ACTIVE_RESERVATION_STATUSES:
+            active.add(res.sid)
+        else:
+            active.discard(res.sid)
+
+    def _rebuild_indexes(self) -> None:
+        """Derived indexes (free workers, load, queue heaps, timers) from the stored state."""
+        self._available: dict[str, dict[str, None]] = {}
+        self._active: dict[str, set[str]] = {}
+        self._queue_heaps: dict[str, list] = {}
+        for worker in self.store.all("worker"):
+            activity = self.store.get("activity", worker.activity_sid)
+            if activity is not None and activity.available:
+                self._available.setdefault(worker.workspace_sid, {})[worker.sid] = None
+        for res in self.store.all("reservation"):
+            if res.reservation_status in ACTIVE_RESERVATION_STATUSES:
+                self._active.setdefault(res.worker_sid, set()).add(res.sid)
+        for task in self.store.all("task"):
+            if task.assignment_status in PENDING_STATUSES:
+                self._need_workers(task)
+        self._rebuild_timers()
 
     def _reserve(self, task: Task, worker: Worker, queue: TaskQueue) -> Reservation:
         ws = self.workspace(task.workspace_sid)
@@ -1490,6 +1591,7 @@ class TaskRouterEngine:
             previous_activity_sid=worker.activity_sid,
         )
         self.store.put(res)
+        self._active.setdefault(worker.sid, set()).add(res.sid)
         task.assignment_status = "reserved"
         task.assignment_count += 1
         self._touch(task)
@@ -1525,8 +1627,7 @@ class TaskRouterEngine:
         task = self.store.get("task", res.task_sid)
         worker = self.store.get("worker", res.worker_sid)
         ws = self.workspace(res.workspace_sid)
-        res.reservation_status = "accepted"
-        self._touch(res)
+        self._set_res_status(res, "accepted")
         task.assignment_status = "assigned"
         self._touch(task)
         self._emit_reservation(res, "reservation.accepted")
@@ -1541,8 +1642,7 @@ class TaskRouterEngine:
                          move_worker: bool = True, reroute: bool = True) -> None:
         """A pending reservation ends unaccepted: rejected, timeout, canceled or rescinded."""
         ws = self.workspace(res.workspace_sid)
-        res.reservation_status = status
-        self._touch(res)
+        self._set_res_status(res, status)
         worker = self.store.get("worker", res.worker_sid)
         self._emit_reservation(res, f"reservation.{status}")
         if worker is not None:
@@ -1562,9 +1662,13 @@ class TaskRouterEngine:
         if task is None or task.assignment_status != "reserved":
             return
         if any(r.reservation_status in ("pending", "accepted", "wrapping") for r in self.store.reservations_of_task(task.sid)):
+            if reroute and not any(r.reservation_status in ("accepted", "wrapping") for r in self.store.reservations_of_task(task.sid)):
+                self._need_workers(task)  # a slot of a multi-reservation task opened again
+                self._match(ws)
             return
         task.assignment_status = "pending"
         self._touch(task)
+        self._need_workers(task)
         if not reroute:
             return
         self._match(ws)
@@ -1722,7 +1826,7 @@ class TaskRouterEngine:
     def reset(self) -> None:
         self.store.reset()
         self._configs = {}
-        self._timers = []
+        self._rebuild_indexes()
         self.clock.offset = 0.0
         self.callback_log.clear()
 
