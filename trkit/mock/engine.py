@@ -146,6 +146,16 @@ def _check_name(value: str, param: str = "FriendlyName", limit: int = 64) -> str
     return value
 
 
+def _event_string(value: Any) -> str:
+    if value is None:
+        return ""
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(value)
+
+
 class TaskRouterEngine:
     """One account's TaskRouter: every workspace and everything inside them."""
 
@@ -1205,8 +1215,10 @@ class TaskRouterEngine:
     def _emit(self, ws: Workspace, event_type: str, resource_type: str, resource_sid: str, description: str,
               data: dict[str, Any], actor: tuple[str, str, str | None] | None = None) -> Event:
         now = self.now()
-        data = {k: ("" if v is None else v if isinstance(v, str) else json.dumps(v) if isinstance(v, (bool, dict, list)) else str(v))
-                for k, v in data.items()}
+        # event data values are strings, as TaskRouter sends them
+        for key, value in data.items():
+            if value.__class__ is not str:
+                data[key] = _event_string(value)
         data.setdefault("workspace_sid", ws.sid)
         data.setdefault("workspace_name", ws.friendly_name)
         kind = {"taskqueue": "task_queue", "task_channel": "task_channel"}.get(resource_type, resource_type)
@@ -1524,13 +1536,18 @@ class TaskRouterEngine:
             if best is not None and heap[0][0] >= best[0]:
                 continue
             candidate = None
-            for entry in (heap[:1] + sorted(heap[1:])) if heap else []:
-                if best is not None and entry[0] >= best[0]:
-                    break
-                task = self._heap_entry_valid(entry, queue)
-                if task is not None and self.eligible(worker, task, queue, self.current_target(task), multi):
-                    candidate = (entry[0], task, queue)
-                    break
+            top = self._heap_entry_valid(heap[0], queue)
+            if top is not None and self.eligible(worker, top, queue, self.current_target(top), multi):
+                candidate = (heap[0][0], top, queue)
+            else:
+                # the best task is not for this worker (target expression, already offered): look further down
+                for entry in sorted(heap[1:]):
+                    if best is not None and entry[0] >= best[0]:
+                        break
+                    task = self._heap_entry_valid(entry, queue)
+                    if task is not None and self.eligible(worker, task, queue, self.current_target(task), multi):
+                        candidate = (entry[0], task, queue)
+                        break
             if candidate is not None:
                 best = candidate
         return (best[1], best[2]) if best is not None else None

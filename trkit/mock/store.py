@@ -13,22 +13,35 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any
 
 from .models import MODEL_CLASSES
 
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS records (
-    sid TEXT PRIMARY KEY,
+-- keyed by creation sequence: new rows append to the B-tree's end, so a write costs
+-- the same with ten rows or ten million (a random SID key made commits grow with size)
+CREATE TABLE IF NOT EXISTS resources (
+    seq INTEGER PRIMARY KEY,
+    sid TEXT NOT NULL,
     kind TEXT NOT NULL,
     workspace_sid TEXT,
-    seq INTEGER NOT NULL,
     body TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS records_kind ON records(kind, seq);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode  # one encoder, not one per object
+
+
+def _row(obj: Any) -> dict:
+    """A model's fields as a dict, shallow (json.dumps copies the nested ones anyway)."""
+    names = _FIELD_NAMES.get(type(obj))
+    if names is None:
+        names = _FIELD_NAMES[type(obj)] = tuple(f.name for f in fields(obj))
+    return {name: getattr(obj, name) for name in names}
 
 
 class Store:
@@ -44,7 +57,7 @@ class Store:
             self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
         self._dirty: dict[str, Any] = {}
-        self._deleted: set[str] = set()
+        self._deleted: dict[str, int] = {}  # sid -> seq
         self._meta_dirty: dict[str, str] = {}
         self._load()
 
@@ -59,7 +72,7 @@ class Store:
         self._channels_by_worker: dict[str, dict[str, Any]] = {}
         self._next_seq = 1
         with self._db_lock:
-            rows = self._db.execute("SELECT kind, seq, body FROM records ORDER BY seq").fetchall()
+            rows = self._db.execute("SELECT kind, seq, body FROM resources ORDER BY seq").fetchall()
             self.meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
         for kind, seq, body in rows:
             obj = MODEL_CLASSES[kind](**json.loads(body))
@@ -124,12 +137,14 @@ class Store:
             self._index(obj, self._next_seq)
             self._next_seq += 1
         self._dirty[obj.sid] = obj
-        self._deleted.discard(obj.sid)
+        self._deleted.pop(obj.sid, None)
 
     def delete(self, obj: Any) -> None:
+        seq = self._seq.get(obj.sid)
         self._unindex(obj)
         self._dirty.pop(obj.sid, None)
-        self._deleted.add(obj.sid)
+        if seq is not None:
+            self._deleted[obj.sid] = seq
 
     def set_meta(self, key: str, value: str) -> None:
         self.meta[key] = value
@@ -139,7 +154,7 @@ class Store:
         if not (self._dirty or self._deleted or self._meta_dirty):
             return
         rows = [
-            (obj.sid, obj.KIND, obj.workspace_sid, self._seq[obj.sid], json.dumps(asdict(obj), separators=(",", ":")))
+            (self._seq[obj.sid], obj.sid, obj.KIND, obj.workspace_sid, _ENCODE(_row(obj)))
             for obj in self._dirty.values()
         ]
         with self._db_lock:
@@ -148,12 +163,12 @@ class Store:
             try:
                 if rows:
                     db.executemany(
-                        "INSERT INTO records(sid, kind, workspace_sid, seq, body) VALUES (?,?,?,?,?) "
-                        "ON CONFLICT(sid) DO UPDATE SET body=excluded.body",
+                        "INSERT INTO resources(seq, sid, kind, workspace_sid, body) VALUES (?,?,?,?,?) "
+                        "ON CONFLICT(seq) DO UPDATE SET body=excluded.body",
                         rows,
                     )
                 if self._deleted:
-                    db.executemany("DELETE FROM records WHERE sid=?", [(sid,) for sid in self._deleted])
+                    db.executemany("DELETE FROM resources WHERE seq=?", [(seq,) for seq in self._deleted.values()])
                 if self._meta_dirty:
                     db.executemany(
                         "INSERT INTO meta(key, value) VALUES (?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
@@ -176,7 +191,7 @@ class Store:
 
     def reset(self) -> None:
         with self._db_lock:
-            self._db.execute("DELETE FROM records")
+            self._db.execute("DELETE FROM resources")
             self._db.execute("DELETE FROM meta")
         self.rollback()
 

@@ -1,0 +1,1 @@
+"""Benchmarks of the mock: run ``python -m bench`` (figures printed and written as JSON)."""

@@ -1,0 +1,278 @@
+"""Measure the mock against the limits of its own stack; print a table and write JSON.
+
+    python -m bench [--quick] [--json bench/results.json]
+
+Every comparison is measured side by side in the same run on the same machine.
+These are benchmark figures with targets beside them, not pass/fail tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+from flask import Flask, Response, request
+from werkzeug.serving import make_server
+
+from trkit.mock import MockServer
+
+from .scale import drain
+
+ROOT = Path(__file__).resolve().parent.parent
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+
+def _serve(app) -> tuple[object, str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
+def _hammer(make_call, total: int, concurrency: int) -> float:
+    """Requests per second for ``total`` calls spread over ``concurrency`` client threads."""
+    per_thread = total // concurrency
+
+    def worker(index: int) -> None:
+        session = requests.Session()
+        session.trust_env = False
+        call = make_call(session)
+        for i in range(per_thread):
+            call(index * per_thread + i)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(worker, range(concurrency)))
+    return per_thread * concurrency / (time.perf_counter() - started)
+
+
+# ------------------------------------------------------------------ 1. REST
+def rest_throughput(total: int, concurrency: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp, MockServer(db_path=str(Path(tmp) / "bench.sqlite3")) as mock:
+        client = mock.client()
+        ws = client.taskrouter.v1.workspaces.create(friendly_name="Bench")
+        queue = client.taskrouter.v1.workspaces(ws.sid).task_queues.create(friendly_name="Q")
+        config = json.dumps({"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": queue.sid}]}]}})
+        workflow = client.taskrouter.v1.workspaces(ws.sid).workflows.create(friendly_name="W", configuration=config)
+        auth = (mock.account_sid, mock.auth_token)
+        tasks_url = f"{mock.base_url}/v1/Workspaces/{ws.sid}/Tasks"
+        sample = requests.post(tasks_url, data={"Attributes": '{"n": 0}', "WorkflowSid": workflow.sid}, auth=auth, timeout=10)
+        body = sample.content
+        created: list[str] = []
+
+        def mock_post(session):
+            def call(i):
+                response = session.post(tasks_url, data={"Attributes": json.dumps({"n": i}), "WorkflowSid": workflow.sid}, auth=auth, timeout=30)
+                created.append(response.json()["sid"])
+            return call
+
+        def mock_get(session):
+            def call(i):
+                session.get(f"{tasks_url}/{created[i % len(created)]}", auth=auth, timeout=30).raise_for_status()
+            return call
+
+        bare = Flask("bare")
+
+        @bare.route("/Tasks", methods=["POST"])
+        def bare_post():
+            request.form.get("Attributes")
+            return Response(body, 201, mimetype="application/json")
+
+        @bare.route("/Tasks/<sid>", methods=["GET"])
+        def bare_get(sid):
+            return Response(body, 200, mimetype="application/json")
+
+        server, bare_url = _serve(bare)
+        try:
+            def bare_post_call(session):
+                return lambda i: session.post(f"{bare_url}/Tasks", data={"Attributes": json.dumps({"n": i}), "WorkflowSid": workflow.sid},
+                                              auth=auth, timeout=30)
+
+            def bare_get_call(session):
+                return lambda i: session.get(f"{bare_url}/Tasks/WT{i:032x}", auth=auth, timeout=30)
+
+            results = {
+                "mock_post_rps": _hammer(mock_post, total, concurrency),
+                "bare_post_rps": _hammer(bare_post_call, total, concurrency),
+                "mock_get_rps": _hammer(mock_get, total, concurrency),
+                "bare_get_rps": _hammer(bare_get_call, total, concurrency),
+            }
+        finally:
+            server.shutdown()
+    results = {k: round(v, 1) for k, v in results.items()}
+    results["post_ratio"] = round(results["mock_post_rps"] / results["bare_post_rps"], 3)
+    results["get_ratio"] = round(results["mock_get_rps"] / results["bare_get_rps"], 3)
+    results.update({"requests": total, "concurrency": concurrency, "body_bytes": len(body)})
+    return results
+
+
+# -------------------------------------------------------- 2. routing latency
+def routing_latency(routings: int, workers: int, waiting: int) -> dict:
+    arrivals: dict[str, float] = {}
+    arrived = threading.Condition()
+    listener = Flask("listener")
+
+    @listener.route("/assignment", methods=["POST"])
+    def assignment():
+        with arrived:
+            arrivals[request.form["WorkerSid"]] = time.perf_counter()
+            arrived.notify_all()
+        return Response('{"instruction": "accept"}', 200, mimetype="application/json")
+
+    server, listener_url = _serve(listener)
+    latencies = []
+    with tempfile.TemporaryDirectory() as tmp, MockServer(db_path=str(Path(tmp) / "bench.sqlite3")) as mock:
+        client = mock.client()
+        ws = client.taskrouter.v1.workspaces.create(friendly_name="Latency", multi_task_enabled=False)
+        api = client.taskrouter.v1.workspaces(ws.sid)
+        idle = api.activities.create(friendly_name="Idle", available=True).sid
+        busy = api.activities.create(friendly_name="Busy", available=False).sid
+        queue = api.task_queues.create(friendly_name="All", target_workers="1==1", assignment_activity_sid=busy).sid
+        config = json.dumps({"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": queue}]}]}})
+        workflow = api.workflows.create(friendly_name="Flow", configuration=config, assignment_callback_url=listener_url + "/assignment",
+                                        task_reservation_timeout=86400).sid
+        staff = [api.workers.create(friendly_name=f"W{i}").sid for i in range(workers)]
+        for i in range(routings + waiting):
+            api.tasks.create(attributes=json.dumps({"n": i}), workflow_sid=workflow, timeout=1_209_600)
+        holding: dict[str, str] = {}
+        for i in range(routings):
+            worker = staff[i % workers]
+            if worker in holding:
+                api.tasks(holding.pop(worker)).update(assignment_status="completed", reason="bench")
+            with arrived:
+                arrivals.pop(worker, None)
+            started = time.perf_counter()
+            api.workers(worker).update(activity_sid=idle)
+            with arrived:
+                arrived.wait_for(lambda w=worker: w in arrivals, timeout=10)
+                latencies.append(arrivals[worker] - started)
+            holding[worker] = api.workers(worker).reservations.list(reservation_status="accepted")[0].task_sid
+    server.shutdown()
+    latencies.sort()
+    ms = [v * 1000 for v in latencies]
+    return {"routings": routings, "workers": workers, "waiting_tasks": waiting,
+            "p50_ms": round(statistics.median(ms), 2), "p99_ms": round(ms[int(0.99 * (len(ms) - 1))], 2), "max_ms": round(ms[-1], 2)}
+
+
+# ------------------------------------------------------------------- 3. scale
+def scale(sizes: list[tuple[int, int]]) -> dict:
+    rows = [drain(t, w) for t, w in sizes]
+    base = rows[0]["us_per_reservation"]
+    for row in rows:
+        row["cost_vs_smallest"] = round(row["us_per_reservation"] / base, 2)
+    return {"runs": rows}
+
+
+# --------------------------------------------------------------- 4. notebooks
+def notebooks() -> dict:
+    env = {**os.environ}
+    env.pop("TWILIO_ACCOUNT_SID", None)
+    env.pop("TWILIO_AUTH_TOKEN", None)
+    with tempfile.TemporaryDirectory() as tmp:
+        env["TRKIT_HOME"] = str(Path(tmp) / "home")
+        books = sorted((ROOT / "notebooks").glob("*.ipynb"))
+        # warm the shared mock first, as a learner's first notebook would
+        subprocess.run([sys.executable, "-m", "trkit", "mock", "start"], env=env, capture_output=True, timeout=60)
+        started = time.perf_counter()
+        run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *map(str, books)],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+        nbval_seconds = time.perf_counter() - started
+        floor_script = (
+            "import time, nbformat, sys\n"
+            "from nbclient import NotebookClient\n"
+            "n = int(sys.argv[1])\n"
+            "for _ in range(n):\n"
+            "    nb = nbformat.v4.new_notebook(); nb.cells = [nbformat.v4.new_code_cell('')]\n"
+            "    NotebookClient(nb, kernel_name='python3', timeout=60).execute()\n"
+        )
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", floor_script, str(len(books))], env=env, capture_output=True, timeout=600, check=True)
+        floor_seconds = time.perf_counter() - started
+        subprocess.run([sys.executable, "-m", "trkit", "mock", "stop"], env=env, capture_output=True, timeout=60)
+    passed = re.search(r"(\d+) passed", run.stdout)
+    return {"notebooks": len(books), "nbval_seconds": round(nbval_seconds, 2), "floor_seconds": round(floor_seconds, 2),
+            "ratio": round(nbval_seconds / floor_seconds, 2), "cells_passed": int(passed.group(1)) if passed else 0,
+            "nbval_ok": run.returncode == 0}
+
+
+# ---------------------------------------------------------------- 5. startup
+def startup(repeats: int = 3) -> dict:
+    env = {**os.environ}
+    imports, mocks = [], []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import trkit"], env=env, check=True, timeout=60)
+        imports.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "trkit.mock", "--port", "0"], stdout=subprocess.PIPE, text=True, env=env)
+        url = re.search(r"(http://[\d.]+:\d+)", proc.stdout.readline()).group(1)
+        from trkit.mock.server import default_credentials
+
+        requests.get(url + "/v1/Workspaces", auth=default_credentials(), timeout=10).raise_for_status()
+        mocks.append(time.perf_counter() - started)
+        proc.terminate()
+        proc.wait(timeout=10)
+    return {"import_trkit_s": round(min(imports), 3), "mock_cold_start_s": round(min(mocks), 3), "repeats": repeats}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument("--json", default=str(ROOT / "bench" / "results.json"))
+    options = parser.parse_args(argv)
+    quick = options.quick
+    results = {
+        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
+        "rest": rest_throughput(total=400 if quick else 3000, concurrency=8),
+        "routing": routing_latency(routings=100 if quick else 1000, workers=100, waiting=100 if quick else 1000),
+        "scale": scale([(100, 10), (1000, 100)] if quick else [(100, 10), (1000, 10), (1000, 100), (10000, 100), (10000, 1000)]),
+        "notebooks": notebooks(),
+        "startup": startup(),
+    }
+    rows = [
+        ("REST POST Tasks vs bare Flask", f"{results['rest']['mock_post_rps']} vs {results['rest']['bare_post_rps']} req/s = {results['rest']['post_ratio']:.0%}",
+         ">= 50%", results["rest"]["post_ratio"] >= 0.5),
+        ("REST GET Tasks/{sid} vs bare Flask", f"{results['rest']['mock_get_rps']} vs {results['rest']['bare_get_rps']} req/s = {results['rest']['get_ratio']:.0%}",
+         ">= 50%", results["rest"]["get_ratio"] >= 0.5),
+        ("routing latency p50", f"{results['routing']['p50_ms']} ms", "< 5 ms", results["routing"]["p50_ms"] < 5),
+        ("routing latency p99", f"{results['routing']['p99_ms']} ms", "< 25 ms", results["routing"]["p99_ms"] < 25),
+    ]
+    for run in results["scale"]["runs"]:
+        rows.append((f"drain {run['tasks']} tasks x {run['workers']} workers",
+                     f"{run['reservations_per_s']} res/s, {run['us_per_reservation']} us/res (x{run['cost_vs_smallest']})",
+                     ">= 2000 res/s at 10000x1000" if (run["tasks"], run["workers"]) == (10000, 1000) else "",
+                     run["reservations_per_s"] >= 2000 if (run["tasks"], run["workers"]) == (10000, 1000) else None))
+    biggest = [r for r in results["scale"]["runs"] if r["tasks"] == max(x["tasks"] for x in results["scale"]["runs"])]
+    growth = max(r["cost_vs_smallest"] for r in biggest)
+    rows.append(("cost per reservation, largest vs 100 tasks", f"x{growth}", "<= x2", growth <= 2))
+    nb = results["notebooks"]
+    rows.append(("notebooks under nbval vs kernel-start floor", f"{nb['nbval_seconds']} s vs {nb['floor_seconds']} s = x{nb['ratio']}",
+                 "<= x3", nb["ratio"] <= 3 and nb["nbval_ok"]))
+    st = results["startup"]
+    rows.append(("import trkit", f"{st['import_trkit_s']} s", "< 1 s", st["import_trkit_s"] < 1))
+    rows.append(("cold mock start to first answer", f"{st['mock_cold_start_s']} s", "< 1 s", st["mock_cold_start_s"] < 1))
+    results["table"] = [{"measure": m, "figure": f, "target": t, "met": ok} for m, f, t, ok in rows]
+    width = max(len(m) for m, *_ in rows)
+    print(f"machine: {results['machine']}")
+    for measure, figure, target, ok in rows:
+        mark = "" if ok is None else ("met" if ok else "NOT MET")
+        print(f"{measure:<{width}}  {figure:<55} {target:<28} {mark}")
+    Path(options.json).write_text(json.dumps(results, indent=2))
+    print(f"written {options.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
