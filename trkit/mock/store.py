@@ -10,6 +10,7 @@ half-written is ever seen.
 from __future__ import annotations
 
 import json
+import pickle
 import sqlite3
 import threading
 from collections.abc import Iterable
@@ -26,14 +27,22 @@ CREATE TABLE IF NOT EXISTS resources (
     sid TEXT NOT NULL,
     kind TEXT NOT NULL,
     workspace_sid TEXT,
-    body TEXT NOT NULL
+    body BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-_ENCODE = json.JSONEncoder(separators=(",", ":")).encode  # one encoder, not one per object
+
+
+def _encode(obj: Any) -> bytes:
+    # pickle, not JSON: several times faster for these dicts, and the file is the mock's own
+    return pickle.dumps(_row(obj), protocol=5)
+
+
+def _decode(body: bytes | str) -> dict:
+    return json.loads(body) if isinstance(body, str) else pickle.loads(body)
 
 
 def _row(obj: Any) -> dict:
@@ -75,7 +84,7 @@ class Store:
             rows = self._db.execute("SELECT kind, seq, body FROM resources ORDER BY seq").fetchall()
             self.meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
         for kind, seq, body in rows:
-            obj = MODEL_CLASSES[kind](**json.loads(body))
+            obj = MODEL_CLASSES[kind](**_decode(body))
             self._index(obj, seq)
             self._next_seq = max(self._next_seq, seq + 1)
 
@@ -154,7 +163,7 @@ class Store:
         if not (self._dirty or self._deleted or self._meta_dirty):
             return
         rows = [
-            (self._seq[obj.sid], obj.sid, obj.KIND, obj.workspace_sid, _ENCODE(_row(obj)))
+            (self._seq[obj.sid], obj.sid, obj.KIND, obj.workspace_sid, _encode(obj))
             for obj in self._dirty.values()
         ]
         with self._db_lock:
