@@ -233,6 +233,19 @@ def test_dashboard_drives_the_mock(kit):
         board.close()
 
 
+def test_dashboard_explain_button(kit):
+    tutorial = kit.tutorial()
+    board = kit.dashboard()
+    try:
+        board.create_button.click()
+        (task_sid,) = board.explain_buttons
+        board.explain_buttons[task_sid].click()
+        assert "No available worker matches" in board.explain_html.value and "Alice" in board.explain_html.value
+        assert tutorial.workspace.tasks(task_sid).fetch().assignment_status == "pending"
+    finally:
+        board.close()
+
+
 def test_dashboard_refreshes_itself_on_callbacks(kit):
     tutorial = kit.tutorial()
     board = kit.dashboard()

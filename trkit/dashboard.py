@@ -66,6 +66,11 @@ class Dashboard(widgets.VBox):
         self.refresh_button.on_click(lambda _: self.refresh())
         self.tasks_html = widgets.HTML()
         self.tasks_html.add_class("trkit-tasks")
+        self.explain_box = widgets.HBox()
+        self.explain_box.add_class("trkit-explain-buttons")
+        self.explain_html = widgets.HTML()
+        self.explain_html.add_class("trkit-explanation")
+        self.explain_buttons: dict[str, widgets.Button] = {}
         self.reservations_box = widgets.VBox()
         self.reservations_box.add_class("trkit-reservations")
         self.log_html = widgets.HTML()
@@ -74,6 +79,7 @@ class Dashboard(widgets.VBox):
             self.header,
             widgets.HTML("<b>Workers</b> — pick an activity to change it"), self.workers_box,
             widgets.HTML("<b>Tasks</b>"), widgets.HBox([self.language, self.create_button, self.refresh_button]), self.tasks_html,
+            self.explain_box, self.explain_html,
             widgets.HTML("<b>Reservations</b>"), self.reservations_box,
             widgets.HTML("<b>Callbacks and events</b> (newest first)"), self.log_html,
             self.message,
@@ -131,6 +137,14 @@ class Dashboard(widgets.VBox):
     # ------------------------------------------------------------- actions
     def create_task(self, language: str | None = None):
         return self.tutorial.create_task(language or self.language.value)
+
+    def explain(self, task_sid: str) -> str:
+        """Show why ``task_sid`` is where it is, below the tasks table."""
+        from .explain import explain_task
+
+        explanation = explain_task(self.tutorial.workspace, task_sid)
+        self.explain_html.value = f"<div class='trkit-explain'><b>Task {task_sid}</b>{explanation._repr_html_()}</div>"
+        return explanation
 
     def set_activity(self, worker: str, activity: str):
         return self.tutorial.set_activity(worker, activity)
@@ -194,6 +208,25 @@ class Dashboard(widgets.VBox):
                  html.escape(json.dumps(json.loads(t.attributes or "{}"))), f"{t.age} s", html.escape(t.reason or "")]
                 for t in tasks[:20]]
         self.tasks_html.value = _table(["Task", "Status", "Queue", "Attributes", "Age", "Reason"], rows, "trkit-task-table")
+        waiting = [t for t in tasks[:20] if t.assignment_status in ("pending", "reserved")]
+        buttons = {}
+        for task in waiting:
+            button = self.explain_buttons.get(task.sid)
+            if button is None:
+                button = widgets.Button(description=f"Explain {task.sid[:8]}…", tooltip=f"Why is {task.sid} {task.assignment_status}?",
+                                        icon="question", layout=widgets.Layout(width="auto"))
+                button.add_class("trkit-explain-button")
+                button.on_click(lambda _, sid=task.sid: self._explain_clicked(sid))
+            buttons[task.sid] = button
+        self.explain_buttons = buttons
+        self.explain_box.children = list(buttons.values())
+
+    def _explain_clicked(self, task_sid: str) -> None:
+        try:
+            self.explain(task_sid)
+            self.message.value = ""
+        except Exception as exc:
+            self.message.value = f"<span style='color:#dc322f'>{html.escape(explain(exc))}</span>"
 
     def _render_reservations(self, reservations) -> None:
         rows = []

@@ -133,6 +133,20 @@ class Kit:
             raise KitError("No assignment callback has arrived yet: is a worker available for the task?")
         return tables.callback_parameters(records[-1])
 
+    # --------------------------------------------------------------- explain
+    def explain(self, task_sid: str):
+        """Why a task is pending (or where it stands), worker by worker."""
+        from .explain import explain_task
+
+        return explain_task(self._workspace(), task_sid)
+
+    def explain_worker(self, worker: str):
+        """Why a worker is (not) getting tasks; ``worker`` is a name of the tutorial or a WK SID."""
+        from .explain import explain_worker
+
+        sid = self._tutorial.workers.get(worker, worker) if self._tutorial else worker
+        return explain_worker(self._workspace(), sid)
+
     # ------------------------------------------------------------------ curl
     def curl(self, method: str, path: str, data: dict[str, str] | None = None) -> str:
         """The curl command for a request, with this backend's URL (credentials as shell variables)."""

@@ -8,6 +8,7 @@ uses it is simply false, as on TaskRouter.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -194,6 +195,51 @@ def _operand(node) -> Callable[[dict], Any]:
     return lambda ctx: _resolve(path, ctx)
 
 
+def _show(value: Any) -> str:
+    if value is MISSING:
+        return "missing"
+    return json.dumps(value)
+
+
+def _side(node, context: dict) -> tuple[str, Any]:
+    if node[0] == "lit":
+        return json.dumps(node[1]), node[1]
+    path = node[1]
+    text = "".join(f"[{p}]" if isinstance(p, int) else (("." if i else "") + p) for i, p in enumerate(path.parts))
+    return text, _resolve(path, context)
+
+
+def _describe(node, context: dict) -> str:
+    op = _ALIASES.get(node[1], node[1])
+    (left_text, left), (right_text, right) = _side(node[2], context), _side(node[3], context)
+    if op == "HAS" and node[2][0] == "path":
+        if left is MISSING:
+            return f"{left_text} is missing"
+        return f"lacks {right_text} in {left_text} (has {_show(left)})"
+    if op == "IN" and node[2][0] == "path":
+        return f"{left_text} is {_show(left)}, not in {right_text}" if left is not MISSING else f"{left_text} is missing"
+    if node[2][0] == "path" and node[3][0] == "lit":
+        return f"{left_text} is {_show(left)}, so {left_text} {op} {right_text} is false"
+    if node[2][0] == "path" and node[3][0] == "path":
+        return f"{left_text} is {_show(left)} and {right_text} is {_show(right)}, so {op} is false"
+    return f"{left_text} {op} {right_text} is false"
+
+
+def _why_false(node, context: dict) -> list[str]:
+    kind = node[0]
+    if kind == "cmp":
+        return [] if _compile(node)(context) else [_describe(node, context)]
+    if kind == "and":
+        for child in node[1]:
+            if not _compile(child)(context):
+                return _why_false(child, context)
+        return []
+    reasons: list[str] = []
+    for child in node[1]:
+        reasons.extend(_why_false(child, context))
+    return [" or ".join(reasons)] if len(reasons) > 1 else reasons
+
+
 def _paths(node, found: list[Path]) -> list[Path]:
     if node[0] in ("and", "or"):
         for child in node[1]:
@@ -235,6 +281,10 @@ class Expression:
 
     def matches(self, context: dict) -> bool:
         return bool(self._fn(context))
+
+    def why_false(self, context: dict) -> list[str]:
+        """The comparisons that make the expression false, each in words ([] when it is true)."""
+        return [] if self.matches(context) else _why_false(self._tree, context)
 
     def roots(self) -> set[str]:
         return {p.root() for p in self.paths}
