@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import os
+import re
+import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -19,12 +22,49 @@ def pytest_addoption(parser):
                      help="run the HTTP tests against an already running `python -m trkit.mock` at this URL")
 
 
+# These modules run twice: with the mock in a thread of the test process, and as its own
+# `python -m trkit.mock` process reached only over HTTP.
+BOTH_WAYS = {"test_lifecycle", "test_conformance"}
+
+
+def pytest_generate_tests(metafunc):
+    if "mock_mode" in metafunc.fixturenames and metafunc.module.__name__.rsplit(".", 1)[-1] in BOTH_WAYS \
+            and not metafunc.config.getoption("--mock-url"):
+        metafunc.parametrize("mock_mode", ["thread", "process"])
+
+
 @pytest.fixture
-def mock(request):
-    """A fresh in-process mock; with --mock-url, the separate mock process (reset first)."""
+def mock_mode() -> str:
+    return "thread"
+
+
+@pytest.fixture(scope="session")
+def mock_process(tmp_path_factory):
+    """One `python -m trkit.mock` process for the session (each test resets it)."""
+    from trkit.mock.server import default_credentials
+
+    account_sid, auth_token = default_credentials()
+    db = tmp_path_factory.mktemp("mock-process") / "state.sqlite3"
+    env = {k: v for k, v in os.environ.items() if k not in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")}
+    proc = subprocess.Popen([sys.executable, "-m", "trkit.mock", "--port", "0", "--db", str(db),
+                             "--account-sid", account_sid, "--auth-token", auth_token],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    match = re.search(r"(http://127\.0\.0\.1:\d+)", proc.stdout.readline())
+    assert match, "the mock process did not start"
+    yield match.group(1)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=20)
+
+
+@pytest.fixture
+def mock(request, mock_mode):
+    """A fresh mock: in-process (thread), or the separate process over HTTP (reset first)."""
     url = request.config.getoption("--mock-url")
     if url:
         yield RemoteMock(url)
+        return
+    if mock_mode == "process":
+        yield RemoteMock(request.getfixturevalue("mock_process"))
         return
     with MockServer() as server:
         yield server

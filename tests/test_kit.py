@@ -187,7 +187,10 @@ def test_real_mode_against_the_mock_with_the_tunnel_replaced(mock, monkeypatch, 
 
     kit = connect(tunnel=fake_tunnel, http_client=LocalHttpClient(mock.base_url))
     assert kit.mode == "twilio" and opened == [kit.callbacks.port]
+    first = kit.tutorial()
     tutorial = kit.tutorial()
+    assert tutorial == first  # found and reused on Twilio, never duplicated
+    assert len(kit.client.taskrouter.v1.workspaces.list(friendly_name="trkit TaskRouter Quickstart")) == 1
     assert tutorial.workspace.workflows(tutorial.workflow_sid).fetch().assignment_callback_url == f"http://127.0.0.1:{opened[0]}/assignment"
     kit.callbacks.instruction = "accept"
     task = tutorial.create_task("es")

@@ -12,15 +12,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import requests
 from twilio.rest import Client
 
 from . import tables
 from .callback_server import CallbackServer
 from .errors import KitError, install_notebook_handler
-from .tutorial import Tutorial, ensure_tutorial_workspace
+from .tutorial import Tutorial, ensure_tutorial_workspace, remove_tutorial_workspaces
 
 TWILIO_BASE = "https://taskrouter.twilio.com"
+SETUP_SEED = 1  # the tutorial workspace's SIDs on the mock
+LESSON_SEED = 2  # what each lesson creates after its reset
 _current: Kit | None = None
 
 
@@ -58,33 +59,45 @@ class Kit:
         return f"<trkit Kit: {where}, account {self.account_sid}, callbacks at {self.callbacks.base_url}>"
 
     # ------------------------------------------------------------- tutorial
-    def tutorial(self, reset: bool = True) -> Tutorial:
-        """The quickstart's workspace (found or built), its callbacks pointed at this kernel."""
+    def tutorial(self, reset: bool = True, seed: int | None = LESSON_SEED) -> Tutorial:
+        """The quickstart's workspace (found or built), its callbacks pointed at this kernel.
+
+        On the mock, SIDs are seeded (``seed``; None to leave them random): the workspace is
+        built under a fixed seed and each lesson restarts the sequence after its reset, so a
+        notebook shows the same SIDs every run.
+        """
+        if self.mode == "mock" and reset:
+            # on the mock a lesson starts from a freshly built workspace: with the seed below it gets
+            # the same SIDs every time, and no event of an earlier run shares a SID with this one's
+            remove_tutorial_workspaces(self.client)
+        if self.mode == "mock" and seed is not None:
+            self.mock.seed(SETUP_SEED)
         tutorial = ensure_tutorial_workspace(self.client, self.callbacks.assignment_url, self.callbacks.events_url)
         if reset:
             self.callbacks.instruction = None
             tutorial.reset()
             self.callbacks.clear()
+        if self.mode == "mock" and seed is not None:
+            self.mock.seed(seed)
         self._tutorial = tutorial
         return tutorial
 
     # ---------------------------------------------------------------- clock
-    def _mock_control(self, method: str, path: str, data: dict | None = None) -> dict:
+    @property
+    def mock(self):
+        """The bundled mock's control plane (reset, seed, clock, state); refused on real Twilio."""
         if self.mode != "mock":
-            raise KitError("Only the bundled mock has a clock you can move; on real Twilio, time passes by itself.")
-        session = requests.Session()
-        session.trust_env = False
-        response = session.request(method, self.mock_url + path, data=data, auth=(self.account_sid, self._auth_token), timeout=60)
-        if response.status_code >= 400:
-            raise KitError(f"The mock refused {path}: {response.json().get('message')}")
-        return response.json()
+            raise KitError("Only the bundled mock has a control plane (clock, reset, seed); on real Twilio, time passes by itself.")
+        from .mock.client import MockControl
+
+        return MockControl(self.mock_url, self.account_sid, self._auth_token)
 
     def advance(self, seconds: float) -> str:
         """Move the mock's clock forward; every timeout that falls due on the way fires."""
-        return self._mock_control("POST", "/mock/clock", {"Advance": str(seconds)})["now"]
+        return self.mock.advance(seconds)["now"]
 
     def clock(self) -> str:
-        return self._mock_control("GET", "/mock/clock")["now"]
+        return self.mock.clock()["now"]
 
     # --------------------------------------------------------------- waiting
     def wait_for(self, condition: Callable[[], Any], timeout: float = 15.0, every: float = 0.25) -> Any:

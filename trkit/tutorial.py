@@ -67,6 +67,14 @@ class Tutorial:
             workspace.tasks(task.sid).delete()
 
 
+def remove_tutorial_workspaces(client) -> int:
+    """Delete the tutorial workspace(s) and everything in them; returns how many."""
+    found = client.taskrouter.v1.workspaces.list(friendly_name=WORKSPACE_NAME)
+    for workspace in found:
+        client.taskrouter.v1.workspaces(workspace.sid).delete()
+    return len(found)
+
+
 def _by_name(items) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for item in items:

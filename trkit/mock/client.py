@@ -35,3 +35,45 @@ def mock_client(base_url: str, account_sid: str, auth_token: str) -> Client:
     client.edge = None
     client.region = None
     return client
+
+
+class MockControl:
+    """The mock's ``/mock/`` control routes from Python (same credentials as the API)."""
+
+    def __init__(self, base_url: str, account_sid: str, auth_token: str) -> None:
+        import requests
+
+        self.base_url = base_url.rstrip("/")
+        self._session = requests.Session()
+        self._session.trust_env = False
+        self._session.auth = (account_sid, auth_token)
+
+    def _call(self, method: str, path: str, data: dict | None = None) -> dict:
+        response = self._session.request(method, self.base_url + path, data=data, timeout=120)
+        body = response.json()
+        if response.status_code >= 400:
+            from ..errors import KitError
+
+            raise KitError(f"The mock refused {path}: {body.get('message')}")
+        return body
+
+    def reset(self) -> dict:
+        """Forget every workspace and move the clock back to real time."""
+        return self._call("POST", "/mock/reset")
+
+    def seed(self, seed: int) -> dict:
+        """Make the SIDs created from now on repeatable."""
+        return self._call("POST", "/mock/seed", {"Seed": str(seed)})
+
+    def advance(self, seconds: float) -> dict:
+        """Move the clock forward, firing every timeout that falls due on the way."""
+        return self._call("POST", "/mock/clock", {"Advance": str(seconds)})
+
+    def clock(self) -> dict:
+        return self._call("GET", "/mock/clock")
+
+    def state(self) -> dict:
+        return self._call("GET", "/mock/state")
+
+    def callbacks(self) -> list[dict]:
+        return self._call("GET", "/mock/callbacks")["callbacks"]

@@ -350,6 +350,9 @@ class TaskRouterEngine:
                 self.store.delete(obj)
         self.store.delete(ws)
         self._configs = {k: v for k, v in self._configs.items() if self.store.get("workflow", k)}
+        # free-worker, load, queue and timer indexes must forget the workspace: a seeded mock
+        # gives a rebuilt workspace the same SIDs again
+        self._rebuild_indexes()
 
     def list_workspaces(self, friendly_name: str | None = None) -> list[Workspace]:
         items = self.store.all("workspace")
@@ -1675,6 +1678,8 @@ class TaskRouterEngine:
                         destination = self.store.get("activity", res.previous_activity_sid)
                 if destination is not None:
                     self._set_activity(worker, destination)
+            # the worker is free again (e.g. rescinded when another worker accepted): routing may use them
+            self._match(ws)
         task = self.store.get("task", res.task_sid)
         if task is None or task.assignment_status != "reserved":
             return

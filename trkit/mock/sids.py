@@ -1,9 +1,15 @@
-"""SIDs: two-letter prefix + 32 lowercase hex digits, optionally seeded."""
+"""SIDs: two-letter prefix + 32 lowercase hex digits, optionally seeded.
+
+Seeded, each prefix draws from its own stream, so the tasks a script creates get
+the same SIDs run after run even if, say, a different number of events came
+before them.
+"""
 
 from __future__ import annotations
 
 import random
 import re
+import secrets
 import threading
 
 PREFIXES = {
@@ -29,18 +35,23 @@ def looks_like(sid: str | None, prefix: str) -> bool:
 
 
 class SidGenerator:
-    """Makes new SIDs; ``seed(n)`` makes the sequence repeatable run after run."""
+    """Makes new SIDs; ``seed(n)`` makes every prefix's sequence repeatable."""
 
     def __init__(self, seed: int | None = None) -> None:
         self._lock = threading.Lock()
-        self._random = random.Random(seed)
+        self._streams: dict[str, random.Random] = {}
         self.seed_value = seed
 
     def seed(self, seed: int | None) -> None:
         with self._lock:
-            self._random = random.Random(seed)
+            self._streams = {}
             self.seed_value = seed
 
     def new(self, prefix: str) -> str:
+        if self.seed_value is None:
+            return prefix + secrets.token_hex(16)
         with self._lock:
-            return prefix + f"{self._random.getrandbits(128):032x}"
+            stream = self._streams.get(prefix)
+            if stream is None:
+                stream = self._streams[prefix] = random.Random(f"{self.seed_value}:{prefix}")
+            return prefix + f"{stream.getrandbits(128):032x}"

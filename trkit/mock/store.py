@@ -66,7 +66,7 @@ class Store:
             self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
         self._dirty: dict[str, Any] = {}
-        self._deleted: dict[str, int] = {}  # sid -> seq
+        self._deleted: set[int] = set()  # rows (by seq) to drop; a SID deleted and made again has a new seq
         self._meta_dirty: dict[str, str] = {}
         self._load()
 
@@ -146,14 +146,13 @@ class Store:
             self._index(obj, self._next_seq)
             self._next_seq += 1
         self._dirty[obj.sid] = obj
-        self._deleted.pop(obj.sid, None)
 
     def delete(self, obj: Any) -> None:
         seq = self._seq.get(obj.sid)
         self._unindex(obj)
         self._dirty.pop(obj.sid, None)
         if seq is not None:
-            self._deleted[obj.sid] = seq
+            self._deleted.add(seq)
 
     def set_meta(self, key: str, value: str) -> None:
         self.meta[key] = value
@@ -177,7 +176,7 @@ class Store:
                         rows,
                     )
                 if self._deleted:
-                    db.executemany("DELETE FROM resources WHERE seq=?", [(seq,) for seq in self._deleted.values()])
+                    db.executemany("DELETE FROM resources WHERE seq=?", [(seq,) for seq in self._deleted])
                 if self._meta_dirty:
                     db.executemany(
                         "INSERT INTO meta(key, value) VALUES (?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",

@@ -1,0 +1,110 @@
+"""Behaviour verified against real Twilio: these tests run there when you ask, on the mock otherwise.
+
+    TRKIT_LIVE_PARITY=1 TWILIO_ACCOUNT_SID=AC... TWILIO_AUTH_TOKEN=... .venv/bin/python -m pytest -m twilio_verified tests/test_parity.py
+
+Live runs create workspaces named "trkit parity ..." and delete them afterwards.
+They never run in CI here (no credentials, no network).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+
+import pytest
+from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
+
+from trkit.mock import MockServer
+
+LIVE = os.environ.get("TRKIT_LIVE_PARITY") == "1" and bool(os.environ.get("TWILIO_ACCOUNT_SID")) and bool(os.environ.get("TWILIO_AUTH_TOKEN"))
+pytestmark = pytest.mark.twilio_verified
+
+
+@pytest.fixture
+def taskrouter():
+    """A twilio Client: real Twilio in a live parity run, the bundled mock otherwise."""
+    if LIVE:
+        client = Client(os.environ["TWILIO_ACCOUNT_SID"], os.environ["TWILIO_AUTH_TOKEN"])
+        created: list[str] = []
+        client.trkit_created = created
+        yield client
+        for sid in created:
+            try:
+                client.taskrouter.v1.workspaces(sid).delete()
+            except TwilioRestException:
+                pass
+        return
+    with MockServer() as mock:
+        client = mock.client()
+        client.trkit_created = []
+        yield client
+
+
+def new_workspace(client, **kwargs):
+    ws = client.taskrouter.v1.workspaces.create(friendly_name=f"trkit parity {uuid.uuid4().hex[:8]}", **kwargs)
+    client.trkit_created.append(ws.sid)
+    return ws, client.taskrouter.v1.workspaces(ws.sid)
+
+
+def eventually(check, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.25)
+
+
+def test_new_workspace_defaults(taskrouter):
+    ws, api = new_workspace(taskrouter)
+    names = {a.friendly_name: a.available for a in api.activities.list()}
+    assert names.get("Offline") is False
+    assert ws.default_activity_name == "Offline" and ws.timeout_activity_name == "Offline"
+    assert "default" in {c.unique_name for c in api.task_channels.list()}
+
+
+def test_errors_have_twilios_codes(taskrouter):
+    _, api = new_workspace(taskrouter)
+    with pytest.raises(TwilioRestException) as missing:
+        api.workers("WK" + "0" * 32).fetch()
+    assert (missing.value.status, missing.value.code) == (404, 20404)
+    with pytest.raises(TwilioRestException) as bad:
+        api.workers.create(friendly_name="Broken", attributes="{not json")
+    assert (bad.value.status, bad.value.code) == (400, 20001)
+
+
+def test_task_waits_then_is_reserved_and_accepted(taskrouter):
+    _, api = new_workspace(taskrouter, multi_task_enabled=False)
+    idle = api.activities.create(friendly_name="Idle", available=True).sid
+    offline = next(a.sid for a in api.activities.list(friendly_name="Offline"))
+    queue = api.task_queues.create(friendly_name="Spanish", target_workers='languages HAS "es"').sid
+    workflow = api.workflows.create(friendly_name="Flow", configuration=json.dumps(
+        {"task_routing": {"filters": [{"expression": 'selected_language == "es"', "targets": [{"queue": queue}]}]}}),
+        task_reservation_timeout=600).sid
+    alice = api.workers.create(friendly_name="Alice", attributes=json.dumps({"languages": ["en", "es"]}), activity_sid=offline).sid
+    task = api.tasks.create(attributes=json.dumps({"selected_language": "es"}), workflow_sid=workflow)
+    assert task.assignment_status == "pending"
+    assert eventually(lambda: api.tasks(task.sid).fetch().task_queue_sid == queue)
+    api.workers(alice).update(activity_sid=idle)
+    reservations = eventually(lambda: api.tasks(task.sid).reservations.list(reservation_status="pending"))
+    assert reservations and reservations[0].worker_sid == alice
+    api.tasks(task.sid).reservations(reservations[0].sid).update(reservation_status="accepted")
+    assert eventually(lambda: api.tasks(task.sid).fetch().assignment_status == "assigned")
+    with pytest.raises(TwilioRestException) as twice:
+        api.tasks(task.sid).reservations(reservations[0].sid).update(reservation_status="accepted")
+    assert twice.value.status == 400
+    done = api.tasks(task.sid).update(assignment_status="completed", reason="parity")
+    assert done.assignment_status == "completed"
+
+
+def test_cancel_only_from_pending_or_reserved(taskrouter):
+    _, api = new_workspace(taskrouter, template="FIFO")
+    task = api.tasks.create(attributes="{}")
+    canceled = api.tasks(task.sid).update(assignment_status="canceled", reason="parity")
+    assert (canceled.assignment_status, canceled.reason) == ("canceled", "parity")
+    with pytest.raises(TwilioRestException) as again:
+        api.tasks(task.sid).update(assignment_status="canceled")
+    assert again.value.status == 400 and "pending or reserved" in again.value.msg
