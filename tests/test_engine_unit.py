@@ -130,3 +130,45 @@ def test_timers_survive_a_restart(tmp_path):
     again.advance(121)
     (res,) = again.store.reservations_of_task(task.sid)
     assert res.reservation_status == "timeout"
+
+
+def test_worker_freed_by_rescind_takes_the_next_task():
+    # a task offered to two workers at once: when one accepts, the other's offer is rescinded
+    # and that worker must be routed to the task still waiting
+    engine = make_engine()
+    ws, idle, reserved, busy, queue, workflow, alice = setup_basic(engine)
+    engine.update_task_queue(ws.sid, queue.sid, max_reserved_workers=2)
+    carla = engine.create_worker(ws.sid, "Carla", attributes='{"languages": ["es"]}')
+    for worker in (carla, alice):
+        engine.update_worker(ws.sid, worker.sid, activity_sid=idle.sid)
+    first = engine.create_task(ws.sid, attributes="{}", workflow_sid=workflow.sid)
+    second = engine.create_task(ws.sid, attributes="{}", workflow_sid=workflow.sid)
+    offers = engine.store.reservations_of_task(first.sid)
+    assert sorted(r.worker_name for r in offers) == ["Alice", "Carla"]
+    winner = next(r for r in offers if r.worker_name == "Carla")
+    engine.update_reservation(ws.sid, winner.sid, task_sid=first.sid, reservation_status="accepted")
+    assert {r.worker_name: r.reservation_status for r in engine.store.reservations_of_task(first.sid)} == {"Carla": "accepted", "Alice": "rescinded"}
+    [offer] = engine.store.reservations_of_task(second.sid)
+    assert (offer.worker_name, offer.reservation_status) == ("Alice", "pending")
+
+
+def test_workspace_rebuilt_under_the_same_seed_routes_and_reloads(tmp_path):
+    # a seeded mock gives a deleted and rebuilt workspace the very same SIDs: nothing of the old one may linger
+    path = str(tmp_path / "s.sqlite3")
+    engine = make_engine(path, seed=None)
+
+    def lesson() -> str:
+        engine.sids.seed(5)
+        for old in engine.list_workspaces("Unit"):
+            engine.delete_workspace(old.sid)
+        ws, idle, reserved, busy, queue, workflow, alice = setup_basic(engine)
+        task = engine.create_task(ws.sid, attributes="{}", workflow_sid=workflow.sid)
+        engine.update_worker(ws.sid, alice.sid, activity_sid=idle.sid)
+        [offer] = engine.store.reservations_of_task(task.sid)
+        assert offer.reservation_status == "pending"
+        return task.sid
+
+    assert lesson() == lesson()
+    engine.store.close()
+    reopened = Store(path)
+    assert len(reopened.all("workspace")) == 1 and len(reopened.all("task")) == 1
