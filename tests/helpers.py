@@ -7,11 +7,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, request
 from werkzeug.serving import make_server
+
+from trkit.tutorial import Tutorial, routing_configuration
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
@@ -69,26 +71,16 @@ class CallbackListener:
         self._server.server_close()
 
 
-@dataclass
-class TutorialWorkspace:
-    """The quickstart's workspace built through the twilio library."""
+class TutorialWorkspace(Tutorial):
+    """The kit's Tutorial under the short names the tests use; built fresh per test below."""
 
-    client: Any
-    sid: str
-    activities: dict[str, str] = field(default_factory=dict)
-    workers: dict[str, str] = field(default_factory=dict)
-    queues: dict[str, str] = field(default_factory=dict)
-    workflow_sid: str = ""
+    @property
+    def sid(self) -> str:
+        return self.workspace_sid
 
     @property
     def api(self):
-        return self.client.taskrouter.v1.workspaces(self.sid)
-
-    def set_activity(self, worker: str, activity: str):
-        return self.api.workers(self.workers[worker]).update(activity_sid=self.activities[activity])
-
-    def create_task(self, language: str = "es", **kwargs):
-        return self.api.tasks.create(attributes=json.dumps({"selected_language": language}), workflow_sid=self.workflow_sid, **kwargs)
+        return self.workspace
 
     def reservations(self, task_sid: str):
         return self.api.tasks(task_sid).reservations.list()
@@ -115,15 +107,7 @@ def build_tutorial_workspace(client, callback_url: str | None = None, reservatio
             reservation_activity_sid=tw.activities["Reserved"],
             assignment_activity_sid=tw.activities["Busy"],
         ).sid
-    configuration = {
-        "task_routing": {
-            "filters": [
-                {"filter_friendly_name": "Language - Spanish", "expression": 'selected_language=="es"', "targets": [{"queue": tw.queues["es"]}]},
-                {"filter_friendly_name": "Language - English", "expression": 'selected_language=="en"', "targets": [{"queue": tw.queues["en"]}]},
-            ],
-            "default_filter": {"queue": tw.queues["en"]},
-        }
-    }
+    configuration = routing_configuration(tw.queues)
     tw.workflow_sid = api.workflows.create(
         friendly_name="Incoming Customer Care Requests",
         configuration=json.dumps(configuration),
