@@ -118,3 +118,9 @@ class MockServer:
         from .client import mock_client
 
         return mock_client(self.base_url, self.account_sid, self.auth_token)
+
+    def control(self):
+        """The ``/mock/`` control routes (reset, seed, clock, state, callbacks) from Python."""
+        from .client import MockControl
+
+        return MockControl(self.base_url, self.account_sid, self.auth_token)
