@@ -116,3 +116,23 @@ def advance(mock):
         return response.json()
 
     return go
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Say how the tests that run both ways did in each: in-process and over HTTP."""
+    tally: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", "call") not in ("call", "setup"):
+                continue
+            mode = next((m for m in ("thread", "process") if f"[{m}" in report.nodeid or f"-{m}]" in report.nodeid), None)
+            if mode is None or (outcome == "passed" and report.when != "call"):
+                continue
+            counts = tally.setdefault(mode, {})
+            counts[outcome] = counts.get(outcome, 0) + 1
+    if tally:
+        terminalreporter.section("mock reached both ways")
+        names = {"thread": "in-process (thread)", "process": "over HTTP (python -m trkit.mock)"}
+        for mode in ("thread", "process"):
+            counts = tally.get(mode, {})
+            terminalreporter.write_line(f"{names[mode]}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
