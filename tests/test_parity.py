@@ -2,8 +2,10 @@
 
     TRKIT_LIVE_PARITY=1 TWILIO_ACCOUNT_SID=AC... TWILIO_AUTH_TOKEN=... .venv/bin/python -m pytest -m twilio_verified tests/test_parity.py
 
-Live runs create workspaces named "trkit parity ..." and delete them afterwards.
-They never run in CI here (no credentials, no network).
+Live runs create workspaces named "trkit parity ..." and delete them afterwards. The callback
+test also needs Twilio to reach this machine: an ngrok tunnel (NGROK_AUTHTOKEN) or a public URL
+forwarded to the test's callback server (TRKIT_PUBLIC_URL and TRKIT_CALLBACK_PORT); without one
+it is skipped, saying so. They never run in CI here (no credentials, no network).
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
+from trkit.callback_server import CallbackServer
+from trkit.errors import KitError
 from trkit.mock import MockServer
+from trkit.tunnel import ngrok_tunnel
 
 LIVE = os.environ.get("TRKIT_LIVE_PARITY") == "1" and bool(os.environ.get("TWILIO_ACCOUNT_SID")) and bool(os.environ.get("TWILIO_AUTH_TOKEN"))
 pytestmark = pytest.mark.twilio_verified
@@ -28,6 +33,7 @@ def taskrouter():
     """A twilio Client: real Twilio in a live parity run, the bundled mock otherwise."""
     if LIVE:
         client = Client(os.environ["TWILIO_ACCOUNT_SID"], os.environ["TWILIO_AUTH_TOKEN"])
+        client.trkit_auth_token = os.environ["TWILIO_AUTH_TOKEN"]
         created: list[str] = []
         client.trkit_created = created
         yield client
@@ -40,7 +46,26 @@ def taskrouter():
     with MockServer() as mock:
         client = mock.client()
         client.trkit_created = []
+        client.trkit_auth_token = mock.auth_token
         yield client
+
+
+@pytest.fixture
+def callbacks(taskrouter):
+    """The kit's callback server, reachable by whichever TaskRouter the test talks to."""
+    server = CallbackServer(taskrouter.trkit_auth_token, port=int(os.environ.get("TRKIT_CALLBACK_PORT", "0"))).start()
+    try:
+        if LIVE:
+            public_url = os.environ.get("TRKIT_PUBLIC_URL")
+            if not public_url:
+                try:
+                    public_url = ngrok_tunnel(server.port)
+                except KitError as exc:
+                    pytest.skip(f"live callback parity needs Twilio to reach this machine: {exc}")
+            server.public_url = public_url.rstrip("/")
+        yield server
+    finally:
+        server.stop()
 
 
 def new_workspace(client, **kwargs):
@@ -108,3 +133,30 @@ def test_cancel_only_from_pending_or_reserved(taskrouter):
     with pytest.raises(TwilioRestException) as again:
         api.tasks(task.sid).update(assignment_status="canceled")
     assert again.value.status == 400 and "pending or reserved" in again.value.msg
+
+
+ASSIGNMENT_PARAMETERS = {"AccountSid", "WorkspaceSid", "WorkflowSid", "TaskQueueSid", "WorkerSid", "WorkerAttributes",
+                         "TaskSid", "TaskAttributes", "TaskAge", "TaskPriority", "ReservationSid"}
+
+
+def test_signed_assignment_callback_and_accept_instruction(taskrouter, callbacks):
+    _, api = new_workspace(taskrouter, multi_task_enabled=False)
+    idle = api.activities.create(friendly_name="Idle", available=True).sid
+    offline = next(a.sid for a in api.activities.list(friendly_name="Offline"))
+    queue = api.task_queues.create(friendly_name="Spanish", target_workers='languages HAS "es"').sid
+    workflow = api.workflows.create(friendly_name="Flow", configuration=json.dumps(
+        {"task_routing": {"filters": [{"expression": 'selected_language == "es"', "targets": [{"queue": queue}]}]}}),
+        assignment_callback_url=callbacks.assignment_url, task_reservation_timeout=600).sid
+    alice = api.workers.create(friendly_name="Alice", attributes=json.dumps({"languages": ["es"]}), activity_sid=offline).sid
+    callbacks.instruction = "accept"
+    task = api.tasks.create(attributes=json.dumps({"selected_language": "es"}), workflow_sid=workflow)
+    api.workers(alice).update(activity_sid=idle)
+    assert callbacks.wait_for(lambda records: any(r.kind == "assignment" for r in records), timeout=30)
+    [record] = callbacks.assignment_requests()
+    assert record.verdict == "valid signature" and record.status == 200
+    assert ASSIGNMENT_PARAMETERS <= set(record.params)
+    assert (record.params["TaskSid"], record.params["WorkerSid"], record.params["TaskQueueSid"]) == (task.sid, alice, queue)
+    assert json.loads(record.params["TaskAttributes"]) == {"selected_language": "es"}
+    assert eventually(lambda: api.tasks(task.sid).fetch().assignment_status == "assigned")
+    reservation = api.tasks(task.sid).reservations(record.params["ReservationSid"]).fetch()
+    assert (reservation.reservation_status, reservation.worker_sid) == ("accepted", alice)
