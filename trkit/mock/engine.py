@@ -1678,22 +1678,21 @@ class TaskRouterEngine:
                         destination = self.store.get("activity", res.previous_activity_sid)
                 if destination is not None:
                     self._set_activity(worker, destination)
-            # the worker is free again (e.g. rescinded when another worker accepted): routing may use them
-            self._match(ws)
+        # routing runs again: the worker may be free for other tasks (e.g. rescinded when another
+        # worker accepted) and the task may need another worker
+        self._match(ws)
         task = self.store.get("task", res.task_sid)
         if task is None or task.assignment_status != "reserved":
             return
         if any(r.reservation_status in ("pending", "accepted", "wrapping") for r in self.store.reservations_of_task(task.sid)):
             if reroute and not any(r.reservation_status in ("accepted", "wrapping") for r in self.store.reservations_of_task(task.sid)):
                 self._need_workers(task)  # a slot of a multi-reservation task opened again
-                self._match(ws)
             return
         task.assignment_status = "pending"
         self._touch(task)
         self._need_workers(task)
         if not reroute:
             return
-        self._match(ws)
         if task.assignment_count >= MAX_ASSIGNMENTS:
             self._set_task_status(task, "canceled", "Task TTL Exceeded or Max assignment count exceeded")
             return
@@ -1727,7 +1726,6 @@ class TaskRouterEngine:
             res = self.store.get("reservation", sid)
             if res is not None and res.reservation_status == "pending" and res.timeout_at <= due:
                 self._end_reservation(res, "timeout")
-                self._match(self.workspace(res.workspace_sid))
         elif kind == "ttl":
             task = self.store.get("task", sid)
             if task is not None and task.assignment_status in PENDING_STATUSES and task.date_created + task.timeout <= due:
