@@ -6,6 +6,7 @@ The returned :class:`Kit` exposes the ordinary ``twilio.rest.Client`` as
 
 from __future__ import annotations
 
+import functools
 import os
 import shlex
 import time
@@ -66,24 +67,27 @@ class Kit:
         built under a fixed seed and each lesson restarts the sequence after its reset, so a
         notebook shows the same SIDs every run.
         """
-        if self.mode == "mock" and reset:
+        on_mock = self.mode == "mock"
+        rebuilt = on_mock and reset
+        if rebuilt:
             # on the mock a lesson starts from a freshly built workspace: with the seed below it gets
             # the same SIDs every time, and no event of an earlier run shares a SID with this one's
             remove_tutorial_workspaces(self.client)
-        if self.mode == "mock" and seed is not None:
+        if on_mock and seed is not None:
             self.mock.seed(SETUP_SEED)
         tutorial = ensure_tutorial_workspace(self.client, self.callbacks.assignment_url, self.callbacks.events_url)
         if reset:
             self.callbacks.instruction = None
-            tutorial.reset()
+            if not rebuilt:  # a rebuilt workspace has no tasks and every worker Offline already
+                tutorial.reset()
             self.callbacks.clear()
-        if self.mode == "mock" and seed is not None:
+        if on_mock and seed is not None:
             self.mock.seed(seed)
         self._tutorial = tutorial
         return tutorial
 
     # ---------------------------------------------------------------- clock
-    @property
+    @functools.cached_property
     def mock(self):
         """The bundled mock's control plane (reset, seed, clock, state); refused on real Twilio."""
         if self.mode != "mock":
