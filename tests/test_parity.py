@@ -74,6 +74,22 @@ def new_workspace(client, **kwargs):
     return ws, client.taskrouter.v1.workspaces(ws.sid)
 
 
+def spanish_workspace(client, alice_languages: list[str], assignment_callback_url: str | None = None):
+    """A single-tasking workspace routing Spanish tasks to one queue, with Alice Offline.
+
+    Returns the workspace context and the SIDs of Idle, the queue, the workflow and Alice.
+    """
+    _, api = new_workspace(client, multi_task_enabled=False)
+    idle = api.activities.create(friendly_name="Idle", available=True).sid
+    offline = next(a.sid for a in api.activities.list(friendly_name="Offline"))
+    queue = api.task_queues.create(friendly_name="Spanish", target_workers='languages HAS "es"').sid
+    workflow = api.workflows.create(friendly_name="Flow", configuration=json.dumps(
+        {"task_routing": {"filters": [{"expression": 'selected_language == "es"', "targets": [{"queue": queue}]}]}}),
+        assignment_callback_url=assignment_callback_url, task_reservation_timeout=600).sid
+    alice = api.workers.create(friendly_name="Alice", attributes=json.dumps({"languages": alice_languages}), activity_sid=offline).sid
+    return api, idle, queue, workflow, alice
+
+
 def eventually(check, timeout: float = 10.0):
     deadline = time.monotonic() + timeout
     while True:
@@ -102,14 +118,7 @@ def test_errors_have_twilios_codes(taskrouter):
 
 
 def test_task_waits_then_is_reserved_and_accepted(taskrouter):
-    _, api = new_workspace(taskrouter, multi_task_enabled=False)
-    idle = api.activities.create(friendly_name="Idle", available=True).sid
-    offline = next(a.sid for a in api.activities.list(friendly_name="Offline"))
-    queue = api.task_queues.create(friendly_name="Spanish", target_workers='languages HAS "es"').sid
-    workflow = api.workflows.create(friendly_name="Flow", configuration=json.dumps(
-        {"task_routing": {"filters": [{"expression": 'selected_language == "es"', "targets": [{"queue": queue}]}]}}),
-        task_reservation_timeout=600).sid
-    alice = api.workers.create(friendly_name="Alice", attributes=json.dumps({"languages": ["en", "es"]}), activity_sid=offline).sid
+    api, idle, queue, workflow, alice = spanish_workspace(taskrouter, ["en", "es"])
     task = api.tasks.create(attributes=json.dumps({"selected_language": "es"}), workflow_sid=workflow)
     assert task.assignment_status == "pending"
     assert eventually(lambda: api.tasks(task.sid).fetch().task_queue_sid == queue)
@@ -140,14 +149,7 @@ ASSIGNMENT_PARAMETERS = {"AccountSid", "WorkspaceSid", "WorkflowSid", "TaskQueue
 
 
 def test_signed_assignment_callback_and_accept_instruction(taskrouter, callbacks):
-    _, api = new_workspace(taskrouter, multi_task_enabled=False)
-    idle = api.activities.create(friendly_name="Idle", available=True).sid
-    offline = next(a.sid for a in api.activities.list(friendly_name="Offline"))
-    queue = api.task_queues.create(friendly_name="Spanish", target_workers='languages HAS "es"').sid
-    workflow = api.workflows.create(friendly_name="Flow", configuration=json.dumps(
-        {"task_routing": {"filters": [{"expression": 'selected_language == "es"', "targets": [{"queue": queue}]}]}}),
-        assignment_callback_url=callbacks.assignment_url, task_reservation_timeout=600).sid
-    alice = api.workers.create(friendly_name="Alice", attributes=json.dumps({"languages": ["es"]}), activity_sid=offline).sid
+    api, idle, queue, workflow, alice = spanish_workspace(taskrouter, ["es"], assignment_callback_url=callbacks.assignment_url)
     callbacks.instruction = "accept"
     task = api.tasks.create(attributes=json.dumps({"selected_language": "es"}), workflow_sid=workflow)
     api.workers(alice).update(activity_sid=idle)
