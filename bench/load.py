@@ -39,8 +39,13 @@ class Client:
         return response
 
 
-def run_load(clients: int = 50, seconds: float = 60.0, workers: int = 20, seed: int = 7, db_path: str = ":memory:") -> dict:
-    """Run the load against a fresh in-process mock and return the counts and the invariant report."""
+def run_load(clients: int = 50, seconds: float | None = 60.0, workers: int = 20, seed: int = 7, db_path: str = ":memory:",
+             operations: int | None = None) -> dict:
+    """Run the load against a fresh in-process mock and return the counts and the invariant report.
+
+    Each client runs for ``seconds`` or, when ``operations`` is given, for that many operations
+    (a bound by count, not by time: what the tests use, so that the machine's speed does not matter).
+    """
     with MockServer(db_path=db_path) as mock:
         twilio = mock.client()
         ws = twilio.taskrouter.v1.workspaces.create(friendly_name="Load", multi_task_enabled=False)
@@ -58,13 +63,15 @@ def run_load(clients: int = 50, seconds: float = 60.0, workers: int = 20, seed: 
         auth = (mock.account_sid, mock.auth_token)
         created: list[str] = []
         lock = threading.Lock()
-        deadline = time.monotonic() + seconds
+        deadline = time.monotonic() + seconds if operations is None else float("inf")
         totals: Counter = Counter()
 
         def client_loop(index: int) -> Counter:
             rng = random.Random(seed * 1000 + index)
             client = Client(mock.base_url, auth, ws.sid)
-            while time.monotonic() < deadline:
+            done = 0
+            while time.monotonic() < deadline and (operations is None or done < operations):
+                done += 1
                 roll = rng.random()
                 if roll < 0.35:
                     response = client.call("POST", "/Tasks", {"Attributes": json.dumps({"lang": rng.choice(["en", "es"])}), "WorkflowSid": workflow})

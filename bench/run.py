@@ -208,6 +208,52 @@ def notebooks() -> dict:
 
 
 # ---------------------------------------------------------------- 5. startup
+def serving_during_callback(samples: int) -> dict:
+    """GET latency while an assignment callback is held open by its endpoint, against the same GET idle."""
+    release = threading.Event()
+    arrived = threading.Event()
+    app = Flask("held")
+
+    @app.post("/assignment")
+    def held():
+        arrived.set()
+        release.wait(60)
+        return Response("{}", 200, mimetype="application/json")
+
+    server, listener_url = _serve(app)
+    with MockServer(assignment_timeout=60.0) as mock:
+        client = mock.client()
+        ws = client.taskrouter.v1.workspaces.create(friendly_name="Held", multi_task_enabled=False)
+        api = client.taskrouter.v1.workspaces(ws.sid)
+        idle = api.activities.create(friendly_name="Idle", available=True).sid
+        queue = api.task_queues.create(friendly_name="Q", target_workers="1==1").sid
+        config = json.dumps({"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": queue}]}]}})
+        api.workflows.create(friendly_name="W", configuration=config, assignment_callback_url=listener_url + "/assignment")
+        worker = api.workers.create(friendly_name="Kim").sid
+        api.tasks.create(attributes="{}")
+        session = requests.Session()
+        session.trust_env = False
+        auth = (mock.account_sid, mock.auth_token)
+
+        def median_get_ms() -> float:
+            times = []
+            for _ in range(samples):
+                started = time.perf_counter()
+                session.get(f"{mock.base_url}/v1/Workspaces/{ws.sid}", auth=auth, timeout=30).raise_for_status()
+                times.append((time.perf_counter() - started) * 1000)
+            return statistics.median(times)
+
+        idle_ms = median_get_ms()
+        other = threading.Thread(target=lambda: api.workers(worker).update(activity_sid=idle))
+        other.start()
+        arrived.wait(30)
+        held_ms = median_get_ms()
+        release.set()
+        other.join(60)
+    server.shutdown()
+    return {"idle_ms": round(idle_ms, 2), "held_ms": round(held_ms, 2), "ratio": round(held_ms / idle_ms, 2), "samples": samples}
+
+
 def startup(repeats: int = 3) -> dict:
     env = {**os.environ}
     imports, mocks = [], []
@@ -238,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         "rest": rest_throughput(total=400 if quick else 3000, concurrency=8),
         "routing": routing_latency(routings=100 if quick else 1000, workers=100, waiting=100 if quick else 1000),
         "scale": scale([(100, 10), (1000, 100)] if quick else [(100, 10), (1000, 10), (1000, 100), (10000, 100), (10000, 1000)]),
+        "during_callback": serving_during_callback(samples=50 if quick else 300),
         "notebooks": notebooks(),
         "startup": startup(),
     }
@@ -249,6 +296,9 @@ def main(argv: list[str] | None = None) -> int:
         ("routing latency p50", f"{results['routing']['p50_ms']} ms", "< 5 ms", results["routing"]["p50_ms"] < 5),
         ("routing latency p99", f"{results['routing']['p99_ms']} ms", "< 25 ms", results["routing"]["p99_ms"] < 25),
     ]
+    held = results["during_callback"]
+    rows.append(("GET while a callback is held open vs idle", f"{held['held_ms']} vs {held['idle_ms']} ms = x{held['ratio']}",
+                 "<= x2", held["ratio"] <= 2))
     for run in results["scale"]["runs"]:
         rows.append((f"drain {run['tasks']} tasks x {run['workers']} workers",
                      f"{run['reservations_per_s']} res/s, {run['us_per_reservation']} us/res (x{run['cost_vs_smallest']})",

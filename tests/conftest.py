@@ -33,6 +33,16 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("mock_mode", ["thread", "process"])
 
 
+@pytest.fixture(autouse=True)
+def fresh_parse_caches():
+    """Each test parses its expressions and attributes itself (the caches would otherwise carry
+    results from earlier tests, and from before a change under mutation testing)."""
+    from trkit.mock import engine, expressions
+
+    expressions.compile_expression.cache_clear()
+    engine._parse_attributes.cache_clear()
+
+
 @pytest.fixture
 def mock_mode() -> str:
     return "thread"
@@ -85,6 +95,11 @@ class RemoteMock:
 
     def client(self):
         return mock_client(self.base_url, self.account_sid, self.auth_token)
+
+    def control(self):
+        from trkit.mock.client import MockControl
+
+        return MockControl(self.base_url, self.account_sid, self.auth_token)
 
 
 @pytest.fixture

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import pytest
 import requests
-from spec import all_operations, dates_are_twilio_format, response_schema, response_validator, spec_path, template_for
+from spec import all_operations, dates_are_twilio_format, load_spec, response_schema, response_validator, spec_path, template_for
 
 from trkit.mock.client import LocalHttpClient
 
@@ -143,18 +144,26 @@ def test_status_codes_match_the_spec(recorded):
 
 
 def test_library_models_read_every_field(client, tutorial):
-    """The twilio library's instances expose every spec field with a value of the right kind."""
+    """The twilio library's instances expose every spec field, with dates parsed and strings kept."""
     task = tutorial.create_task("es")
     tutorial.set_activity("Alice", "Idle")
-    instances = [
-        tutorial.api.fetch(), tutorial.api.workers(tutorial.workers["Alice"]).fetch(),
-        tutorial.api.tasks(task.sid).fetch(), tutorial.reservations(task.sid)[0],
-        tutorial.api.task_queues(tutorial.queues["es"]).fetch(), tutorial.api.workflows(tutorial.workflow_sid).fetch(),
-        tutorial.api.activities(tutorial.activities["Idle"]).fetch(), tutorial.api.events.list()[0],
-    ]
-    for instance in instances:
-        for name in instance._properties if hasattr(instance, "_properties") else vars(instance):
-            getattr(instance, name)
-    fetched = tutorial.api.tasks(task.sid).fetch()
-    assert fetched.date_created.tzinfo is not None  # parsed as a datetime, not left a string
+    instances = {
+        "taskrouter.v1.workspace": tutorial.api.fetch(),
+        "taskrouter.v1.workspace.worker": tutorial.api.workers(tutorial.workers["Alice"]).fetch(),
+        "taskrouter.v1.workspace.task": tutorial.api.tasks(task.sid).fetch(),
+        "taskrouter.v1.workspace.task.task_reservation": tutorial.reservations(task.sid)[0],
+        "taskrouter.v1.workspace.task_queue": tutorial.api.task_queues(tutorial.queues["es"]).fetch(),
+        "taskrouter.v1.workspace.workflow": tutorial.api.workflows(tutorial.workflow_sid).fetch(),
+        "taskrouter.v1.workspace.activity": tutorial.api.activities(tutorial.activities["Idle"]).fetch(),
+        "taskrouter.v1.workspace.event": tutorial.api.events.list()[0],
+    }
+    schemas = load_spec()["components"]["schemas"]
+    for name, instance in instances.items():
+        for field, schema in schemas[name]["properties"].items():
+            assert hasattr(instance, field), f"{name}.{field} is not read by the library"
+            value = getattr(instance, field)
+            if schema.get("format") == "date-time" and value is not None:
+                assert isinstance(value, datetime) and value.tzinfo is not None, f"{name}.{field} = {value!r} is not a parsed date"
+    fetched = instances["taskrouter.v1.workspace.task"]
     assert fetched.assignment_status == "reserved"
+    assert json.loads(fetched.attributes) == {"selected_language": "es"}  # a JSON string, as on Twilio

@@ -100,15 +100,22 @@ class Routing(RuleBasedStateMachine):
             active = [r for r in store.reservations_of_worker(worker_sid) if r.reservation_status in ("pending", "accepted", "wrapping")]
             if not multi:
                 assert len(active) <= 1, f"single-tasking worker with {len(active)} active reservations"
-        # routing leaves nothing undone: no waiting task has an open slot and an eligible free worker
-        ws = store.get("workspace", self.ws)
+        # routing leaves nothing undone: no waiting task has an open slot and an eligible free worker.
+        # Eligibility is written out from the reference (§5.3) instead of asking the engine.
         for task in store.all("task", self.ws):
             queue = store.get("task_queue", task.task_queue_sid)
-            if queue is None or self.engine._slots(task, queue) <= 0:
+            if queue is None or task.assignment_status not in ("pending", "reserved"):
                 continue
-            for worker in store.all("worker", self.ws):
-                assert not self.engine.eligible(worker, task, queue, self.engine.current_target(task), ws.multi_task_enabled), \
-                    f"task {task.sid} waits while {worker.friendly_name} could take it"
+            reservations = store.reservations_of_task(task.sid)
+            offered = {r.worker_sid for r in reservations if r.reservation_status == "pending"}
+            if any(r.reservation_status in ("accepted", "wrapping") for r in reservations) or len(offered) >= queue.max_reserved_workers:
+                continue
+            for name, sid in self.workers.items():
+                worker = store.get("worker", sid)
+                busy = any(r.reservation_status in ("pending", "accepted", "wrapping") for r in store.reservations_of_worker(sid))
+                could = store.get("activity", worker.activity_sid).available and not busy and sid not in offered \
+                    and queue.friendly_name in WORKERS[name]
+                assert not could, f"task {task.sid} waits in {queue.friendly_name} while {name} could take it"
         for res in store.all("reservation", self.ws):
             if res.sid in self.finals:
                 assert res.reservation_status == self.finals[res.sid], "a final reservation status changed"

@@ -74,12 +74,18 @@ def test_accept_by_instruction(tutorial, listener):
     assert activity_of(tutorial, "Alice") == "Busy"
 
 
-def test_empty_or_non_instruction_answers_leave_the_reservation_pending(tutorial, listener):
+def test_empty_or_non_instruction_answers_leave_the_reservation_pending(tutorial, listener, mock):
     answers = iter([{}, {"note": "later"}])
     listener.answer = lambda req: next(answers)
-    first = tutorial.create_task("es")
+    spanish = tutorial.create_task("es")
     tutorial.set_activity("Alice", "Idle")
-    assert tutorial.reservations(first.sid)[0].reservation_status == "pending"
+    english = tutorial.create_task("en")
+    tutorial.set_activity("Bob", "Idle")
+    for task in (spanish, english):
+        assert [r.reservation_status for r in tutorial.reservations(task.sid)] == ["pending"]
+    # both answers were read and neither carried an instruction (warning 40005 on Twilio)
+    outcomes = [c["outcome"] for c in mock.control().callbacks() if c["kind"] == "assignment"]
+    assert len(outcomes) == 2 and all("no instruction: reservation stays pending (40005)" in o for o in outcomes), outcomes
 
 
 def test_reject_routes_to_the_next_worker(client, listener):
@@ -256,10 +262,10 @@ def test_dequeue_instruction_accepts_and_records_call_parameters(tutorial, liste
     tutorial.set_activity("Alice", "Idle")
     reservation = tutorial.reservations(task.sid)[0]
     assert reservation.reservation_status == "accepted"
-    if mock.engine is not None:
-        stored = mock.engine.store.get("reservation", reservation.sid)
-        assert stored.instruction == {"instruction": "dequeue", "from": "+15005550006",
-                                      "post_work_activity_sid": tutorial.activities["Idle"]}
+    # the mock records what it was told to do with the call (in-process and over HTTP alike)
+    stored = [r for r in mock.control().state()["reservation"] if r["sid"] == reservation.sid]
+    assert [r["instruction"] for r in stored] == [{"instruction": "dequeue", "from": "+15005550006",
+                                                    "post_work_activity_sid": tutorial.activities["Idle"]}]
 
 
 def test_rest_instruction_conference(tutorial):

@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 import requests
 
@@ -53,6 +52,7 @@ def test_acknowledged_writes_survive_kill_9_and_timeouts_still_fire(tmp_path):
 
     acknowledged: list[str] = []
     stop = threading.Event()
+    progress = threading.Condition()
 
     def writer():
         while not stop.is_set():
@@ -60,18 +60,20 @@ def test_acknowledged_writes_survive_kill_9_and_timeouts_still_fire(tmp_path):
                 task = api.tasks.create(attributes=json.dumps({"n": len(acknowledged)}), workflow_sid=workflow.sid)
             except Exception:
                 return
-            acknowledged.append(task.sid)
+            with progress:
+                acknowledged.append(task.sid)
+                progress.notify_all()
 
     threads = [threading.Thread(target=writer) for _ in range(3)]
     for thread in threads:
         thread.start()
-    time.sleep(1.0)
+    with progress:  # kill once writes are flowing, whatever the machine's speed
+        assert progress.wait_for(lambda: len(acknowledged) >= 20, timeout=60), "the writers never got going"
     proc.kill()  # SIGKILL in the middle of the writes
     proc.wait(timeout=10)
     stop.set()
     for thread in threads:
         thread.join(timeout=10)
-    assert len(acknowledged) > 10
 
     proc, url = start_mock(db)
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import pytest
 import requests
@@ -146,10 +145,15 @@ class FaultyEndpoint(CallbackListener):
         super().__init__()
         self.mode = mode
         self.answer = self._misbehave
+        self.release = threading.Event()
+
+    def stop(self) -> None:
+        self.release.set()
+        super().stop()
 
     def _misbehave(self, req):
         if self.mode == "slow":
-            time.sleep(2.5)
+            self.release.wait(30)  # answers only once the test lets it: always later than the mock waits
             return {"instruction": "accept"}
         if self.mode == "500":
             return Response('{"instruction": "accept"}', 500, mimetype="application/json")
@@ -183,13 +187,7 @@ def test_callback_faults_leave_the_reservation_as_twilio_would(quick_mock, mode,
         tw = build_tutorial_workspace(client, callback_url=url, reservation_timeout=60)
         tw.api.workflows(tw.workflow_sid).update(fallback_assignment_callback_url=fallback.url("/fallback"))
         task = tw.create_task("es")
-        other = threading.Thread(target=lambda: tw.set_activity("Alice", "Idle"))
-        other.start()
-        time.sleep(0.2)
-        started = time.monotonic()
-        assert client.taskrouter.v1.workspaces(tw.sid).fetch().sid == tw.sid  # still serving meanwhile
-        assert time.monotonic() - started < 0.5
-        other.join(timeout=15)
+        tw.set_activity("Alice", "Idle")  # answered once the callback's fate is decided
         reservation = tw.reservations(task.sid)[0]
         assert reservation.reservation_status == "pending"  # the fallback answers {}: nothing decided
         assert bool(fallback.of("/fallback")) == fallback_used
@@ -200,6 +198,27 @@ def test_callback_faults_leave_the_reservation_as_twilio_would(quick_mock, mode,
     finally:
         faulty.stop()
         fallback.stop()
+
+
+def test_the_api_answers_while_an_assignment_callback_is_in_flight():
+    with MockServer(assignment_timeout=30.0) as mock:
+        client = mock.client()
+        held = FaultyEndpoint("slow")
+        other = None
+        try:
+            tw = build_tutorial_workspace(client, callback_url=held.url("/assignment"))
+            task = tw.create_task("es")
+            other = threading.Thread(target=lambda: tw.set_activity("Alice", "Idle"))
+            other.start()
+            held.wait_for(lambda reqs: len(reqs) >= 1)  # the callback is at the endpoint, which holds it
+            assert client.taskrouter.v1.workspaces(tw.sid).fetch().sid == tw.sid
+            assert tw.api.tasks(task.sid).fetch().assignment_status == "reserved"
+            # both answered while the callback was still in flight: the API never waits on a callback
+            assert other.is_alive() and not mock.engine.callback_log
+        finally:
+            held.stop()
+            if other is not None:
+                other.join(timeout=30)
 
 
 def test_callback_log_and_kit_outputs_never_show_the_auth_token(quick_mock):

@@ -8,7 +8,6 @@ the whole chain. Event callbacks go through one thread, in order.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,6 +16,7 @@ from typing import Any
 import requests
 from twilio.request_validator import RequestValidator
 
+from .documents import parse_json
 from .engine import Outbound
 from .errors import TaskRouterError
 
@@ -38,8 +38,8 @@ def interpret_answer(response: requests.Response) -> tuple[dict | None, str]:
     if content_type != "application/json":
         return None, f"answer is not application/json ({content_type or 'no Content-Type'}): ignored (40000)"
     try:
-        answer = json.loads(body)
-    except ValueError:
+        answer = parse_json(body, "answer")
+    except TaskRouterError:
         return None, "answer is not valid JSON: ignored (40001)"
     if not isinstance(answer, dict) or not answer.get("instruction"):
         return None, "answer has no instruction: reservation stays pending (40005)"

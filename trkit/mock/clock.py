@@ -22,11 +22,16 @@ class Clock:
             self.offset += delta
 
 
+# the earliest date the mock takes from a client (older dates are refused as invalid)
+EARLIEST = datetime(1900, 1, 1, tzinfo=timezone.utc).timestamp()
+
+
 def iso(ts: float | None) -> str | None:
-    """Twilio's date format: ISO 8601, UTC, whole seconds, trailing Z."""
+    """Twilio's date format: ISO 8601, UTC, whole seconds, trailing Z (always a four-digit year)."""
     if ts is None:
         return None
-    return datetime.fromtimestamp(int(ts), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = datetime.fromtimestamp(int(ts), tz=timezone.utc)
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}Z"
 
 
 def parse_iso(value: str) -> float:

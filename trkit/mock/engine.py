@@ -9,6 +9,7 @@ blocks the API.
 
 from __future__ import annotations
 
+import copy
 import heapq
 import itertools
 import json
@@ -20,6 +21,7 @@ from typing import Any
 
 from . import paths
 from .clock import Clock, iso
+from .documents import parse_json_object
 from .errors import TaskRouterError, invalid, not_found
 from .expressions import ExpressionError, compile_expression
 from .models import (
@@ -75,8 +77,9 @@ class NullDispatcher:
 class _Local(threading.local):
     def __init__(self) -> None:
         self.futures: list = []
-        # the REST layer renders a write's answer before routing runs, as TaskRouter does
-        self.defer_matching = False
+        # set by the REST layer: a write answers with the resource as it was before routing ran
+        # (as TaskRouter does), though routing runs in the same transaction
+        self.answer_before_routing = False
 
 
 def mutation(method: Callable) -> Callable:
@@ -90,8 +93,9 @@ def mutation(method: Callable) -> Callable:
             try:
                 result = method(self, *args, **kwargs)
                 if self._depth == 1:
-                    if not self._local.defer_matching:
-                        self._flush_matches()
+                    if self._local.answer_before_routing and hasattr(result, "KIND"):
+                        result = copy.copy(result)
+                    self._flush_matches()
                     self.store.commit()
                     items, self._outbox = self._outbox, []
             except BaseException:
@@ -111,14 +115,7 @@ def mutation(method: Callable) -> Callable:
 
 
 def _check_json_object(value: str, param: str) -> str:
-    if len(value) > MAX_ATTRIBUTES:
-        raise invalid(f"{param} is too long: {len(value)} characters, at most {MAX_ATTRIBUTES} are allowed")
-    try:
-        parsed = json.loads(value)
-    except ValueError as exc:
-        raise invalid(f"{param} must be a valid JSON object: {exc}") from None
-    if not isinstance(parsed, dict):
-        raise invalid(f"{param} must be a JSON object, got {type(parsed).__name__}")
+    parse_json_object(value, param, max_len=MAX_ATTRIBUTES)
     return value
 
 
@@ -345,6 +342,8 @@ class TaskRouterEngine:
     @mutation
     def delete_workspace(self, sid: str) -> None:
         ws = self.workspace(sid)
+        # the event goes to the workspace's event callback; its stored copy goes with the workspace
+        self._emit(ws, "workspace.deleted", "workspace", ws.sid, f"Workspace {ws.friendly_name} deleted", {})
         for kind in ("event", "reservation", "task", "workflow", "task_queue", "worker_channel", "worker", "task_channel", "activity"):
             for obj in self.store.all(kind, sid):
                 self.store.delete(obj)
@@ -768,17 +767,30 @@ class TaskRouterEngine:
         if changes.get("friendly_name") is not None:
             _check_name(changes["friendly_name"])
         self._check_workflow_fields(ws_sid, changes.get("configuration"), changes.get("task_reservation_timeout"))
+        old_config = self.routing_config(workflow)
         for key, value in changes.items():
             if value is not None:
                 setattr(workflow, key, value)
         self._touch(workflow)
         self._emit(ws, "workflow.updated", "workflow", sid, f"Workflow {workflow.friendly_name} updated", self._workflow_data(workflow))
-        if re_evaluate_tasks:
-            for task in self.store.all("task", ws_sid):
-                if task.workflow_sid == sid and task.assignment_status == "pending":
-                    self._enter_workflow(task)
+        self._rehome_tasks(workflow, old_config, re_evaluate_tasks)
         self._match(ws)
         return workflow
+
+    def _rehome_tasks(self, workflow: Workflow, old_config: RoutingConfig, re_evaluate: bool) -> None:
+        """After a configuration change: ``ReEvaluateTasks`` sends every pending task through the workflow
+        again; without it a task stays at its step, unless that step is gone from the new configuration,
+        in which case it is evaluated again (at once if pending, when its reservation ends if reserved)."""
+        new_config = self.routing_config(workflow)
+        for task in self.store.all("task", workflow.workspace_sid):
+            if task.workflow_sid != workflow.sid or task.assignment_status not in PENDING_STATUSES:
+                continue
+            kept = old_config.same_step(new_config, task.filter_index, task.target_index)
+            if task.assignment_status == "pending" and (re_evaluate or (not kept and task.filter_index is not None)):
+                self._enter_workflow(task)
+            elif task.assignment_status == "reserved" and not kept and task.filter_index is not None:
+                task.filter_index, task.target_index, task.step_entered_at = None, 0, None
+                self._touch(task)
 
     @mutation
     def delete_workflow(self, ws_sid: str, sid: str) -> None:
@@ -1466,14 +1478,9 @@ class TaskRouterEngine:
             if ws is not None:
                 self._run_match(ws)
 
-    def defer_matching(self, defer: bool) -> None:
-        """While set (per thread), writes leave routing for :meth:`flush_matching`."""
-        self._local.defer_matching = defer
-
-    @mutation
-    def flush_matching(self) -> None:
-        """Run the routing that deferred writes left pending."""
-        self._flush_matches()
+    def answer_before_routing(self, flag: bool) -> None:
+        """While set (per thread), a write returns a copy of its resource taken before routing ran."""
+        self._local.answer_before_routing = flag
 
     def _run_match(self, ws: Workspace) -> None:
         """Reserve waiting tasks for free workers: longest-idle worker first, each gets its best task.
@@ -1690,6 +1697,9 @@ class TaskRouterEngine:
             return
         task.assignment_status = "pending"
         self._touch(task)
+        if task.filter_index is None and task.workflow_sid and reroute:
+            self._enter_workflow(task)  # its step was taken out of the workflow while it was reserved
+            return
         self._need_workers(task)
         if not reroute:
             return

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from werkzeug.datastructures import MultiDict
 
-from .clock import parse_iso
+from .clock import EARLIEST, iso, parse_iso
 from .errors import invalid, missing
 
 _TRUE = {"true", "1", "yes"}
@@ -76,9 +77,26 @@ class Params:
         if value is None:
             return None
         try:
-            return parse_iso(value)
-        except ValueError:
+            when = parse_iso(value)
+        except (ValueError, OverflowError):
             raise invalid(f"{name} must be an ISO 8601 date such as 2026-01-31T12:00:00Z, got {value!r}") from None
+        if when < EARLIEST:
+            raise invalid(f"{name} must not be before {iso(EARLIEST)}, got {value!r}")
+        return when
+
+    def url(self, name: str) -> str | None:
+        """An absolute http(s) URL, or the empty string (which clears a callback URL)."""
+        value = self.str(name, max_len=2048)
+        if not value:
+            return value
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises on a malformed port
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
+            raise invalid(f"{name} must be an absolute http or https URL, got {value!r}")
+        return value
 
     def prefixed(self, prefix: str) -> dict[str, str]:
         """Instruction parameters sent as e.g. ``DequeueFrom`` → ``{"from": ...}``."""

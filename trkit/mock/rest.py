@@ -38,6 +38,9 @@ CONFERENCE_PARAMS = (
     "SipAuthPassword", "PostWorkActivitySid", "EndConferenceOnCustomerExit", "BeepOnCustomerEntrance", "JitterBufferSize",
     "SupervisorMode", "Supervisor",
 )
+# reservation parameters the spec types as URIs (format: uri): checked whatever the instruction
+INSTRUCTION_URLS = ("DequeueStatusCallbackUrl", "CallUrl", "CallStatusCallbackUrl", "RedirectUrl", "StatusCallback", "WaitUrl",
+                    "ConferenceStatusCallback", "RecordingStatusCallback", "ConferenceRecordingStatusCallback")
 MAX_BODY = 1_200_000
 
 
@@ -72,7 +75,7 @@ def create_app(engine: TaskRouterEngine, settle_timeout: float = 12.0) -> Flask:
     # --------------------------------------------------------------- plumbing
     @app.before_request
     def authenticate() -> Response | None:
-        engine.defer_matching(True)
+        engine.answer_before_routing(True)
         header = request.headers.get("Authorization", "")
         if not header.startswith("Basic "):
             return _error(unauthorized(False))
@@ -92,9 +95,7 @@ def create_app(engine: TaskRouterEngine, settle_timeout: float = 12.0) -> Flask:
     def settle(response: Response) -> Response:
         # The answer waits (without any lock) for the callbacks this request caused,
         # so the next call sees their effect; other requests proceed meanwhile.
-        engine.defer_matching(False)
-        if response.status_code < 400:
-            engine.flush_matching()
+        engine.answer_before_routing(False)
         futures = engine.take_futures()
         if futures:
             wait(futures, timeout=settle_timeout)
@@ -188,7 +189,7 @@ def create_app(engine: TaskRouterEngine, settle_timeout: float = 12.0) -> Flask:
         f = form()
         ws = engine.create_workspace(
             friendly_name=f.str("FriendlyName", required=True),
-            event_callback_url=f.str("EventCallbackUrl"),
+            event_callback_url=f.url("EventCallbackUrl"),
             events_filter=f.str("EventsFilter"),
             multi_task_enabled=f.bool("MultiTaskEnabled"),
             template=f.enum("Template", ("NONE", "FIFO")),
@@ -208,7 +209,7 @@ def create_app(engine: TaskRouterEngine, settle_timeout: float = 12.0) -> Flask:
         return one(engine.update_workspace(
             ws,
             default_activity_sid=f.str("DefaultActivitySid"),
-            event_callback_url=f.str("EventCallbackUrl"),
+            event_callback_url=f.url("EventCallbackUrl"),
             events_filter=f.str("EventsFilter"),
             friendly_name=f.str("FriendlyName"),
             multi_task_enabled=f.bool("MultiTaskEnabled"),
@@ -372,8 +373,8 @@ def create_app(engine: TaskRouterEngine, settle_timeout: float = 12.0) -> Flask:
             ws,
             friendly_name=f.str("FriendlyName", required=True),
             configuration=f.str("Configuration", required=True),
-            assignment_callback_url=f.str("AssignmentCallbackUrl"),
-            fallback_assignment_callback_url=f.str("FallbackAssignmentCallbackUrl"),
+            assignment_callback_url=f.url("AssignmentCallbackUrl"),
+            fallback_assignment_callback_url=f.url("FallbackAssignmentCallbackUrl"),
             task_reservation_timeout=f.int("TaskReservationTimeout", 1, 86400),
         ), 201)
 
@@ -391,8 +392,8 @@ def create_app(engine: TaskRouterEngine, settle_timeout: float = 12.0) -> Flask:
             re_evaluate_tasks=bool(f.bool("ReEvaluateTasks")),
             friendly_name=f.str("FriendlyName"),
             configuration=f.str("Configuration"),
-            assignment_callback_url=f.str("AssignmentCallbackUrl"),
-            fallback_assignment_callback_url=f.str("FallbackAssignmentCallbackUrl"),
+            assignment_callback_url=f.url("AssignmentCallbackUrl"),
+            fallback_assignment_callback_url=f.url("FallbackAssignmentCallbackUrl"),
             task_reservation_timeout=f.int("TaskReservationTimeout", 1, 86400),
         ))
 
@@ -471,6 +472,8 @@ def create_app(engine: TaskRouterEngine, settle_timeout: float = 12.0) -> Flask:
 
     def _update_reservation(ws: str, sid: str, task_sid: str | None = None, worker_sid: str | None = None):
         f = form()
+        for name in INSTRUCTION_URLS:
+            f.url(name)
         instruction = f.enum("Instruction", tuple(INSTRUCTION_PREFIXES))
         params: dict[str, Any] = {}
         if instruction == "conference" or instruction == "supervise":

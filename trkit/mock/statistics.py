@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .clock import iso
+from .documents import parse_json
 from .engine import TaskRouterEngine
 from .errors import invalid
 
@@ -238,12 +239,16 @@ def register_statistics(app, engine: TaskRouterEngine, route: Callable, locked: 
     def queues_bulk_real_time(ws: str):
         engine.workspace(ws)
         try:
-            body = json.loads(request.get_data(as_text=True) or "{}")
-        except ValueError:
-            raise invalid("The body must be JSON such as {\"QueueSids\": [\"WQ...\"]}") from None
+            text = request.get_data(as_text=True) or "{}"
+        except UnicodeDecodeError:
+            raise invalid("The request body is not valid UTF-8") from None
+        body = parse_json(text, "The request body")
         sids = body.get("QueueSids", body.get("queueSids")) if isinstance(body, dict) else None
         if not isinstance(sids, list) or not 1 <= len(sids) <= 50:
-            raise invalid("QueueSids must be a list of 1 to 50 TaskQueue SIDs")
+            raise invalid("QueueSids must be a list of 1 to 50 TaskQueue SIDs, in a JSON body such as {\"QueueSids\": [\"WQ...\"]}")
+        wrong = [sid for sid in sids if not isinstance(sid, str)]
+        if wrong:
+            raise invalid(f"QueueSids must hold TaskQueue SIDs as strings, got {json.dumps(wrong[0])[:80]}")
         data = []
         for sid in sids:
             queue = engine.store.get("task_queue", sid)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .documents import parse_json
 from .errors import invalid
 from .expressions import ExpressionError, check_target_expression, compile_expression
 from .sids import looks_like
@@ -39,8 +40,17 @@ class RoutingConfig:
             return None
         if filter_index == -1:
             return self.default if target_index == 0 else None
+        if not 0 <= filter_index < len(self.filters):
+            return None  # the configuration changed under the task: there is no such filter any more
         targets = self.filters[filter_index].targets
-        return targets[target_index] if target_index < len(targets) else None
+        return targets[target_index] if 0 <= target_index < len(targets) else None
+
+    def same_step(self, other: RoutingConfig, filter_index: int | None, target_index: int) -> bool:
+        """Does ``other`` have the very step (filter and target) this configuration has at that position?"""
+        mine, theirs = self.target(filter_index, target_index), other.target(filter_index, target_index)
+        if mine is None or mine != theirs:
+            return False
+        return filter_index == -1 or self.filters[filter_index].expression == other.filters[filter_index].expression
 
 
 def _int(value: Any, where: str, minimum: int = 0) -> int:
@@ -85,10 +95,9 @@ def _target(raw: Any, where: str, inherited: Target | None, queue_exists: Callab
 
 def parse_configuration(text: str, queue_exists: Callable[[str], bool]) -> RoutingConfig:
     """Parse and check a configuration; raises a 400 naming what is wrong."""
-    try:
-        document = json.loads(text)
-    except (TypeError, ValueError) as exc:
-        raise invalid(f"Configuration is not valid JSON: {exc}") from None
+    if not isinstance(text, str):
+        raise invalid("Configuration must be a JSON string")
+    document = parse_json(text, "Configuration")
     if not isinstance(document, dict) or not isinstance(document.get("task_routing"), dict):
         raise invalid("Configuration must be a JSON object with a 'task_routing' object")
     routing = document["task_routing"]

@@ -1,0 +1,138 @@
+"""A TaskRouter workspace driven by name, for tests of the rules written from the reference.
+
+Tests say what happens in TaskRouter's words (make Alice available, move the clock, reject
+into Offline) and read back statuses by name; only this module knows the engine's calls,
+so the rule tests survive a rebuild of the engine behind it. The clock is frozen: it moves
+only when a test advances it, so times and ages are exact.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from trkit.mock.clock import Clock
+from trkit.mock.engine import NullDispatcher, TaskRouterEngine
+from trkit.mock.sids import SidGenerator
+from trkit.mock.store import Store
+
+ACCOUNT = "AC" + "5" * 32
+EPOCH = 1_800_000_000.0  # a fixed, whole-second start for the mock clock
+
+
+class FrozenClock(Clock):
+    """Time stands still between calls; only ``jump_to`` (the mock's advance) moves it."""
+
+    def __init__(self, start: float = EPOCH) -> None:
+        super().__init__(0.0)
+        self.current = start
+
+    def now(self) -> float:
+        return self.current + self.offset
+
+
+def new_engine(seed: int = 11) -> TaskRouterEngine:
+    return TaskRouterEngine(Store(), ACCOUNT, "token", clock=FrozenClock(), sids=SidGenerator(seed), dispatcher=NullDispatcher())
+
+
+class Scenario:
+    """One workspace: activities Idle (available), Reserved, Busy (unavailable) beside the defaults."""
+
+    def __init__(self, multi_task: bool = False, queue_order: str | None = None, engine: TaskRouterEngine | None = None) -> None:
+        self.engine = engine or new_engine()
+        e = self.engine
+        self.ws = e.create_workspace("Rules", multi_task_enabled=multi_task, prioritize_queue_order=queue_order).sid
+        self.activities = {a.friendly_name: a.sid for a in e.list_activities(self.ws)}
+        for name, available in (("Idle", True), ("Reserved", False), ("Busy", False)):
+            self.activities[name] = e.create_activity(self.ws, name, available).sid
+        self.queues: dict[str, str] = {}
+        self.workers: dict[str, str] = {}
+        self.workflows: dict[str, str] = {}
+        self.names: dict[str, str] = {}
+
+    # ------------------------------------------------------------ building
+    def queue(self, name: str, target_workers: str = "1==1", **options: Any) -> str:
+        options.setdefault("reservation_activity_sid", self.activities["Reserved"])
+        options.setdefault("assignment_activity_sid", self.activities["Busy"])
+        sid = self.engine.create_task_queue(self.ws, name, target_workers, **options).sid
+        self.queues[name] = sid
+        self.names[sid] = name
+        return sid
+
+    def workflow(self, filters: list[dict], default: str | None = None, name: str = "wf", **options: Any) -> str:
+        """Filters as dicts whose targets name queues by their names; ``default`` names a queue."""
+        routing: dict[str, Any] = {"filters": [self._filter(f) for f in filters]}
+        if default is not None:
+            routing["default_filter"] = {"queue": self.queues[default]}
+        options.setdefault("assignment_callback_url", "http://127.0.0.1:9/assignment")
+        sid = self.engine.create_workflow(self.ws, name, json.dumps({"task_routing": routing}), **options).sid
+        self.workflows[name] = sid
+        return sid
+
+    def _filter(self, raw: dict) -> dict:
+        targets = [{**t, "queue": self.queues[t["queue"]]} if "queue" in t else dict(t) for t in raw["targets"]]
+        return {**raw, "targets": targets}
+
+    def worker(self, name: str, activity: str = "Offline", **attributes: Any) -> str:
+        sid = self.engine.create_worker(self.ws, name, activity_sid=self.activities[activity], attributes=json.dumps(attributes)).sid
+        self.workers[name] = sid
+        self.names[sid] = name
+        return sid
+
+    def task(self, workflow: str = "wf", priority: int | None = None, timeout: int | None = None, **attributes: Any) -> str:
+        return self.engine.create_task(self.ws, attributes=json.dumps(attributes), workflow_sid=self.workflows[workflow],
+                                       priority=priority, timeout=timeout).sid
+
+    # ------------------------------------------------------------- actions
+    def set_activity(self, worker: str, activity: str, **options: Any) -> None:
+        self.engine.update_worker(self.ws, self.workers[worker], activity_sid=self.activities[activity], **options)
+
+    def advance(self, seconds: float) -> None:
+        self.engine.advance(seconds)
+
+    def offer(self, task: str) -> str:
+        """The one pending reservation of ``task`` (fails when there is not exactly one)."""
+        (res,) = [r for r in self.engine.store.reservations_of_task(task) if r.reservation_status == "pending"]
+        return res.sid
+
+    def accept(self, task: str) -> None:
+        self.engine.update_reservation(self.ws, self.offer(task), task_sid=task, reservation_status="accepted")
+
+    def reject(self, task: str, activity: str | None = None) -> None:
+        self.engine.update_reservation(self.ws, self.offer(task), task_sid=task, reservation_status="rejected",
+                                       worker_activity_sid=self.activities[activity] if activity else None)
+
+    def answer(self, task: str, **instruction: Any) -> None:
+        self.engine.apply_assignment_answer(self.offer(task), instruction)
+
+    def set_task(self, task: str, status: str, reason: str = "done") -> None:
+        self.engine.update_task(self.ws, task, assignment_status=status, reason=reason)
+
+    # ------------------------------------------------------------- reading
+    def status(self, task: str) -> str:
+        return self.engine.task(self.ws, task).assignment_status
+
+    def fetch_task(self, task: str):
+        return self.engine.task(self.ws, task)
+
+    def queue_of(self, task: str) -> str | None:
+        sid = self.engine.task(self.ws, task).task_queue_sid
+        return self.names.get(sid) if sid else None
+
+    def activity_of(self, worker: str) -> str:
+        sid = self.engine.worker(self.ws, self.workers[worker]).activity_sid
+        return next(name for name, a in self.activities.items() if a == sid)
+
+    def reservations(self, task: str) -> list[tuple[str, str]]:
+        """(worker name, status) of every reservation of ``task``, oldest first."""
+        found = sorted(self.engine.store.reservations_of_task(task), key=lambda r: (r.date_created, r.sid))
+        return [(self.names[r.worker_sid], r.reservation_status) for r in found]
+
+    def holder(self, task: str) -> str | None:
+        """The worker with a pending or accepted reservation of ``task``."""
+        live = [name for name, status in self.reservations(task) if status in ("pending", "accepted", "wrapping")]
+        return live[0] if live else None
+
+    def event_types(self, resource_sid: str | None = None) -> list[str]:
+        events = sorted(self.engine.store.all("event", self.ws), key=lambda e: e.event_date)
+        return [e.event_type for e in events if resource_sid is None or resource_sid in (e.resource_sid, e.event_data.get("task_sid"))]

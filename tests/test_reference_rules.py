@@ -1,0 +1,457 @@
+"""TaskRouter's rules as the reference states them, each checked where it bites.
+
+Expected values come from shared/reference (taskrouter-api.md §5-§6, §10; taskrouter-behaviour.md),
+never from what the mock answers: each test fails if the rule it names is changed.
+"""
+
+from __future__ import annotations
+
+import pytest
+from scenario import EPOCH, Scenario
+
+from trkit.mock.errors import TaskRouterError
+from trkit.mock.statistics import compute_cumulative, compute_worker_cumulative
+
+
+def spanish_desk(**queue_options) -> Scenario:
+    """One queue for everyone, one filter, Alice and Bob offline."""
+    s = Scenario()
+    s.queue("Everyone", **queue_options)
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "Everyone"}]}])
+    s.worker("Alice")
+    s.worker("Bob")
+    return s
+
+
+# ------------------------------------------------------------------ documented defaults (§10)
+def test_default_reservation_timeout_is_120_seconds():
+    s = spanish_desk()
+    assert s.engine.workflow(s.ws, s.workflows["wf"]).task_reservation_timeout == 120
+    task = s.task()
+    s.set_activity("Alice", "Idle")
+    s.advance(119)
+    assert s.reservations(task) == [("Alice", "pending")]
+    s.advance(1)
+    assert s.reservations(task) == [("Alice", "timeout")]
+    # a timed-out worker goes to the workspace's timeout activity (Offline by default)
+    assert s.activity_of("Alice") == "Offline"
+    assert s.status(task) == "pending"
+
+
+def test_default_task_ttl_is_86400_seconds_then_canceled_with_the_documented_reason():
+    s = spanish_desk()
+    task = s.task()
+    assert s.fetch_task(task).timeout == 86400
+    s.advance(86399)
+    assert s.status(task) == "pending"
+    s.advance(1)
+    assert s.status(task) == "canceled"
+    assert s.fetch_task(task).reason == "Task TTL Exceeded"
+
+
+def test_ttl_cancels_a_reserved_task_and_its_pending_reservation():
+    s = spanish_desk()
+    s.engine.update_workflow(s.ws, s.workflows["wf"], task_reservation_timeout=3600)
+    task = s.task(timeout=100)
+    s.set_activity("Alice", "Idle")
+    s.advance(100)
+    assert (s.status(task), s.reservations(task)) == ("canceled", [("Alice", "canceled")])
+
+
+@pytest.mark.parametrize(("field", "value"), [("timeout", 1_209_601), ("timeout", 0), ("priority", -1), ("priority", 2_147_483_648)])
+def test_task_limits(field, value):
+    s = spanish_desk()
+    with pytest.raises(TaskRouterError) as info:
+        s.task(**{field: value})
+    assert info.value.status == 400
+
+
+def test_task_limits_at_the_edges_are_accepted():
+    s = spanish_desk()
+    assert s.fetch_task(s.task(timeout=1_209_600, priority=2_147_483_647)).priority == 2_147_483_647
+
+
+@pytest.mark.parametrize(("value", "ok"), [(0, False), (1, True), (86400, True), (86401, False)])
+def test_reservation_timeout_limits(value, ok):
+    s = spanish_desk()
+    if ok:
+        s.engine.update_workflow(s.ws, s.workflows["wf"], task_reservation_timeout=value)
+        assert s.engine.workflow(s.ws, s.workflows["wf"]).task_reservation_timeout == value
+    else:
+        with pytest.raises(TaskRouterError):
+            s.engine.update_workflow(s.ws, s.workflows["wf"], task_reservation_timeout=value)
+
+
+def test_a_new_task_has_priority_zero_and_a_new_queue_reserves_one_worker():
+    s = spanish_desk()
+    assert s.fetch_task(s.task()).priority == 0
+    queue = s.engine.task_queue(s.ws, s.queues["Everyone"])
+    assert (queue.max_reserved_workers, queue.task_order) == (1, "FIFO")
+
+
+# --------------------------------------------------------------------- workflow steps (§6.2)
+def layered() -> Scenario:
+    s = Scenario()
+    for name in ("Spanish", "French", "VIP", "Fallback", "Default"):
+        s.queue(name)
+    s.workflow([
+        {"filter_friendly_name": "es", "expression": 'lang == "es"',
+         "targets": [{"queue": "Spanish", "timeout": 30, "priority": 5}, {"queue": "Fallback", "timeout": 20}]},
+        {"filter_friendly_name": "fr", "expression": 'lang == "fr"', "targets": [{"queue": "French"}]},
+        {"filter_friendly_name": "vip", "expression": "vip == true", "targets": [{"queue": "VIP", "timeout": 40}]},
+    ], default="Default")
+    return s
+
+
+def test_first_matching_filter_only():
+    s = layered()
+    task = s.task(lang="es", vip=True)
+    assert s.queue_of(task) == "Spanish"
+
+
+def test_default_filter_is_for_tasks_that_match_no_filter():
+    s = layered()
+    assert s.queue_of(s.task(lang="de")) == "Default"
+
+
+def test_target_timeout_moves_on_to_the_next_target():
+    s = layered()
+    task = s.task(lang="es", vip=True)
+    s.advance(29)
+    assert s.queue_of(task) == "Spanish"
+    s.advance(1)
+    assert s.queue_of(task) == "Fallback"
+
+
+def test_later_targets_keep_the_priority_an_earlier_target_set():
+    s = layered()
+    task = s.task(lang="es", priority=1)
+    assert s.fetch_task(task).priority == 5  # the target's priority overwrites the task's
+    s.advance(30)
+    assert (s.queue_of(task), s.fetch_task(task).priority) == ("Fallback", 5)
+
+
+def test_after_the_last_target_the_next_matching_filter_below_takes_the_task_not_the_default():
+    s = layered()
+    task = s.task(lang="es", vip=True)
+    s.advance(30 + 20)
+    # the French filter below does not match and is skipped; VIP matches; the default filter is never a fallback
+    assert (s.queue_of(task), s.status(task)) == ("VIP", "pending")
+    s.advance(40)
+    assert s.status(task) == "canceled"
+    assert "workflow.timeout" in s.event_types(task)
+
+
+def test_falling_off_the_last_filter_cancels_instead_of_using_the_default():
+    s = layered()
+    task = s.task(lang="es")
+    s.advance(50)
+    assert s.status(task) == "canceled"
+    assert "workflow.timeout" in s.event_types(task)
+    assert s.fetch_task(task).task_queue_sid != s.queues["Default"]
+
+
+def test_a_target_without_timeout_holds_the_task_until_its_ttl():
+    s = layered()
+    task = s.task(lang="fr", timeout=5000)
+    s.advance(4999)
+    assert (s.queue_of(task), s.status(task)) == ("French", "pending")
+    s.advance(1)
+    assert (s.status(task), s.fetch_task(task).reason) == ("canceled", "Task TTL Exceeded")
+
+
+def test_a_pending_reservation_is_not_interrupted_by_the_step_timeout():
+    s = layered()
+    s.worker("Alice")
+    task = s.task(lang="es")
+    s.set_activity("Alice", "Idle")
+    s.advance(31)
+    assert s.reservations(task) == [("Alice", "pending")] and s.queue_of(task) == "Spanish"
+    s.reject(task, activity="Offline")
+    # the reservation ended outside the step's window: the task moves on at once
+    assert s.queue_of(task) == "Fallback"
+
+
+def test_target_expression_compares_task_and_worker():
+    s = Scenario()
+    s.queue("Everyone")
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "Everyone", "expression": "task.level <= worker.level"}]}])
+    s.worker("Junior", level=1)
+    s.worker("Senior", level=3)
+    task = s.task(level=2)
+    s.set_activity("Junior", "Idle")
+    assert s.reservations(task) == []
+    s.set_activity("Senior", "Idle")
+    assert s.reservations(task) == [("Senior", "pending")]
+
+
+# ---------------------------------------------------------------- which task a worker gets (§6.4)
+def three_waiting(order: str) -> tuple[Scenario, list[str]]:
+    s = spanish_desk(task_order=order)
+    tasks = []
+    for n in range(3):
+        tasks.append(s.task(n=n))
+        s.advance(10)
+    return s, tasks
+
+
+def test_fifo_queue_offers_the_oldest_of_equal_priority_first():
+    s, (first, second, third) = three_waiting("FIFO")
+    s.set_activity("Alice", "Idle")
+    assert s.holder(first) == "Alice" and s.holder(second) is None and s.holder(third) is None
+
+
+def test_lifo_queue_offers_the_newest_of_equal_priority_first():
+    s, (first, second, third) = three_waiting("LIFO")
+    s.set_activity("Alice", "Idle")
+    assert s.holder(third) == "Alice" and s.holder(first) is None and s.holder(second) is None
+
+
+@pytest.mark.parametrize("order", ["FIFO", "LIFO"])
+def test_higher_priority_comes_before_age(order):
+    s, tasks = three_waiting(order)
+    s.engine.update_task(s.ws, tasks[1], priority=9)
+    s.set_activity("Alice", "Idle")
+    assert s.holder(tasks[1]) == "Alice"
+
+
+def test_order_then_continues_in_queue_order():
+    s, (first, second, third) = three_waiting("FIFO")
+    s.set_activity("Alice", "Idle")
+    s.accept(first)
+    s.set_activity("Bob", "Idle")
+    assert s.holder(second) == "Bob" and s.holder(third) is None
+
+
+def test_virtual_start_time_sets_the_age_that_orders_the_queue():
+    s = spanish_desk()
+    late = s.task(n="late")
+    early = s.engine.create_task(s.ws, attributes="{}", workflow_sid=s.workflows["wf"], virtual_start_time=EPOCH - 3600).sid
+    s.set_activity("Alice", "Idle")
+    assert s.holder(early) == "Alice" and s.holder(late) is None
+
+
+def test_the_worker_idle_longest_is_offered_first():
+    s = spanish_desk()
+    s.set_activity("Bob", "Idle")
+    s.advance(5)
+    s.set_activity("Alice", "Idle")
+    task = s.task()
+    assert s.holder(task) == "Bob"
+
+
+def test_queue_membership_follows_target_workers():
+    s = Scenario()
+    s.queue("Spanish", 'languages HAS "es"')
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "Spanish"}]}])
+    s.worker("Bob", "Idle", languages=["en"])
+    task = s.task()
+    assert s.reservations(task) == []
+    s.engine.update_worker(s.ws, s.workers["Bob"], attributes='{"languages": ["en", "es"]}')
+    assert s.reservations(task) == [("Bob", "pending")]
+
+
+# ------------------------------------------------------------------ reservations end (§5.2, §5.3)
+def test_reject_requeues_the_task_for_the_next_worker_and_moves_the_rejecter():
+    s = spanish_desk()
+    task = s.task()
+    s.set_activity("Alice", "Idle")
+    s.advance(1)
+    s.set_activity("Bob", "Idle")
+    assert s.reservations(task) == [("Alice", "pending")] and s.activity_of("Alice") == "Reserved"
+    s.reject(task, activity="Offline")
+    assert s.activity_of("Alice") == "Offline"
+    assert s.reservations(task) == [("Alice", "rejected"), ("Bob", "pending")]
+    assert s.status(task) == "reserved"
+
+
+def test_reject_without_activity_returns_the_worker_to_the_previous_one_and_may_offer_again():
+    s = spanish_desk()
+    task = s.task()
+    s.set_activity("Alice", "Idle")
+    s.reject(task)
+    # back to Idle (the activity before the reservation moved her to Reserved), and nothing
+    # stops TaskRouter offering her the same task again
+    assert s.reservations(task) == [("Alice", "rejected"), ("Alice", "pending")]
+
+
+def test_reject_instruction_moves_the_worker_to_the_activity_given():
+    s = spanish_desk()
+    task = s.task()
+    s.set_activity("Alice", "Idle")
+    s.answer(task, instruction="reject", activity_sid=s.activities["Busy"])
+    assert s.activity_of("Alice") == "Busy" and s.status(task) == "pending"
+    assert s.reservations(task) == [("Alice", "rejected")]
+
+
+def test_timeout_requeues_the_task_for_another_worker():
+    s = spanish_desk()
+    s.engine.update_workflow(s.ws, s.workflows["wf"], task_reservation_timeout=60)
+    task = s.task()
+    s.set_activity("Alice", "Idle")
+    s.advance(1)
+    s.set_activity("Bob", "Idle")
+    s.advance(59)
+    assert s.reservations(task) == [("Alice", "timeout"), ("Bob", "pending")]
+    assert s.activity_of("Alice") == "Offline"
+
+
+def test_accept_assigns_and_moves_the_worker_to_the_assignment_activity():
+    s = spanish_desk()
+    task = s.task()
+    s.set_activity("Alice", "Idle")
+    assert s.status(task) == "reserved" and s.activity_of("Alice") == "Reserved"
+    s.accept(task)
+    assert (s.status(task), s.activity_of("Alice")) == ("assigned", "Busy")
+
+
+def test_completing_a_task_never_moves_the_worker():
+    s = spanish_desk()
+    task = s.task()
+    s.set_activity("Alice", "Idle")
+    s.accept(task)
+    s.set_task(task, "wrapping")
+    s.set_task(task, "completed")
+    assert s.activity_of("Alice") == "Busy"
+    assert s.reservations(task) == [("Alice", "completed")]
+
+
+def test_canceling_a_reserved_task_cancels_its_pending_reservation():
+    s = spanish_desk()
+    task = s.task()
+    s.set_activity("Alice", "Idle")
+    s.set_task(task, "canceled", reason="caller hung up")
+    assert s.reservations(task) == [("Alice", "canceled")]
+    assert (s.status(task), s.fetch_task(task).reason) == ("canceled", "caller hung up")
+
+
+@pytest.mark.parametrize(("from_status", "to_status"), [
+    ("assigned", "canceled"), ("pending", "wrapping"), ("pending", "completed"), ("reserved", "completed"),
+])
+def test_task_state_guards(from_status, to_status):
+    s = spanish_desk()
+    task = s.task()
+    if from_status in ("reserved", "assigned"):
+        s.set_activity("Alice", "Idle")
+    if from_status == "assigned":
+        s.accept(task)
+    assert s.status(task) == from_status
+    with pytest.raises(TaskRouterError) as info:
+        s.set_task(task, to_status)
+    assert info.value.status == 400 and s.status(task) == from_status
+
+
+def test_a_second_accept_is_refused():
+    s = spanish_desk()
+    task = s.task()
+    s.set_activity("Alice", "Idle")
+    res = s.offer(task)
+    s.accept(task)
+    with pytest.raises(TaskRouterError) as info:
+        s.engine.update_reservation(s.ws, res, task_sid=task, reservation_status="accepted")
+    assert "already in state [accepted]" in info.value.message
+
+
+def test_multi_reservation_accept_rescinds_the_rest_and_pending_only_when_all_end():
+    s = spanish_desk(max_reserved_workers=2)
+    s.worker("Carla")
+    task = s.task()
+    for name in ("Alice", "Bob"):
+        s.set_activity(name, "Idle")
+        s.advance(1)
+    assert sorted(s.reservations(task)) == [("Alice", "pending"), ("Bob", "pending")]
+    alice_res = next(r for r in s.engine.store.reservations_of_task(task) if r.worker_sid == s.workers["Alice"])
+    s.engine.update_reservation(s.ws, alice_res.sid, task_sid=task, reservation_status="rejected",
+                                worker_activity_sid=s.activities["Offline"])
+    assert s.status(task) == "reserved"  # Bob's offer still stands
+    s.set_activity("Carla", "Idle")
+    bob_res = next(r for r in s.engine.store.reservations_of_task(task) if r.worker_sid == s.workers["Bob"])
+    s.engine.update_reservation(s.ws, bob_res.sid, task_sid=task, reservation_status="accepted")
+    assert dict(s.reservations(task)) == {"Alice": "rejected", "Bob": "accepted", "Carla": "rescinded"}
+
+
+def test_multitasking_never_moves_the_worker_on_reserve_or_accept():
+    s = Scenario(multi_task=True)
+    s.queue("Everyone")
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "Everyone"}]}])
+    s.worker("Alice", "Idle")
+    task = s.task()
+    assert s.activity_of("Alice") == "Idle"
+    s.accept(task)
+    assert (s.status(task), s.activity_of("Alice")) == ("assigned", "Idle")
+
+
+def test_single_tasking_worker_gets_no_second_task_while_one_is_assigned():
+    s = spanish_desk(assignment_activity_sid=None)
+    first, second = s.task(), s.task()
+    s.set_activity("Alice", "Idle")
+    s.accept(first)
+    assert s.activity_of("Alice") == "Reserved"  # no assignment activity: she stays where the reservation put her
+    s.set_activity("Alice", "Idle")
+    assert s.holder(second) is None
+    s.set_task(first, "completed")
+    assert s.holder(second) == "Alice"
+
+
+# --------------------------------------------------------------------- cumulative statistics (§4.11)
+def scripted_day() -> tuple[Scenario, dict[str, str]]:
+    """Three tasks: one accepted after 40 s and completed, one rejected then timed out, both others canceled."""
+    s = spanish_desk()
+    a, b, c = s.task(name="a"), s.task(name="b"), s.task(name="c")   # t = 0
+    s.advance(10)
+    s.set_activity("Alice", "Idle")                                   # t = 10: Alice reserved for a
+    s.advance(30)
+    s.accept(a)                                                       # t = 40: a accepted at age 40
+    s.advance(60)
+    s.set_task(a, "completed")                                        # t = 100
+    s.set_activity("Bob", "Idle")                                     # Bob reserved for b
+    s.advance(10)
+    s.reject(b, activity="Offline")                                   # t = 110
+    s.advance(10)
+    s.set_activity("Alice", "Idle")                                   # t = 120: Alice reserved for b
+    s.advance(120)                                                    # t = 240: timed out (default 120 s)
+    s.advance(60)
+    s.set_task(b, "canceled")                                         # t = 300
+    s.set_task(c, "canceled")
+    return s, {"a": a, "b": b, "c": c}
+
+
+def test_cumulative_statistics_of_a_scripted_day():
+    s, _ = scripted_day()
+    stats = compute_cumulative(s.engine, s.ws, EPOCH, EPOCH + 300, "workspace")
+    assert {k: stats[k] for k in stats if k.startswith(("reservations_", "tasks_"))} == {
+        "reservations_created": 3, "reservations_accepted": 1, "reservations_rejected": 1,
+        "reservations_timed_out": 1, "reservations_canceled": 0, "reservations_rescinded": 0,
+        "tasks_created": 3, "tasks_canceled": 2, "tasks_completed": 1, "tasks_deleted": 0,
+        "tasks_moved": 0, "tasks_timed_out_in_workflow": 0,
+    }
+    assert stats["avg_task_acceptance_time"] == 40
+    assert stats["wait_duration_until_accepted"] == {"avg": 40, "min": 40, "max": 40, "total": 40}
+    assert stats["wait_duration_until_canceled"] == {"avg": 300, "min": 300, "max": 300, "total": 600}
+
+
+def test_cumulative_statistics_count_only_the_window():
+    s, _ = scripted_day()
+    late = compute_cumulative(s.engine, s.ws, EPOCH + 105, EPOCH + 300, "workspace")
+    assert (late["tasks_created"], late["reservations_created"], late["reservations_rejected"],
+            late["reservations_timed_out"], late["tasks_completed"], late["tasks_canceled"]) == (0, 1, 1, 1, 0, 2)
+
+
+def test_cumulative_split_by_wait_time():
+    s, _ = scripted_day()
+    stats = compute_cumulative(s.engine, s.ws, EPOCH, EPOCH + 300, "workspace", split_by_wait_time="60")
+    assert stats["split_by_wait_time"] == {"60": {"below": {"tasks_canceled": 0, "reservations_accepted": 1},
+                                                  "above": {"tasks_canceled": 2, "reservations_accepted": 0}}}
+
+
+def test_worker_cumulative_statistics_of_a_scripted_day():
+    s, _ = scripted_day()
+    alice = compute_worker_cumulative(s.engine, s.ws, EPOCH, EPOCH + 300, s.workers["Alice"])
+    bob = compute_worker_cumulative(s.engine, s.ws, EPOCH, EPOCH + 300, s.workers["Bob"])
+    assert (alice["reservations_created"], alice["reservations_accepted"], alice["reservations_timed_out"]) == (2, 1, 1)
+    assert (bob["reservations_created"], bob["reservations_rejected"]) == (1, 1)
+    durations = {d["friendly_name"]: d for d in alice["activity_durations"]}
+    # Alice: Offline 0-10, Idle 10-10, Reserved 10-40, Busy 40-120, Idle 120-120, Reserved 120-240
+    assert durations["Reserved"]["total"] == 30 + 120
+    assert durations["Busy"]["total"] == 80
+    assert durations["Offline"]["total"] == 10
