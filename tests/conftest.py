@@ -145,9 +145,30 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
                 continue
             counts = tally.setdefault(mode, {})
             counts[outcome] = counts.get(outcome, 0) + 1
+    fuzz_figures(terminalreporter)
     if tally:
         terminalreporter.section("mock reached both ways")
         names = {"thread": "in-process (thread)", "process": "over HTTP (python -m trkit.mock)"}
         for mode in ("thread", "process"):
             counts = tally.get(mode, {})
             terminalreporter.write_line(f"{names[mode]}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+
+
+def fuzz_figures(terminalreporter) -> None:
+    """The fuzz run's figures, when it ran in this session (tests/test_fuzz.py writes them)."""
+    ran = [r for outcome in ("passed", "failed") for r in terminalreporter.stats.get(outcome, [])
+           if "test_fuzz.py" in getattr(r, "nodeid", "") and r.when == "call"]
+    path = Path(os.environ.get("TRKIT_FUZZ_FIGURES", Path(__file__).resolve().parent.parent / ".ci-tmp" / "fuzz-figures.json"))
+    if not ran or not path.exists():
+        return
+    import json
+
+    figures = json.loads(path.read_text())
+    terminalreporter.section("fuzzing from Twilio's spec (schemathesis)")
+    terminalreporter.write_line(
+        f"seed {figures['seed']}, {figures['examples']} examples per operation: {figures['requests']} requests, "
+        f"{figures['operations_with_2xx']} operations answered with a 2xx, statuses {figures['statuses']}")
+    failures = figures["failures"]
+    terminalreporter.write_line(f"server errors: {figures['server_errors']}; failed checks: "
+                                + (", ".join(f"{name} {n}" for name, n in failures.items()) if failures else "none")
+                                + f"; callbacks kept on loopback: {figures['callbacks_received']}")

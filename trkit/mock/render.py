@@ -38,7 +38,7 @@ class Renderer:
             "date_updated": iso(ws.date_updated),
             "default_activity_name": self._name("activity", ws.default_activity_sid),
             "default_activity_sid": ws.default_activity_sid,
-            "event_callback_url": ws.event_callback_url or "",
+            "event_callback_url": ws.event_callback_url or None,  # unset or cleared: null (the spec types it uri or null)
             "events_filter": ws.events_filter,
             "friendly_name": ws.friendly_name,
             "multi_task_enabled": ws.multi_task_enabled,
@@ -173,12 +173,12 @@ class Renderer:
         root = self.url(paths.path_of("workflow", workflow.workspace_sid, workflow.sid))
         return {
             "account_sid": self.engine.account_sid,
-            "assignment_callback_url": workflow.assignment_callback_url,
+            "assignment_callback_url": workflow.assignment_callback_url or None,
             "configuration": workflow.configuration,
             "date_created": iso(workflow.date_created),
             "date_updated": iso(workflow.date_updated),
             "document_content_type": "application/json",
-            "fallback_assignment_callback_url": workflow.fallback_assignment_callback_url,
+            "fallback_assignment_callback_url": workflow.fallback_assignment_callback_url or None,
             "friendly_name": workflow.friendly_name,
             "sid": workflow.sid,
             "task_reservation_timeout": workflow.task_reservation_timeout,

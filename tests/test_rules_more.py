@@ -1,0 +1,326 @@
+"""More of the reference's rules: instructions (§8.3-8.4), reservation guards (§11.1), list filters
+(§2.3, §7 contexts) and real-time statistics (§4.11), on the frozen-clock scenario."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from scenario import EPOCH, Scenario
+
+from trkit.mock.errors import TaskRouterError
+
+
+def desk(**queue_options) -> Scenario:
+    s = Scenario()
+    s.queue("Spanish", 'languages HAS "es"', **queue_options)
+    s.queue("English", 'languages HAS "en"')
+    s.workflow([{"expression": 'lang == "es"', "targets": [{"queue": "Spanish"}]},
+                {"expression": 'lang == "en"', "targets": [{"queue": "English"}]}])
+    s.worker("Alice", languages=["es", "en"], level=3, contact_uri="client:alice")
+    s.worker("Bob", languages=["en"], level=1)
+    return s
+
+
+def reserved_for_alice(**queue_options) -> tuple[Scenario, str]:
+    s = desk(**queue_options)
+    task = s.task(lang="es")
+    s.set_activity("Alice", "Idle")
+    return s, task
+
+
+def instruct(s: Scenario, task: str, instruction: str, **params):
+    return s.engine.update_reservation(s.ws, s.offer(task), task_sid=task, instruction=instruction, instruction_params=params)
+
+
+def stored_instruction(s: Scenario, task: str) -> dict | None:
+    (res,) = s.engine.store.reservations_of_task(task)
+    return res.instruction
+
+
+# --------------------------------------------------------------------------- instructions (§8.3)
+def test_dequeue_accepts_and_records_its_parameters():
+    s, task = reserved_for_alice()
+    instruct(s, task, "dequeue", **{"from": "+15005550006", "post_work_activity_sid": s.activities["Idle"]})
+    assert s.reservations(task) == [("Alice", "accepted")] and s.status(task) == "assigned"
+    assert stored_instruction(s, task) == {"instruction": "dequeue", "from": "+15005550006", "post_work_activity_sid": s.activities["Idle"]}
+
+
+def test_dequeue_with_an_unknown_post_work_activity_is_refused():
+    s, task = reserved_for_alice()
+    with pytest.raises(TaskRouterError, match="post_work_activity_sid"):
+        instruct(s, task, "dequeue", post_work_activity_sid="WA" + "0" * 32)
+    assert s.reservations(task) == [("Alice", "pending")]
+
+
+def test_conference_accepts():
+    s, task = reserved_for_alice()
+    instruct(s, task, "conference", to="client:alice", **{"from": "+15005550006"})
+    assert s.reservations(task) == [("Alice", "accepted")] and s.activity_of("Alice") == "Busy"
+
+
+@pytest.mark.parametrize(("accept", "expected"), [(None, "pending"), ("false", "pending"), ("true", "accepted"), ("True", "accepted")])
+def test_call_accepts_only_when_told(accept, expected):
+    s, task = reserved_for_alice()
+    params = {"url": "https://example.com/agent.xml", "from": "+15005550006"}
+    if accept is not None:
+        params["accept"] = accept
+    instruct(s, task, "call", **params)
+    assert s.reservations(task) == [("Alice", expected)]
+    assert stored_instruction(s, task)["instruction"] == "call"
+
+
+@pytest.mark.parametrize("missing", ["url", "from"])
+def test_call_needs_url_and_from(missing):
+    s, task = reserved_for_alice()
+    params = {"url": "https://example.com/agent.xml", "from": "+15005550006"}
+    del params[missing]
+    with pytest.raises(TaskRouterError, match="needs url and from"):
+        instruct(s, task, "call", **params)
+    assert stored_instruction(s, task) is None and s.reservations(task) == [("Alice", "pending")]
+
+
+@pytest.mark.parametrize(("accept", "expected"), [(None, "pending"), ("true", "accepted")])
+def test_redirect_accepts_only_when_told(accept, expected):
+    s, task = reserved_for_alice()
+    params = {"call_sid": "CA" + "1" * 32, "url": "https://example.com/hold.xml"}
+    if accept:
+        params["accept"] = accept
+    instruct(s, task, "redirect", **params)
+    assert s.reservations(task) == [("Alice", expected)]
+
+
+@pytest.mark.parametrize("missing", ["call_sid", "url"])
+def test_redirect_needs_call_sid_and_url(missing):
+    s, task = reserved_for_alice()
+    params = {"call_sid": "CA" + "1" * 32, "url": "https://example.com/hold.xml"}
+    del params[missing]
+    with pytest.raises(TaskRouterError, match="needs call_sid and url"):
+        instruct(s, task, "redirect", **params)
+
+
+def test_instruction_names_are_case_insensitive_and_unknown_ones_refused():
+    s, task = reserved_for_alice()
+    with pytest.raises(TaskRouterError, match="'teleport' is not one of accept, reject, dequeue, call, redirect, conference"):
+        instruct(s, task, "teleport")
+    instruct(s, task, "ACCEPT")
+    assert s.reservations(task) == [("Alice", "accepted")]
+
+
+def test_supervise_needs_an_accepted_reservation():
+    s, task = reserved_for_alice()
+    with pytest.raises(TaskRouterError, match="must be accepted to be supervised"):
+        instruct(s, task, "supervise", supervisor_mode="monitor")
+    (res,) = s.engine.store.reservations_of_task(task)
+    s.accept(task)
+    s.engine.update_reservation(s.ws, res.sid, task_sid=task, instruction="supervise", instruction_params={"supervisor_mode": "barge"})
+    assert s.engine.store.get("reservation", res.sid).instruction == {"instruction": "supervise", "supervisor_mode": "barge"}
+
+
+@pytest.mark.parametrize("instruction", ["accept", "reject", "dequeue", "conference"])
+def test_an_instruction_on_an_answered_reservation_is_refused(instruction):
+    s, task = reserved_for_alice()
+    (res,) = s.engine.store.reservations_of_task(task)
+    s.accept(task)
+    target = "rejected" if instruction == "reject" else "accepted"
+    with pytest.raises(TaskRouterError) as info:
+        s.engine.update_reservation(s.ws, res.sid, task_sid=task, instruction=instruction, instruction_params={})
+    assert info.value.status == 400
+    assert info.value.message == f"Reservation {res.sid} is already in state [accepted] and cannot be updated to [{target}]"
+
+
+def test_callback_answers_map_to_warning_codes():
+    s, task = reserved_for_alice()
+    (res,) = s.engine.store.reservations_of_task(task)
+    assert s.engine.apply_assignment_answer(res.sid, {"note": 1}) == "no instruction: reservation stays pending (40005)"
+    with pytest.raises(TaskRouterError) as info:
+        s.engine.apply_assignment_answer(res.sid, {"instruction": "reject", "activity_sid": "WA" + "0" * 32})
+    assert info.value.code == 40100
+    assert s.engine.apply_assignment_answer(res.sid, {"instruction": "accept"}) == "accept applied"
+    assert s.engine.apply_assignment_answer(res.sid, {"instruction": "accept"}) == "ignored: reservation is accepted"
+    assert s.engine.apply_assignment_answer("WR" + "0" * 32, {"instruction": "accept"}) == "reservation no longer exists"
+
+
+# ------------------------------------------------------------------- REST reservation updates (§8.4, §11.1)
+def update(s: Scenario, task: str, res: str, **changes):
+    return s.engine.update_reservation(s.ws, res, task_sid=task, **changes)
+
+
+def test_reservation_update_needs_a_status_or_an_instruction():
+    s, task = reserved_for_alice()
+    with pytest.raises(TaskRouterError, match="Missing required parameter ReservationStatus or Instruction"):
+        update(s, task, s.offer(task))
+
+
+@pytest.mark.parametrize("status", ["timeout", "canceled", "rescinded", "pending"])
+def test_system_statuses_cannot_be_set(status):
+    s, task = reserved_for_alice()
+    with pytest.raises(TaskRouterError, match=f"cannot be set to '{status}'"):
+        update(s, task, s.offer(task), reservation_status=status)
+
+
+def test_unknown_status_is_refused():
+    s, task = reserved_for_alice()
+    with pytest.raises(TaskRouterError, match="'done' is not one of accepted, rejected, wrapping, completed"):
+        update(s, task, s.offer(task), reservation_status="done")
+
+
+def test_wrapping_and_completing_through_the_reservation():
+    s, task = reserved_for_alice()
+    res = s.offer(task)
+    with pytest.raises(TaskRouterError, match=r"already in state \[pending\] and cannot be updated to \[wrapping\]"):
+        update(s, task, res, reservation_status="wrapping")
+    with pytest.raises(TaskRouterError, match=r"cannot be updated to \[completed\]"):
+        update(s, task, res, reservation_status="completed")
+    update(s, task, res, reservation_status="accepted")
+    update(s, task, res, reservation_status="wrapping", worker_activity_sid=s.activities["Offline"])
+    assert (s.status(task), s.reservations(task), s.activity_of("Alice")) == ("wrapping", [("Alice", "wrapping")], "Offline")
+    update(s, task, res, reservation_status="completed", worker_activity_sid=s.activities["Idle"])
+    assert (s.status(task), s.reservations(task), s.activity_of("Alice")) == ("completed", [("Alice", "completed")], "Idle")
+
+
+def test_a_rescinded_reservation_answers_410():
+    s, task = reserved_for_alice(max_reserved_workers=2)
+    s.worker("Carla", "Idle", languages=["es"])
+    offers = {name: r for r in s.engine.store.reservations_of_task(task) for name in [s.names[r.worker_sid]]}
+    update(s, task, offers["Alice"].sid, reservation_status="accepted")
+    with pytest.raises(TaskRouterError) as info:
+        update(s, task, offers["Carla"].sid, reservation_status="accepted")
+    assert info.value.status == 410 and "has been rescinded" in info.value.message
+
+
+def test_a_reservation_is_found_under_its_task_and_its_worker_only():
+    s, task = reserved_for_alice()
+    res = s.offer(task)
+    assert s.engine.reservation(s.ws, res, worker_sid=s.workers["Alice"]).sid == res
+    other = s.task(lang="en")
+    for where in ({"task_sid": other}, {"worker_sid": s.workers["Bob"]}):
+        with pytest.raises(TaskRouterError) as info:
+            s.engine.reservation(s.ws, res, **where)
+        assert info.value.status == 404
+
+
+def test_reject_pending_reservations_only_when_the_new_activity_is_unavailable():
+    s, task = reserved_for_alice()
+    s.set_activity("Alice", "Idle", reject_pending_reservations=True)  # available: nothing rejected
+    assert s.reservations(task) == [("Alice", "pending")]
+    s.set_activity("Alice", "Offline", reject_pending_reservations=True)
+    assert s.reservations(task) == [("Alice", "rejected")] and s.activity_of("Alice") == "Offline"
+
+
+# ----------------------------------------------------------------------------- list filters
+def test_worker_filters():
+    s = desk()
+    s.set_activity("Alice", "Idle")
+    names = lambda **f: sorted(w.friendly_name for w in s.engine.list_workers(s.ws, **f))  # noqa: E731
+    assert names(available=True) == ["Alice"] and names(available=False) == ["Bob"]
+    assert names(activity_name="Offline") == ["Bob"] and names(activity_sid=s.activities["Idle"]) == ["Alice"]
+    assert names(friendly_name="Bob") == ["Bob"]
+    assert names(target_workers_expression="level > 2") == ["Alice"]
+    assert names(target_workers_expression='activity_name == "Offline"') == ["Bob"]
+    assert names(target_workers_expression='friendly_name == "Alice"') == ["Alice"]
+    assert names(task_queue_sid=s.queues["Spanish"]) == ["Alice"] and names(task_queue_name="English") == ["Alice", "Bob"]
+    assert names(task_queue_name="Nowhere") == []
+    with pytest.raises(TaskRouterError, match="TargetWorkersExpression"):
+        names(target_workers_expression="level >")
+
+
+def test_task_filters_and_ordering():
+    s = desk()
+    es = s.task(lang="es", priority=1)
+    s.advance(1)
+    en = s.task(lang="en", priority=5)
+    s.advance(1)
+    other = s.task(lang="es", priority=3)
+    sids = lambda **f: [t.sid for t in s.engine.list_tasks(s.ws, **f)]  # noqa: E731
+    assert sids() == [es, en, other]  # oldest first by default
+    assert sids(ordering="Priority:desc") == [en, other, es]
+    assert sids(ordering="Priority:asc,DateCreated:desc") == [es, other, en]
+    assert sids(priority=5) == [en]
+    assert sids(task_queue_sid=s.queues["Spanish"]) == [es, other] and sids(task_queue_name="English") == [en]
+    assert sids(evaluate_task_attributes='lang == "en"') == [en]
+    assert sids(workflow_sid=s.workflows["wf"]) == [es, en, other] and sids(workflow_name="wf") == [es, en, other]
+    assert sids(workflow_name="other") == []
+    s.set_activity("Alice", "Idle")  # she speaks both: the highest priority across her queues wins
+    assert sids(assignment_status=["reserved"]) == [en] and sids(assignment_status=["pending"]) == [es, other]
+    for bad in ("Priority", "Size:asc", "Priority:up", "DateCreated:asc,VirtualStartTime:desc"):
+        with pytest.raises(TaskRouterError, match="Ordering"):
+            sids(ordering=bad)
+
+
+def test_reservation_and_event_filters():
+    s, task = reserved_for_alice()
+    s.reject(task, activity="Offline")
+    s.set_activity("Alice", "Idle")
+    statuses = [r.reservation_status for r in s.engine.list_reservations(s.ws, task_sid=task)]
+    assert sorted(statuses) == ["pending", "rejected"]
+    assert [r.reservation_status for r in s.engine.list_reservations(s.ws, worker_sid=s.workers["Alice"], reservation_status="pending")] == ["pending"]
+    events = s.engine.list_events(s.ws, task_sid=task, event_type="reservation.rejected")
+    assert [e.event_type for e in events] == ["reservation.rejected"]
+    assert all(e.worker_sid == s.workers["Alice"] for e in s.engine.list_events(s.ws, worker_sid=s.workers["Alice"]))
+
+
+def test_task_queue_filters():
+    s = desk()
+    names = lambda **f: sorted(q.friendly_name for q in s.engine.list_task_queues(s.ws, **f))  # noqa: E731
+    assert names() == ["English", "Spanish"]
+    assert names(friendly_name="English") == ["English"]
+    assert names(evaluate_worker_attributes='{"languages": ["es"]}') == ["Spanish"]
+    assert names(worker_sid=s.workers["Bob"]) == ["English"]
+    assert names(worker_sid="WK" + "0" * 32) == []
+    with pytest.raises(TaskRouterError, match="EvaluateWorkerAttributes"):
+        names(evaluate_worker_attributes="[1]")
+
+
+# -------------------------------------------------------------------- real-time statistics (§4.11)
+def test_real_time_statistics_count_live_tasks_and_workers():
+    s = desk()
+    first = s.task(lang="es", priority=2)
+    s.advance(30)
+    s.task(lang="en")
+    s.advance(10)
+    s.set_activity("Bob", "Idle")  # Bob takes the English task
+    stats = s.engine.real_time_statistics(s.ws)
+    assert stats["tasks_by_status"] == {"pending": 1, "reserved": 1, "assigned": 0, "wrapping": 0}
+    assert stats["tasks_by_priority"] == {"2": 1, "0": 1}
+    assert (stats["total_tasks"], stats["total_workers"]) == (2, 2)
+    assert (stats["longest_task_waiting_sid"], stats["longest_task_waiting_age"]) == (first, 40)
+    by_activity = {a["friendly_name"]: a["workers"] for a in stats["activity_statistics"]}
+    assert by_activity == {"Offline": 1, "Available": 0, "Unavailable": 0, "Idle": 0, "Reserved": 1, "Busy": 0}
+
+
+def test_queue_real_time_statistics():
+    s = desk()
+    s.task(lang="es")
+    s.advance(15)
+    stats = s.engine.real_time_statistics(s.ws, task_queue_sid=s.queues["English"])
+    assert (stats["total_tasks"], stats["longest_task_waiting_age"], stats["longest_task_waiting_sid"]) == (0, 0, None)
+    assert (stats["total_eligible_workers"], stats["total_available_workers"]) == (2, 0)
+    s.set_activity("Bob", "Idle")
+    spanish = s.engine.real_time_statistics(s.ws, task_queue_sid=s.queues["Spanish"])
+    assert (spanish["total_eligible_workers"], spanish["total_available_workers"]) == (1, 0)
+    assert spanish["longest_relative_task_age_in_queue"] == 15 and spanish["total_tasks"] == 1
+
+
+def test_workflow_real_time_statistics_see_only_its_tasks():
+    s = desk()
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "English"}]}], name="other")
+    s.task(lang="es")
+    s.task(workflow="other", lang="es")
+    assert s.engine.real_time_statistics(s.ws, workflow_sid=s.workflows["other"])["total_tasks"] == 1
+
+
+def test_finished_tasks_leave_real_time_statistics():
+    s, task = reserved_for_alice()
+    s.accept(task)
+    assert s.engine.real_time_statistics(s.ws)["tasks_by_status"]["assigned"] == 1
+    s.set_task(task, "completed")
+    assert s.engine.real_time_statistics(s.ws)["total_tasks"] == 0
+
+
+def test_attributes_stored_as_sent():
+    s = desk()
+    text = '{"lang": "es",   "note": "spaces kept"}'
+    task = s.engine.create_task(s.ws, attributes=text, workflow_sid=s.workflows["wf"])
+    assert task.attributes == text and json.loads(task.attributes)["note"] == "spaces kept"
+    assert s.fetch_task(task.sid).date_created == EPOCH
