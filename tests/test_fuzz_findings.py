@@ -192,3 +192,27 @@ def test_a_task_started_in_1900_comes_back_as_a_valid_date(mock):
     response = call(mock, "POST", f"/v1/Workspaces/{tw.sid}/Tasks",
                     {"VirtualStartTime": "1900-01-01T00:00:00Z", "Attributes": '{"selected_language": "es"}'})
     assert response.status_code == 201 and response.json()["virtual_start_time"] == "1900-01-01T00:00:00Z"
+
+
+# ------------------------------------------------------------ time does not depend on how it is asked
+@pytest.mark.parametrize("steps", [[200], [10] * 20, [59, 1, 59, 1, 80]])
+def test_advancing_the_clock_in_one_step_or_many_gives_the_same_state(mock, steps):
+    """Reservation timeout 60 s, two available workers, one task: A times out at 60 and B is reserved
+    at once; B times out at 120; the task waits again with both workers in the timeout activity."""
+    client = mock.client()
+    ws = client.taskrouter.v1.workspaces.create(friendly_name="Clock", multi_task_enabled=False)
+    api = client.taskrouter.v1.workspaces(ws.sid)
+    idle = api.activities.create(friendly_name="Idle", available=True).sid
+    queue = api.task_queues.create(friendly_name="All", target_workers="1==1").sid
+    config = {"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": queue}]}]}}
+    api.workflows.create(friendly_name="W", configuration=json.dumps(config), task_reservation_timeout=60)
+    a = api.workers.create(friendly_name="A", activity_sid=idle).sid
+    b = api.workers.create(friendly_name="B", activity_sid=idle).sid
+    task = api.tasks.create(attributes="{}").sid
+    for seconds in steps:
+        mock.control().advance(seconds)
+    offers = sorted(api.tasks(task).reservations.list(), key=lambda r: r.date_created)
+    assert [(r.worker_sid, r.reservation_status) for r in offers] == [(a, "timeout"), (b, "timeout")]
+    assert api.tasks(task).fetch().assignment_status == "pending"
+    timeout_activity = api.fetch().timeout_activity_sid
+    assert [api.workers(w).fetch().activity_sid for w in (a, b)] == [timeout_activity, timeout_activity]
