@@ -14,6 +14,7 @@ rules it follows, each from taskrouter-api.md:
   timeout activity), rejected -> the activity given; completing moves nobody.
 - §5.1/§5.2 statuses: pending -> reserved -> assigned -> completed; an unaccepted end puts the
   task back to pending and into routing.
+- §6.6: a canceled or completed task is deleted about 5 minutes (the mock's 300 s) after it finished.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 AVAILABLE = {"Idle": True, "Offline": False, "Reserved": False, "Busy": False}
+FINISHED_LIFETIME = 300
 
 
 @dataclass
@@ -40,6 +42,8 @@ class ModelTask:
     created: float
     status: str = "pending"
     order: int = 0
+    finished: float | None = None
+    deleted: bool = False
 
 
 @dataclass
@@ -124,6 +128,7 @@ class Model:
 
     def complete(self, task_key: str) -> None:
         self.tasks[task_key].status = "completed"
+        self.tasks[task_key].finished = self.now
         for res in self.reservations:
             if res.task == task_key and res.status == "accepted":
                 res.status = "completed"
@@ -132,6 +137,7 @@ class Model:
 
     def cancel(self, task_key: str) -> None:
         self.tasks[task_key].status = "canceled"
+        self.tasks[task_key].finished = self.now
         self.route()
 
     def advance(self, seconds: float) -> None:
@@ -146,6 +152,9 @@ class Model:
             self.end(due[0], "timeout", "Offline")
             self.route()
         self.now = target
+        for task in self.tasks.values():
+            if task.finished is not None and task.finished + FINISHED_LIFETIME <= target:
+                task.deleted = True
 
     # -------------------------------------------------------------- reading
     def holder(self, task_key: str) -> str | None:

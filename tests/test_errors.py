@@ -107,9 +107,9 @@ def test_missing_and_out_of_range_parameters(tutorial):
 def test_illegal_transitions(tutorial):
     task = tutorial.create_task("es")
     refused(lambda: tutorial.api.tasks(task.sid).update(assignment_status="wrapping"), 400, 20001, "not currently assigned")
-    refused(lambda: tutorial.api.tasks(task.sid).update(assignment_status="completed"), 400, 20001, "not assigned")
-    tutorial.api.tasks(task.sid).update(assignment_status="canceled")
-    refused(lambda: tutorial.api.tasks(task.sid).update(assignment_status="canceled"), 400, 20001, "not pending or reserved")
+    refused(lambda: tutorial.api.tasks(task.sid).update(assignment_status="completed", reason="test"), 400, 20001, "not assigned")
+    tutorial.api.tasks(task.sid).update(assignment_status="canceled", reason="test")
+    refused(lambda: tutorial.api.tasks(task.sid).update(assignment_status="canceled", reason="test"), 400, 20001, "not pending or reserved")
 
 
 def test_refuses_to_delete_things_in_use(tutorial):

@@ -164,7 +164,7 @@ def test_cancel_and_complete(tutorial):
     reservation = tutorial.reservations(task.sid)[0]
     tutorial.api.tasks(task.sid).reservations(reservation.sid).update(reservation_status="accepted")
     with pytest.raises(TwilioRestException) as info:
-        tutorial.api.tasks(task.sid).update(assignment_status="canceled")
+        tutorial.api.tasks(task.sid).update(assignment_status="canceled", reason="test")
     assert "not pending or reserved" in info.value.msg
     done = tutorial.api.tasks(task.sid).update(assignment_status="completed", reason="resolved")
     assert done.assignment_status == "completed"
@@ -175,7 +175,7 @@ def test_cancel_and_complete(tutorial):
 def test_canceling_a_reserved_task_cancels_its_reservation_and_frees_the_worker(tutorial):
     task = tutorial.create_task("es")
     tutorial.set_activity("Alice", "Idle")
-    tutorial.api.tasks(task.sid).update(assignment_status="canceled")
+    tutorial.api.tasks(task.sid).update(assignment_status="canceled", reason="test")
     assert tutorial.reservations(task.sid)[0].reservation_status == "canceled"
     assert activity_of(tutorial, "Alice") == "Idle"
 
@@ -263,9 +263,11 @@ def test_dequeue_instruction_accepts_and_records_call_parameters(tutorial, liste
     reservation = tutorial.reservations(task.sid)[0]
     assert reservation.reservation_status == "accepted"
     # the mock records what it was told to do with the call (in-process and over HTTP alike)
-    stored = [r for r in mock.control().state()["reservation"] if r["sid"] == reservation.sid]
-    assert [r["instruction"] for r in stored] == [{"instruction": "dequeue", "from": "+15005550006",
-                                                    "post_work_activity_sid": tutorial.activities["Idle"]}]
+    (stored,) = [r for r in mock.control().state()["reservation"] if r["sid"] == reservation.sid]
+    worker_call_sid = json.loads(tutorial.api.tasks(task.sid).fetch().attributes)["worker_call_sid"]
+    assert stored["instruction"] == {"instruction": "dequeue", "from": "+15005550006",
+                                     "post_work_activity_sid": tutorial.activities["Idle"], "worker_call_sid": worker_call_sid}
+    assert worker_call_sid.startswith("CA") and len(worker_call_sid) == 34  # the worker's call leg joins the task's attributes
 
 
 def test_rest_instruction_conference(tutorial):

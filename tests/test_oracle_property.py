@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from oracle import Model
 from scenario import Scenario
+
+from trkit.mock.errors import TaskRouterError
 
 WORKERS = {"Alice": ["en", "es"], "Bob": ["en"], "Carla": ["es"], "Dan": ["en", "es"]}
 TIMEOUT = 60
@@ -40,7 +43,7 @@ class AgainstTheModel(RuleBasedStateMachine):
         self.model.advance(1)
 
     def tasks_in(self, *statuses: str) -> list[str]:
-        return sorted(k for k, t in self.model.tasks.items() if t.status in statuses)
+        return sorted(k for k, t in self.model.tasks.items() if t.status in statuses and not t.deleted)
 
     @rule(lang=st.sampled_from(["es", "en", "fr"]), priority=st.integers(0, 2))
     def create_task(self, lang, priority):
@@ -98,7 +101,7 @@ class AgainstTheModel(RuleBasedStateMachine):
         self.s.set_task(self.sids[key], "canceled")
         self.model.cancel(key)
 
-    @rule(seconds=st.sampled_from([5, 30, 59, 60, 61, 150]))
+    @rule(seconds=st.sampled_from([5, 30, 59, 60, 61, 150, 299]))
     def advance(self, seconds):
         self.s.advance(seconds)
         self.model.advance(seconds)
@@ -108,6 +111,11 @@ class AgainstTheModel(RuleBasedStateMachine):
         if not hasattr(self, "model"):
             return
         for key, sid in self.sids.items():
+            if self.model.tasks[key].deleted:
+                with pytest.raises(TaskRouterError) as gone:
+                    self.s.fetch_task(sid)
+                assert gone.value.status == 404, f"task {key} should have been deleted"
+                continue
             expected = (self.model.tasks[key].status, self.model.holder(key))
             assert (self.s.status(sid), self.s.holder(sid)) == expected, f"task {key} ({json.loads(self.s.fetch_task(sid).attributes)})"
         for name, worker in self.model.workers.items():

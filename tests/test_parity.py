@@ -140,7 +140,7 @@ def test_cancel_only_from_pending_or_reserved(taskrouter):
     canceled = api.tasks(task.sid).update(assignment_status="canceled", reason="parity")
     assert (canceled.assignment_status, canceled.reason) == ("canceled", "parity")
     with pytest.raises(TwilioRestException) as again:
-        api.tasks(task.sid).update(assignment_status="canceled")
+        api.tasks(task.sid).update(assignment_status="canceled", reason="parity")
     assert again.value.status == 400 and "pending or reserved" in again.value.msg
 
 

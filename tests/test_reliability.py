@@ -108,7 +108,7 @@ def test_illegal_reservation_transitions(mock, tutorial, raw, advance):
     task = tutorial.create_task("es")
     tutorial.set_activity("Alice", "Idle")
     reservation = tutorial.reservations(task.sid)[0]
-    tutorial.api.tasks(task.sid).update(assignment_status="canceled")
+    tutorial.api.tasks(task.sid).update(assignment_status="canceled", reason="test")
     before = dump(mock)
     response = raw("POST", f"{WS}/Tasks/{task.sid}/Reservations/{reservation.sid}", {"ReservationStatus": "accepted"})
     assert response.status_code == 400 and "already in state [canceled]" in response.json()["message"]

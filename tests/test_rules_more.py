@@ -43,7 +43,10 @@ def test_dequeue_accepts_and_records_its_parameters():
     s, task = reserved_for_alice()
     instruct(s, task, "dequeue", **{"from": "+15005550006", "post_work_activity_sid": s.activities["Idle"]})
     assert s.reservations(task) == [("Alice", "accepted")] and s.status(task) == "assigned"
-    assert stored_instruction(s, task) == {"instruction": "dequeue", "from": "+15005550006", "post_work_activity_sid": s.activities["Idle"]}
+    worker_call_sid = json.loads(s.fetch_task(task).attributes)["worker_call_sid"]  # the worker's leg, in the task (§8.3)
+    assert stored_instruction(s, task) == {"instruction": "dequeue", "from": "+15005550006", "post_work_activity_sid": s.activities["Idle"],
+                                           "worker_call_sid": worker_call_sid}
+    assert json.loads(s.fetch_task(task).attributes)["lang"] == "es"
 
 
 def test_dequeue_with_an_unknown_post_work_activity_is_refused():
@@ -68,6 +71,7 @@ def test_call_accepts_only_when_told(accept, expected):
     instruct(s, task, "call", **params)
     assert s.reservations(task) == [("Alice", expected)]
     assert stored_instruction(s, task)["instruction"] == "call"
+    assert stored_instruction(s, task)["worker_call_sid"] == json.loads(s.fetch_task(task).attributes)["worker_call_sid"]
 
 
 @pytest.mark.parametrize("missing", ["url", "from"])

@@ -19,9 +19,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--account-sid", default=os.environ.get("TWILIO_ACCOUNT_SID"))
     parser.add_argument("--auth-token", default=os.environ.get("TWILIO_AUTH_TOKEN"))
     parser.add_argument("--seed", type=int, default=None, help="make generated SIDs repeatable")
+    parser.add_argument("--finished-task-lifetime", type=float, default=300.0, metavar="SECONDS",
+                        help="delete canceled and completed tasks this long after they finish, on the mock clock "
+                             "(default 300, as TaskRouter's 'about 5 minutes'; 0 keeps them)")
     options = parser.parse_args(argv)
     server = MockServer(db_path=options.db, host=options.host, port=options.port,
-                        account_sid=options.account_sid, auth_token=options.auth_token, seed=options.seed)
+                        account_sid=options.account_sid, auth_token=options.auth_token, seed=options.seed,
+                        finished_task_lifetime=options.finished_task_lifetime or None)
 
     def stop(signum, frame):
         threading.Thread(target=server._server.shutdown, daemon=True).start()

@@ -48,6 +48,8 @@ MAX_TASK_TIMEOUT = 1_209_600
 MAX_PRIORITY = 2_147_483_647
 MAX_ASSIGNMENTS = 1000
 TTL_REASON = "Task TTL Exceeded"
+# canceled and completed tasks are deleted "about 5 minutes" later (taskrouter-api.md §6.6); a switch
+FINISHED_TASK_LIFETIME = 300.0
 
 
 @dataclass
@@ -164,8 +166,10 @@ class TaskRouterEngine:
         clock: Clock | None = None,
         sids: SidGenerator | None = None,
         dispatcher=None,
+        finished_task_lifetime: float | None = FINISHED_TASK_LIFETIME,
     ) -> None:
         self.store = store
+        self.finished_task_lifetime = finished_task_lifetime  # None: finished tasks are kept
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.clock = clock or Clock(float(store.meta.get("clock_offset", "0")))
@@ -274,7 +278,19 @@ class TaskRouterEngine:
 
     def _touch(self, obj: Any) -> None:
         obj.date_updated = self.now()
+        if hasattr(obj, "version"):
+            obj.version += 1
         self.store.put(obj)
+
+    @staticmethod
+    def _check_if_match(obj: Any, if_match: str | None) -> None:
+        """Optimistic concurrency: a stale ``If-Match`` is refused with 412 (code UNCONFIRMED: 20001)."""
+        if if_match is None:
+            return
+        wanted = {tag.strip().removeprefix("W/").strip('"') for tag in if_match.split(",")}
+        if "*" not in wanted and str(obj.version) not in wanted:
+            raise TaskRouterError(412, 20001, f"Precondition failed: If-Match {if_match!r} does not match the current ETag "
+                                              f"\"{obj.version}\" of {obj.sid}; fetch it again and retry")
 
     def routing_config(self, workflow: Workflow) -> RoutingConfig:
         cached = self._configs.get(workflow.sid)
@@ -483,9 +499,11 @@ class TaskRouterEngine:
         attributes: str | None = None,
         friendly_name: str | None = None,
         reject_pending_reservations: bool | None = None,
+        if_match: str | None = None,
     ) -> Worker:
         ws = self.workspace(ws_sid)
         worker = self.worker(ws_sid, sid)
+        self._check_if_match(worker, if_match)
         activity = self._activity_ref(ws_sid, activity_sid, "ActivitySid")
         if attributes is not None:
             _check_json_object(attributes, "Attributes")
@@ -508,9 +526,10 @@ class TaskRouterEngine:
         return worker
 
     @mutation
-    def delete_worker(self, ws_sid: str, sid: str) -> None:
+    def delete_worker(self, ws_sid: str, sid: str, if_match: str | None = None) -> None:
         ws = self.workspace(ws_sid)
         worker = self.worker(ws_sid, sid)
+        self._check_if_match(worker, if_match)
         for res in self.store.reservations_of_worker(sid):
             if res.reservation_status == "pending":
                 self._end_reservation(res, "canceled", move_worker=False)
@@ -835,6 +854,9 @@ class TaskRouterEngine:
         queue = None
         if routing_target is not None:
             target = self.store.get_any(routing_target)
+            if target is not None and target.KIND == "worker" and target.workspace_sid == ws_sid:
+                raise invalid(f"RoutingTarget {routing_target} is a Worker: routing a Task straight to a Worker is not emulated "
+                              "by the mock TaskRouter; route it through a TaskQueue or a Workflow here")
             if target is None or getattr(target, "workspace_sid", None) != ws_sid or target.KIND not in ("task_queue", "workflow"):
                 raise invalid(f"RoutingTarget {routing_target!r} is not a TaskQueue or Workflow of this Workspace")
             if target.KIND == "task_queue":
@@ -899,9 +921,11 @@ class TaskRouterEngine:
         priority: int | None = None,
         task_channel: str | None = None,
         virtual_start_time: float | None = None,
+        if_match: str | None = None,
     ) -> Task:
         ws = self.workspace(ws_sid)
         task = self.task(ws_sid, sid)
+        self._check_if_match(task, if_match)
         if attributes is not None:
             _check_json_object(attributes, "Attributes")
         if priority is not None and not 0 <= priority <= MAX_PRIORITY:
@@ -909,8 +933,8 @@ class TaskRouterEngine:
         channel = self._task_channel_ref(ws_sid, task_channel) if task_channel is not None else None
         if assignment_status is not None:
             self._check_task_transition(ws, task, assignment_status)
-            if assignment_status in ("canceled", "completed") and reason is None:
-                pass  # Twilio accepts a missing reason; it stays null
+            if assignment_status in ("canceled", "completed") and not reason:
+                raise invalid(f"Missing required parameter Reason: a Task set to {assignment_status} needs a Reason")
             if attributes is not None and assignment_status in ("wrapping", "completed"):
                 raise invalid("AssignmentStatus and Attributes cannot be changed in the same request: update the attributes first")
         changed = False
@@ -956,6 +980,10 @@ class TaskRouterEngine:
         task.assignment_status = status
         if reason is not None or status in ("canceled", "completed"):
             task.reason = reason
+        if status in ("canceled", "completed"):
+            task.finished_at = self.now()
+            if self.finished_task_lifetime is not None:
+                self._add_timer(task.finished_at + self.finished_task_lifetime, "purge", task.sid)
         self._touch(task)
         reservations = self.store.reservations_of_task(task.sid)
         if status == "canceled":
@@ -982,9 +1010,10 @@ class TaskRouterEngine:
             self._emit(ws, "task.completed", "task", task.sid, f"Task completed: {reason or ''}".strip(), data)
 
     @mutation
-    def delete_task(self, ws_sid: str, sid: str) -> None:
+    def delete_task(self, ws_sid: str, sid: str, if_match: str | None = None) -> None:
         ws = self.workspace(ws_sid)
         task = self.task(ws_sid, sid)
+        self._check_if_match(task, if_match)
         data = self._task_data(task)
         for res in self.store.reservations_of_task(sid):
             if res.reservation_status == "pending":
@@ -996,6 +1025,15 @@ class TaskRouterEngine:
         self.store.delete(task)
         self._emit(ws, "task.deleted", "task", sid, "Task deleted", data)
         self._match(ws)
+
+    def _purge_task(self, task: Task) -> None:
+        """A finished task's lifetime is over: it and its reservations are gone (404 from now on)."""
+        data = self._task_data(task)
+        for res in self.store.reservations_of_task(task.sid):
+            self.store.delete(res)
+        self.store.delete(task)
+        self._emit(self.workspace(task.workspace_sid), "task.system-deleted", "task", task.sid,
+                   f"Task {task.sid} deleted by the system after it was {task.assignment_status}", data)
 
     def list_tasks(
         self,
@@ -1085,8 +1123,10 @@ class TaskRouterEngine:
         worker_activity_sid: str | None = None,
         instruction: str | None = None,
         instruction_params: dict[str, Any] | None = None,
+        if_match: str | None = None,
     ) -> Reservation:
         res = self.reservation(ws_sid, sid, task_sid=task_sid, worker_sid=worker_sid)
+        self._check_if_match(res, if_match)
         activity = self._activity_ref(ws_sid, worker_activity_sid, "WorkerActivitySid")
         if reservation_status is None and instruction is None:
             raise invalid("Missing required parameter ReservationStatus or Instruction in the post body")
@@ -1152,10 +1192,24 @@ class TaskRouterEngine:
         if name == "redirect" and (not params.get("call_sid") or not params.get("url")):
             raise invalid("The redirect instruction needs call_sid and url")
         res.instruction = {"instruction": name, **params}
+        if name in ("dequeue", "call"):
+            self._record_worker_call(res)
         accepts = name in ("dequeue", "conference") or str(params.get("accept", "false")).lower() == "true"
         self._touch(res)
         if accepts:
             self._accept(res)
+
+    def _record_worker_call(self, res: Reservation) -> None:
+        """A dequeue or call instruction places a call to the worker: TaskRouter adds its CallSid to the
+        task's attributes as ``worker_call_sid``. The mock has no phone network yet, so the SID names a
+        call leg it records in the instruction and nowhere else."""
+        task = self.store.get("task", res.task_sid)
+        call_sid = self._new_sid("CA")
+        res.instruction["worker_call_sid"] = call_sid
+        attributes = dict(_loads(task.attributes))
+        attributes["worker_call_sid"] = call_sid
+        task.attributes = json.dumps(attributes)
+        self._touch(task)
 
     def apply_assignment_answer(self, reservation_sid: str, answer: dict[str, Any]) -> str:
         """Act on an assignment callback's JSON answer; returns what was done."""
@@ -1721,6 +1775,8 @@ class TaskRouterEngine:
             if res.reservation_status == "pending":
                 self._add_timer(res.timeout_at, "reservation", res.sid)
         for task in self.store.all("task"):
+            if task.finished_at is not None and self.finished_task_lifetime is not None:
+                self._add_timer(task.finished_at + self.finished_task_lifetime, "purge", task.sid)
             if task.assignment_status in PENDING_STATUSES:
                 self._add_timer(task.date_created + task.timeout, "ttl", task.sid)
                 target = self.current_target(task)
@@ -1740,6 +1796,11 @@ class TaskRouterEngine:
             task = self.store.get("task", sid)
             if task is not None and task.assignment_status in PENDING_STATUSES and task.date_created + task.timeout <= due:
                 self._set_task_status(task, "canceled", TTL_REASON)
+        elif kind == "purge":
+            task = self.store.get("task", sid)
+            if task is not None and task.finished_at is not None and self.finished_task_lifetime is not None \
+                    and task.finished_at + self.finished_task_lifetime <= due:
+                self._purge_task(task)
         elif kind == "step":
             task = self.store.get("task", sid)
             if task is None or task.assignment_status not in PENDING_STATUSES:

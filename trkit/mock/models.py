@@ -66,6 +66,7 @@ class Worker:
     date_status_changed: float
     # when the worker last became free for work: orders "longest idle first"
     idle_since: float = 0.0
+    version: int = 0
 
 
 @dataclass
@@ -136,6 +137,10 @@ class Task:
     step_entered_at: float | None = None
     # a priority given at creation or by update; a target's priority overrides it
     assignment_count: int = 0
+    # when it was canceled or completed: TaskRouter deletes it a few minutes later
+    finished_at: float | None = None
+    # bumped on every change: the ETag the spec gives Tasks, Workers and Reservations
+    version: int = 0
 
 
 @dataclass
@@ -155,6 +160,7 @@ class Reservation:
     # the activity the worker had before the reservation moved it (reject returns it there)
     previous_activity_sid: str | None = None
     instruction: dict[str, Any] | None = None
+    version: int = 0
 
 
 @dataclass

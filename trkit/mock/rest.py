@@ -133,7 +133,13 @@ def create_app(engine: TaskRouterEngine, settle_timeout: float = 12.0) -> Flask:
         return Renderer(engine, request.host_url)
 
     def one(obj: Any, status: int = 200, **context: Any) -> Response:
-        return _json(renderer().render(obj, **context), status)
+        response = _json(renderer().render(obj, **context), status)
+        if getattr(obj, "KIND", None) in ("task", "worker", "reservation"):
+            response.headers["ETag"] = f'"{obj.version}"'  # the spec gives these three an ETag
+        return response
+
+    def if_match() -> str | None:
+        return request.headers.get("If-Match")
 
     def page(items: list, key: str, **context: Any) -> Response:
         params = args()
@@ -285,7 +291,7 @@ def create_app(engine: TaskRouterEngine, settle_timeout: float = 12.0) -> Flask:
         if request.method == "GET":
             return one(engine.worker(ws, sid))
         if request.method == "DELETE":
-            engine.delete_worker(ws, sid)
+            engine.delete_worker(ws, sid, if_match=if_match())
             return deleted()
         f = form()
         return one(engine.update_worker(
@@ -294,6 +300,7 @@ def create_app(engine: TaskRouterEngine, settle_timeout: float = 12.0) -> Flask:
             attributes=f.str("Attributes"),
             friendly_name=f.str("FriendlyName"),
             reject_pending_reservations=f.bool("RejectPendingReservations"),
+            if_match=if_match(),
         ))
 
     @route("/v1/Workspaces/<ws>/Workers/<worker_sid>/Channels", ["GET"])
@@ -440,7 +447,7 @@ def create_app(engine: TaskRouterEngine, settle_timeout: float = 12.0) -> Flask:
         if request.method == "GET":
             return one(engine.task(ws, sid))
         if request.method == "DELETE":
-            engine.delete_task(ws, sid)
+            engine.delete_task(ws, sid, if_match=if_match())
             return deleted()
         f = form()
         return one(engine.update_task(
@@ -451,6 +458,7 @@ def create_app(engine: TaskRouterEngine, settle_timeout: float = 12.0) -> Flask:
             priority=f.int("Priority", 0, 2_147_483_647),
             task_channel=f.str("TaskChannel"),
             virtual_start_time=f.date("VirtualStartTime"),
+            if_match=if_match(),
         ))
 
     @route("/v1/Workspaces/<ws>/Tasks/<task_sid>/Reservations", ["GET"])
@@ -491,6 +499,7 @@ def create_app(engine: TaskRouterEngine, settle_timeout: float = 12.0) -> Flask:
             worker_activity_sid=f.str("WorkerActivitySid"),
             instruction=instruction,
             instruction_params=params,
+            if_match=if_match(),
         )
 
     # ================================================================= events

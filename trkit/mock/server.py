@@ -48,6 +48,7 @@ class MockServer:
         seed: int | None = None,
         assignment_timeout: float = 5.0,
         tick_seconds: float = 0.2,
+        finished_task_lifetime: float | None = 300.0,
     ) -> None:
         default_sid, default_token = default_credentials()
         self.account_sid = account_sid or default_sid
@@ -57,7 +58,7 @@ class MockServer:
         self.engine = TaskRouterEngine(
             self.store, self.account_sid, self.auth_token,
             clock=Clock(float(self.store.meta.get("clock_offset", "0"))),
-            sids=SidGenerator(seed), dispatcher=self.dispatcher,
+            sids=SidGenerator(seed), dispatcher=self.dispatcher, finished_task_lifetime=finished_task_lifetime,
         )
         self.dispatcher.engine = self.engine
         self.app = create_app(self.engine)

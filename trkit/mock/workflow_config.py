@@ -19,8 +19,6 @@ class Target:
     priority: int | None = None
     timeout: int | None = None
     expression: str | None = None
-    order_by: str | None = None
-    skip_if: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,9 +63,27 @@ def _int(value: Any, where: str, minimum: int = 0) -> int:
     return number
 
 
+TARGET_KEYS = {"queue", "expression", "priority", "timeout"}
+# documented target keys whose routing the mock does not perform yet: refused, never ignored
+NOT_EMULATED = {"order_by": "worker ordering by attributes", "skip_if": "skipping a step by worker counts",
+                "known_worker_sid": "known-agent routing", "known_worker_friendly_name": "known-agent routing"}
+FILTER_KEYS = {"filter_friendly_name", "friendly_name", "expression", "targets"}
+ROUTING_KEYS = {"filters", "default_filter"}
+
+
+def _only_known(raw: dict, known: set[str], where: str) -> None:
+    for key in raw:
+        if key in NOT_EMULATED and known is TARGET_KEYS:
+            raise invalid(f"Configuration: {where}.{key} ({NOT_EMULATED[key]}) is not emulated by the mock TaskRouter; "
+                          f"remove it to route without it here, and try it against real Twilio")
+        if key not in known:
+            raise invalid(f"Configuration: {where} has unknown key {key!r}; known keys are {', '.join(sorted(known))}")
+
+
 def _target(raw: Any, where: str, inherited: Target | None, queue_exists: Callable[[str], bool]) -> Target:
     if not isinstance(raw, dict):
         raise invalid(f"Configuration: {where} must be an object")
+    _only_known(raw, TARGET_KEYS, where)
     queue = raw.get("queue", inherited.queue_sid if inherited else None)
     if not queue:
         raise invalid(f"Configuration: {where} must name a queue")
@@ -88,8 +104,6 @@ def _target(raw: Any, where: str, inherited: Target | None, queue_exists: Callab
         priority=_int(priority, f"{where}.priority") if priority is not None else None,
         timeout=_int(timeout, f"{where}.timeout", 1) if timeout is not None else None,
         expression=expression,
-        order_by=raw.get("order_by"),
-        skip_if=raw.get("skip_if"),
     )
 
 
@@ -101,6 +115,8 @@ def parse_configuration(text: str, queue_exists: Callable[[str], bool]) -> Routi
     if not isinstance(document, dict) or not isinstance(document.get("task_routing"), dict):
         raise invalid("Configuration must be a JSON object with a 'task_routing' object")
     routing = document["task_routing"]
+    _only_known(document, {"task_routing"}, "Configuration")
+    _only_known(routing, ROUTING_KEYS, "task_routing")
     raw_filters = routing.get("filters", [])
     if not isinstance(raw_filters, list):
         raise invalid("Configuration: task_routing.filters must be a list")
@@ -109,6 +125,7 @@ def parse_configuration(text: str, queue_exists: Callable[[str], bool]) -> Routi
         where = f"task_routing.filters[{i}]"
         if not isinstance(raw, dict):
             raise invalid(f"Configuration: {where} must be an object")
+        _only_known(raw, FILTER_KEYS, where)
         expression = raw.get("expression")
         if not isinstance(expression, str):
             raise invalid(f"Configuration: {where}.expression is required")

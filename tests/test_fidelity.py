@@ -1,0 +1,160 @@
+"""What the spec lets a client send is honoured, or refused saying the mock does not emulate it.
+
+From taskrouter-api.md: Reason is required to cancel or complete a task (§4.8); ETag on Task,
+Worker and Reservation answers and 412 on a stale If-Match (§1.2, §4.4, §4.8); finished tasks
+are deleted about 5 minutes later (§4.8, §6.6); dequeue and call add worker_call_sid to the task
+(§8.3). Workflow target keys and RoutingTarget values the mock does not route by are refused.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+from helpers import build_tutorial_workspace
+from twilio.base.exceptions import TwilioRestException
+
+from trkit.mock import MockServer
+
+
+@pytest.fixture
+def mock():
+    with MockServer() as server:
+        yield server
+
+
+@pytest.fixture
+def tw(mock):
+    return build_tutorial_workspace(mock.client())
+
+
+def raw(mock, method: str, path: str, data=None, headers=None) -> requests.Response:
+    return requests.request(method, mock.base_url + path, data=data, headers=headers,
+                            auth=(mock.account_sid, mock.auth_token), timeout=30)
+
+
+# ------------------------------------------------------------------------- Reason
+@pytest.mark.parametrize("status", ["canceled", "completed"])
+def test_reason_is_required_to_cancel_or_complete(tw, status):
+    task = tw.create_task("es")
+    if status == "completed":
+        tw.set_activity("Alice", "Idle")
+        tw.api.tasks(task.sid).reservations(tw.reservations(task.sid)[0].sid).update(reservation_status="accepted")
+    with pytest.raises(TwilioRestException) as info:
+        tw.api.tasks(task.sid).update(assignment_status=status)
+    assert info.value.status == 400 and "Missing required parameter Reason" in info.value.msg
+    done = tw.api.tasks(task.sid).update(assignment_status=status, reason="customer helped")
+    assert (done.assignment_status, done.reason) == (status, "customer helped")
+
+
+# --------------------------------------------------------------------- ETag / If-Match
+def test_task_worker_and_reservation_answers_carry_an_etag_that_changes_with_them(mock, tw):
+    base = f"/v1/Workspaces/{tw.sid}"
+    created = raw(mock, "POST", f"{base}/Tasks", {"Attributes": '{"selected_language": "es"}'})
+    task = created.json()["sid"]
+    fetched = raw(mock, "GET", f"{base}/Tasks/{task}")
+    assert created.headers["ETag"] and fetched.headers["ETag"]
+    updated = raw(mock, "POST", f"{base}/Tasks/{task}", {"Priority": "3"})
+    assert updated.headers["ETag"] != fetched.headers["ETag"]
+    alice = f"{base}/Workers/{tw.workers['Alice']}"
+    assert raw(mock, "GET", alice).headers["ETag"] != raw(mock, "POST", alice, {"ActivitySid": tw.activities["Idle"]}).headers["ETag"]
+    reservation = tw.reservations(task)[0].sid
+    assert raw(mock, "GET", f"{base}/Tasks/{task}/Reservations/{reservation}").headers["ETag"]
+    assert raw(mock, "GET", f"{alice}/Reservations/{reservation}").headers["ETag"]
+    assert "ETag" not in raw(mock, "GET", f"{base}/Activities/{tw.activities['Idle']}").headers
+
+
+@pytest.mark.parametrize(("path", "data", "method"), [
+    ("/Tasks/{task}", {"Priority": "4"}, "POST"),
+    ("/Tasks/{task}", None, "DELETE"),
+    ("/Workers/{alice}", {"FriendlyName": "Alicia"}, "POST"),
+    ("/Workers/{bob}", None, "DELETE"),
+    ("/Tasks/{task}/Reservations/{reservation}", {"ReservationStatus": "accepted"}, "POST"),
+    ("/Workers/{alice}/Reservations/{reservation}", {"ReservationStatus": "rejected"}, "POST"),
+])
+def test_a_stale_if_match_is_refused_with_412_and_a_current_one_is_honoured(mock, tw, path, data, method):
+    task = tw.create_task("es")
+    tw.set_activity("Alice", "Idle")
+    ids = {"task": task.sid, "alice": tw.workers["Alice"], "bob": tw.workers["Bob"], "reservation": tw.reservations(task.sid)[0].sid}
+    url = f"/v1/Workspaces/{tw.sid}" + path.format(**ids)
+    current = raw(mock, "GET", url).headers["ETag"]
+    before = mock.engine.dump()
+    stale = raw(mock, method, url, data, headers={"If-Match": '"999"'})
+    assert stale.status_code == 412 and "If-Match" in stale.json()["message"], stale.text
+    before.pop("clock")
+    after = mock.engine.dump()
+    after.pop("clock")
+    assert after == before
+    assert raw(mock, method, url, data, headers={"If-Match": current}).status_code in (200, 204)
+
+
+def test_the_twilio_library_sends_if_match_on_update(tw):
+    task = tw.create_task("es")
+    with pytest.raises(TwilioRestException) as info:
+        tw.api.tasks(task.sid).update(priority=2, if_match='"12345"')
+    assert info.value.status == 412
+
+
+# --------------------------------------------------------------- finished tasks go away
+def test_finished_tasks_are_deleted_five_minutes_later_with_their_reservations(mock, tw):
+    done = tw.create_task("es")
+    tw.set_activity("Alice", "Idle")
+    reservation = tw.reservations(done.sid)[0].sid
+    tw.api.tasks(done.sid).reservations(reservation).update(reservation_status="accepted")
+    tw.api.tasks(done.sid).update(assignment_status="completed", reason="helped")
+    dropped = tw.create_task("en")
+    tw.api.tasks(dropped.sid).update(assignment_status="canceled", reason="caller hung up")
+    waiting = tw.create_task("en")
+    mock.control().advance(299)
+    assert tw.api.tasks(done.sid).fetch().assignment_status == "completed"
+    mock.control().advance(1)
+    for gone in (done.sid, dropped.sid):
+        with pytest.raises(TwilioRestException) as info:
+            tw.api.tasks(gone).fetch()
+        assert info.value.status == 404
+    with pytest.raises(TwilioRestException):
+        tw.api.workers(tw.workers["Alice"]).reservations(reservation).fetch()
+    assert tw.api.tasks(waiting.sid).fetch().assignment_status == "pending"  # only finished tasks go
+    deleted = [e.resource_sid for e in tw.api.events.list(event_type="task.system-deleted")]
+    assert sorted(deleted) == sorted([done.sid, dropped.sid])
+
+
+def test_the_lifetime_of_finished_tasks_is_a_switch():
+    with MockServer(finished_task_lifetime=None) as mock:
+        tw = build_tutorial_workspace(mock.client())
+        task = tw.create_task("es")
+        tw.api.tasks(task.sid).update(assignment_status="canceled", reason="kept")
+        mock.control().advance(3600)
+        assert tw.api.tasks(task.sid).fetch().assignment_status == "canceled"
+
+
+# ------------------------------------------------------------ refused, never ignored
+@pytest.mark.parametrize(("key", "value"), [
+    ("order_by", "worker.level DESC"), ("skip_if", "workers.available == 0"),
+    ("known_worker_sid", "task.agent_sid"), ("known_worker_friendly_name", "task.agent_name"),
+])
+def test_target_keys_the_mock_does_not_route_by_are_refused_naming_them(tw, key, value):
+    config = {"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": tw.queues["es"], key: value}]}]}}
+    with pytest.raises(TwilioRestException) as info:
+        tw.api.workflows(tw.workflow_sid).update(configuration=json.dumps(config))
+    assert info.value.status == 400 and key in info.value.msg and "not emulated by the mock" in info.value.msg
+
+
+@pytest.mark.parametrize("config", [
+    {"task_routing": {"filters": [], "default_filter": {"queue": "{es}", "queue_sid": "x"}}},
+    {"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": "{es}"}], "priority": 3}]}},
+    {"task_routing": {"filters": [], "fallback": {}}},
+    {"task_routing": {"filters": []}, "version": 2},
+])
+def test_unknown_configuration_keys_are_refused_naming_them(tw, config):
+    text = json.dumps(config).replace("{es}", tw.queues["es"])
+    with pytest.raises(TwilioRestException) as info:
+        tw.api.workflows(tw.workflow_sid).update(configuration=text)
+    assert info.value.status == 400 and "unknown key" in info.value.msg
+
+
+def test_routing_a_task_straight_to_a_worker_is_refused_saying_so(tw):
+    with pytest.raises(TwilioRestException) as info:
+        tw.api.tasks.create(attributes="{}", routing_target=tw.workers["Alice"], ignore_capacity=True)
+    assert info.value.status == 400 and "not emulated by the mock" in info.value.msg
