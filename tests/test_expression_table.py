@@ -105,3 +105,60 @@ def test_why_false_names_the_failing_comparison():
     assert expression.why_false(WORKER) == ['lacks "fr" in languages (has ["en", "es"])']
     assert compile_expression("level > 1").why_false(WORKER) == []
     assert compile_expression('missing HAS "x"').why_false(WORKER) == ["missing is missing"]
+
+
+# The mock's own error contract (the reference leaves it open): the 1-based column where the
+# expression stops making sense, and a reason a learner can act on.
+@pytest.mark.parametrize(("expression", "position", "reason"), [
+    ("level >", 8, "Unexpected end of expression"),
+    ("  level >", 10, "Unexpected end of expression"),
+    ("level 3", 7, "Unexpected '3'"),
+    ('"unterminated', 1, "Unexpected character '\"'"),
+    ("(level > 1", 11, "Unexpected end of expression"),
+    ("level > 1)", 10, "Unexpected ')'"),
+    ("a-b == 1", 2, "Unexpected character '-'"),
+    ("", 1, "Empty expression"),
+    ("   ", 1, "Empty expression"),
+])
+def test_syntax_error_position_and_reason(expression, position, reason):
+    with pytest.raises(ExpressionError) as info:
+        compile_expression(expression)
+    assert (info.value.position, info.value.reason) == (position, reason)
+    assert str(info.value) == f"{reason} at position {position} of {expression!r}"
+
+
+@pytest.mark.parametrize(("expression", "position", "name"), [
+    ("task.x == 1 AND level == 2", 17, "level"), ("task > 1", 1, "task"), ("worker.a[0] == 1 AND foo.b == 2", 22, "foo.b"),
+])
+def test_target_expression_errors_point_at_the_bare_attribute(expression, position, name):
+    with pytest.raises(ExpressionError) as info:
+        check_target_expression(expression)
+    assert (info.value.position, info.value.reason) == (position, f"Attribute '{name}' must start with 'task.' or 'worker.'")
+
+
+@pytest.mark.parametrize(("expression", "why"), [
+    ('languages HAS "fr"', ['lacks "fr" in languages (has ["en", "es"])']),
+    ('missing HAS "x"', ["missing is missing"]),
+    ("level IN [1, 2]", ["level is 3, not in [1, 2]"]),
+    ("missing IN [1]", ["missing is missing"]),
+    ("level > 5", ["level is 3, so level > 5 is false"]),
+    ("level == skills.spanish", ["level is 3 and skills.spanish is 4, so == is false"]),
+    ("1 == 2", ["1 == 2 is false"]),
+    ('region == "apac" OR level < 1', ['region is "emea", so region == "apac" is false or level is 3, so level < 1 is false']),
+    ('scores[0] == 20', ["scores[0] is 10, so scores[0] == 20 is false"]),
+    ('level > 1 AND region == "apac" AND vip == false', ['region is "emea", so region == "apac" is false']),
+    ("missing == 1", ["missing is missing, so missing == 1 is false"]),
+])
+def test_why_false_in_words(expression, why):
+    assert compile_expression(expression).why_false(WORKER) == why
+
+
+def test_roots_and_literals():
+    expression = compile_expression('a.b == c[1] OR d HAS 1 AND e IN ["x", 2, 2.5, true, null]')
+    assert expression.roots() == {"a", "c", "d", "e"}
+    assert compile_expression('e IN ["x", 2, 2.5, true, null]').matches({"e": None})
+    assert compile_expression('e IN ["x", 2, 2.5, true, null]').matches({"e": 2.5})
+    assert compile_expression("e == -1.5e2").matches({"e": -150.0})
+    assert compile_expression("e == 1E2").matches({"e": 100})
+    assert not compile_expression("e == 1").matches({"e": True})
+    assert compile_expression("e == []").matches({"e": []}) is False  # arrays are never compared with ==

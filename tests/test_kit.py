@@ -285,3 +285,28 @@ def test_clock_moves_only_on_the_mock(kit):
     after = kit.advance(3600)
     assert kit.mock.clock()["offset_seconds"] - before == pytest.approx(3600, abs=0.5)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", after), after
+
+
+def test_wait_for_raises_saying_what_it_waited_for_how_things_stand_and_why(kit):
+    tutorial = kit.tutorial()
+    task = tutorial.create_task("es")
+    with pytest.raises(KitError) as info:
+        kit.wait_for(lambda: tutorial.pending_reservations(task.sid), timeout=0.3, every=0.1)
+    message = str(info.value)
+    assert message.startswith("Waited 0.3 s for tutorial.pending_reservations(task.sid), in vain.")
+    assert "Alice is Offline" in message and f"task {task.sid} is pending" in message
+    assert "no worker is in an available activity" in message
+    assert f"kit.explain('{task.sid}') says:" in message
+    # and what it waited for, once true, is what it returns
+    tutorial.set_activity("Alice", "Idle")
+    assert [r.worker_name for r in kit.wait_for(lambda: tutorial.pending_reservations(task.sid))] == ["Alice"]
+
+
+def test_wait_for_names_a_callback_receiver_that_is_not_this_kernel(kit):
+    tutorial = kit.tutorial()
+    tutorial.workspace.workflows(tutorial.workflow_sid).update(assignment_callback_url="http://127.0.0.1:9/elsewhere")
+    tutorial.set_activity("Alice", "Idle")
+    task = tutorial.create_task("es")
+    with pytest.raises(KitError, match="callbacks go to http://127.0.0.1:9/elsewhere, not to this kernel"):
+        kit.wait_for(lambda: tutorial.workspace.tasks(task.sid).fetch().assignment_status == "assigned", timeout=0.2,
+                     what="the task to be assigned")

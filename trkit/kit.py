@@ -17,7 +17,7 @@ from twilio.rest import Client
 
 from . import tables
 from .callback_server import CallbackServer
-from .errors import KitError, install_notebook_handler
+from .errors import KitError, explain, install_notebook_handler
 from .tutorial import Tutorial, ensure_tutorial_workspace, remove_tutorial_workspaces
 
 TWILIO_BASE = "https://taskrouter.twilio.com"
@@ -104,14 +104,47 @@ class Kit:
         return self.mock.clock()["now"]
 
     # --------------------------------------------------------------- waiting
-    def wait_for(self, condition: Callable[[], Any], timeout: float = 15.0, every: float = 0.25) -> Any:
-        """Poll ``condition`` until it returns something truthy (real Twilio routes asynchronously)."""
+    def wait_for(self, condition: Callable[[], Any], timeout: float = 15.0, every: float = 0.25, what: str | None = None) -> Any:
+        """Poll ``condition`` until it returns something truthy (real Twilio routes asynchronously).
+
+        On timeout it raises a :class:`KitError` saying what it waited for, how things stand
+        now and the likely causes, instead of returning a falsy value the next cell trips on.
+        """
         deadline = time.monotonic() + timeout
         while True:
             result = condition()
-            if result or time.monotonic() >= deadline:
+            if result:
                 return result
+            if time.monotonic() >= deadline:
+                raise KitError(self._waited_in_vain(what or _condition_text(condition), timeout))
             time.sleep(every)
+
+    def _waited_in_vain(self, what: str, timeout: float) -> str:
+        lines = [f"Waited {timeout:g} s for {what}, in vain."]
+        try:
+            workspace = self._workspace()
+            workers = workspace.workers.list()
+            tasks = workspace.tasks.list(assignment_status=["pending", "reserved", "assigned", "wrapping"], limit=5)
+        except Exception as exc:  # the state cannot be read: that is the news
+            return " ".join(lines + [f"The workspace could not be read: {explain(exc)}"])
+        lines.append("Now: " + ", ".join(f"{w.friendly_name} is {w.activity_name}" for w in workers) + "; "
+                     + (", ".join(f"task {t.sid} is {t.assignment_status}" for t in tasks) or "no task is open") + ".")
+        causes = []
+        if not any(w.available for w in workers):
+            causes.append("no worker is in an available activity (make one Idle)")
+        workflow = self._tutorial.workspace.workflows(self._tutorial.workflow_sid).fetch() if self._tutorial else None
+        if workflow is not None and not workflow.assignment_callback_url:
+            causes.append("the workflow has no assignment callback URL, so no instruction can come back")
+        elif workflow is not None and workflow.assignment_callback_url != self.callbacks.assignment_url:
+            causes.append(f"the workflow's callbacks go to {workflow.assignment_callback_url}, not to this kernel "
+                          "(call kit.tutorial() to take them back)")
+        for task in tasks:
+            if task.assignment_status == "pending":
+                causes.append(f"kit.explain('{task.sid}') says: {self.explain(task.sid).summary}")
+                break
+        if causes:
+            lines.append("Likely: " + "; ".join(causes) + ".")
+        return " ".join(lines)
 
     # ---------------------------------------------------------------- tables
     def _workspace(self):
@@ -191,6 +224,22 @@ class Kit:
             board.close()
         self._dashboards.clear()
         self.callbacks.stop()
+
+
+def _condition_text(condition: Callable[[], Any]) -> str:
+    """The lambda's body as the learner wrote it, to say what was awaited."""
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        source = textwrap.dedent(inspect.getsource(condition))
+        tree = ast.parse(source)
+    except (OSError, TypeError, SyntaxError):
+        return "the condition"
+    lambdas = [node for node in ast.walk(tree) if isinstance(node, ast.Lambda)]
+    body = ast.get_source_segment(source, lambdas[0].body) if lambdas else None
+    return body or "the condition"
 
 
 def connect(backend: str | None = None, public_url: str | None = None,
