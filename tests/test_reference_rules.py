@@ -455,3 +455,74 @@ def test_worker_cumulative_statistics_of_a_scripted_day():
     assert durations["Reserved"]["total"] == 30 + 120
     assert durations["Busy"]["total"] == 80
     assert durations["Offline"]["total"] == 10
+
+
+# ------------------------------------------------------- cumulative statistics by queue and workflow
+def two_queue_day() -> tuple[Scenario, dict[str, str]]:
+    """Spanish and English queues under one workflow; two tasks accepted after 20 s and 60 s, one moved on."""
+    s = Scenario()
+    s.queue("Spanish", 'languages HAS "es"')
+    s.queue("English", 'languages HAS "en"')
+    s.workflow([{"expression": 'lang == "es"', "targets": [{"queue": "Spanish", "timeout": 100}, {"queue": "English"}]},
+                {"expression": 'lang == "en"', "targets": [{"queue": "English"}]}])
+    s.worker("Alice", languages=["es"])
+    s.worker("Bob", languages=["en"])
+    es, en, late = s.task(lang="es"), s.task(lang="en"), s.task(lang="es")  # t = 0
+    s.advance(20)
+    s.set_activity("Alice", "Idle")          # t = 20: Alice takes es
+    s.accept(es)                              # accepted at age 20
+    s.advance(40)
+    s.set_activity("Bob", "Idle")            # t = 60: Bob takes en
+    s.accept(en)                              # accepted at age 60
+    s.advance(40)                             # t = 100: late moves from Spanish to English
+    return s, {"es": es, "en": en, "late": late}
+
+
+def test_cumulative_statistics_of_a_queue_count_what_entered_it():
+    s, _ = two_queue_day()
+    spanish = compute_cumulative(s.engine, s.ws, EPOCH, EPOCH + 100, "queue", task_queue_sid=s.queues["Spanish"])
+    english = compute_cumulative(s.engine, s.ws, EPOCH, EPOCH + 100, "queue", task_queue_sid=s.queues["English"])
+    assert (spanish["tasks_entered"], spanish["reservations_accepted"], spanish["task_queue_sid"]) == (2, 1, s.queues["Spanish"])
+    assert (english["tasks_entered"], english["reservations_accepted"]) == (2, 1)  # en, then late moved in
+    assert "tasks_created" not in spanish and "tasks_timed_out_in_workflow" not in spanish
+    assert spanish["wait_duration_in_queue_until_accepted"] == {"avg": 20, "min": 20, "max": 20, "total": 20}
+    assert english["wait_duration_in_queue_until_accepted"] == {"avg": 60, "min": 60, "max": 60, "total": 60}
+    assert english["tasks_moved"] == 1 and spanish["tasks_moved"] == 0
+
+
+def test_cumulative_statistics_of_a_workflow_and_the_workspace():
+    s, _ = two_queue_day()
+    flow = compute_cumulative(s.engine, s.ws, EPOCH, EPOCH + 100, "workflow", workflow_sid=s.workflows["wf"])
+    assert (flow["tasks_entered"], flow["workflow_sid"], flow["tasks_timed_out_in_workflow"]) == (3, s.workflows["wf"], 0)
+    assert flow["avg_task_acceptance_time"] == 40  # (20 + 60) / 2
+    assert flow["wait_duration_until_accepted"] == {"avg": 40, "min": 20, "max": 60, "total": 80}
+    workspace = compute_cumulative(s.engine, s.ws, EPOCH, EPOCH + 100, "workspace")
+    assert (workspace["start_time"], workspace["end_time"]) == ("2027-01-15T08:00:00Z", "2027-01-15T08:01:40Z")
+    assert workspace["split_by_wait_time"] is None
+
+
+def test_split_by_wait_time_with_several_thresholds():
+    s, _ = two_queue_day()
+    split = compute_cumulative(s.engine, s.ws, EPOCH, EPOCH + 100, "workspace", split_by_wait_time="30, 90")["split_by_wait_time"]
+    assert split["30"] == {"below": {"tasks_canceled": 0, "reservations_accepted": 1}, "above": {"tasks_canceled": 0, "reservations_accepted": 1}}
+    assert split["90"] == {"below": {"tasks_canceled": 0, "reservations_accepted": 2}, "above": {"tasks_canceled": 0, "reservations_accepted": 0}}
+    with pytest.raises(TaskRouterError, match="SplitByWaitTime must be a comma-separated list of seconds, got '30;60'"):
+        compute_cumulative(s.engine, s.ws, EPOCH, EPOCH + 100, "workspace", split_by_wait_time="30;60")
+
+
+def test_statistics_window_defaults_to_the_last_15_minutes_and_30_days_at_most():
+    from trkit.mock.statistics import window
+
+    s = spanish_desk()
+    s.advance(86400)
+    now = EPOCH + 86400
+    assert window(s.engine, None, None, None) == (now - 900, now)
+    assert window(s.engine, 60, None, None) == (now - 3600, now)
+    assert window(s.engine, None, now - 100, now - 50) == (now - 100, now - 50)
+    assert window(s.engine, 5, None, now - 600) == (now - 900, now - 600)
+    s.advance(30 * 86400)
+    with pytest.raises(TaskRouterError, match="within the last 30 days"):
+        window(s.engine, None, now - 1, None)  # 30 days and a second ago
+    assert window(s.engine, None, now, None)[0] == now  # exactly 30 days ago is still allowed
+    with pytest.raises(TaskRouterError, match="before EndDate"):
+        window(s.engine, None, now + 30 * 86400, now + 29 * 86400)

@@ -328,3 +328,64 @@ def test_attributes_stored_as_sent():
     task = s.engine.create_task(s.ws, attributes=text, workflow_sid=s.workflows["wf"])
     assert task.attributes == text and json.loads(task.attributes)["note"] == "spaces kept"
     assert s.fetch_task(task.sid).date_created == EPOCH
+
+
+def test_worker_context_has_sid_name_and_activity_for_expressions():
+    s = desk()
+    s.set_activity("Alice", "Idle")
+    alice, bob = s.workers["Alice"], s.workers["Bob"]
+    names = lambda expression: sorted(w.friendly_name for w in s.engine.list_workers(s.ws, target_workers_expression=expression))  # noqa: E731
+    assert names(f'sid == "{alice}"') == ["Alice"]
+    assert names(f'activity_sid == "{s.activities["Offline"]}"') == ["Bob"]
+    assert names('activity_name == "Idle"') == ["Alice"]
+    # an attribute of the worker's own wins over the built-in name
+    s.engine.update_worker(s.ws, bob, attributes='{"languages": ["en"], "friendly_name": "Robert"}')
+    assert names('friendly_name == "Robert"') == ["Bob"] and names('friendly_name == "Bob"') == []
+
+
+def test_worker_channels_are_found_by_sid_or_by_the_channel_unique_name():
+    s = desk()
+    alice = s.workers["Alice"]
+    channels = s.engine.worker_channels(s.ws, alice)
+    voice = next(wc for wc in channels if s.engine.store.get("task_channel", wc.task_channel_sid).unique_name == "voice")
+    assert s.engine.worker_channel(s.ws, alice, "voice").sid == voice.sid
+    assert s.engine.worker_channel(s.ws, alice, voice.sid).sid == voice.sid
+    with pytest.raises(TaskRouterError) as info:
+        s.engine.worker_channel(s.ws, s.workers["Bob"], voice.sid)
+    assert info.value.status == 404
+    assert len(channels) == len(s.engine.list_task_channels(s.ws)) == 5
+
+
+def test_lists_stay_inside_their_workspace_and_filter_by_name():
+    s, other = desk(), None
+    other = Scenario(engine=s.engine)
+    other.queue("Elsewhere")
+    other.workflow([{"expression": "1==1", "targets": [{"queue": "Elsewhere"}]}], name="elsewhere")
+    assert [w.friendly_name for w in s.engine.list_workflows(s.ws)] == ["wf"]
+    assert [w.friendly_name for w in s.engine.list_workflows(other.ws, friendly_name="elsewhere")] == ["elsewhere"]
+    assert s.engine.list_workflows(other.ws, friendly_name="wf") == []
+    assert {c.unique_name for c in s.engine.list_task_channels(other.ws)} == {"default", "voice", "sms", "chat", "video"}
+    assert [w.friendly_name for w in s.engine.list_workspaces("Rules")] == ["Rules", "Rules"]
+    assert s.engine.list_workspaces("Nope") == []
+
+
+def test_events_list_window_and_filters():
+    s = desk()
+    s.engine.update_workflow(s.ws, s.workflows["wf"], task_reservation_timeout=3600)
+    task = s.task(lang="es")
+    s.set_activity("Alice", "Idle")
+    res = s.offer(task)
+    s.advance(1200)  # twenty minutes later
+    s.accept(task)
+    recent = [e.event_type for e in s.engine.list_events(s.ws)]
+    assert recent == ["reservation.accepted", "worker.activity.update"]  # the default window is 15 minutes
+    everything = s.engine.list_events(s.ws, minutes=60)
+    assert everything[0].event_type == "workspace.created" and len(everything) > len(recent)
+    assert [e.event_type for e in s.engine.list_events(s.ws, minutes=60, reservation_sid=res)] == ["reservation.created", "reservation.accepted"]
+    assert {e.event_type for e in s.engine.list_events(s.ws, minutes=60, task_queue_sid=s.queues["Spanish"])} >= {"task-queue.entered", "reservation.created"}
+    assert all(e.workflow_sid == s.workflows["wf"] for e in s.engine.list_events(s.ws, minutes=60, workflow_sid=s.workflows["wf"]))
+    first = everything[0]
+    assert s.engine.list_events(s.ws, minutes=60, sid=first.sid) == [first]
+    assert s.engine.list_events(s.ws, start_date=EPOCH, end_date=EPOCH + 1)[0].event_type == "workspace.created"
+    assert s.engine.list_events(s.ws, minutes=60, task_channel="default")
+    assert s.engine.list_events(s.ws, minutes=60, task_channel="voice") == []
