@@ -528,7 +528,7 @@ def create_app(engine: TaskRouterEngine, settle_timeout: float = 12.0) -> Flask:
         return one(engine.event(ws, sid))
 
     from .control import register_control
-    from .statistics import register_statistics
+    from .statistics_routes import register_statistics
 
     register_statistics(app, engine, route, locked, args, renderer)
     register_control(app, engine, route)

@@ -1,0 +1,39 @@
+"""JSON from clients: nesting measured outside strings, bounded, and refused naming the parameter."""
+
+from __future__ import annotations
+
+import pytest
+
+from trkit.mock.documents import MAX_DEPTH, nesting_depth, parse_json, parse_json_object
+from trkit.mock.errors import TaskRouterError
+
+
+@pytest.mark.parametrize(("text", "depth"), [
+    ("1", 0), ("{}", 1), ("[]", 1), ('{"a": [1, {"b": []}]}', 3), ('"[[[["', 0), ('{"a": "}}}]]]"}', 1),
+    ('["\\"[[["]', 1), ("[" * 70 + "]" * 70, 70), ('[[1], [2], [[3]]]', 3),
+])
+def test_nesting_depth_counts_brackets_outside_strings(text, depth):
+    assert nesting_depth(text) == depth
+
+
+def test_the_limit_is_64_levels():
+    assert MAX_DEPTH == 64
+    assert parse_json("[" * 64 + "]" * 64, "Attributes") is not None
+    with pytest.raises(TaskRouterError) as info:
+        parse_json("[" * 65 + "]" * 65, "Attributes")
+    assert (info.value.status, info.value.code) == (400, 20001)
+    assert info.value.message == "Attributes is nested too deeply: 65 levels of arrays and objects, at most 64 are allowed"
+
+
+def test_invalid_json_names_the_parameter():
+    with pytest.raises(TaskRouterError, match=r"^Configuration must be valid JSON: Expecting"):
+        parse_json("{oops", "Configuration")
+
+
+def test_objects_only_and_bounded_in_length():
+    assert parse_json_object('{"a": 1}', "Attributes", max_len=8) == {"a": 1}
+    with pytest.raises(TaskRouterError, match="Attributes is too long: 9 characters, at most 8 are allowed"):
+        parse_json_object('{"a": 12}', "Attributes", max_len=8)
+    with pytest.raises(TaskRouterError, match="Attributes must be a JSON object, got list"):
+        parse_json_object("[1]", "Attributes")
+    assert parse_json_object("{}", "Attributes") == {}
