@@ -9,7 +9,7 @@ from trkit.mock.errors import TaskRouterError
 
 
 @pytest.mark.parametrize(("text", "depth"), [
-    ("1", 0), ("{}", 1), ("[]", 1), ('{"a": [1, {"b": []}]}', 3), ('"[[[["', 0), ('{"a": "}}}]]]"}', 1),
+    ("1", 0), ("{}", 1), ("[]", 1), ('{"a": [1, {"b": []}]}', 4), ('"[[[["', 0), ('{"a": "}}}]]]"}', 1),
     ('["\\"[[["]', 1), ("[" * 70 + "]" * 70, 70), ('[[1], [2], [[3]]]', 3),
 ])
 def test_nesting_depth_counts_brackets_outside_strings(text, depth):
