@@ -7,6 +7,7 @@ import json
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from scenario import examples
 
 from trkit.mock.clock import Clock
 from trkit.mock.engine import NullDispatcher, TaskRouterEngine
@@ -123,6 +124,7 @@ class Routing(RuleBasedStateMachine):
                 self.finals[res.sid] = res.reservation_status
 
 
-Routing.TestCase.settings = settings(max_examples=150, stateful_step_count=30, deadline=None,
-                                     suppress_health_check=[HealthCheck.too_slow])
-TestRouting = Routing.TestCase
+class TestRouting(Routing.TestCase):
+    @property
+    def settings(self):
+        return settings(max_examples=examples(150), stateful_step_count=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

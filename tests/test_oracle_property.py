@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from oracle import Model
-from scenario import Scenario
+from scenario import Scenario, examples
 
 from trkit.mock.errors import TaskRouterError
 
@@ -122,6 +122,7 @@ class AgainstTheModel(RuleBasedStateMachine):
             assert self.s.activity_of(name) == worker.activity, f"worker {name}"
 
 
-AgainstTheModel.TestCase.settings = settings(max_examples=120, stateful_step_count=30, deadline=None,
-                                             suppress_health_check=[HealthCheck.too_slow])
-TestAgainstTheModel = AgainstTheModel.TestCase
+class TestAgainstTheModel(AgainstTheModel.TestCase):
+    @property
+    def settings(self):
+        return settings(max_examples=examples(120), stateful_step_count=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -526,3 +526,101 @@ def test_statistics_window_defaults_to_the_last_15_minutes_and_30_days_at_most()
     assert window(s.engine, None, now, None)[0] == now  # exactly 30 days ago is still allowed
     with pytest.raises(TaskRouterError, match="before EndDate"):
         window(s.engine, None, now + 30 * 86400, now + 29 * 86400)
+
+
+# ------------------------------------------------------------------------ the event log (§9)
+def lifecycle_events() -> tuple[Scenario, list]:
+    s = Scenario()
+    s.queue("Spanish", 'languages HAS "es"')
+    s.queue("English")
+    s.workflow([{"filter_friendly_name": "es", "expression": 'lang == "es"',
+                 "targets": [{"queue": "Spanish", "timeout": 30}, {"queue": "English", "timeout": 30}]}], task_reservation_timeout=60)
+    start = len(s.engine.store.all("event", s.ws))
+    s.worker("Alice", languages=["es"])
+    done = s.task(lang="es")
+    s.set_activity("Alice", "Idle")
+    s.accept(done)
+    s.set_task(done, "wrapping")
+    s.set_task(done, "completed", reason="helped")
+    s.names[done] = "done"
+    dropped = s.task(lang="es")
+    s.names[dropped] = "dropped"
+    s.advance(60)
+    s.advance(300)
+    events = sorted(s.engine.store.all("event", s.ws), key=lambda e: e.event_date)[start:]
+    return s, events
+
+
+def test_event_types_resources_and_order_of_a_lifecycle():
+    s, events = lifecycle_events()
+    seen = [(e.event_type, e.resource_type, s.names.get(e.resource_sid, e.resource_sid[:2])) for e in events]
+    assert seen == [
+        ("worker.created", "worker", "Alice"),
+        ("task.created", "task", "done"),
+        ("workflow.entered", "workflow", "wf"),
+        ("workflow.target-matched", "workflow", "wf"),
+        ("task-queue.entered", "taskqueue", "Spanish"),
+        ("worker.activity.update", "worker", "Alice"),
+        ("reservation.created", "reservation", "WR"),
+        ("worker.activity.update", "worker", "Alice"),
+        ("reservation.accepted", "reservation", "WR"),
+        ("worker.activity.update", "worker", "Alice"),
+        ("reservation.wrapup", "reservation", "WR"),
+        ("task.wrapup", "task", "done"),
+        ("reservation.completed", "reservation", "WR"),
+        ("task.completed", "task", "done"),
+        ("task.created", "task", "dropped"),
+        ("workflow.entered", "workflow", "wf"),
+        ("workflow.target-matched", "workflow", "wf"),
+        ("task-queue.entered", "taskqueue", "Spanish"),
+        ("task-queue.timeout", "taskqueue", "Spanish"),
+        ("workflow.target-matched", "workflow", "wf"),
+        ("task-queue.moved", "taskqueue", "English"),
+        ("task-queue.entered", "taskqueue", "English"),
+        ("task-queue.timeout", "taskqueue", "English"),
+        ("workflow.timeout", "workflow", "wf"),
+        ("task.canceled", "task", "dropped"),
+        ("task.system-deleted", "task", "done"),
+        ("task.system-deleted", "task", "dropped"),
+    ]
+    assert [e.event_date - EPOCH for e in events[-5:]] == [60, 60, 60, 300, 360]
+
+
+def test_event_data_carries_the_reasons_and_the_step():
+    s, events = lifecycle_events()
+    completed = next(e for e in events if e.event_type == "task.completed")
+    canceled = next(e for e in events if e.event_type == "task.canceled")
+    assert completed.event_data["task_completed_reason"] == "helped" and completed.description == "Task completed: helped"
+    assert canceled.event_data["task_canceled_reason"] == "Workflow Timeout" and canceled.description == "Workflow Timeout"
+    matched = [e for e in events if e.event_type == "workflow.target-matched"]
+    assert [(m.event_data["workflow_filter_name"], m.event_data["workflow_filter_target_index"], s.names[m.event_data["task_queue_sid"]])
+            for m in matched] == [("es", "0", "Spanish"), ("es", "0", "Spanish"), ("es", "1", "English")]
+    moved = next(e for e in events if e.event_type == "task-queue.moved")
+    assert s.names[moved.event_data["task_queue_previous_sid"]] == "Spanish"
+    updates = [e for e in events if e.event_type == "worker.activity.update"]
+    assert [(u.event_data["worker_previous_activity_name"], u.event_data["worker_activity_name"]) for u in updates] == [
+        ("Offline", "Idle"), ("Idle", "Reserved"), ("Reserved", "Busy")]
+
+
+def test_a_ttl_cancel_is_described_as_the_spec_says():
+    s = spanish_desk()
+    task = s.task(timeout=10)
+    s.advance(10)
+    (canceled,) = [e for e in s.engine.store.all("event", s.ws) if e.event_type == "task.canceled"]
+    assert (canceled.resource_sid, canceled.description) == (task, "Task TTL Exceeded")
+
+
+# The mock's own wording of event descriptions (the reference leaves it open; kept stable on purpose)
+def test_event_descriptions():
+    s, events = lifecycle_events()
+    described = {e.event_type: e.description for e in events}
+    done = next(e.resource_sid for e in events if e.event_type == "task.created")
+    assert described["worker.created"] == "Worker Alice created"
+    assert described["task.created"] == "Task created"
+    assert described["task.wrapup"] == "Task wrapping up"
+    assert described["reservation.accepted"].startswith("Reservation WR") and described["reservation.accepted"].endswith(" accepted for Worker Alice")
+    assert described["worker.activity.update"] == "Worker Alice updated to Busy Activity"
+    assert described["task-queue.timeout"].endswith(" timed out of its TaskQueue")
+    assert described["workflow.timeout"].endswith(" fell out of Workflow wf")
+    assert next(e.description for e in events if e.event_type == "task.system-deleted") == \
+        f"Task {done} deleted by the system after it was completed"

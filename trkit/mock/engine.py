@@ -992,7 +992,8 @@ class TaskRouterEngine:
                     self._end_reservation(res, "canceled", reroute=False)
             data = self._task_data(task)
             data["task_canceled_reason"] = reason or ""
-            self._emit(ws, "task.canceled", "task", task.sid, f"Task canceled: {reason or ''}".strip(), data)
+            # the spec: on TTL expiry "the task.canceled event will fire with description Task TTL Exceeded"
+            self._emit(ws, "task.canceled", "task", task.sid, reason or "Task canceled", data)
         elif status == "wrapping":
             for res in reservations:
                 if res.reservation_status == "accepted":
