@@ -6,6 +6,8 @@ never from what the mock answers: each test fails if the rule it names is change
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from scenario import EPOCH, Scenario
 
@@ -624,3 +626,68 @@ def test_event_descriptions():
     assert described["workflow.timeout"].endswith(" fell out of Workflow wf")
     assert next(e.description for e in events if e.event_type == "task.system-deleted") == \
         f"Task {done} deleted by the system after it was completed"
+
+
+# ------------------------------------------------------------ a workflow's configuration changes (§6.1)
+def two_workflows() -> Scenario:
+    s = Scenario()
+    for name in ("A", "B", "C"):
+        s.queue(name)
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "A", "timeout": 50}, {"queue": "B"}]}], name="wf")
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "A"}]}], name="other")
+    s.worker("Alice")
+    return s
+
+
+def configure(s: Scenario, targets: list[dict], re_evaluate: bool = False, name: str = "wf") -> None:
+    config = {"task_routing": {"filters": [{"expression": "1==1", "targets": [{**t, "queue": s.queues[t["queue"]]} for t in targets]}]}}
+    s.engine.update_workflow(s.ws, s.workflows[name], re_evaluate_tasks=re_evaluate, configuration=json.dumps(config))
+
+
+def test_an_unchanged_step_keeps_its_tasks_where_they_are():
+    s = two_workflows()
+    task = s.task()
+    s.advance(20)
+    configure(s, [{"queue": "A", "timeout": 50}, {"queue": "C"}])  # the first step is the same
+    assert s.queue_of(task) == "A"
+    s.advance(30)  # its step timeout still counts from when it entered the step
+    assert s.queue_of(task) == "C"
+
+
+def test_a_step_that_is_gone_sends_its_pending_tasks_through_the_workflow_again():
+    s = two_workflows()
+    task, elsewhere = s.task(), s.task(workflow="other")
+    configure(s, [{"queue": "C"}])
+    assert s.queue_of(task) == "C" and s.queue_of(elsewhere) == "A"  # only this workflow's tasks move
+
+
+def test_re_evaluate_tasks_sends_every_pending_task_through_again():
+    s = two_workflows()
+    task = s.task()
+    configure(s, [{"queue": "A", "timeout": 50}, {"queue": "B"}], re_evaluate=False)
+    assert s.queue_of(task) == "A"
+    s.advance(20)
+    configure(s, [{"queue": "A", "timeout": 50}, {"queue": "B"}], re_evaluate=True)
+    s.advance(40)  # entering again restarted the step: 40 s later it is still in A
+    assert s.queue_of(task) == "A"
+    s.advance(10)
+    assert s.queue_of(task) == "B"
+
+
+def test_a_reserved_task_whose_step_is_gone_goes_through_again_when_its_reservation_ends():
+    s = two_workflows()
+    task = s.task()
+    s.set_activity("Alice", "Idle")
+    configure(s, [{"queue": "C"}], re_evaluate=True)  # re-evaluation leaves reserved tasks alone
+    assert (s.status(task), s.queue_of(task)) == ("reserved", "A")
+    s.reject(task, activity="Offline")
+    assert (s.status(task), s.queue_of(task)) == ("pending", "C")
+
+
+def test_a_reserved_task_whose_step_is_kept_is_offered_again_in_it():
+    s = two_workflows()
+    task = s.task()
+    s.set_activity("Alice", "Idle")
+    configure(s, [{"queue": "A", "timeout": 50}, {"queue": "C"}])
+    s.reject(task)
+    assert s.queue_of(task) == "A" and s.reservations(task) == [("Alice", "rejected"), ("Alice", "pending")]

@@ -389,3 +389,134 @@ def test_events_list_window_and_filters():
     assert s.engine.list_events(s.ws, start_date=EPOCH, end_date=EPOCH + 1)[0].event_type == "workspace.created"
     assert s.engine.list_events(s.ws, minutes=60, task_channel="default")
     assert s.engine.list_events(s.ws, minutes=60, task_channel="voice") == []
+
+
+# ----------------------------------------------------------- statistics: the spec's fields, one workspace only
+def spec_fields(name: str) -> set[str]:
+    from spec import load_spec
+
+    return set(load_spec()["components"]["schemas"][name]["properties"]) - {"url"}
+
+
+def busy_neighbour(s: Scenario) -> Scenario:
+    """Another workspace on the same engine, with its own task, worker and reservation."""
+    other = Scenario(engine=s.engine)
+    other.queue("Theirs")
+    other.workflow([{"expression": "1==1", "targets": [{"queue": "Theirs"}]}])
+    other.worker("Zed", "Idle")
+    other.task()
+    other.task(priority=7)
+    return other
+
+
+def test_statistics_have_the_spec_fields():
+    from trkit.mock.statistics import compute_cumulative, compute_worker_cumulative
+
+    s, task = reserved_for_alice()
+    base = {"account_sid", "workspace_sid"}
+    assert set(compute_cumulative(s.engine, s.ws, EPOCH, EPOCH + 1, "workspace")) == spec_fields(
+        "taskrouter.v1.workspace.workspace_cumulative_statistics")
+    queue = compute_cumulative(s.engine, s.ws, EPOCH, EPOCH + 1, "queue", task_queue_sid=s.queues["Spanish"])
+    assert set(queue) == spec_fields("taskrouter.v1.workspace.task_queue.task_queue_cumulative_statistics")
+    flow = compute_cumulative(s.engine, s.ws, EPOCH, EPOCH + 1, "workflow", workflow_sid=s.workflows["wf"])
+    assert set(flow) == spec_fields("taskrouter.v1.workspace.workflow.workflow_cumulative_statistics")
+    assert set(compute_worker_cumulative(s.engine, s.ws, EPOCH, EPOCH + 1)) | base == spec_fields(
+        "taskrouter.v1.workspace.worker.workers_cumulative_statistics")
+    assert set(s.engine.real_time_statistics(s.ws)) | base == spec_fields("taskrouter.v1.workspace.workspace_real_time_statistics")
+    by_queue = s.engine.real_time_statistics(s.ws, task_queue_sid=s.queues["Spanish"])
+    assert set(by_queue) | base | {"task_queue_sid"} == spec_fields("taskrouter.v1.workspace.task_queue.task_queue_real_time_statistics")
+    assert all(set(a) == {"sid", "friendly_name", "workers"} for a in by_queue["activity_statistics"])
+    empty = compute_cumulative(s.engine, s.ws, EPOCH + 5, EPOCH + 6, "workspace")
+    assert empty["wait_duration_until_accepted"] == {"avg": 0, "min": 0, "max": 0, "total": 0}
+    assert empty["avg_task_acceptance_time"] == 0
+    durations = compute_worker_cumulative(s.engine, s.ws, EPOCH, EPOCH + 1)["activity_durations"]
+    assert all(set(d) == {"sid", "friendly_name", "avg", "min", "max", "total"} for d in durations)
+    assert compute_worker_cumulative(s.engine, s.ws, EPOCH, EPOCH + 1)["start_time"] == "2027-01-15T08:00:00Z"
+    assert compute_worker_cumulative(s.engine, s.ws, EPOCH, EPOCH + 1)["end_time"] == "2027-01-15T08:00:01Z"
+
+
+def test_statistics_count_only_their_own_workspace():
+    from trkit.mock.statistics import compute_cumulative, compute_worker_cumulative
+
+    s, task = reserved_for_alice()
+    busy_neighbour(s)
+    stats = s.engine.real_time_statistics(s.ws)
+    assert (stats["total_tasks"], stats["total_workers"], stats["tasks_by_priority"]) == (1, 2, {"0": 1})
+    assert {a["friendly_name"] for a in stats["activity_statistics"]} == {"Offline", "Available", "Unavailable", "Idle", "Reserved", "Busy"}
+    cumulative = compute_cumulative(s.engine, s.ws, EPOCH, EPOCH + 1, "workspace")
+    assert (cumulative["tasks_created"], cumulative["reservations_created"]) == (1, 1)
+    workers = compute_worker_cumulative(s.engine, s.ws, EPOCH, EPOCH + 1)
+    assert workers["reservations_created"] == 1 and len(workers["activity_durations"]) == 6
+
+
+def test_real_time_statistics_by_task_channel():
+    s = desk()
+    s.engine.create_task(s.ws, attributes='{"lang": "es"}', workflow_sid=s.workflows["wf"], task_channel="voice")
+    s.task(lang="es")
+    assert s.engine.real_time_statistics(s.ws, task_channel="voice")["total_tasks"] == 1
+    assert s.engine.real_time_statistics(s.ws, task_channel="default")["total_tasks"] == 1
+    assert s.engine.real_time_statistics(s.ws)["total_tasks"] == 2
+
+
+def test_longest_waiting_is_measured_from_creation_and_in_queue_from_entering_it():
+    s = Scenario()
+    s.queue("First")
+    s.queue("Second")
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "First", "timeout": 100}, {"queue": "Second"}]}])
+    old = s.task()
+    s.advance(60)
+    newer = s.task()
+    s.advance(50)  # old moved to Second at 100 s
+    second = s.engine.real_time_statistics(s.ws, task_queue_sid=s.queues["Second"])
+    assert (second["longest_task_waiting_sid"], second["longest_task_waiting_age"]) == (old, 110)
+    assert (second["longest_relative_task_sid_in_queue"], second["longest_relative_task_age_in_queue"]) == (old, 10)
+    first = s.engine.real_time_statistics(s.ws, task_queue_sid=s.queues["First"])
+    assert (first["longest_relative_task_sid_in_queue"], first["longest_relative_task_age_in_queue"]) == (newer, 50)
+    s.worker("Kim")
+    second = s.engine.real_time_statistics(s.ws, task_queue_sid=s.queues["Second"])
+    assert (second["total_eligible_workers"], second["total_available_workers"]) == (1, 0)
+    s.set_activity("Kim", "Idle")  # she takes the oldest task, now in Second
+    assert s.engine.real_time_statistics(s.ws, task_queue_sid=s.queues["Second"])["tasks_by_status"]["reserved"] == 1
+    assert s.engine.real_time_statistics(s.ws, task_queue_sid=s.queues["First"])["tasks_by_status"]["reserved"] == 0
+
+
+@pytest.mark.parametrize(("setup", "to_status", "message"), [
+    ("assigned", "canceled", "Cannot cancel task {task} in workspace {ws} for account {account} because it is not pending or reserved."),
+    ("pending", "wrapping", "Cannot wrap up a task {task} in workspace {ws} for account {account} because it's not currently assigned"),
+    ("pending", "completed", "Cannot complete task {task} in workspace {ws} for account {account} because it is not assigned or wrapping."),
+    ("pending", "pending", "AssignmentStatus can only be set to canceled, wrapping or completed, not 'pending'"),
+    ("pending", "reserved", "AssignmentStatus can only be set to canceled, wrapping or completed, not 'reserved'"),
+    ("pending", "assigned", "AssignmentStatus can only be set to canceled, wrapping or completed, not 'assigned'"),
+])
+def test_task_transition_messages(setup, to_status, message):
+    from scenario import ACCOUNT
+
+    s = desk()
+    task = s.task(lang="es")
+    if setup == "assigned":
+        s.set_activity("Alice", "Idle")
+        s.accept(task)
+    with pytest.raises(TaskRouterError) as info:
+        s.engine.update_task(s.ws, task, assignment_status=to_status, reason="r")
+    assert info.value.message == message.format(task=task, ws=s.ws, account=ACCOUNT)
+
+
+def test_a_purged_task_takes_its_reservations_and_nothing_else():
+    s, task = reserved_for_alice()
+    s.accept(task)
+    s.set_task(task, "completed")
+    other = s.task(lang="en")
+    s.advance(300)
+    assert s.engine.store.get("task", task) is None and s.engine.store.reservations_of_task(task) == []
+    assert s.engine.store.get("task", other) is not None
+    (gone,) = [e for e in s.engine.store.all("event", s.ws) if e.event_type == "task.system-deleted"]
+    assert (gone.resource_type, gone.resource_sid, gone.task_sid) == ("task", task, task)
+
+
+def test_changing_one_queue_leaves_the_other_queues_waiting_tasks_alone():
+    s = desk()
+    spanish, english = s.task(lang="es"), s.task(lang="en")
+    s.engine.update_task_queue(s.ws, s.queues["English"], task_order="LIFO")
+    s.set_activity("Alice", "Idle")
+    s.set_activity("Bob", "Idle")
+    assert (s.holder(spanish), s.holder(english)) == ("Alice", "Bob")

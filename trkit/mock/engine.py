@@ -1883,9 +1883,10 @@ class TaskRouterEngine:
             "tasks_by_priority": by_priority,
             "tasks_by_status": by_status,
             "total_tasks": len(tasks),
-            "total_workers": len(workers),
         }
-        if queue is not None:
+        if queue is None:
+            stats["total_workers"] = len(workers)
+        else:
             entered = min(waiting, key=lambda t: t.task_queue_entered_date or t.date_created, default=None)
             stats.update({
                 "longest_relative_task_age_in_queue": int(now - (entered.task_queue_entered_date or entered.date_created)) if entered else 0,

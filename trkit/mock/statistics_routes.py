@@ -59,7 +59,6 @@ def register_statistics(app, engine: TaskRouterEngine, route: Callable, locked: 
     @locked
     def queue_real_time(ws: str, sid: str):
         stats = queue_realtime(ws, sid)
-        stats.pop("total_workers", None)
         return _json({**stats, "url": url()})
 
     @route("/v1/Workspaces/<ws>/TaskQueues/<sid>/CumulativeStatistics", ["GET"])
@@ -119,7 +118,6 @@ def register_statistics(app, engine: TaskRouterEngine, route: Callable, locked: 
             if queue is None or queue.workspace_sid != ws:
                 continue
             stats = queue_realtime(ws, sid)
-            stats.pop("total_workers", None)
             data.append(stats)
         return _json({**base(ws), "task_queue_data": data, "task_queue_response_count": len(data), "url": url()})
 
