@@ -520,3 +520,72 @@ def test_changing_one_queue_leaves_the_other_queues_waiting_tasks_alone():
     s.set_activity("Alice", "Idle")
     s.set_activity("Bob", "Idle")
     assert (s.holder(spanish), s.holder(english)) == ("Alice", "Bob")
+
+
+# --------------------------------------------------------------- configuration rules and plumbing
+def test_a_queue_a_workflow_routes_to_cannot_be_deleted():
+    s = desk()
+    spare = s.queue("Spare")
+    with pytest.raises(TaskRouterError, match="Workflow .* routes Tasks to it"):
+        s.engine.delete_task_queue(s.ws, s.queues["Spanish"])
+    default_only = {"task_routing": {"filters": [], "default_filter": {"queue": spare}}}
+    s.engine.update_workflow(s.ws, s.workflows["wf"], configuration=json.dumps(default_only))
+    with pytest.raises(TaskRouterError, match="routes Tasks to it"):
+        s.engine.delete_task_queue(s.ws, spare)
+    s.engine.delete_task_queue(s.ws, s.queues["Spanish"])  # no longer routed to
+    assert s.engine.store.get("task_queue", s.queues["Spanish"]) is None
+
+
+def test_task_channel_events_carry_the_channel():
+    s = desk()
+    channel = s.engine.create_task_channel(s.ws, "Fax", "fax")
+    s.engine.update_task_channel(s.ws, channel.sid, friendly_name="Telefax", channel_optimized_routing=True)
+    s.engine.delete_task_channel(s.ws, channel.sid)
+    events = [e for e in s.engine.store.all("event", s.ws) if e.event_type.startswith("task-channel.")]
+    assert [e.event_type for e in events] == ["task-channel.created", "task-channel.updated", "task-channel.deleted"]
+    assert all(e.resource_sid == channel.sid for e in events)
+    assert events[1].event_data["task_channel_name"] == "Telefax" and events[1].event_data["task_channel_unique_name"] == "fax"
+    assert events[1].event_data["task_channel_optimized_routing"] == "true"  # event data as the callback sends it
+
+
+def test_fetching_by_sid_stays_in_the_workspace():
+    s = desk()
+    other = busy_neighbour(s)
+    idle = s.activities["Idle"]
+    assert s.engine.activity(s.ws, idle).friendly_name == "Idle"
+    event = s.engine.store.all("event", s.ws)[0]
+    assert s.engine.event(s.ws, event.sid).sid == event.sid
+    for fetch, sid in ((s.engine.activity, idle), (s.engine.event, event.sid)):
+        with pytest.raises(TaskRouterError) as info:
+            fetch(other.ws, sid)
+        assert info.value.status == 404
+
+
+def test_next_due_is_the_earliest_timer():
+    s, task = reserved_for_alice()
+    assert s.engine.next_due() == EPOCH + 120  # the reservation times out before the task's TTL
+    s.accept(task)
+    s.advance(120)
+    assert s.engine.next_due() == EPOCH + 86400  # only the TTL remains
+    s.set_task(task, "completed")
+    assert s.engine.next_due() == EPOCH + 120 + 300  # the completed task's deletion comes first now
+
+
+def test_the_callback_log_keeps_the_last_thousand():
+    s = desk()
+    for n in range(1005):
+        s.engine.record_callback({"n": n})
+    assert len(s.engine.callback_log) == 1000 and s.engine.callback_log[0] == {"n": 5}
+
+
+def test_answer_before_routing_gives_the_resource_as_it_was_before_routing():
+    s = desk()
+    s.task(lang="es")
+    s.engine.answer_before_routing(True)
+    try:
+        answered = s.engine.update_worker(s.ws, s.workers["Alice"], activity_sid=s.activities["Idle"])
+    finally:
+        s.engine.answer_before_routing(False)
+    assert answered.activity_sid == s.activities["Idle"]  # what the request did
+    assert s.activity_of("Alice") == "Reserved"  # what routing then did, in the same transaction
+    assert s.engine.take_futures() == [] and s.engine.take_futures() == []

@@ -14,7 +14,7 @@ import heapq
 import itertools
 import json
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, wraps
 from typing import Any
@@ -1897,23 +1897,6 @@ class TaskRouterEngine:
         del ws
         return stats
 
-    def cumulative_statistics(self, ws_sid: str, start: float, end: float, task_queue_sid: str | None = None,
-                              workflow_sid: str | None = None, worker_sid: str | None = None) -> dict:
-        """Counts of what happened between ``start`` and ``end``, from the event log."""
-        self.workspace(ws_sid)
-        counts: dict[str, int] = {}
-        for event in self.store.all("event", ws_sid):
-            if not start <= event.event_date <= end:
-                continue
-            if task_queue_sid and event.task_queue_sid != task_queue_sid:
-                continue
-            if workflow_sid and event.workflow_sid != workflow_sid:
-                continue
-            if worker_sid and event.worker_sid != worker_sid:
-                continue
-            counts[event.event_type] = counts.get(event.event_type, 0) + 1
-        return counts
-
     # =============================================================== control
     @mutation
     def reset(self) -> None:
@@ -1931,6 +1914,3 @@ class TaskRouterEngine:
         with self.lock:
             self.callback_log.append(entry)
             del self.callback_log[:-1000]
-
-    def iter_workspaces(self) -> Iterable[Workspace]:
-        return list(self.store.all("workspace"))
