@@ -589,3 +589,109 @@ def test_answer_before_routing_gives_the_resource_as_it_was_before_routing():
     assert answered.activity_sid == s.activities["Idle"]  # what the request did
     assert s.activity_of("Alice") == "Reserved"  # what routing then did, in the same transaction
     assert s.engine.take_futures() == [] and s.engine.take_futures() == []
+
+
+# ------------------------------------------------------------------ the assignment callback (§3, §8.1)
+def test_assignment_callback_parameters_are_the_documented_ones():
+    from scenario import ACCOUNT
+
+    s = desk()
+    s.engine.update_workflow(s.ws, s.workflows["wf"], fallback_assignment_callback_url="http://127.0.0.1:9/fallback")
+    task = s.task(lang="es", priority=4)
+    s.advance(7)
+    s.set_activity("Alice", "Idle")
+    (sent,) = [o for o in s.engine.dispatcher.sent if o.kind == "assignment"]
+    assert sent.url == "http://127.0.0.1:9/assignment" and sent.fallback_url == "http://127.0.0.1:9/fallback"
+    res = s.offer(task)
+    assert sent.reservation_sid == res and sent.workspace_sid == s.ws
+    assert sent.params == {
+        "Timestamp": str(int(EPOCH + 7)), "AccountSid": ACCOUNT, "WorkspaceSid": s.ws, "WorkflowSid": s.workflows["wf"],
+        "TaskQueueSid": s.queues["Spanish"], "WorkerSid": s.workers["Alice"], "TaskSid": task, "ReservationSid": res,
+        "TaskAge": "7", "TaskPriority": "4",
+        "TaskAttributes": s.fetch_task(task).attributes, "WorkerAttributes": s.engine.worker(s.ws, s.workers["Alice"]).attributes,
+    }
+
+
+def test_no_callback_without_an_assignment_url_and_reservation_events_name_the_worker():
+    s = desk()
+    s.engine.update_workflow(s.ws, s.workflows["wf"], assignment_callback_url="")
+    task = s.task(lang="es")
+    s.set_activity("Alice", "Idle")
+    assert [o for o in s.engine.dispatcher.sent if o.kind == "assignment"] == []
+    (created,) = [e for e in s.engine.store.all("event", s.ws) if e.event_type == "reservation.created"]
+    assert created.event_data["worker_sid"] == s.workers["Alice"] and created.event_data["worker_name"] == "Alice"
+    assert created.event_data["task_sid"] == task and created.event_data["reservation_sid"] == s.offer(task)
+    assert created.worker_sid == s.workers["Alice"] and created.task_sid == task and created.reservation_sid == s.offer(task)
+
+
+def test_a_task_sent_straight_to_a_queue_uses_the_default_reservation_timeout():
+    s = desk()
+    task = s.engine.create_task(s.ws, attributes="{}", task_queue_sid=s.queues["English"]).sid
+    s.set_activity("Bob", "Idle")
+    s.advance(119)
+    assert s.reservations(task) == [("Bob", "pending")]
+    s.advance(1)
+    assert s.reservations(task) == [("Bob", "timeout")]
+
+
+def test_a_task_offered_a_thousand_times_is_canceled():
+    s = Scenario()
+    s.queue("All", reservation_activity_sid=None, assignment_activity_sid=None)
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "All"}]}])
+    s.worker("Kim", "Idle")
+    task = s.task()
+    for _ in range(999):
+        s.reject(task)  # she stays available, so she is offered it again at once
+    assert s.fetch_task(task).assignment_count == 1000 and s.status(task) == "reserved"
+    s.reject(task)
+    assert s.status(task) == "canceled"
+    assert s.fetch_task(task).reason == "Task TTL Exceeded or Max assignment count exceeded"
+
+
+# ----------------------------------------------------------------------- multitasking capacity (§5.3)
+def multitasking() -> Scenario:
+    s = Scenario(multi_task=True)
+    s.queue("All")
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "All"}]}])
+    s.worker("Alice")
+    return s
+
+
+def channel(s: Scenario, worker: str, unique_name: str):
+    return s.engine.worker_channel(s.ws, s.workers[worker], unique_name)
+
+
+def test_channel_capacity_bounds_the_tasks_a_worker_holds():
+    s = multitasking()
+    s.engine.update_worker_channel(s.ws, s.workers["Alice"], channel(s, "Alice", "default").sid, capacity=2)
+    tasks = [s.task() for _ in range(3)]
+    s.set_activity("Alice", "Idle")
+    assert [s.holder(t) for t in tasks] == ["Alice", "Alice", None]
+    s.accept(tasks[0])
+    assert s.holder(tasks[2]) is None  # accepted work still counts against the capacity
+    s.set_task(tasks[0], "completed")
+    assert s.holder(tasks[2]) == "Alice"
+
+
+def test_capacity_is_per_channel_and_an_unavailable_channel_takes_nothing():
+    s = multitasking()
+    alice = s.workers["Alice"]
+    voice = s.engine.create_task(s.ws, attributes="{}", workflow_sid=s.workflows["wf"], task_channel="voice").sid
+    chat = s.engine.create_task(s.ws, attributes="{}", workflow_sid=s.workflows["wf"], task_channel="chat").sid
+    s.engine.update_worker_channel(s.ws, alice, channel(s, "Alice", "chat").sid, available=False)
+    s.set_activity("Alice", "Idle")
+    assert (s.holder(voice), s.holder(chat)) == ("Alice", None)  # voice (capacity 1) is not counted against chat
+    s.engine.update_worker_channel(s.ws, alice, channel(s, "Alice", "chat").sid, available=True)
+    assert s.holder(chat) == "Alice"
+    assert s.engine.assigned_tasks(alice) == 2 and s.engine.assigned_tasks(alice, channel(s, "Alice", "voice").task_channel_sid) == 1
+
+
+def test_a_worker_is_not_offered_a_task_twice_at_once():
+    s = Scenario()
+    s.queue("All", max_reserved_workers=3)
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "All"}]}])
+    s.worker("Alice", "Idle")
+    task = s.task()
+    assert s.reservations(task) == [("Alice", "pending")]
+    s.worker("Bob", "Idle")
+    assert sorted(s.reservations(task)) == [("Alice", "pending"), ("Bob", "pending")]
