@@ -1,0 +1,226 @@
+"""Event callbacks and stored events (taskrouter-api.md §9), optimistic concurrency (§1.2) and the
+checks made when resources are configured (§4), on the frozen-clock scenario without HTTP."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from scenario import ACCOUNT, EPOCH, Scenario
+
+from trkit.mock.errors import TaskRouterError
+
+
+def watched(events_filter: str | None = None) -> Scenario:
+    s = Scenario()
+    s.engine.update_workspace(s.ws, event_callback_url="http://127.0.0.1:9/events", events_filter=events_filter)
+    s.queue("Spanish", 'languages HAS "es"')
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "Spanish"}]}])
+    s.worker("Alice", languages=["es"])
+    return s
+
+
+def sent_events(s: Scenario) -> list:
+    return [o for o in s.engine.dispatcher.sent if o.kind == "event"]
+
+
+def test_an_event_callback_carries_the_documented_fields():
+    s = watched()
+    task = s.task(priority=2)
+    s.advance(5)
+    s.set_activity("Alice", "Idle")
+    (created,) = [o for o in sent_events(s) if o.event_type == "reservation.created"]
+    (stored,) = [e for e in s.engine.store.all("event", s.ws) if e.event_type == "reservation.created"]
+    res = s.offer(task)
+    assert created.url == "http://127.0.0.1:9/events" and created.workspace_sid == s.ws
+    p = created.params
+    assert {k: p[k] for k in ("EventType", "AccountSid", "WorkspaceSid", "WorkspaceName", "ResourceType", "ResourceSid", "Sid",
+                              "Timestamp", "TimestampMs")} == {
+        "EventType": "reservation.created", "AccountSid": ACCOUNT, "WorkspaceSid": s.ws, "WorkspaceName": "Rules",
+        "ResourceType": "reservation", "ResourceSid": res, "Sid": stored.sid,
+        "Timestamp": str(int(EPOCH + 5)), "TimestampMs": str(int((EPOCH + 5) * 1000))}
+    assert p["EventDescription"] == stored.description
+    assert {k: p[k] for k in ("TaskSid", "TaskAge", "TaskPriority", "TaskAssignmentStatus", "TaskQueueSid", "TaskQueueName",
+                              "WorkflowSid", "WorkflowName", "TaskChannelUniqueName", "TaskDateCreated", "ReservationSid")} == {
+        "TaskSid": task, "TaskAge": "5", "TaskPriority": "2", "TaskAssignmentStatus": "reserved", "TaskQueueSid": s.queues["Spanish"],
+        "TaskQueueName": "Spanish", "WorkflowSid": s.workflows["wf"], "WorkflowName": "wf", "TaskChannelUniqueName": "default",
+        "TaskDateCreated": str(int(EPOCH)), "ReservationSid": res}
+    assert json.loads(p["TaskAttributes"]) == {} and p["TaskChannelSid"] == s.fetch_task(task).task_channel_sid
+    assert (p["WorkerSid"], p["WorkerName"], p["WorkerActivityName"]) == (s.workers["Alice"], "Alice", "Idle")
+    assert json.loads(p["WorkerAttributes"]) == {"languages": ["es"]} and p["WorkerActivitySid"] == s.activities["Idle"]
+    assert p["TaskQueueEnteredDate"] == str(int(EPOCH))
+
+
+def test_an_activity_change_tells_the_time_in_the_previous_activity():
+    s = watched()
+    s.advance(42)
+    s.set_activity("Alice", "Idle")
+    (update,) = [o for o in sent_events(s) if o.event_type == "worker.activity.update"]
+    p = update.params
+    assert (p["WorkerPreviousActivitySid"], p["WorkerPreviousActivityName"]) == (s.activities["Offline"], "Offline")
+    assert (p["WorkerTimeInPreviousActivity"], p["WorkerTimeInPreviousActivityMs"]) == ("42", "42000")
+    assert (p["ResourceType"], p["ResourceSid"], p["WorkerActivityName"]) == ("worker", s.workers["Alice"], "Idle")
+
+
+def test_events_filter_chooses_what_is_sent_and_everything_is_stored():
+    s = watched(events_filter="task.created, reservation.accepted")
+    task = s.task()
+    s.set_activity("Alice", "Idle")
+    s.accept(task)
+    assert [o.event_type for o in sent_events(s)] == ["task.created", "reservation.accepted"]
+    stored = {e.event_type for e in s.engine.store.all("event", s.ws)}
+    assert {"task.created", "reservation.created", "reservation.accepted", "worker.activity.update"} <= stored
+
+
+def test_no_event_callback_without_a_url():
+    s = watched()
+    s.engine.update_workspace(s.ws, event_callback_url="")
+    before = len(sent_events(s))
+    s.task()
+    assert len(sent_events(s)) == before
+
+
+def test_stored_events_point_at_their_resources():
+    s = watched()
+    task = s.task()
+    s.set_activity("Alice", "Idle")
+    res = s.offer(task)
+    by_type = {e.event_type: e for e in s.engine.store.all("event", s.ws)}
+    assert by_type["task.created"].resource_url_path == f"/v1/Workspaces/{s.ws}/Tasks/{task}"
+    assert by_type["reservation.created"].resource_url_path == f"/v1/Workspaces/{s.ws}/Tasks/{task}/Reservations/{res}"
+    assert by_type["worker.activity.update"].resource_url_path == f"/v1/Workspaces/{s.ws}/Workers/{s.workers['Alice']}"
+    assert by_type["task-queue.entered"].resource_url_path == f"/v1/Workspaces/{s.ws}/TaskQueues/{s.queues['Spanish']}"
+    assert by_type["workflow.entered"].resource_url_path == f"/v1/Workspaces/{s.ws}/Workflows/{s.workflows['wf']}"
+    event = by_type["task.created"]
+    assert (event.actor_type, event.actor_sid, event.actor_url_path) == ("workspace", s.ws, f"/v1/Workspaces/{s.ws}")
+    assert (event.task_sid, event.workflow_sid, event.task_queue_sid) == (task, s.workflows["wf"], None)  # not in a queue yet
+    assert by_type["task-queue.entered"].task_queue_sid == s.queues["Spanish"]
+    assert event.task_channel == s.fetch_task(task).task_channel_sid
+    assert all(isinstance(v, str) for v in event.event_data.values())  # as TaskRouter sends them
+    assert event.event_data["workspace_name"] == "Rules" and event.event_data["workspace_sid"] == s.ws
+
+
+# ------------------------------------------------------------------------- If-Match (§1.2, §4.8)
+@pytest.mark.parametrize(("header", "ok"), [
+    (None, True), ('"{v}"', True), ("{v}", True), ('W/"{v}"', True), ('"1", "{v}"', True), ("*", True),
+    ('"{stale}"', False), ("nonsense", False),
+])
+def test_if_match_on_a_task_update(header, ok):
+    s = watched()
+    task = s.task()
+    version = s.fetch_task(task).version
+    value = header.format(v=version, stale=version - 1) if header else None
+    if ok:
+        s.engine.update_task(s.ws, task, priority=3, if_match=value)
+        assert s.fetch_task(task).priority == 3 and s.fetch_task(task).version > version
+    else:
+        with pytest.raises(TaskRouterError) as info:
+            s.engine.update_task(s.ws, task, priority=3, if_match=value)
+        assert info.value.status == 412 and f'current ETag "{version}"' in info.value.message
+        assert s.fetch_task(task).priority == 0
+
+
+def test_every_change_moves_the_version_of_worker_and_reservation():
+    s = watched()
+    alice = s.engine.worker(s.ws, s.workers["Alice"])
+    before = alice.version
+    s.set_activity("Alice", "Idle")
+    assert s.engine.worker(s.ws, s.workers["Alice"]).version > before
+    task = s.task()
+    res = s.engine.store.get("reservation", s.offer(task))
+    with pytest.raises(TaskRouterError):
+        s.engine.update_reservation(s.ws, res.sid, task_sid=task, reservation_status="accepted", if_match=str(res.version + 1))
+    s.engine.update_reservation(s.ws, res.sid, task_sid=task, reservation_status="accepted", if_match=str(res.version))
+    with pytest.raises(TaskRouterError):
+        s.engine.delete_worker(s.ws, s.workers["Alice"], if_match="0")
+    with pytest.raises(TaskRouterError):
+        s.engine.delete_task(s.ws, task, if_match="0")
+
+
+# -------------------------------------------------------------- configuration checks (§4.6, §4.7)
+QUEUE = "{queue}"
+
+
+@pytest.mark.parametrize(("config", "words"), [
+    ("not json", "Configuration must be valid JSON"),
+    ("[]", "must be a JSON object with a 'task_routing' object"),
+    ('{"task_routing": []}', "must be a JSON object with a 'task_routing' object"),
+    ('{"task_routing": {"filters": {}}}', "task_routing.filters must be a list"),
+    ('{"task_routing": {"filters": [1]}}', "task_routing.filters[0] must be an object"),
+    ('{"task_routing": {"filters": [{"targets": [{"queue": "{queue}"}]}]}}', "task_routing.filters[0].expression is required"),
+    ('{"task_routing": {"filters": [{"expression": "a ==", "targets": [{"queue": "{queue}"}]}]}}', "task_routing.filters[0].expression is invalid"),
+    ('{"task_routing": {"filters": [{"expression": "1==1"}]}}', "task_routing.filters[0].targets must be a non-empty list"),
+    ('{"task_routing": {"filters": [{"expression": "1==1", "targets": []}]}}', "targets must be a non-empty list"),
+    ('{"task_routing": {"filters": [{"expression": "1==1", "targets": [7]}]}}', "task_routing.filters[0].targets[0] must be an object"),
+    ('{"task_routing": {"filters": [{"expression": "1==1", "targets": [{}]}]}}', "task_routing.filters[0].targets[0] must name a queue"),
+    ('{"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": "WQ' + "0" * 32 + '"}]}]}}', "which is not a TaskQueue of this Workspace"),
+    ('{"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": "nope"}]}]}}', "names queue 'nope'"),
+    ('{"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": "{queue}", "expression": 5}]}]}}', "targets[0].expression must be a string"),
+    ('{"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": "{queue}", "expression": "level > 1"}]}]}}', "must start with 'task.' or 'worker.'"),
+    ('{"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": "{queue}", "timeout": 0}]}]}}', "targets[0].timeout must be at least 1, got 0"),
+    ('{"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": "{queue}", "timeout": "soon"}]}]}}', "targets[0].timeout must be an integer, got 'soon'"),
+    ('{"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": "{queue}", "priority": true}]}]}}', "targets[0].priority must be an integer"),
+    ('{"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": "{queue}", "priority": -1}]}]}}', "targets[0].priority must be at least 0, got -1"),
+    ('{"task_routing": {"default_filter": {"queue": "{queue}", "targets": []}}}', "task_routing.default_filter has unknown key 'targets'"),
+    ('{"task_routing": {"default_filter": {"expression": "1==1"}}}', "task_routing.default_filter must name a queue"),
+])
+def test_bad_configurations_are_refused_naming_the_problem(config, words):
+    s = watched()
+    with pytest.raises(TaskRouterError) as info:
+        s.engine.update_workflow(s.ws, s.workflows["wf"], configuration=config.replace(QUEUE, s.queues["Spanish"]))
+    assert info.value.status == 400 and words in info.value.message, info.value.message
+
+
+def test_configuration_details_are_read_as_written():
+    s = watched()
+    spare = s.queue("Spare")
+    config = {"task_routing": {
+        "filters": [{"friendly_name": "Named", "expression": "1==1", "targets": [{"queue": spare, "priority": "3", "timeout": "30"}, {"timeout": 5}]},
+                    {"expression": "2==2", "targets": [{"queue": spare}]}],
+        "default_filter": {"queue": spare}}}
+    s.engine.update_workflow(s.ws, s.workflows["wf"], configuration=json.dumps(config))
+    routing = s.engine.routing_config(s.engine.workflow(s.ws, s.workflows["wf"]))
+    first, second = routing.filters
+    assert (first.name, second.name) == ("Named", "Filter 2")
+    assert (first.targets[0].priority, first.targets[0].timeout) == (3, 30)
+    assert (first.targets[1].queue_sid, first.targets[1].timeout, first.targets[1].priority) == (spare, 5, None)  # the queue is inherited
+    assert routing.default.queue_sid == spare and routing.target(-1, 1) is None and routing.target(None, 0) is None
+    assert routing.target(0, 2) is None and routing.target(2, 0) is None and routing.target(0, -1) is None
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    ({"target_workers": "languages HAS"}, "TargetWorkers is invalid"),
+    ({"max_reserved_workers": 0}, "MaxReservedWorkers must be between 1 and 50, got 0"),
+    ({"max_reserved_workers": 51}, "MaxReservedWorkers must be between 1 and 50, got 51"),
+    ({"task_order": "RANDOM"}, "TaskOrder must be FIFO or LIFO, got 'RANDOM'"),
+    ({"reservation_activity_sid": "WA" + "0" * 32}, "ReservationActivitySid"),
+    ({"assignment_activity_sid": "WA" + "0" * 32}, "AssignmentActivitySid"),
+    ({"friendly_name": ""}, "FriendlyName must not be empty"),
+    ({"friendly_name": "x" * 65}, "FriendlyName is too long: 65 characters, at most 64 are allowed"),
+    ({"friendly_name": "tab\there"}, "FriendlyName must not contain control characters"),
+    ({"friendly_name": "del\x7f"}, "FriendlyName must not contain control characters"),
+])
+def test_bad_queue_settings_are_refused_naming_them(change, words):
+    s = watched()
+    with pytest.raises(TaskRouterError) as info:
+        s.engine.update_task_queue(s.ws, s.queues["Spanish"], **change)
+    assert words in info.value.message, info.value.message
+
+
+def test_queue_limits_at_their_edges_are_accepted():
+    s = watched()
+    for value in (1, 50):
+        assert s.engine.update_task_queue(s.ws, s.queues["Spanish"], max_reserved_workers=value).max_reserved_workers == value
+    assert s.engine.update_task_queue(s.ws, s.queues["Spanish"], friendly_name="x" * 64).friendly_name == "x" * 64
+    assert s.engine.update_task_queue(s.ws, s.queues["Spanish"], task_order="LIFO").task_order == "LIFO"
+
+
+def test_task_channels_are_found_by_sid_or_unique_name_in_their_workspace():
+    s = watched()
+    voice = s.engine.task_channel(s.ws, "voice")
+    assert s.engine.task_channel(s.ws, voice.sid).unique_name == "voice"
+    other = Scenario(engine=s.engine)
+    for ws, ref in ((other.ws, voice.sid), (s.ws, "fax")):
+        with pytest.raises(TaskRouterError) as info:
+            s.engine.task_channel(ws, ref)
+        assert info.value.status == 404
