@@ -224,3 +224,139 @@ def test_task_channels_are_found_by_sid_or_unique_name_in_their_workspace():
         with pytest.raises(TaskRouterError) as info:
             s.engine.task_channel(ws, ref)
         assert info.value.status == 404
+
+
+# ----------------------------------------------------------------- a restart keeps every timer (§6.6)
+def reopened(s: Scenario, path: str) -> Scenario:
+    """The same state read back from SQLite by a new engine, at the same mock time."""
+    from scenario import FrozenClock
+
+    from trkit.mock.engine import NullDispatcher, TaskRouterEngine
+    from trkit.mock.sids import SidGenerator
+    from trkit.mock.store import Store
+
+    now = s.engine.now()
+    s.engine.store.close()
+    again = Scenario.__new__(Scenario)
+    again.__dict__.update(s.__dict__)
+    again.engine = TaskRouterEngine(Store(path), ACCOUNT, "token", clock=FrozenClock(now), sids=SidGenerator(99), dispatcher=NullDispatcher())
+    return again
+
+
+def test_timers_and_indexes_are_rebuilt_from_the_store(tmp_path):
+    from scenario import new_engine
+
+    from trkit.mock.store import Store
+
+    path = str(tmp_path / "state.sqlite3")
+    engine = new_engine()
+    engine.store = Store(path)
+    engine._rebuild_indexes()
+    s = Scenario(engine=engine)
+    s.queue("First", 'languages HAS "es"')
+    s.queue("Second", 'languages HAS "es"')
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "First", "timeout": 100}, {"queue": "Second"}]}], task_reservation_timeout=60)
+    s.worker("Alice", languages=["es"])
+    s.worker("Bob", "Idle", languages=["es"])
+    held = s.task(timeout=1000)          # Bob takes it
+    done = s.task()
+    s.set_activity("Alice", "Idle")      # Alice takes done
+    s.accept(done)
+    s.set_task(done, "completed")         # deleted at 300 s
+    moving = s.task(timeout=1000)        # nobody is free: it waits in First, to move at 100 s
+    s.set_activity("Alice", "Idle")      # now Alice takes it
+    s = reopened(s, path)
+    assert s.holder(held) == "Bob" and s.holder(moving) == "Alice"
+    s.advance(60)
+    assert s.reservations(held) == [("Bob", "timeout")] and s.reservations(moving) == [("Alice", "timeout")]
+    s.advance(40)
+    assert s.queue_of(moving) == "Second" and s.queue_of(held) == "Second"
+    s.set_activity("Bob", "Idle")
+    assert s.holder(held) == "Bob"  # the index of available workers came back: the older task is his
+    s.advance(200)
+    with pytest.raises(TaskRouterError):
+        s.fetch_task(done)
+    s.advance(700)
+    assert s.status(moving) == "canceled" and s.fetch_task(moving).reason == "Task TTL Exceeded"
+
+
+# ------------------------------------------------------------- multi-reservation (§5.1, §11.1)
+def offers_of(s: Scenario, task: str) -> dict[str, str]:
+    return {s.names[r.worker_sid]: r.sid for r in s.engine.store.reservations_of_task(task) if r.reservation_status == "pending"}
+
+
+def test_a_multi_reserved_task_returns_to_pending_only_when_every_offer_ended():
+    s = Scenario()
+    s.queue("All", max_reserved_workers=2)
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "All"}]}])
+    s.worker("Alice", "Idle")
+    s.worker("Bob", "Idle")
+    task = s.task()
+    offers = offers_of(s, task)
+    s.engine.update_reservation(s.ws, offers["Alice"], task_sid=task, reservation_status="rejected", worker_activity_sid=s.activities["Offline"])
+    assert s.status(task) == "reserved"
+    s.engine.update_reservation(s.ws, offers["Bob"], task_sid=task, reservation_status="rejected", worker_activity_sid=s.activities["Offline"])
+    assert s.status(task) == "pending"
+
+
+def test_a_freed_slot_of_a_multi_reserved_task_is_offered_to_the_next_worker():
+    s = Scenario()
+    s.queue("All", max_reserved_workers=2)
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "All"}]}])
+    for name in ("Alice", "Bob", "Carla"):
+        s.worker(name, "Idle")
+        s.advance(1)
+    task = s.task()
+    assert set(offers_of(s, task)) == {"Alice", "Bob"}  # the two idle longest
+    s.engine.update_reservation(s.ws, offers_of(s, task)["Alice"], task_sid=task, reservation_status="rejected",
+                                worker_activity_sid=s.activities["Offline"])
+    assert set(offers_of(s, task)) == {"Bob", "Carla"}
+
+
+def test_a_reservation_ending_at_the_step_deadline_moves_the_task_on():
+    s = Scenario()
+    s.queue("First")
+    s.queue("Second")
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "First", "timeout": 30}, {"queue": "Second"}]}], task_reservation_timeout=30)
+    s.worker("Alice", "Idle")
+    task = s.task()
+    s.advance(30)  # the reservation times out exactly when the step does
+    assert (s.queue_of(task), s.reservations(task)) == ("Second", [("Alice", "timeout")])
+
+
+# ---------------------------------------------------------- which task a worker gets, further down (§6.4)
+def test_a_worker_skips_a_task_whose_target_excludes_her_and_takes_the_next():
+    s = Scenario()
+    s.queue("All")
+    s.workflow([{"expression": "vip == true", "targets": [{"queue": "All", "expression": "worker.level >= 5"}]},
+                {"expression": "1==1", "targets": [{"queue": "All"}]}])
+    s.worker("Junior", level=1)
+    vip = s.task(priority=9, vip=True)
+    plain = s.task(priority=1)
+    s.set_activity("Junior", "Idle")
+    assert (s.holder(vip), s.holder(plain)) == (None, "Junior")
+
+
+def test_across_queues_the_best_task_wins_and_the_workspace_queue_order_breaks_ties():
+    s = Scenario(queue_order="LIFO")
+    s.queue("Fifo", task_order="FIFO")
+    s.queue("Lifo", task_order="LIFO")
+    s.workflow([{"expression": 'q == "fifo"', "targets": [{"queue": "Fifo"}]}, {"expression": 'q == "lifo"', "targets": [{"queue": "Lifo"}]}])
+    s.worker("Alice")
+    from_fifo = s.task(q="fifo")
+    s.advance(1)
+    from_lifo = s.task(q="lifo")
+    s.set_activity("Alice", "Idle")
+    assert (s.holder(from_fifo), s.holder(from_lifo)) == (None, "Alice")  # equal priority: LIFO queues first here
+    urgent = s.task(q="fifo", priority=5)
+    s.set_task(from_lifo, "canceled")
+    assert s.holder(urgent) == "Alice"
+
+
+def test_default_filter_steps_are_named_in_the_event_data():
+    s = Scenario()
+    s.queue("Default")
+    s.workflow([{"expression": "never == true", "targets": [{"queue": "Default"}]}], default="Default")
+    task = s.task()
+    (matched,) = [e for e in s.engine.store.all("event", s.ws) if e.event_type == "workflow.target-matched" and e.task_sid == task]
+    assert (matched.event_data["workflow_filter_name"], matched.event_data["workflow_filter_expression"]) == ("Default Filter", "")
