@@ -42,6 +42,12 @@ class AgainstTheModel(RuleBasedStateMachine):
         self.s.advance(1)
         self.model.advance(1)
 
+    def pick(self, status: str, index: int) -> str | None:
+        """After a second passes (a reservation may time out in it), one task in ``status``, if any."""
+        self.tick()
+        tasks = self.tasks_in(status)
+        return tasks[index % len(tasks)] if tasks else None
+
     def tasks_in(self, *statuses: str) -> list[str]:
         return sorted(k for k, t in self.model.tasks.items() if t.status in statuses and not t.deleted)
 
@@ -64,11 +70,9 @@ class AgainstTheModel(RuleBasedStateMachine):
     @precondition(lambda self: hasattr(self, "model") and self.tasks_in("reserved"))
     @rule(index=st.integers(0, 20), how=st.sampled_from(["accept", "reject", "accept-callback", "reject-callback"]))
     def answer(self, index, how):
-        self.tick()  # first: a reservation may time out in this second
-        tasks = self.tasks_in("reserved")
-        if not tasks:
+        key = self.pick("reserved", index)
+        if key is None:
             return
-        key = tasks[index % len(tasks)]
         if how == "accept":
             self.s.accept(self.sids[key])
         elif how == "reject":
@@ -82,22 +86,18 @@ class AgainstTheModel(RuleBasedStateMachine):
     @precondition(lambda self: hasattr(self, "model") and self.tasks_in("assigned"))
     @rule(index=st.integers(0, 20))
     def complete(self, index):
-        self.tick()  # first: a reservation may time out in this second
-        tasks = self.tasks_in("assigned")
-        if not tasks:
+        key = self.pick("assigned", index)
+        if key is None:
             return
-        key = tasks[index % len(tasks)]
         self.s.set_task(self.sids[key], "completed")
         self.model.complete(key)
 
     @precondition(lambda self: hasattr(self, "model") and self.tasks_in("pending"))
     @rule(index=st.integers(0, 20))
     def cancel(self, index):
-        self.tick()  # first: a reservation may time out in this second
-        tasks = self.tasks_in("pending")
-        if not tasks:
+        key = self.pick("pending", index)
+        if key is None:
             return
-        key = tasks[index % len(tasks)]
         self.s.set_task(self.sids[key], "canceled")
         self.model.cancel(key)
 
