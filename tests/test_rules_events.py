@@ -360,3 +360,151 @@ def test_default_filter_steps_are_named_in_the_event_data():
     task = s.task()
     (matched,) = [e for e in s.engine.store.all("event", s.ws) if e.event_type == "workflow.target-matched" and e.task_sid == task]
     assert (matched.event_data["workflow_filter_name"], matched.event_data["workflow_filter_expression"]) == ("Default Filter", "")
+
+
+# ------------------------------------------------------------------------------ more, where it bites
+def test_completing_through_the_reservation_has_no_reason():
+    s = watched()
+    task = s.task()
+    s.set_activity("Alice", "Idle")
+    res = s.offer(task)
+    s.accept(task)
+    s.engine.update_reservation(s.ws, res, task_sid=task, reservation_status="completed")
+    (done,) = [e for e in s.engine.store.all("event", s.ws) if e.event_type == "task.completed"]
+    assert (done.description, done.event_data["task_completed_reason"], s.fetch_task(task).reason) == ("Task completed", "", None)
+
+
+def test_a_wrapping_reason_is_kept_and_a_later_one_replaces_it():
+    s = watched()
+    task = s.task()
+    s.set_activity("Alice", "Idle")
+    s.accept(task)
+    s.engine.update_task(s.ws, task, assignment_status="wrapping", reason="after-call work")
+    assert s.fetch_task(task).reason == "after-call work"
+    s.engine.update_task(s.ws, task, assignment_status="completed", reason="done")
+    assert s.fetch_task(task).reason == "done"
+
+
+def test_a_reservation_not_found_names_its_path():
+    s = watched()
+    task = s.task()
+    s.set_activity("Alice", "Idle")
+    res, alice, bob = s.offer(task), s.workers["Alice"], s.worker("Bob")
+    another = s.task()
+    other = Scenario(engine=s.engine)
+    cases = [
+        ({"task_sid": another}, s.ws, f"/v1/Workspaces/{s.ws}/Tasks/{another}/Reservations/{res}"),
+        ({"worker_sid": bob}, s.ws, f"/v1/Workspaces/{s.ws}/Workers/{bob}/Reservations/{res}"),
+        ({}, other.ws, f"/v1/Workspaces/{other.ws}/Workers//Reservations/{res}"),
+    ]
+    assert s.engine.reservation(s.ws, res, worker_sid=alice).sid == res
+    for where, ws, path in cases:
+        with pytest.raises(TaskRouterError) as info:
+            s.engine.reservation(ws, res, **where)
+        assert info.value.message == f"The requested resource {path} was not found"
+
+
+def test_task_list_filters_by_routing_target_and_addons_and_stays_in_its_workspace():
+    s = watched()
+    other = Scenario(engine=s.engine)
+    other.queue("Theirs")
+    other.workflow([{"expression": "1==1", "targets": [{"queue": "Theirs"}]}])
+    other.task()
+    by_workflow = s.task()
+    by_queue = s.engine.create_task(s.ws, attributes='{"x": 1}', routing_target=s.queues["Spanish"]).sid
+    later = s.task()
+    sids = lambda **f: [t.sid for t in s.engine.list_tasks(s.ws, **f)]  # noqa: E731
+    assert sids() == [by_workflow, by_queue, later]
+    assert sids(routing_target=s.queues["Spanish"]) == [by_queue]
+    assert sids(has_addons=False) == [by_workflow, by_queue, later] and sids(has_addons=True) == []
+    s.engine.store.get("task", later).addons = '{"lookup": 1}'
+    assert sids(has_addons=True) == [later] and sids(has_addons=False) == [by_workflow, by_queue]
+    assert sids(evaluate_task_attributes="x == 1") == [by_queue]
+    with pytest.raises(TaskRouterError, match="^EvaluateTaskAttributes is invalid"):
+        sids(evaluate_task_attributes="x ==")
+
+
+def test_the_events_window_edges():
+    s = watched()
+    s.advance(1000)
+    s.task()
+    created_at = s.engine.now()
+    s.advance(900)
+    assert "task.created" in [e.event_type for e in s.engine.list_events(s.ws)]  # exactly 15 minutes ago is inside
+    s.advance(1)
+    assert "task.created" not in [e.event_type for e in s.engine.list_events(s.ws)]
+    assert "task.created" in [e.event_type for e in s.engine.list_events(s.ws, minutes=16)]
+    assert [e.event_type for e in s.engine.list_events(s.ws, start_date=created_at, end_date=created_at)][0] == "task.created"
+    s.advance(30 * 86400 - 901)
+    assert s.engine.list_events(s.ws, start_date=created_at)  # 30 days back is still allowed
+    s.advance(1)
+    with pytest.raises(TaskRouterError, match="^StartDate must be within the last 30 days$"):
+        s.engine.list_events(s.ws, start_date=created_at)
+
+
+def test_events_of_another_workspace_are_not_listed():
+    s = watched()
+    other = Scenario(engine=s.engine)
+    mine = {e.sid for e in s.engine.list_events(s.ws, minutes=60)}
+    theirs = {e.sid for e in s.engine.list_events(other.ws, minutes=60)}
+    assert mine and theirs and not mine & theirs
+    first_type = s.engine.list_events(other.ws, minutes=60)[0].event_type
+    assert [e.event_type for e in s.engine.list_events(s.ws, minutes=60, event_type="worker.created")] == ["worker.created"]
+    assert first_type == "workspace.created"
+
+
+def test_real_time_counts_add_up_per_status_priority_workflow_and_channel():
+    s = watched()
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "Spanish"}]}], name="other")
+    s.worker("Bob", "Idle", languages=["es"])
+    first = s.task(priority=1)
+    s.task(priority=1)
+    s.engine.create_task(s.ws, attributes="{}", workflow_sid=s.workflows["other"], task_channel="voice")
+    s.accept(first)
+    s.set_task(first, "wrapping")
+    stats = s.engine.real_time_statistics(s.ws)
+    assert stats["tasks_by_status"] == {"pending": 2, "reserved": 0, "assigned": 0, "wrapping": 1}
+    assert stats["tasks_by_priority"] == {"1": 2, "0": 1} and stats["total_tasks"] == 3
+    assert s.engine.real_time_statistics(s.ws, workflow_sid=s.workflows["wf"])["total_tasks"] == 2
+    assert s.engine.real_time_statistics(s.ws, workflow_sid=s.workflows["other"])["total_tasks"] == 1
+    assert s.engine.real_time_statistics(s.ws, task_channel="default")["total_tasks"] == 2
+    s.set_activity("Alice", "Idle")
+    queue = s.engine.real_time_statistics(s.ws, task_queue_sid=s.queues["Spanish"])
+    assert (queue["total_available_workers"], queue["total_eligible_workers"]) == (0, 2)  # Alice took a task: Reserved
+    s.worker("Carla", "Available", languages=["es"])
+    assert s.engine.real_time_statistics(s.ws, task_queue_sid=s.queues["Spanish"])["total_available_workers"] == 0
+
+
+def test_finishing_a_task_puts_the_worker_at_the_back_of_the_idle_line():
+    s = Scenario(multi_task=True)
+    s.queue("All")
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "All"}]}])
+    s.worker("Alice", "Idle")
+    first = s.task()
+    s.accept(first)
+    s.advance(50)
+    s.worker("Bob", "Idle")
+    s.advance(50)
+    s.set_task(first, "completed")  # Alice is free again at 100 s; Bob has been free since 50 s
+    s.advance(10)
+    assert s.holder(s.task()) == "Bob"
+
+
+def test_instruction_errors_name_the_parameter():
+    s = watched()
+    task = s.task()
+    s.set_activity("Alice", "Idle")
+    res = s.offer(task)
+    bogus = "WA" + "0" * 32
+    for instruction, params, words in (
+        ("reject", {"activity_sid": bogus}, f"activity_sid '{bogus}' is not an Activity of Workspace {s.ws}"),
+        ("conference", {"post_work_activity_sid": bogus}, f"post_work_activity_sid '{bogus}' is not an Activity"),
+        ("call", {"url": "https://example.com/a.xml"}, "The call instruction needs url and from"),
+        ("redirect", {"url": "https://example.com/a.xml"}, "The redirect instruction needs call_sid and url"),
+    ):
+        with pytest.raises(TaskRouterError) as info:
+            s.engine.update_reservation(s.ws, res, task_sid=task, instruction=instruction, instruction_params=params)
+        assert info.value.message.startswith(words), info.value.message
+    s.engine.update_reservation(s.ws, res, task_sid=task, instruction="call",
+                                instruction_params={"url": "https://example.com/a.xml", "from": "+15005550006", "accept": "FALSE"})
+    assert s.reservations(task) == [("Alice", "pending")]

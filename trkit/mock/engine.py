@@ -978,7 +978,7 @@ class TaskRouterEngine:
     def _set_task_status(self, task: Task, status: str, reason: str | None) -> None:
         ws = self.workspace(task.workspace_sid)
         task.assignment_status = status
-        if reason is not None or status in ("canceled", "completed"):
+        if reason is not None:
             task.reason = reason
         if status in ("canceled", "completed"):
             task.finished_at = self.now()
@@ -989,9 +989,9 @@ class TaskRouterEngine:
         if status == "canceled":
             for res in reservations:
                 if res.reservation_status == "pending":
-                    self._end_reservation(res, "canceled", reroute=False)
+                    self._end_reservation(res, "canceled")  # the task is canceled already: nothing to route again
             data = self._task_data(task)
-            data["task_canceled_reason"] = reason or ""
+            data["task_canceled_reason"] = reason
             # the spec: on TTL expiry "the task.canceled event will fire with description Task TTL Exceeded"
             self._emit(ws, "task.canceled", "task", task.sid, reason or "Task canceled", data)
         elif status == "wrapping":
@@ -1007,8 +1007,9 @@ class TaskRouterEngine:
                     self._free_worker(res.worker_sid)
                     self._emit_reservation(res, "reservation.completed")
             data = self._task_data(task)
-            data["task_completed_reason"] = reason or ""
-            self._emit(ws, "task.completed", "task", task.sid, f"Task completed: {reason or ''}".strip(), data)
+            data["task_completed_reason"] = reason
+            # completing through the reservation (ReservationStatus=completed) gives no reason
+            self._emit(ws, "task.completed", "task", task.sid, f"Task completed: {reason}" if reason else "Task completed", data)
 
     @mutation
     def delete_task(self, ws_sid: str, sid: str, if_match: str | None = None) -> None:
@@ -1291,7 +1292,7 @@ class TaskRouterEngine:
                 data[key] = _event_string(value)
         data.setdefault("workspace_sid", ws.sid)
         data.setdefault("workspace_name", ws.friendly_name)
-        kind = {"taskqueue": "task_queue", "task_channel": "task_channel"}.get(resource_type, resource_type)
+        kind = "task_queue" if resource_type == "taskqueue" else resource_type
         resource_path = paths.path_of(kind, ws.sid, resource_sid) if kind in ("workspace", "activity", "task_channel", "worker", "task_queue", "workflow", "task") else ""
         if resource_type == "reservation":
             resource_path = paths.task_reservation_path(ws.sid, data.get("task_sid", ""), resource_sid)
