@@ -508,3 +508,37 @@ def test_instruction_errors_name_the_parameter():
     s.engine.update_reservation(s.ws, res, task_sid=task, instruction="call",
                                 instruction_params={"url": "https://example.com/a.xml", "from": "+15005550006", "accept": "FALSE"})
     assert s.reservations(task) == [("Alice", "pending")]
+
+
+def test_a_restart_remembers_who_is_free_and_who_holds_a_task(tmp_path):
+    from scenario import new_engine
+
+    from trkit.mock.store import Store
+
+    path = str(tmp_path / "state.sqlite3")
+    engine = new_engine()
+    engine.store = Store(path)
+    engine._rebuild_indexes()
+    s = Scenario(engine=engine)
+    s.queue("Plain", reservation_activity_sid=None, assignment_activity_sid=None)  # workers stay Idle while they hold a task
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "Plain"}]}], task_reservation_timeout=3600)
+    s.worker("Eve", "Idle")
+    first = s.task()
+    s.advance(5)
+    s.worker("Carla", "Idle")
+    s = reopened(s, path)
+    second = s.task()
+    assert (s.holder(first), s.holder(second)) == ("Eve", "Carla")  # Eve still holds hers; Carla was known to be free
+
+
+def test_an_update_moves_date_updated_and_names_stay_unique():
+    s = watched()
+    task = s.task()
+    s.advance(10)
+    s.engine.update_task(s.ws, task, priority=2)
+    assert s.fetch_task(task).date_updated == EPOCH + 10
+    with pytest.raises(TaskRouterError) as info:
+        s.worker("Alice")
+    assert info.value.message == f"FriendlyName 'Alice' is already used by Worker {s.workers['Alice']} in this Workspace"
+    s.engine.update_worker(s.ws, s.workers["Alice"], friendly_name="Alice")  # keeping its own name is fine
+    Scenario(engine=s.engine).worker("Alice")  # and another workspace may use it
