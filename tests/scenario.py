@@ -38,8 +38,9 @@ def examples(full: int) -> int:
     return max(10, full // 6) if os.environ.get("MUTANT_UNDER_TEST") else full
 
 
-def new_engine(seed: int = 11) -> TaskRouterEngine:
-    return TaskRouterEngine(Store(), ACCOUNT, "token", clock=FrozenClock(), sids=SidGenerator(seed), dispatcher=NullDispatcher())
+def new_engine(seed: int = 11, path: str = ":memory:", start: float = EPOCH) -> TaskRouterEngine:
+    """An engine on a frozen clock; with ``path``, on that SQLite file (a second engine on it is a restart)."""
+    return TaskRouterEngine(Store(path), ACCOUNT, "token", clock=FrozenClock(start), sids=SidGenerator(seed), dispatcher=NullDispatcher())
 
 
 class Scenario:

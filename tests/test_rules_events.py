@@ -229,30 +229,25 @@ def test_task_channels_are_found_by_sid_or_unique_name_in_their_workspace():
 # ----------------------------------------------------------------- a restart keeps every timer (§6.6)
 def reopened(s: Scenario, path: str) -> Scenario:
     """The same state read back from SQLite by a new engine, at the same mock time."""
-    from scenario import FrozenClock
-
-    from trkit.mock.engine import NullDispatcher, TaskRouterEngine
-    from trkit.mock.sids import SidGenerator
-    from trkit.mock.store import Store
+    from scenario import new_engine
 
     now = s.engine.now()
     s.engine.store.close()
     again = Scenario.__new__(Scenario)
     again.__dict__.update(s.__dict__)
-    again.engine = TaskRouterEngine(Store(path), ACCOUNT, "token", clock=FrozenClock(now), sids=SidGenerator(99), dispatcher=NullDispatcher())
+    again.engine = new_engine(seed=99, path=path, start=now)
     return again
 
 
-def test_timers_and_indexes_are_rebuilt_from_the_store(tmp_path):
+def on_file(tmp_path) -> tuple[Scenario, str]:
     from scenario import new_engine
 
-    from trkit.mock.store import Store
-
     path = str(tmp_path / "state.sqlite3")
-    engine = new_engine()
-    engine.store = Store(path)
-    engine._rebuild_indexes()
-    s = Scenario(engine=engine)
+    return Scenario(engine=new_engine(path=path)), path
+
+
+def test_timers_and_indexes_are_rebuilt_from_the_store(tmp_path):
+    s, path = on_file(tmp_path)
     s.queue("First", 'languages HAS "es"')
     s.queue("Second", 'languages HAS "es"')
     s.workflow([{"expression": "1==1", "targets": [{"queue": "First", "timeout": 100}, {"queue": "Second"}]}], task_reservation_timeout=60)
@@ -511,15 +506,7 @@ def test_instruction_errors_name_the_parameter():
 
 
 def test_a_restart_remembers_who_is_free_and_who_holds_a_task(tmp_path):
-    from scenario import new_engine
-
-    from trkit.mock.store import Store
-
-    path = str(tmp_path / "state.sqlite3")
-    engine = new_engine()
-    engine.store = Store(path)
-    engine._rebuild_indexes()
-    s = Scenario(engine=engine)
+    s, path = on_file(tmp_path)
     s.queue("Plain", reservation_activity_sid=None, assignment_activity_sid=None)  # workers stay Idle while they hold a task
     s.workflow([{"expression": "1==1", "targets": [{"queue": "Plain"}]}], task_reservation_timeout=3600)
     s.worker("Eve", "Idle")
