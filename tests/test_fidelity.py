@@ -130,15 +130,23 @@ def test_the_lifetime_of_finished_tasks_is_a_switch():
 
 
 # ------------------------------------------------------------ refused, never ignored
-@pytest.mark.parametrize(("key", "value"), [
-    ("order_by", "worker.level DESC"), ("skip_if", "workers.available == 0"),
-    ("known_worker_sid", "task.agent_sid"), ("known_worker_friendly_name", "task.agent_name"),
-])
-def test_target_keys_the_mock_does_not_route_by_are_refused_naming_them(tw, key, value):
-    config = {"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": tw.queues["es"], key: value}]}]}}
+def test_skip_if_is_refused_saying_the_mock_does_not_emulate_it(tw):
+    config = {"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": tw.queues["es"], "skip_if": "workers.available == 0"}]}]}}
     with pytest.raises(TwilioRestException) as info:
         tw.api.workflows(tw.workflow_sid).update(configuration=json.dumps(config))
-    assert info.value.status == 400 and key in info.value.msg and "not emulated by the mock" in info.value.msg
+    assert info.value.status == 400 and "skip_if" in info.value.msg and "not emulated by the mock" in info.value.msg
+
+
+def test_known_worker_and_order_by_are_honoured_through_the_library(tw):
+    config = {"task_routing": {"filters": [{"expression": "1==1", "targets": [
+        {"queue": tw.queues["en"], "known_worker_friendly_name": "task.agent", "timeout": 60}, {"queue": tw.queues["en"], "order_by": "worker.level DESC"}]}]}}
+    tw.api.workflows(tw.workflow_sid).update(configuration=json.dumps(config))
+    carla = tw.api.workers.create(friendly_name="Carla", attributes=json.dumps({"languages": ["en"], "level": 9})).sid
+    for name in ("Alice", "Bob"):
+        tw.set_activity(name, "Idle")
+    tw.api.workers(carla).update(activity_sid=tw.activities["Idle"])
+    task = tw.api.tasks.create(attributes=json.dumps({"agent": "Bob"}), workflow_sid=tw.workflow_sid)
+    assert [r.worker_name for r in tw.reservations(task.sid)] == ["Bob"]  # the known agent, though Alice idled longer
 
 
 @pytest.mark.parametrize("config", [

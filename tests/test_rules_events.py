@@ -529,3 +529,75 @@ def test_an_update_moves_date_updated_and_names_stay_unique():
     assert info.value.message == f"FriendlyName 'Alice' is already used by Worker {s.workers['Alice']} in this Workspace"
     s.engine.update_worker(s.ws, s.workers["Alice"], friendly_name="Alice")  # keeping its own name is fine
     Scenario(engine=s.engine).worker("Alice")  # and another workspace may use it
+
+
+# ---------------------------------------------------------- known-agent routing and order_by (§6.2, §6.3)
+def agents() -> Scenario:
+    s = Scenario()
+    s.queue("Support")
+    s.worker("Alice", level=1)
+    s.worker("Bob", level=5, tenure=2)
+    s.worker("Carla", level=5, tenure=7)
+    s.worker("Dan")
+    return s
+
+
+def test_known_worker_sid_routes_only_to_that_worker_in_its_step():
+    s = agents()
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "Support", "known_worker_sid": "task.agent.sid", "timeout": 30},
+                                                   {"queue": "Support"}]}])
+    for name in ("Alice", "Bob", "Carla"):
+        s.set_activity(name, "Idle")
+        s.advance(1)
+    task = s.task(agent={"sid": s.workers["Carla"]})
+    assert s.holder(task) == "Carla"  # not Alice, who idled longest
+    s.reject(task, activity="Offline")
+    assert s.holder(task) is None  # nobody else in this step
+    s.advance(30)
+    assert s.holder(task) == "Alice"  # the next step takes anyone
+    missing = s.task()
+    assert s.holder(missing) is None  # no attribute names a worker: nobody in that step
+
+
+def test_known_worker_friendly_name():
+    s = agents()
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "Support", "known_worker_friendly_name": "task.agent"}]}])
+    s.set_activity("Alice", "Idle")
+    s.set_activity("Dan", "Idle")
+    assert s.holder(s.task(agent="Dan")) == "Dan"
+
+
+def test_order_by_ranks_workers_by_their_attributes_then_idle_time():
+    s = agents()
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "Support", "order_by": "worker.level DESC, worker.tenure DESC"}]}])
+    for name in ("Dan", "Alice", "Bob", "Carla"):
+        s.set_activity(name, "Idle")
+        s.advance(1)
+    order = [s.holder(s.task()) for _ in range(4)]
+    assert order == ["Carla", "Bob", "Alice", "Dan"]  # level 5 (tenure 7, 2), level 1, then no level at all
+
+
+def test_order_by_ascending_and_ties_by_idle_time():
+    s = agents()
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "Support", "order_by": "worker.level"}]}])
+    for name in ("Carla", "Bob", "Alice"):
+        s.set_activity(name, "Idle")
+        s.advance(1)
+    assert [s.holder(s.task()) for _ in range(3)] == ["Alice", "Carla", "Bob"]
+
+
+@pytest.mark.parametrize(("target", "words"), [
+    ({"known_worker_sid": "agent_sid"}, "must name a task attribute such as 'task.agent_sid'"),
+    ({"known_worker_sid": "task."}, "must name a task attribute"),
+    ({"known_worker_sid": "task.a", "known_worker_friendly_name": "task.b"}, "not both"),
+    ({"order_by": "level DESC"}, "must be 'worker.<attribute> ASC' or 'worker.<attribute> DESC'"),
+    ({"order_by": "worker.level DOWN"}, "clause 'worker.level DOWN'"),
+    ({"order_by": ""}, "must be a string such as 'worker.level DESC'"),
+    ({"order_by": 3}, "must be a string"),
+])
+def test_bad_known_worker_and_order_by_are_refused(target, words):
+    s = agents()
+    config = {"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": s.queues["Support"], **target}]}]}}
+    with pytest.raises(TaskRouterError) as info:
+        s.engine.create_workflow(s.ws, "bad", json.dumps(config))
+    assert words in info.value.message, info.value.message

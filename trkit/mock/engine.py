@@ -1506,7 +1506,32 @@ class TaskRouterEngine:
             context = {"task": _loads(task.attributes), "worker": self._worker_context(worker, activity)}
             if not compile_expression(target.expression).matches(context):
                 return False
+        if target is not None and not self._is_known_worker(worker, task, target):
+            return False
         return True
+
+    @staticmethod
+    def _is_known_worker(worker: Worker, task: Task, target: Target) -> bool:
+        """Known-agent routing: only the worker the task's attributes name is considered in that step."""
+        for path, field in ((target.known_worker_sid, worker.sid), (target.known_worker_friendly_name, worker.friendly_name)):
+            if path is not None:
+                named: Any = _loads(task.attributes)
+                for part in path:
+                    named = named.get(part) if isinstance(named, dict) else None
+                return named == field
+        return True
+
+    def _order_key(self, worker: Worker, target: Target) -> tuple:
+        """A target's ``order_by``: numeric worker attributes in the clauses' order; workers without one go last."""
+        attributes = _loads(worker.attributes)
+        key: list = []
+        for path, descending in target.order_by:
+            value: Any = attributes
+            for part in path:
+                value = value.get(part) if isinstance(value, dict) else None
+            number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+            key.append((number is None, -number if descending and number is not None else number or 0))
+        return (*key, worker.idle_since, self.store.seq(worker.sid))
 
     def has_capacity(self, worker: Worker, task: Task, multi: bool) -> bool:
         if not multi:
@@ -1563,11 +1588,21 @@ class TaskRouterEngine:
                 if found is None:
                     break
                 task, queue = found
-                self._reserve(task, worker, queue)
-                if not multi:
+                chosen = self._ordered_choice(worker, task, queue, workers, multi)
+                self._reserve(task, chosen, queue)
+                if chosen is worker and not multi:
                     break
             if not any(self._queue_heaps.get(q.sid) for q in queues):
                 return
+
+    def _ordered_choice(self, worker: Worker, task: Task, queue: TaskQueue, free: list[Worker], multi: bool) -> Worker:
+        """The worker a task goes to: ``worker`` (idle longest), unless the step's ``order_by`` ranks another free one first."""
+        target = self.current_target(task)
+        if target is None or not target.order_by:
+            return worker
+        candidates = [w for w in free if w.sid in self._available.get(w.workspace_sid, {})
+                      and (multi or not self._active.get(w.sid)) and self.eligible(w, task, queue, target, multi)]
+        return min(candidates, key=lambda w: self._order_key(w, target), default=worker)
 
     def _slots(self, task: Task, queue: TaskQueue) -> int:
         """How many more workers ``task`` may be offered to right now (0 if none)."""

@@ -19,6 +19,11 @@ class Target:
     priority: int | None = None
     timeout: int | None = None
     expression: str | None = None
+    # worker ordering: ((attribute path under worker., descending), ...)
+    order_by: tuple[tuple[tuple[str, ...], bool], ...] = ()
+    # known-agent routing: the task attribute path holding the worker's SID or friendly name
+    known_worker_sid: tuple[str, ...] | None = None
+    known_worker_friendly_name: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -63,10 +68,9 @@ def _int(value: Any, where: str, minimum: int = 0) -> int:
     return number
 
 
-TARGET_KEYS = {"queue", "expression", "priority", "timeout"}
+TARGET_KEYS = {"queue", "expression", "priority", "timeout", "order_by", "known_worker_sid", "known_worker_friendly_name"}
 # documented target keys whose routing the mock does not perform yet: refused, never ignored
-NOT_EMULATED = {"order_by": "worker ordering by attributes", "skip_if": "skipping a step by worker counts",
-                "known_worker_sid": "known-agent routing", "known_worker_friendly_name": "known-agent routing"}
+NOT_EMULATED = {"skip_if": "skipping a step by worker counts"}
 FILTER_KEYS = {"filter_friendly_name", "friendly_name", "expression", "targets"}
 ROUTING_KEYS = {"filters", "default_filter"}
 
@@ -99,12 +103,39 @@ def _target(raw: Any, where: str, inherited: Target | None, queue_exists: Callab
             raise invalid(f"Configuration: {where}.expression is invalid: {exc}") from None
     timeout = raw.get("timeout")
     priority = raw.get("priority")
+    known = {key: _task_path(raw[key], f"{where}.{key}") for key in ("known_worker_sid", "known_worker_friendly_name") if key in raw}
+    if len(known) > 1:
+        raise invalid(f"Configuration: {where} may name known_worker_sid or known_worker_friendly_name, not both")
     return Target(
         queue_sid=queue,
         priority=_int(priority, f"{where}.priority") if priority is not None else None,
         timeout=_int(timeout, f"{where}.timeout", 1) if timeout is not None else None,
         expression=expression,
+        order_by=_order_by(raw["order_by"], f"{where}.order_by") if "order_by" in raw else (),
+        **known,
     )
+
+
+def _task_path(value: Any, where: str) -> tuple[str, ...]:
+    """``task.agent_sid``: where in the task's attributes the known worker is named."""
+    if not isinstance(value, str) or not value.startswith("task.") or not all(value.split(".")[1:]):
+        raise invalid(f"Configuration: {where} must name a task attribute such as 'task.agent_sid', got {value!r}")
+    return tuple(value.split(".")[1:])
+
+
+def _order_by(value: Any, where: str) -> tuple[tuple[tuple[str, ...], bool], ...]:
+    """``worker.level DESC, worker.tenure ASC``: clauses in order, ties broken by the next one."""
+    if not isinstance(value, str) or not value.strip():
+        raise invalid(f"Configuration: {where} must be a string such as 'worker.level DESC'")
+    clauses = []
+    for clause in value.split(","):
+        words = clause.split()
+        direction = words[1].upper() if len(words) == 2 else "ASC" if len(words) == 1 else None
+        path = words[0] if words else ""
+        if direction not in ("ASC", "DESC") or not path.startswith("worker.") or not all(path.split(".")[1:]):
+            raise invalid(f"Configuration: {where} clause {clause.strip()!r} must be 'worker.<attribute> ASC' or 'worker.<attribute> DESC'")
+        clauses.append((tuple(path.split(".")[1:]), direction == "DESC"))
+    return tuple(clauses)
 
 
 def parse_configuration(text: str, queue_exists: Callable[[str], bool]) -> RoutingConfig:
