@@ -166,3 +166,13 @@ def test_routing_a_task_straight_to_a_worker_is_refused_saying_so(tw):
     with pytest.raises(TwilioRestException) as info:
         tw.api.tasks.create(attributes="{}", routing_target=tw.workers["Alice"], ignore_capacity=True)
     assert info.value.status == 400 and "not emulated by the mock" in info.value.msg
+
+
+@pytest.mark.parametrize("path", ["/Statistics", "/CumulativeStatistics", "/TaskQueues/{queue}/Statistics",
+                                  "/TaskQueues/{queue}/CumulativeStatistics", "/Workflows/{workflow}/Statistics",
+                                  "/Workflows/{workflow}/CumulativeStatistics", "/TaskQueues/Statistics"])
+def test_every_statistics_route_honours_split_by_wait_time(mock, tw, path):
+    url = f"/v1/Workspaces/{tw.sid}" + path.format(queue=tw.queues["es"], workflow=tw.workflow_sid)
+    body = requests.get(mock.base_url + url, params={"SplitByWaitTime": "30,60"}, auth=(mock.account_sid, mock.auth_token), timeout=30).json()
+    found = body.get("cumulative") or (body.get("task_queues_statistics") or body.get("task_queues") or [{}])[0].get("cumulative") or body
+    assert set(found["split_by_wait_time"]) == {"30", "60"}, body
