@@ -25,6 +25,11 @@ def register_statistics(app, engine: TaskRouterEngine, route: Callable, locked: 
         a = args()
         return window(engine, a.int("Minutes", 1, 43200), a.date("StartDate"), a.date("EndDate"))
 
+    def cumulative(ws: str, scope: str, **ids: Any) -> dict:
+        """Cumulative statistics over the request's window; every statistics route honours SplitByWaitTime."""
+        start, end = span()
+        return compute_cumulative(engine, ws, start, end, scope, split_by_wait_time=args().str("SplitByWaitTime"), **ids)
+
     def realtime(ws: str, **scope: Any) -> dict:
         return engine.real_time_statistics(ws, task_channel=args().str("TaskChannel"), **scope)
 
@@ -39,16 +44,12 @@ def register_statistics(app, engine: TaskRouterEngine, route: Callable, locked: 
     @route("/v1/Workspaces/<ws>/CumulativeStatistics", ["GET"])
     @locked
     def workspace_cumulative(ws: str):
-        start, end = span()
-        stats = compute_cumulative(engine, ws, start, end, "workspace", split_by_wait_time=args().str("SplitByWaitTime"))
-        return _json({**stats, "url": url()})
+        return _json({**cumulative(ws, "workspace"), "url": url()})
 
     @route("/v1/Workspaces/<ws>/Statistics", ["GET"])
     @locked
     def workspace_statistics(ws: str):
-        start, end = span()
-        cumulative = compute_cumulative(engine, ws, start, end, "workspace", split_by_wait_time=args().str("SplitByWaitTime"))
-        return _json({**base(ws), "realtime": realtime(ws), "cumulative": cumulative, "url": url()})
+        return _json({**base(ws), "realtime": realtime(ws), "cumulative": cumulative(ws, "workspace"), "url": url()})
 
     def queue_realtime(ws: str, sid: str) -> dict:
         engine.task_queue(ws, sid)
@@ -65,18 +66,14 @@ def register_statistics(app, engine: TaskRouterEngine, route: Callable, locked: 
     @locked
     def queue_cumulative(ws: str, sid: str):
         engine.task_queue(ws, sid)
-        start, end = span()
-        stats = compute_cumulative(engine, ws, start, end, "queue", task_queue_sid=sid, split_by_wait_time=args().str("SplitByWaitTime"))
-        return _json({**stats, "url": url()})
+        return _json({**cumulative(ws, "queue", task_queue_sid=sid), "url": url()})
 
     @route("/v1/Workspaces/<ws>/TaskQueues/<sid>/Statistics", ["GET"])
     @locked
     def queue_statistics(ws: str, sid: str):
         engine.task_queue(ws, sid)
-        start, end = span()
-        cumulative = compute_cumulative(engine, ws, start, end, "queue", task_queue_sid=sid)
         return _json({**base(ws), "task_queue_sid": sid, "realtime": realtime(ws, task_queue_sid=sid),
-                      "cumulative": cumulative, "url": url()})
+                      "cumulative": cumulative(ws, "queue", task_queue_sid=sid), "url": url()})
 
     @route("/v1/Workspaces/<ws>/TaskQueues/Statistics", ["GET"])
     @locked
@@ -84,12 +81,12 @@ def register_statistics(app, engine: TaskRouterEngine, route: Callable, locked: 
         from .rest import _json as render_json
 
         a = args()
-        start, end = span()
+        span()  # a bad window is refused even when no queue matches
         name = a.str("FriendlyName")
         items = []
         for queue in engine.list_task_queues(ws, friendly_name=name):
             items.append({**base(ws), "task_queue_sid": queue.sid, "realtime": realtime(ws, task_queue_sid=queue.sid),
-                          "cumulative": compute_cumulative(engine, ws, start, end, "queue", task_queue_sid=queue.sid)})
+                          "cumulative": cumulative(ws, "queue", task_queue_sid=queue.sid)})
         size = a.int("PageSize", 1, 1000) or 50
         page_url = f"{url()}?PageSize={size}&Page=0"
         chunk = items[:size]
@@ -133,17 +130,14 @@ def register_statistics(app, engine: TaskRouterEngine, route: Callable, locked: 
     @locked
     def workflow_cumulative(ws: str, sid: str):
         engine.workflow(ws, sid)
-        start, end = span()
-        stats = compute_cumulative(engine, ws, start, end, "workflow", workflow_sid=sid, split_by_wait_time=args().str("SplitByWaitTime"))
-        return _json({**stats, "url": url()})
+        return _json({**cumulative(ws, "workflow", workflow_sid=sid), "url": url()})
 
     @route("/v1/Workspaces/<ws>/Workflows/<sid>/Statistics", ["GET"])
     @locked
     def workflow_statistics(ws: str, sid: str):
         engine.workflow(ws, sid)
-        start, end = span()
         return _json({**base(ws), "workflow_sid": sid, "realtime": realtime(ws, workflow_sid=sid),
-                      "cumulative": compute_cumulative(engine, ws, start, end, "workflow", workflow_sid=sid), "url": url()})
+                      "cumulative": cumulative(ws, "workflow", workflow_sid=sid), "url": url()})
 
     def workers_realtime(ws: str) -> dict:
         stats = realtime(ws)
