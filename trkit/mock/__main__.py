@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 
+from .engine import FINISHED_TASK_LIFETIME
 from .server import MockServer
 
 
@@ -19,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--account-sid", default=os.environ.get("TWILIO_ACCOUNT_SID"))
     parser.add_argument("--auth-token", default=os.environ.get("TWILIO_AUTH_TOKEN"))
     parser.add_argument("--seed", type=int, default=None, help="make generated SIDs repeatable")
-    parser.add_argument("--finished-task-lifetime", type=float, default=300.0, metavar="SECONDS",
+    parser.add_argument("--finished-task-lifetime", type=float, default=FINISHED_TASK_LIFETIME, metavar="SECONDS",
                         help="delete canceled and completed tasks this long after they finish, on the mock clock "
                              "(default 300, as TaskRouter's 'about 5 minutes'; 0 keeps them)")
     options = parser.parse_args(argv)

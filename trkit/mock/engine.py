@@ -23,7 +23,7 @@ from . import paths
 from .clock import Clock, iso
 from .documents import parse_json_object
 from .errors import TaskRouterError, invalid, not_found
-from .expressions import ExpressionError, compile_expression
+from .expressions import ExpressionError, attribute_at, compile_expression
 from .models import (
     ACTIVE_RESERVATION_STATUSES,
     PENDING_STATUSES,
@@ -1515,10 +1515,7 @@ class TaskRouterEngine:
         """Known-agent routing: only the worker the task's attributes name is considered in that step."""
         for path, field in ((target.known_worker_sid, worker.sid), (target.known_worker_friendly_name, worker.friendly_name)):
             if path is not None:
-                named: Any = _loads(task.attributes)
-                for part in path:
-                    named = named.get(part) if isinstance(named, dict) else None
-                return named == field
+                return attribute_at(_loads(task.attributes), path) == field
         return True
 
     def _order_key(self, worker: Worker, target: Target) -> tuple:
@@ -1526,9 +1523,7 @@ class TaskRouterEngine:
         attributes = _loads(worker.attributes)
         key: list = []
         for path, descending in target.order_by:
-            value: Any = attributes
-            for part in path:
-                value = value.get(part) if isinstance(value, dict) else None
+            value = attribute_at(attributes, path)
             number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
             key.append((number is None, -number if descending and number is not None else number or 0))
         return (*key, worker.idle_since, self.store.seq(worker.sid))

@@ -125,6 +125,12 @@ def _resolve(path: Path, context: dict) -> Any:
     return value
 
 
+def attribute_at(document: dict, parts: tuple) -> Any:
+    """The value at an attribute path (``("skills", "spanish")``) of a JSON document, None when absent."""
+    value = _resolve(Path(parts), document)
+    return None if value is MISSING else value
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 

@@ -14,7 +14,7 @@ from werkzeug.serving import make_server
 
 from .callbacks import HttpDispatcher
 from .clock import Clock
-from .engine import TaskRouterEngine
+from .engine import FINISHED_TASK_LIFETIME, TaskRouterEngine
 from .rest import create_app
 from .sids import SidGenerator
 from .store import Store
@@ -48,7 +48,7 @@ class MockServer:
         seed: int | None = None,
         assignment_timeout: float = 5.0,
         tick_seconds: float = 0.2,
-        finished_task_lifetime: float | None = 300.0,
+        finished_task_lifetime: float | None = FINISHED_TASK_LIFETIME,
     ) -> None:
         default_sid, default_token = default_credentials()
         self.account_sid = account_sid or default_sid
