@@ -49,6 +49,7 @@ class MockServer:
         assignment_timeout: float = 5.0,
         tick_seconds: float = 0.2,
         finished_task_lifetime: float | None = FINISHED_TASK_LIFETIME,
+        clock: Clock | None = None,
     ) -> None:
         default_sid, default_token = default_credentials()
         self.account_sid = account_sid or default_sid
@@ -57,7 +58,7 @@ class MockServer:
         self.dispatcher = HttpDispatcher(self.auth_token, assignment_timeout=assignment_timeout)
         self.engine = TaskRouterEngine(
             self.store, self.account_sid, self.auth_token,
-            clock=Clock(float(self.store.meta.get("clock_offset", "0"))),
+            clock=clock or Clock(float(self.store.meta.get("clock_offset", "0"))),
             sids=SidGenerator(seed), dispatcher=self.dispatcher, finished_task_lifetime=finished_task_lifetime,
         )
         self.dispatcher.engine = self.engine
