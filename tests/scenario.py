@@ -142,6 +142,15 @@ class Scenario:
         live = [name for name, status in self.reservations(task) if status in ("pending", "accepted", "wrapping")]
         return live[0] if live else None
 
+    def events(self, event_type: str | None = None) -> list:
+        """The workspace's event log (all of the last 30 days), oldest first."""
+        now = self.engine.now()
+        return self.engine.list_events(self.ws, start_date=now - 30 * 86400, end_date=now, event_type=event_type)
+
+    def stored_events(self) -> int:
+        """How many events the mock keeps, of every age (what the store holds, not what a list shows)."""
+        return self.engine.store.event_count()
+
     def event_types(self, resource_sid: str | None = None) -> list[str]:
-        events = sorted(self.engine.store.all("event", self.ws), key=lambda e: e.event_date)
+        events = sorted(self.events(), key=lambda e: e.event_date)
         return [e.event_type for e in events if resource_sid is None or resource_sid in (e.resource_sid, e.event_data.get("task_sid"))]

@@ -537,7 +537,7 @@ def lifecycle_events() -> tuple[Scenario, list]:
     s.queue("English")
     s.workflow([{"filter_friendly_name": "es", "expression": 'lang == "es"',
                  "targets": [{"queue": "Spanish", "timeout": 30}, {"queue": "English", "timeout": 30}]}], task_reservation_timeout=60)
-    start = len(s.engine.store.all("event", s.ws))
+    start = len(s.events())
     s.worker("Alice", languages=["es"])
     done = s.task(lang="es")
     s.set_activity("Alice", "Idle")
@@ -549,7 +549,7 @@ def lifecycle_events() -> tuple[Scenario, list]:
     s.names[dropped] = "dropped"
     s.advance(60)
     s.advance(300)
-    events = sorted(s.engine.store.all("event", s.ws), key=lambda e: e.event_date)[start:]
+    events = sorted(s.events(), key=lambda e: e.event_date)[start:]
     return s, events
 
 
@@ -608,7 +608,7 @@ def test_a_ttl_cancel_is_described_as_the_spec_says():
     s = spanish_desk()
     task = s.task(timeout=10)
     s.advance(10)
-    (canceled,) = [e for e in s.engine.store.all("event", s.ws) if e.event_type == "task.canceled"]
+    (canceled,) = [e for e in s.events() if e.event_type == "task.canceled"]
     assert (canceled.resource_sid, canceled.description) == (task, "Task TTL Exceeded")
 
 

@@ -30,7 +30,7 @@ def test_an_event_callback_carries_the_documented_fields():
     s.advance(5)
     s.set_activity("Alice", "Idle")
     (created,) = [o for o in sent_events(s) if o.event_type == "reservation.created"]
-    (stored,) = [e for e in s.engine.store.all("event", s.ws) if e.event_type == "reservation.created"]
+    (stored,) = [e for e in s.events() if e.event_type == "reservation.created"]
     res = s.offer(task)
     assert created.url == "http://127.0.0.1:9/events" and created.workspace_sid == s.ws
     p = created.params
@@ -68,7 +68,7 @@ def test_events_filter_chooses_what_is_sent_and_everything_is_stored():
     s.set_activity("Alice", "Idle")
     s.accept(task)
     assert [o.event_type for o in sent_events(s)] == ["task.created", "reservation.accepted"]
-    stored = {e.event_type for e in s.engine.store.all("event", s.ws)}
+    stored = {e.event_type for e in s.events()}
     assert {"task.created", "reservation.created", "reservation.accepted", "worker.activity.update"} <= stored
 
 
@@ -85,7 +85,7 @@ def test_stored_events_point_at_their_resources():
     task = s.task()
     s.set_activity("Alice", "Idle")
     res = s.offer(task)
-    by_type = {e.event_type: e for e in s.engine.store.all("event", s.ws)}
+    by_type = {e.event_type: e for e in s.events()}
     assert by_type["task.created"].resource_url_path == f"/v1/Workspaces/{s.ws}/Tasks/{task}"
     assert by_type["reservation.created"].resource_url_path == f"/v1/Workspaces/{s.ws}/Tasks/{task}/Reservations/{res}"
     assert by_type["worker.activity.update"].resource_url_path == f"/v1/Workspaces/{s.ws}/Workers/{s.workers['Alice']}"
@@ -353,7 +353,7 @@ def test_default_filter_steps_are_named_in_the_event_data():
     s.queue("Default")
     s.workflow([{"expression": "never == true", "targets": [{"queue": "Default"}]}], default="Default")
     task = s.task()
-    (matched,) = [e for e in s.engine.store.all("event", s.ws) if e.event_type == "workflow.target-matched" and e.task_sid == task]
+    (matched,) = [e for e in s.events() if e.event_type == "workflow.target-matched" and e.task_sid == task]
     assert (matched.event_data["workflow_filter_name"], matched.event_data["workflow_filter_expression"]) == ("Default Filter", "")
 
 
@@ -365,7 +365,7 @@ def test_completing_through_the_reservation_has_no_reason():
     res = s.offer(task)
     s.accept(task)
     s.engine.update_reservation(s.ws, res, task_sid=task, reservation_status="completed")
-    (done,) = [e for e in s.engine.store.all("event", s.ws) if e.event_type == "task.completed"]
+    (done,) = [e for e in s.events() if e.event_type == "task.completed"]
     assert (done.description, done.event_data["task_completed_reason"], s.fetch_task(task).reason) == ("Task completed", "", None)
 
 
@@ -601,3 +601,21 @@ def test_bad_known_worker_and_order_by_are_refused(target, words):
     with pytest.raises(TaskRouterError) as info:
         s.engine.create_workflow(s.ws, "bad", json.dumps(config))
     assert words in info.value.message, info.value.message
+
+
+# ------------------------------------------------------------------ retention (taskrouter-api.md §Events: 30 days)
+def test_events_are_kept_30_days_then_dropped():
+    s = Scenario()
+    s.queue("Everyone")
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "Everyone"}]}])
+    s.worker("Alice")
+    s.task()  # its events are dated day 0
+    made = s.stored_events()
+    assert made >= 3
+    s.advance(30 * 86400 - 1)
+    s.set_activity("Alice", "Idle")  # a later change: its own events, and a moment to sweep
+    later = s.stored_events() - made
+    assert later >= 1
+    assert s.stored_events() == made + later  # nothing is 30 days old yet
+    s.advance(2)
+    assert s.stored_events() == later  # day 0's events are gone; the day-30 ones stay

@@ -509,7 +509,7 @@ def test_a_purged_task_takes_its_reservations_and_nothing_else():
     s.advance(300)
     assert s.engine.store.get("task", task) is None and s.engine.store.reservations_of_task(task) == []
     assert s.engine.store.get("task", other) is not None
-    (gone,) = [e for e in s.engine.store.all("event", s.ws) if e.event_type == "task.system-deleted"]
+    (gone,) = [e for e in s.events() if e.event_type == "task.system-deleted"]
     assert (gone.resource_type, gone.resource_sid, gone.task_sid) == ("task", task, task)
 
 
@@ -541,7 +541,7 @@ def test_task_channel_events_carry_the_channel():
     channel = s.engine.create_task_channel(s.ws, "Fax", "fax")
     s.engine.update_task_channel(s.ws, channel.sid, friendly_name="Telefax", channel_optimized_routing=True)
     s.engine.delete_task_channel(s.ws, channel.sid)
-    events = [e for e in s.engine.store.all("event", s.ws) if e.event_type.startswith("task-channel.")]
+    events = [e for e in s.events() if e.event_type.startswith("task-channel.")]
     assert [e.event_type for e in events] == ["task-channel.created", "task-channel.updated", "task-channel.deleted"]
     assert all(e.resource_sid == channel.sid for e in events)
     assert events[1].event_data["task_channel_name"] == "Telefax" and events[1].event_data["task_channel_unique_name"] == "fax"
@@ -553,7 +553,7 @@ def test_fetching_by_sid_stays_in_the_workspace():
     other = busy_neighbour(s)
     idle = s.activities["Idle"]
     assert s.engine.activity(s.ws, idle).friendly_name == "Idle"
-    event = s.engine.store.all("event", s.ws)[0]
+    event = s.events()[0]
     assert s.engine.event(s.ws, event.sid).sid == event.sid
     for fetch, sid in ((s.engine.activity, idle), (s.engine.event, event.sid)):
         with pytest.raises(TaskRouterError) as info:
@@ -618,7 +618,7 @@ def test_no_callback_without_an_assignment_url_and_reservation_events_name_the_w
     task = s.task(lang="es")
     s.set_activity("Alice", "Idle")
     assert [o for o in s.engine.dispatcher.sent if o.kind == "assignment"] == []
-    (created,) = [e for e in s.engine.store.all("event", s.ws) if e.event_type == "reservation.created"]
+    (created,) = [e for e in s.events() if e.event_type == "reservation.created"]
     assert created.event_data["worker_sid"] == s.workers["Alice"] and created.event_data["worker_name"] == "Alice"
     assert created.event_data["task_sid"] == task and created.event_data["reservation_sid"] == s.offer(task)
     assert created.worker_sid == s.workers["Alice"] and created.task_sid == task and created.reservation_sid == s.offer(task)

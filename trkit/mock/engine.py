@@ -14,9 +14,10 @@ import heapq
 import itertools
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache, wraps
+from itertools import islice
 from typing import Any
 
 from . import paths
@@ -92,20 +93,21 @@ def mutation(method: Callable) -> Callable:
         items: list[Outbound] = []
         with self.lock:
             self._depth += 1
+            if self._depth == 1:
+                self.store.begin()
             try:
                 result = method(self, *args, **kwargs)
                 if self._depth == 1:
                     if self._local.answer_before_routing and hasattr(result, "KIND"):
                         result = copy.copy(result)
                     self._flush_matches()
-                    self.store.commit()
+                    self.store.commit(now=self.now())
                     items, self._outbox = self._outbox, []
             except BaseException:
                 if self._depth == 1:
                     self._outbox = []
                     self._match_wanted.clear()
-                    self.store.rollback()
-                    self._rebuild_indexes()
+                    self._rederive(self.store.rollback())
                 raise
             finally:
                 self._depth -= 1
@@ -360,7 +362,8 @@ class TaskRouterEngine:
         ws = self.workspace(sid)
         # the event goes to the workspace's event callback; its stored copy goes with the workspace
         self._emit(ws, "workspace.deleted", "workspace", ws.sid, f"Workspace {ws.friendly_name} deleted", {})
-        for kind in ("event", "reservation", "task", "workflow", "task_queue", "worker_channel", "worker", "task_channel", "activity"):
+        self.store.drop_events(sid)
+        for kind in ("reservation", "task", "workflow", "task_queue", "worker_channel", "worker", "task_channel", "activity"):
             for obj in self.store.all(kind, sid):
                 self.store.delete(obj)
         self.store.delete(ws)
@@ -552,7 +555,10 @@ class TaskRouterEngine:
         target_workers_expression: str | None = None,
         task_queue_name: str | None = None,
         task_queue_sid: str | None = None,
+        offset: int = 0,
+        limit: int | None = None,
     ) -> list[Worker]:
+        """Workers matching every given filter, in creation order; ``offset``/``limit`` take one page."""
         self.workspace(ws_sid)
         expression = self._parse_param_expression(target_workers_expression, "TargetWorkersExpression")
         queue = None
@@ -560,23 +566,28 @@ class TaskRouterEngine:
             queue = self.store.get("task_queue", task_queue_sid)
         elif task_queue_name is not None:
             queue = next((q for q in self.store.all("task_queue", ws_sid) if q.friendly_name == task_queue_name), None)
-        result = []
-        for worker in self.store.all("worker", ws_sid):
-            activity = self.store.get("activity", worker.activity_sid)
-            if activity_sid is not None and worker.activity_sid != activity_sid:
-                continue
-            if activity_name is not None and (activity is None or activity.friendly_name != activity_name):
-                continue
-            if available is not None and (activity is not None and activity.available) != available:
-                continue
-            if friendly_name is not None and worker.friendly_name != friendly_name:
-                continue
-            if expression is not None and not expression.matches(self._worker_context(worker, activity)):
-                continue
-            if (task_queue_sid is not None or task_queue_name is not None) and (queue is None or not self.in_queue(worker, queue)):
-                continue
-            result.append(worker)
-        return result
+
+        def matching() -> Iterator[Worker]:
+            for worker in self.store.iterate("worker", ws_sid):
+                if self._worker_matches(worker, activity_name, activity_sid, available, friendly_name, expression, queue,
+                                        task_queue_sid is not None or task_queue_name is not None):
+                    yield worker
+        return list(islice(matching(), offset, None if limit is None else offset + limit))
+
+    def _worker_matches(self, worker: Worker, activity_name, activity_sid, available, friendly_name, expression, queue,
+                        by_queue: bool) -> bool:
+        activity = self.store.get("activity", worker.activity_sid)
+        if activity_sid is not None and worker.activity_sid != activity_sid:
+            return False
+        if activity_name is not None and (activity is None or activity.friendly_name != activity_name):
+            return False
+        if available is not None and (activity is not None and activity.available) != available:
+            return False
+        if friendly_name is not None and worker.friendly_name != friendly_name:
+            return False
+        if expression is not None and not expression.matches(self._worker_context(worker, activity)):
+            return False
+        return not by_queue or (queue is not None and self.in_queue(worker, queue))
 
     def _parse_param_expression(self, text: str | None, param: str):
         if text is None:
@@ -1050,38 +1061,51 @@ class TaskRouterEngine:
         routing_target: str | None = None,
         ordering: str | None = None,
         has_addons: bool | None = None,
+        offset: int = 0,
+        limit: int | None = None,
     ) -> list[Task]:
+        """Tasks matching every given filter, in creation order or ``ordering``; ``offset``/``limit`` take one page."""
         self.workspace(ws_sid)
         expression = self._parse_param_expression(evaluate_task_attributes, "EvaluateTaskAttributes")
-        sort_keys = self._task_ordering(ordering)
-        result = []
-        for task in self.store.all("task", ws_sid):
-            if priority is not None and task.priority != priority:
-                continue
-            if assignment_status and task.assignment_status not in assignment_status:
-                continue
-            if workflow_sid is not None and task.workflow_sid != workflow_sid:
-                continue
-            if workflow_name is not None:
-                workflow = self.store.get("workflow", task.workflow_sid)
-                if workflow is None or workflow.friendly_name != workflow_name:
-                    continue
-            if task_queue_sid is not None and task.task_queue_sid != task_queue_sid:
-                continue
-            if task_queue_name is not None:
-                queue = self.store.get("task_queue", task.task_queue_sid)
-                if queue is None or queue.friendly_name != task_queue_name:
-                    continue
-            if expression is not None and not expression.matches(_loads(task.attributes)):
-                continue
-            if routing_target is not None and task.routing_target != routing_target:
-                continue
-            if has_addons is not None and (task.addons not in (None, "{}")) != has_addons:
-                continue
-            result.append(task)
+        # without Ordering: creation order, which is date_created order (the mock clock never goes back)
+        sort_keys = self._task_ordering(ordering) if ordering else []
+        wanted = dict(priority=priority, assignment_status=assignment_status, workflow_sid=workflow_sid,
+                      workflow_name=workflow_name, task_queue_sid=task_queue_sid, task_queue_name=task_queue_name,
+                      expression=expression, routing_target=routing_target, has_addons=has_addons)
+        found: Iterator[Task] = (t for t in self.store.iterate("task", ws_sid) if self._task_matches(t, **wanted))
+        end = None if limit is None else offset + limit
+        if not sort_keys:
+            return list(islice(found, offset, end))
+        result = list(found)
         for attr, descending in reversed(sort_keys):
             result.sort(key=lambda t: getattr(t, attr), reverse=descending)
-        return result
+        return result[offset:end]
+
+    def _task_matches(self, task: Task, priority, assignment_status, workflow_sid, workflow_name, task_queue_sid,
+                      task_queue_name, expression, routing_target, has_addons) -> bool:
+        if priority is not None and task.priority != priority:
+            return False
+        if assignment_status and task.assignment_status not in assignment_status:
+            return False
+        if workflow_sid is not None and task.workflow_sid != workflow_sid:
+            return False
+        if workflow_name is not None:
+            workflow = self.store.get("workflow", task.workflow_sid)
+            if workflow is None or workflow.friendly_name != workflow_name:
+                return False
+        if task_queue_sid is not None and task.task_queue_sid != task_queue_sid:
+            return False
+        if task_queue_name is not None:
+            queue = self.store.get("task_queue", task.task_queue_sid)
+            if queue is None or queue.friendly_name != task_queue_name:
+                return False
+        if expression is not None and not expression.matches(_loads(task.attributes)):
+            return False
+        if routing_target is not None and task.routing_target != routing_target:
+            return False
+        if has_addons is not None and (task.addons not in (None, "{}")) != has_addons:
+            return False
+        return True
 
     @staticmethod
     def _task_ordering(ordering: str | None) -> list[tuple[str, bool]]:
@@ -1251,6 +1275,8 @@ class TaskRouterEngine:
         workflow_sid: str | None = None,
         task_channel: str | None = None,
         sid: str | None = None,
+        offset: int = 0,
+        limit: int | None = None,
     ) -> list[Event]:
         self.workspace(ws_sid)
         now = self.now()
@@ -1259,22 +1285,15 @@ class TaskRouterEngine:
             start_date = end - 60 * (minutes if minutes is not None else 15)
         if now - start_date > 30 * 86400:
             raise invalid("StartDate must be within the last 30 days")
-        result = []
-        for event in self.store.all("event", ws_sid):
-            if not start_date <= event.event_date <= end + 0.999:
-                continue
-            if event_type is not None and event.event_type != event_type:
-                continue
-            if sid is not None and event.sid != sid:
-                continue
-            checks = ((reservation_sid, event.reservation_sid), (task_queue_sid, event.task_queue_sid), (task_sid, event.task_sid),
-                      (worker_sid, event.worker_sid), (workflow_sid, event.workflow_sid))
-            if any(wanted is not None and wanted != have for wanted, have in checks):
-                continue
-            if task_channel is not None and task_channel not in (event.task_channel, event.event_data.get("task_channel_unique_name")):
-                continue
-            result.append(event)
-        return result
+        found = self.store.events(ws_sid, start_date, end + 0.999, event_type=event_type, sid=sid,
+                                  offset=0 if task_channel else offset, limit=None if task_channel else limit,
+                                  reservation_sid=reservation_sid, task_queue_sid=task_queue_sid, task_sid=task_sid,
+                                  worker_sid=worker_sid, workflow_sid=workflow_sid)
+        if task_channel is None:
+            return found
+        # a channel is named by SID or unique name; the unique name is only in the event's data
+        found = [e for e in found if task_channel in (e.task_channel, e.event_data.get("task_channel_unique_name"))]
+        return found[offset:None if limit is None else offset + limit]
 
     def _wants_callback(self, ws: Workspace, event_type: str) -> bool:
         if not ws.event_callback_url:
@@ -1305,7 +1324,7 @@ class TaskRouterEngine:
             reservation_sid=data.get("reservation_sid") or None, task_queue_sid=data.get("task_queue_sid") or None,
             workflow_sid=data.get("workflow_sid") or None, task_channel=data.get("task_channel_sid") or None,
         )
-        self.store.put(event)
+        self.store.add_event(event)
         if self._wants_callback(ws, event_type):
             params = {"".join(p.capitalize() for p in key.split("_")): value for key, value in data.items()}
             params.update({
@@ -1675,6 +1694,31 @@ class TaskRouterEngine:
         else:
             active.discard(res.sid)
 
+    def _rederive(self, records: list[Any]) -> None:
+        """After a rollback: re-derive the indexes (free workers, load, queue heaps, timers) of the records it put back."""
+        for record in records:
+            stored = self.store.get(record.KIND, record.sid) is record
+            if record.KIND == "worker":
+                self._available.get(record.workspace_sid, {}).pop(record.sid, None)
+                activity = self.store.get("activity", record.activity_sid)
+                if stored and activity is not None and activity.available:
+                    self._available.setdefault(record.workspace_sid, {})[record.sid] = None
+            elif record.KIND == "reservation":
+                self._active.get(record.worker_sid, set()).discard(record.sid)
+                if stored and record.reservation_status in ACTIVE_RESERVATION_STATUSES:
+                    self._active.setdefault(record.worker_sid, set()).add(record.sid)
+                if stored and record.reservation_status == "pending":
+                    self._add_timer(record.timeout_at, "reservation", record.sid)
+                task = self.store.get("task", record.task_sid)
+                if task is not None:
+                    self._task_timers(task)
+                    self._need_workers(task)
+            elif record.KIND == "task" and stored:
+                self._task_timers(record)
+                self._need_workers(record)
+            elif record.KIND == "task_queue":
+                self._rebuild_queue_heap(record.sid)
+
     def _rebuild_indexes(self) -> None:
         """Derived indexes (free workers, load, queue heaps, timers) from the stored state."""
         self._available: dict[str, dict[str, None]] = {}
@@ -1807,13 +1851,17 @@ class TaskRouterEngine:
             if res.reservation_status == "pending":
                 self._add_timer(res.timeout_at, "reservation", res.sid)
         for task in self.store.all("task"):
-            if task.finished_at is not None and self.finished_task_lifetime is not None:
-                self._add_timer(task.finished_at + self.finished_task_lifetime, "purge", task.sid)
-            if task.assignment_status in PENDING_STATUSES:
-                self._add_timer(task.date_created + task.timeout, "ttl", task.sid)
-                target = self.current_target(task)
-                if target is not None and target.timeout is not None and task.step_entered_at is not None:
-                    self._add_timer(task.step_entered_at + target.timeout, "step", task.sid)
+            self._task_timers(task)
+
+    def _task_timers(self, task: Task) -> None:
+        """The timers a task's state calls for (a timer that finds the state changed does nothing)."""
+        if task.finished_at is not None and self.finished_task_lifetime is not None:
+            self._add_timer(task.finished_at + self.finished_task_lifetime, "purge", task.sid)
+        if task.assignment_status in PENDING_STATUSES:
+            self._add_timer(task.date_created + task.timeout, "ttl", task.sid)
+            target = self.current_target(task)
+            if target is not None and target.timeout is not None and task.step_entered_at is not None:
+                self._add_timer(task.step_entered_at + target.timeout, "step", task.sid)
 
     def next_due(self) -> float | None:
         with self.lock:
@@ -1862,7 +1910,12 @@ class TaskRouterEngine:
                 due, _, kind, sid = heapq.heappop(self._timers)
                 if until is not None:
                     self.clock.jump_to(due)
-            self._fire_due(due, kind, sid)
+            try:
+                self._fire_due(due, kind, sid)
+            except BaseException:
+                with self.lock:
+                    self._add_timer(due, kind, sid)  # rolled back: it is still due
+                raise
             fired += 1
 
     def advance(self, seconds: float) -> float:

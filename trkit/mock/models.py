@@ -7,12 +7,59 @@ are never rendered.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 
-@dataclass
-class Workspace:
+class _Journals(threading.local):
+    current: Journal | None = None
+
+
+JOURNALS = _Journals()  # per thread: the open transaction's journal (the engine's lock makes it one at a time)
+
+
+class Journal:
+    """The old value of every field changed during one transaction, so a refusal undoes just those."""
+
+    def __init__(self) -> None:
+        self._seen: set[tuple[int, str]] = set()
+        self.entries: list[tuple[Any, str, Any]] = []
+
+    def note(self, record: Any, name: str) -> None:
+        key = (id(record), name)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        try:
+            old = getattr(record, name)
+        except AttributeError:  # being built: a new record has nothing to undo
+            return
+        self.entries.append((record, name, old))
+
+    def undo(self) -> list[Any]:
+        """Put every noted field back; the records touched, oldest change last."""
+        touched: dict[int, Any] = {}
+        for record, name, old in reversed(self.entries):
+            object.__setattr__(record, name, old)
+            touched[id(record)] = record
+        return list(touched.values())
+
+
+class Record:
+    """A stored resource: every field assignment inside a transaction is journaled."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        journal = JOURNALS.current
+        if journal is not None:
+            journal.note(self, name)
+        object.__setattr__(self, name, value)
+
+
+@dataclass(slots=True)
+class Workspace(Record):
     KIND: ClassVar[str] = "workspace"
     sid: str
     friendly_name: str
@@ -30,8 +77,8 @@ class Workspace:
         return self.sid
 
 
-@dataclass
-class Activity:
+@dataclass(slots=True)
+class Activity(Record):
     KIND: ClassVar[str] = "activity"
     sid: str
     workspace_sid: str
@@ -41,8 +88,8 @@ class Activity:
     date_updated: float
 
 
-@dataclass
-class TaskChannel:
+@dataclass(slots=True)
+class TaskChannel(Record):
     KIND: ClassVar[str] = "task_channel"
     sid: str
     workspace_sid: str
@@ -53,8 +100,8 @@ class TaskChannel:
     channel_optimized_routing: bool | None = None
 
 
-@dataclass
-class Worker:
+@dataclass(slots=True)
+class Worker(Record):
     KIND: ClassVar[str] = "worker"
     sid: str
     workspace_sid: str
@@ -69,8 +116,8 @@ class Worker:
     version: int = 0
 
 
-@dataclass
-class WorkerChannel:
+@dataclass(slots=True)
+class WorkerChannel(Record):
     KIND: ClassVar[str] = "worker_channel"
     sid: str
     workspace_sid: str
@@ -82,8 +129,8 @@ class WorkerChannel:
     date_updated: float
 
 
-@dataclass
-class TaskQueue:
+@dataclass(slots=True)
+class TaskQueue(Record):
     KIND: ClassVar[str] = "task_queue"
     sid: str
     workspace_sid: str
@@ -97,8 +144,8 @@ class TaskQueue:
     assignment_activity_sid: str | None = None
 
 
-@dataclass
-class Workflow:
+@dataclass(slots=True)
+class Workflow(Record):
     KIND: ClassVar[str] = "workflow"
     sid: str
     workspace_sid: str
@@ -111,8 +158,8 @@ class Workflow:
     fallback_assignment_callback_url: str | None = None
 
 
-@dataclass
-class Task:
+@dataclass(slots=True)
+class Task(Record):
     KIND: ClassVar[str] = "task"
     sid: str
     workspace_sid: str
@@ -143,8 +190,8 @@ class Task:
     version: int = 0
 
 
-@dataclass
-class Reservation:
+@dataclass(slots=True)
+class Reservation(Record):
     KIND: ClassVar[str] = "reservation"
     sid: str
     workspace_sid: str
@@ -164,7 +211,7 @@ class Reservation:
 
 
 @dataclass
-class Event:
+class Event:  # written once, never changed: not journaled, kept in SQLite only
     KIND: ClassVar[str] = "event"
     sid: str
     workspace_sid: str

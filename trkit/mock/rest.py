@@ -13,6 +13,7 @@ import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import wait
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -141,7 +142,9 @@ def create_app(engine: TaskRouterEngine, settle_timeout: float = 12.0) -> Flask:
     def if_match() -> str | None:
         return request.headers.get("If-Match")
 
-    def page(items: list, key: str, **context: Any) -> Response:
+    def page(items: list | Callable[..., list], key: str, **context: Any) -> Response:
+        """One page of ``items``: a list, or a function taking ``offset`` and ``limit`` (the big lists, which
+        then cost one page, not the whole store)."""
         params = args()
         size = params.int("PageSize", 1, 1000) or 50
         number = params.int("Page", 0, 10**9) or 0
@@ -152,7 +155,13 @@ def create_app(engine: TaskRouterEngine, settle_timeout: float = 12.0) -> Flask:
             start = int(token[2:])
         else:
             start = number * size
-        chunk = items[start:start + size]
+        if callable(items):
+            chunk = items(offset=start, limit=size + 1)
+            has_next = len(chunk) > size
+            chunk = chunk[:size]
+        else:
+            chunk = items[start:start + size]
+            has_next = start + size < len(items)
         render = renderer()
         filters = [(k, v) for k, v in request.args.items(multi=True) if k not in ("PageSize", "Page", "PageToken")]
         base = render.url(request.path)
@@ -163,7 +172,6 @@ def create_app(engine: TaskRouterEngine, settle_timeout: float = 12.0) -> Flask:
                 query.append(("PageToken", f"PT{offset}"))
             return f"{base}?{urlencode(query)}"
 
-        has_next = start + size < len(items)
         meta = {
             "page": number,
             "page_size": size,
@@ -272,8 +280,8 @@ def create_app(engine: TaskRouterEngine, settle_timeout: float = 12.0) -> Flask:
     def workers(ws: str):
         if request.method == "GET":
             a = args()
-            return page(engine.list_workers(
-                ws,
+            return page(partial(
+                engine.list_workers, ws,
                 activity_name=a.str("ActivityName"),
                 activity_sid=a.str("ActivitySid"),
                 available=a.bool("Available", lenient=True),
@@ -414,8 +422,8 @@ def create_app(engine: TaskRouterEngine, settle_timeout: float = 12.0) -> Flask:
             for status in statuses or []:
                 if status not in STATUSES:
                     raise invalid(f"AssignmentStatus must be one of {', '.join(STATUSES)}, got {status!r}")
-            return page(engine.list_tasks(
-                ws,
+            return page(partial(
+                engine.list_tasks, ws,
                 priority=a.int("Priority"),
                 assignment_status=statuses,
                 workflow_sid=a.str("WorkflowSid"),
@@ -507,8 +515,8 @@ def create_app(engine: TaskRouterEngine, settle_timeout: float = 12.0) -> Flask:
     @locked
     def events(ws: str):
         a = args()
-        return page(engine.list_events(
-            ws,
+        return page(partial(
+            engine.list_events, ws,
             end_date=a.date("EndDate"),
             event_type=a.str("EventType"),
             minutes=a.int("Minutes", 1, 43200),

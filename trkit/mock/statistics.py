@@ -63,13 +63,8 @@ def compute_cumulative(engine: TaskRouterEngine, ws_sid: str, start: float, end:
             raise invalid(f"SplitByWaitTime must be a comma-separated list of seconds, got {split_by_wait_time!r}") from None
     split = {str(t): {"above": {"tasks_canceled": 0, "reservations_accepted": 0},
                       "below": {"tasks_canceled": 0, "reservations_accepted": 0}} for t in thresholds}
-    for event in engine.store.all("event", ws_sid):
-        if not start <= event.event_date <= end + 0.999:
-            continue
-        if task_queue_sid and event.task_queue_sid != task_queue_sid:
-            continue
-        if workflow_sid and event.workflow_sid != workflow_sid:
-            continue
+    for event in engine.store.events(ws_sid, start, end + 0.999, task_queue_sid=task_queue_sid or None,
+                                     workflow_sid=workflow_sid or None):
         kind = event.event_type
         age = float(event.event_data.get("task_age") or 0)
         if kind in RESERVATION_COUNTS:
@@ -128,11 +123,7 @@ def compute_worker_cumulative(engine: TaskRouterEngine, ws_sid: str, start: floa
     engine.workspace(ws_sid)
     counts = {name: 0 for name in RESERVATION_COUNTS.values()}
     spent: dict[str, list[float]] = {a.sid: [] for a in engine.store.all("activity", ws_sid)}
-    for event in engine.store.all("event", ws_sid):
-        if not start <= event.event_date <= end + 0.999:
-            continue
-        if worker_sid and event.worker_sid != worker_sid:
-            continue
+    for event in engine.store.events(ws_sid, start, end + 0.999, worker_sid=worker_sid or None):
         if event.event_type in RESERVATION_COUNTS:
             counts[RESERVATION_COUNTS[event.event_type]] += 1
         if event.event_type == "worker.activity.update":

@@ -1,10 +1,14 @@
-"""State in memory, written through to SQLite one transaction per API call.
+"""Resources in memory, written through to SQLite one transaction per API call; events in SQLite only.
 
-Reads come from memory (fast, indexed); every mutation marks the objects it
-changed and :meth:`Store.commit` writes them in one SQLite transaction before
-the API answers, so an acknowledged write survives ``kill -9``. If a rule fails
-half-way, :meth:`Store.rollback` reloads memory from the last commit: nothing
-half-written is ever seen.
+Reads of resources come from memory (indexed by kind, workspace, task and worker); every
+mutation marks what it changed and :meth:`Store.commit` writes it in one SQLite transaction
+before the API answers, so an acknowledged write survives ``kill -9``. A transaction is
+journaled (:class:`~.models.Journal`): :meth:`Store.rollback` puts back just the fields,
+records and rows it touched, so a refused request costs what it did, never the store's size.
+
+The event log lives only in SQLite (compressed, indexed by workspace and date): it is the
+largest part of the state and nothing but the Events list and statistics read it. Events
+older than the retention (30 days of mock time, as on TaskRouter) are dropped.
 """
 
 from __future__ import annotations
@@ -13,11 +17,14 @@ import json
 import pickle
 import sqlite3
 import threading
-from collections.abc import Iterable
+import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, fields
 from typing import Any
 
-from .models import MODEL_CLASSES
+from .models import JOURNALS, MODEL_CLASSES, Event, Journal
+
+EVENT_RETENTION = 30 * 86400.0
 
 SCHEMA = """
 -- keyed by creation sequence: new rows append to the B-tree's end, so a write costs
@@ -29,9 +36,33 @@ CREATE TABLE IF NOT EXISTS resources (
     workspace_sid TEXT,
     body BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY,
+    sid TEXT NOT NULL,
+    workspace_sid TEXT NOT NULL,
+    event_date REAL NOT NULL,
+    event_type TEXT NOT NULL,
+    task_sid TEXT, worker_sid TEXT, reservation_sid TEXT, task_queue_sid TEXT, workflow_sid TEXT,
+    body BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_date ON events(workspace_sid, event_date);
+CREATE INDEX IF NOT EXISTS events_by_sid ON events(sid);
+CREATE INDEX IF NOT EXISTS events_by_task ON events(task_sid);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
+# the columns the Events list filters on in SQL (the rest of an event is its compressed body)
+EVENT_COLUMNS = ("task_sid", "worker_sid", "reservation_sid", "task_queue_sid", "workflow_sid")
+# names every event body repeats: a preset dictionary makes them nearly free to store
+_EVENT_WORDS = (
+    b'"event_data": {"task_sid": "task_attributes": "task_age": "task_priority": "task_assignment_status": '
+    b'"task_queue_sid": "task_queue_name": "task_queue_entered_date": "task_channel_sid": "task_channel_unique_name": '
+    b'"workflow_sid": "workflow_name": "worker_sid": "worker_name": "worker_attributes": "worker_activity_sid": '
+    b'"worker_activity_name": "reservation_sid": "workspace_sid": "workspace_name": "resource_url_path": "/v1/Workspaces/'
+    b'"actor_type": "actor_sid": "actor_url_path": "event_date": "event_type": "resource_type": "resource_sid": '
+    b'"description": "source_ip_address": null, "task_channel": "task_reason": "task_date_created": "task_version": '
+    b'"sid": "EV", "workspace", "reservation", "task", "worker", "pending", "reserved", "assigned", "canceled"'
+)
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
@@ -45,8 +76,18 @@ def _decode(body: bytes | str) -> dict:
     return json.loads(body) if isinstance(body, str) else pickle.loads(body)
 
 
+def _encode_event(event: Event) -> bytes:
+    packer = zlib.compressobj(6, zdict=_EVENT_WORDS)
+    return packer.compress(json.dumps(_row(event), separators=(",", ":")).encode()) + packer.flush()
+
+
+def _decode_event(body: bytes) -> Event:
+    unpacker = zlib.decompressobj(zdict=_EVENT_WORDS)
+    return Event(**json.loads(unpacker.decompress(body) + unpacker.flush()))
+
+
 def _row(obj: Any) -> dict:
-    """A model's fields as a dict, shallow (json.dumps copies the nested ones anyway)."""
+    """A model's fields as a dict, shallow."""
     names = _FIELD_NAMES.get(type(obj))
     if names is None:
         names = _FIELD_NAMES[type(obj)] = tuple(f.name for f in fields(obj))
@@ -54,28 +95,37 @@ def _row(obj: Any) -> dict:
 
 
 class Store:
-    """All resources of one mock, by kind and by workspace, in creation order."""
+    """All resources of one mock, by kind and by workspace, in creation order; and the event log."""
 
-    def __init__(self, path: str = ":memory:") -> None:
+    def __init__(self, path: str = ":memory:", event_retention: float = EVENT_RETENTION) -> None:
         self.path = path
+        self.event_retention = event_retention
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db_lock = threading.Lock()
         if path != ":memory:":
             self._db.execute("PRAGMA journal_mode=WAL")
             # WAL + NORMAL: a committed transaction survives the process being killed
             self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA journal_size_limit=8388608")  # the WAL shrinks back after a checkpoint
         self._db.executescript(SCHEMA)
-        self._dirty: dict[str, Any] = {}
-        self._deleted: set[int] = set()  # rows (by seq) to drop; a SID deleted and made again has a new seq
-        self._meta_dirty: dict[str, str] = {}
+        self._journal: Journal | None = None
+        self._clear_transaction()
         self._load()
+
+    def _clear_transaction(self) -> None:
+        self._dirty: dict[str, Any] = {}
+        self._created: dict[str, Any] = {}
+        self._deleted: dict[int, Any] = {}  # rows (by seq) to drop; a SID deleted and made again has a new seq
+        self._meta_old: dict[str, str | None] = {}
+        self._new_events: list[Event] = []
+        self._dropped_event_workspaces: set[str] = set()
 
     # -- loading ---------------------------------------------------------------
     def _load(self) -> None:
         self._objects: dict[str, Any] = {}
         self._seq: dict[str, int] = {}
         self._by_ws: dict[tuple[str, str], dict[str, Any]] = {}
-        self._by_kind: dict[str, dict[str, Any]] = {kind: {} for kind in MODEL_CLASSES}
+        self._by_kind: dict[str, dict[str, Any]] = {kind: {} for kind in MODEL_CLASSES if kind != "event"}
         self._res_by_task: dict[str, dict[str, Any]] = {}
         self._res_by_worker: dict[str, dict[str, Any]] = {}
         self._channels_by_worker: dict[str, dict[str, Any]] = {}
@@ -83,6 +133,8 @@ class Store:
         with self._db_lock:
             rows = self._db.execute("SELECT kind, seq, body FROM resources ORDER BY seq").fetchall()
             self.meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+            self._next_event_seq = (self._db.execute("SELECT MAX(seq) FROM events").fetchone()[0] or 0) + 1
+            self._oldest_event = self._db.execute("SELECT MIN(event_date) FROM events").fetchone()[0]
         for kind, seq, body in rows:
             obj = MODEL_CLASSES[kind](**_decode(body))
             self._index(obj, seq)
@@ -105,15 +157,17 @@ class Store:
         self._objects.pop(sid, None)
         self._seq.pop(sid, None)
         self._by_kind[obj.KIND].pop(sid, None)
-        self._by_ws.get((obj.KIND, obj.workspace_sid), {}).pop(sid, None)
+        _drop(self._by_ws, (obj.KIND, obj.workspace_sid), sid)
         if obj.KIND == "reservation":
-            self._res_by_task.get(obj.task_sid, {}).pop(sid, None)
-            self._res_by_worker.get(obj.worker_sid, {}).pop(sid, None)
+            _drop(self._res_by_task, obj.task_sid, sid)
+            _drop(self._res_by_worker, obj.worker_sid, sid)
         elif obj.KIND == "worker_channel":
-            self._channels_by_worker.get(obj.worker_sid, {}).pop(sid, None)
+            _drop(self._channels_by_worker, obj.worker_sid, sid)
 
     # -- reads -----------------------------------------------------------------
     def get(self, kind: str, sid: str | None) -> Any | None:
+        if kind == "event":
+            return self.event(sid)
         obj = self._objects.get(sid) if sid else None
         return obj if obj is not None and obj.KIND == kind else None
 
@@ -124,6 +178,10 @@ class Store:
         if workspace_sid is None:
             return list(self._by_kind[kind].values())
         return list(self._by_ws.get((kind, workspace_sid), {}).values())
+
+    def iterate(self, kind: str, workspace_sid: str) -> Iterator[Any]:
+        """The resources of one kind in a workspace, in creation order, without copying the index."""
+        return iter(self._by_ws.get((kind, workspace_sid), {}).values())
 
     def count(self, kind: str, workspace_sid: str) -> int:
         return len(self._by_ws.get((kind, workspace_sid), {}))
@@ -140,73 +198,174 @@ class Store:
     def channels_of_worker(self, worker_sid: str) -> list[Any]:
         return list(self._channels_by_worker.get(worker_sid, {}).values())
 
+    # -- the event log ---------------------------------------------------------
+    def add_event(self, event: Event) -> None:
+        self._new_events.append(event)
+
+    def event(self, sid: str | None) -> Event | None:
+        for event in self._new_events:
+            if event.sid == sid:
+                return event
+        with self._db_lock:
+            row = self._db.execute("SELECT body FROM events WHERE sid=?", (sid,)).fetchone()
+        return _decode_event(row[0]) if row else None
+
+    def events(self, workspace_sid: str, start: float, end: float, event_type: str | None = None,
+               sid: str | None = None, offset: int = 0, limit: int | None = None, **sids: str | None) -> list[Event]:
+        """Events of a workspace dated in [start, end], oldest first, filtered in SQL (``sids``: EVENT_COLUMNS)."""
+        where = ["workspace_sid=?", "event_date>=?", "event_date<=?"]
+        args: list[Any] = [workspace_sid, start, end]
+        for column, value in (("event_type", event_type), ("sid", sid), *sids.items()):
+            if value is not None:
+                if column not in ("event_type", "sid", *EVENT_COLUMNS):
+                    raise ValueError(f"events cannot be filtered on {column}")
+                where.append(f"{column}=?")
+                args.append(value)
+        query = f"SELECT body FROM events WHERE {' AND '.join(where)} ORDER BY seq LIMIT ? OFFSET ?"
+        with self._db_lock:
+            rows = self._db.execute(query, (*args, -1 if limit is None else limit, offset)).fetchall()
+        found = [_decode_event(body) for (body,) in rows]
+        if self._new_events:  # read inside the transaction that made them
+            wanted = {"event_type": event_type, "sid": sid, **sids}
+            found += [e for e in self._new_events if e.workspace_sid == workspace_sid and start <= e.event_date <= end
+                      and all(v is None or getattr(e, k) == v for k, v in wanted.items())]
+        return found
+
+    def drop_events(self, workspace_sid: str) -> None:
+        self._dropped_event_workspaces.add(workspace_sid)
+
+    def event_count(self) -> int:
+        with self._db_lock:
+            return self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0] + len(self._new_events)
+
     # -- writes ----------------------------------------------------------------
+    def begin(self) -> None:
+        """Open a transaction: from now on every field change is journaled until commit or rollback."""
+        self._journal = JOURNALS.current = Journal()
+
     def put(self, obj: Any) -> None:
         if obj.sid not in self._objects:
             self._index(obj, self._next_seq)
             self._next_seq += 1
+            self._created[obj.sid] = obj
         self._dirty[obj.sid] = obj
 
     def delete(self, obj: Any) -> None:
         seq = self._seq.get(obj.sid)
         self._unindex(obj)
         self._dirty.pop(obj.sid, None)
-        if seq is not None:
-            self._deleted.add(seq)
+        if seq is not None and self._created.pop(obj.sid, None) is None:
+            self._deleted[seq] = obj
 
     def set_meta(self, key: str, value: str) -> None:
+        self._meta_old.setdefault(key, self.meta.get(key))
         self.meta[key] = value
-        self._meta_dirty[key] = value
 
-    def commit(self) -> None:
-        if not (self._dirty or self._deleted or self._meta_dirty):
+    def commit(self, now: float | None = None) -> None:
+        """Write the transaction in one SQLite transaction; sweep out events past retention."""
+        self._end_journal()
+        # sweep only when the oldest stored event has expired: exact, and free the rest of the time
+        prune = now is not None and self._oldest_event is not None and self._oldest_event < now - self.event_retention
+        if not (self._dirty or self._deleted or self._meta_old or self._new_events or self._dropped_event_workspaces or prune):
             return
-        rows = [
-            (self._seq[obj.sid], obj.sid, obj.KIND, obj.workspace_sid, _encode(obj))
-            for obj in self._dirty.values()
-        ]
+        rows = [(self._seq[obj.sid], obj.sid, obj.KIND, obj.workspace_sid, _encode(obj)) for obj in self._dirty.values()]
+        events = [(self._next_event_seq + i, e.sid, e.workspace_sid, e.event_date, e.event_type,
+                   *(getattr(e, c) for c in EVENT_COLUMNS), _encode_event(e)) for i, e in enumerate(self._new_events)]
         with self._db_lock:
             db = self._db
             db.execute("BEGIN")
             try:
-                if rows:
-                    db.executemany(
-                        "INSERT INTO resources(seq, sid, kind, workspace_sid, body) VALUES (?,?,?,?,?) "
-                        "ON CONFLICT(seq) DO UPDATE SET body=excluded.body",
-                        rows,
-                    )
-                if self._deleted:
-                    db.executemany("DELETE FROM resources WHERE seq=?", [(seq,) for seq in self._deleted])
-                if self._meta_dirty:
-                    db.executemany(
-                        "INSERT INTO meta(key, value) VALUES (?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-                        list(self._meta_dirty.items()),
-                    )
+                db.executemany("INSERT INTO resources(seq, sid, kind, workspace_sid, body) VALUES (?,?,?,?,?) "
+                               "ON CONFLICT(seq) DO UPDATE SET body=excluded.body", rows)
+                db.executemany("DELETE FROM resources WHERE seq=?", [(seq,) for seq in self._deleted])
+                db.executemany("INSERT INTO meta(key, value) VALUES (?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                               [(key, self.meta[key]) for key in self._meta_old])
+                db.executemany(f"INSERT INTO events VALUES ({','.join('?' * 11)})", events)
+                db.executemany("DELETE FROM events WHERE workspace_sid=?", [(ws,) for ws in self._dropped_event_workspaces])
+                if prune:  # workspace by workspace, so the (workspace, date) index finds the old rows
+                    db.executemany("DELETE FROM events WHERE workspace_sid=? AND event_date<?",
+                                   [(ws, now - self.event_retention) for ws in self._by_kind["workspace"]])
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-        self._dirty.clear()
-        self._deleted.clear()
-        self._meta_dirty.clear()
+        if prune or self._dropped_event_workspaces:
+            self._oldest_event = self._oldest_stored_event()
+        if events and self._oldest_event is None:
+            self._oldest_event = min(e.event_date for e in self._new_events)
+        self._next_event_seq += len(events)
+        self._clear_transaction()
 
-    def rollback(self) -> None:
-        """Forget uncommitted changes: memory is rebuilt from the last commit."""
-        self._dirty.clear()
-        self._deleted.clear()
-        self._meta_dirty.clear()
-        self._load()
+    def _oldest_stored_event(self) -> float | None:
+        # workspace by workspace: each is one step down the (workspace, date) index
+        with self._db_lock:
+            dates = [self._db.execute("SELECT MIN(event_date) FROM events WHERE workspace_sid=?", (ws,)).fetchone()[0]
+                     for ws in self._by_kind["workspace"]]
+        return min((d for d in dates if d is not None), default=None)
+
+    def rollback(self) -> list[Any]:
+        """Forget the transaction: undo its field changes, creations and deletions in memory.
+
+        Returns the records whose state went back, for the engine to re-derive its indexes from.
+        """
+        changed = self._journal.undo() if self._journal is not None else []
+        self._end_journal()
+        for obj in self._created.values():
+            self._unindex(obj)
+        for seq, obj in self._deleted.items():
+            self._index(obj, seq)
+        if self._deleted:
+            self._reorder()
+        for key, old in self._meta_old.items():
+            if old is None:
+                self.meta.pop(key, None)
+            else:
+                self.meta[key] = old
+        affected = [*changed, *self._created.values(), *self._deleted.values()]
+        self._clear_transaction()
+        return affected
+
+    def _reorder(self) -> None:
+        """Back into creation order after deleted records were put back (rare: a failed delete)."""
+        buckets = [self._objects, *self._by_kind.values(), *self._by_ws.values(), *self._res_by_task.values(),
+                   *self._res_by_worker.values(), *self._channels_by_worker.values()]
+        for bucket in buckets:
+            ordered = sorted(bucket.items(), key=lambda item: self._seq[item[0]])
+            bucket.clear()
+            bucket.update(ordered)
+
+    def _end_journal(self) -> None:
+        if JOURNALS.current is self._journal:
+            JOURNALS.current = None
+        self._journal = None
 
     def reset(self) -> None:
+        self._end_journal()
+        self._clear_transaction()
         with self._db_lock:
             self._db.execute("DELETE FROM resources")
+            self._db.execute("DELETE FROM events")
             self._db.execute("DELETE FROM meta")
-        self.rollback()
+        self._load()
 
     def dump(self, kinds: Iterable[str] | None = None) -> dict[str, list[dict]]:
         wanted = list(kinds) if kinds else list(MODEL_CLASSES)
-        return {kind: [asdict(obj) for obj in self._by_kind[kind].values()] for kind in wanted}
+        dumped = {kind: [asdict(obj) for obj in self._by_kind[kind].values()] for kind in wanted if kind != "event"}
+        if "event" in wanted:
+            with self._db_lock:
+                rows = self._db.execute("SELECT body FROM events ORDER BY seq").fetchall()
+            dumped["event"] = [asdict(_decode_event(body)) for (body,) in rows] + [asdict(e) for e in self._new_events]
+        return dumped
 
     def close(self) -> None:
         with self._db_lock:
             self._db.close()
+
+
+def _drop(index: dict, key: Any, sid: str) -> None:
+    """Remove ``sid`` from one bucket of an index, and the bucket once it is empty."""
+    bucket = index.get(key)
+    if bucket is not None:
+        bucket.pop(sid, None)
+        if not bucket:
+            del index[key]
