@@ -5,23 +5,22 @@ from __future__ import annotations
 import json
 import time
 
-from trkit.mock.clock import Clock
 from trkit.mock.engine import TaskRouterEngine
-from trkit.mock.sids import SidGenerator
-from trkit.mock.store import Store
+from trkit.mock.engine.clock import Clock
+from trkit.mock.engine.sids import SidGenerator
+from trkit.mock.engine.store import Store
 
 
 class AcceptingDispatcher:
     """Answers every assignment callback with {"instruction": "accept"}, in process."""
 
     def __init__(self) -> None:
-        self.engine = None
         self.accepted = 0
 
-    def submit(self, items):
+    def submit(self, items, engine):
         for item in items:
             if item.kind == "assignment":
-                self.engine.apply_assignment_answer(item.reservation_sid, {"instruction": "accept"})
+                engine.apply_assignment_answer(item.reservation_sid, {"instruction": "accept"})
                 self.accepted += 1
         return []
 
@@ -30,7 +29,6 @@ def drain(tasks: int, workers: int) -> dict:
     """Queue ``tasks`` tasks, then let ``workers`` workers take them until none is left."""
     dispatcher = AcceptingDispatcher()
     engine = TaskRouterEngine(Store(), "AC" + "3" * 32, "token", clock=Clock(), sids=SidGenerator(1), dispatcher=dispatcher)
-    dispatcher.engine = engine
     ws = engine.create_workspace("Scale", multi_task_enabled=False).sid
     idle = engine.create_activity(ws, "Idle", True).sid
     busy = engine.create_activity(ws, "Busy", False).sid

@@ -37,10 +37,11 @@ def pytest_generate_tests(metafunc):
 def fresh_parse_caches():
     """Each test parses its expressions and attributes itself (the caches would otherwise carry
     results from earlier tests, and from before a change under mutation testing)."""
-    from trkit.mock import engine, expressions
+    from trkit.language import expressions
+    from trkit.mock.engine import checks
 
     expressions.compile_expression.cache_clear()
-    engine._parse_attributes.cache_clear()
+    checks._parse_attributes.cache_clear()
 
 
 @pytest.fixture

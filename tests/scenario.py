@@ -12,10 +12,10 @@ import json
 import os
 from typing import Any
 
-from trkit.mock.clock import Clock
 from trkit.mock.engine import NullDispatcher, TaskRouterEngine
-from trkit.mock.sids import SidGenerator
-from trkit.mock.store import Store
+from trkit.mock.engine.clock import Clock
+from trkit.mock.engine.sids import SidGenerator
+from trkit.mock.engine.store import Store
 
 ACCOUNT = "AC" + "5" * 32
 EPOCH = 1_800_000_000.0  # a fixed, whole-second start for the mock clock

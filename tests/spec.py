@@ -9,7 +9,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 CANDIDATES = [
-    Path(__file__).parent / "data" / "twilio_taskrouter_v1.json",
+    Path(__file__).resolve().parents[1] / "trkit" / "mock" / "data" / "twilio_taskrouter_v1.json",
     Path(__file__).resolve().parents[2] / "shared" / "reference" / "twilio_taskrouter_v1.json",
 ]
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
@@ -23,7 +23,7 @@ def spec_path() -> Path | None:
 def load_spec() -> dict:
     path = spec_path()
     if path is None:
-        raise FileNotFoundError("twilio_taskrouter_v1.json not found in tests/data or ../shared/reference")
+        raise FileNotFoundError("twilio_taskrouter_v1.json not found in trkit/mock/data or ../shared/reference")
     return json.loads(path.read_text())
 
 

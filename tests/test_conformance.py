@@ -12,7 +12,7 @@ from spec import all_operations, dates_are_twilio_format, load_spec, response_sc
 
 from trkit.mock.client import LocalHttpClient
 
-pytestmark = pytest.mark.skipif(spec_path() is None, reason="Twilio's OpenAPI file is absent (tests/data and ../shared)")
+pytestmark = pytest.mark.skipif(spec_path() is None, reason="Twilio's OpenAPI file is absent (trkit/mock/data and ../shared)")
 
 
 class RecordingHttpClient(LocalHttpClient):

@@ -13,7 +13,7 @@ from trkit.mock.coverage import coverage_markdown
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.skipif(spec_path() is None, reason="Twilio's OpenAPI file is absent (tests/data and ../shared)")
+@pytest.mark.skipif(spec_path() is None, reason="Twilio's OpenAPI file is absent (trkit/mock/data and ../shared)")
 def test_coverage_table_is_current():
     expected = coverage_markdown(json.loads(spec_path().read_text()))
     committed = (ROOT / "docs" / "coverage.md").read_text()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from trkit.mock.expressions import ExpressionError, check_target_expression, compile_expression
+from trkit.language.expressions import ExpressionError, check_target_expression, compile_expression
 
 WORKER = {
     "languages": ["en", "es"],

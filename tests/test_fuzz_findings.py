@@ -13,7 +13,7 @@ import requests
 from helpers import build_tutorial_workspace
 
 from trkit.mock import MockServer
-from trkit.mock.clock import iso, parse_iso
+from trkit.mock.engine.clock import iso, parse_iso
 
 
 @pytest.fixture

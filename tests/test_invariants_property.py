@@ -9,12 +9,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from scenario import examples
 
-from trkit.mock.clock import Clock
+from trkit.language.vocabulary import FINAL_RESERVATION_STATUSES
 from trkit.mock.engine import NullDispatcher, TaskRouterEngine
-from trkit.mock.errors import TaskRouterError
-from trkit.mock.models import FINAL_RESERVATION_STATUSES
-from trkit.mock.sids import SidGenerator
-from trkit.mock.store import Store
+from trkit.mock.engine.clock import Clock
+from trkit.mock.engine.errors import TaskRouterError
+from trkit.mock.engine.sids import SidGenerator
+from trkit.mock.engine.store import Store
 
 WORKERS = {"Alice": ["en", "es"], "Bob": ["en"], "Carla": ["es"], "Dan": ["en", "es"]}
 

@@ -285,6 +285,8 @@ def test_clock_moves_only_on_the_mock(kit):
     after = kit.advance(3600)
     assert kit.mock.clock()["offset_seconds"] - before == pytest.approx(3600, abs=0.5)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", after), after
+    with pytest.raises(KitError, match="^The mock refused /mock/clock: Advance must be between 0 and 2592000 seconds, got -5.0$"):
+        kit.advance(-5)  # the mock's refusal, in one readable line
 
 
 def test_wait_for_raises_saying_what_it_waited_for_how_things_stand_and_why(kit):

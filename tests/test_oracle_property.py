@@ -16,7 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from oracle import Model
 from scenario import Scenario, examples
 
-from trkit.mock.errors import TaskRouterError
+from trkit.mock.engine.errors import TaskRouterError
 
 WORKERS = {"Alice": ["en", "es"], "Bob": ["en"], "Carla": ["es"], "Dan": ["en", "es"]}
 TIMEOUT = 60

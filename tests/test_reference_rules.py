@@ -11,8 +11,8 @@ import json
 import pytest
 from scenario import EPOCH, Scenario
 
-from trkit.mock.errors import TaskRouterError
-from trkit.mock.statistics import compute_cumulative, compute_worker_cumulative
+from trkit.mock.engine.errors import TaskRouterError
+from trkit.mock.engine.statistics import compute_cumulative, compute_worker_cumulative
 
 
 def spanish_desk(**queue_options) -> Scenario:
@@ -513,7 +513,7 @@ def test_split_by_wait_time_with_several_thresholds():
 
 
 def test_statistics_window_defaults_to_the_last_15_minutes_and_30_days_at_most():
-    from trkit.mock.statistics import window
+    from trkit.mock.engine.statistics import window
 
     s = spanish_desk()
     s.advance(86400)

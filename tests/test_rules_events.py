@@ -8,7 +8,7 @@ import json
 import pytest
 from scenario import ACCOUNT, EPOCH, Scenario
 
-from trkit.mock.errors import TaskRouterError
+from trkit.mock.engine.errors import TaskRouterError
 
 
 def watched(events_filter: str | None = None) -> Scenario:

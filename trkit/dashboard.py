@@ -16,6 +16,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from .errors import explain
+from .language.vocabulary import LIVE_TASK_STATUSES, WAITING_TASK_STATUSES
 
 STATUS_COLOURS = {
     "pending": "#b58900", "reserved": "#268bd2", "assigned": "#2aa198", "wrapping": "#6c71c4",
@@ -165,7 +166,7 @@ class Dashboard(widgets.VBox):
             tasks = list(reversed(workspace.tasks.list()))
             reservations = []
             for task in tasks:
-                if task.assignment_status in ("pending", "reserved", "assigned", "wrapping"):
+                if task.assignment_status in LIVE_TASK_STATUSES:
                     reservations.extend((task, r) for r in workspace.tasks(task.sid).reservations.list())
             self._render_workers(workers, activities)
             self._render_tasks(tasks)
@@ -208,7 +209,7 @@ class Dashboard(widgets.VBox):
                  html.escape(json.dumps(json.loads(t.attributes or "{}"))), f"{t.age} s", html.escape(t.reason or "")]
                 for t in tasks[:20]]
         self.tasks_html.value = _table(["Task", "Status", "Queue", "Attributes", "Age", "Reason"], rows, "trkit-task-table")
-        waiting = [t for t in tasks[:20] if t.assignment_status in ("pending", "reserved")]
+        waiting = [t for t in tasks[:20] if t.assignment_status in WAITING_TASK_STATUSES]
         buttons = {}
         for task in waiting:
             button = self.explain_buttons.get(task.sid)

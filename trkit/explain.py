@@ -1,9 +1,9 @@
 """"Why is my task pending?" — routing explained from what the REST API returns.
 
 Everything here reads TaskRouter through the twilio library (workflow
-configuration, queues, workers, reservations) and evaluates expressions with
-the same engine the bundled mock routes with, so the explanation is the same on
-the mock and on real Twilio.
+configuration, queues, workers, reservations) and judges each worker with the
+eligibility rule the bundled mock routes with (``trkit.language.eligibility``),
+so the explanation is the same on the mock and on real Twilio.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from typing import Any
 
 import pandas as pd
 
-from .mock.expressions import ExpressionError, compile_expression
-
-ACTIVE = ("pending", "accepted", "wrapping")
+from .language.eligibility import Candidate, why_not
+from .language.expressions import ExpressionError, compile_expression
+from .language.vocabulary import HELD_RESERVATION_STATUSES, WAITING_TASK_STATUSES
+from .language.workflow_config import target_as_read
 
 
 @dataclass
@@ -91,15 +92,6 @@ def _attributes(text: str | None) -> dict:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
-
-
-def _worker_context(worker) -> dict:
-    context = dict(_attributes(worker.attributes))
-    context.setdefault("sid", worker.sid)
-    context.setdefault("friendly_name", worker.friendly_name)
-    context.setdefault("activity_sid", worker.activity_sid)
-    context.setdefault("activity_name", worker.activity_name)
-    return context
 
 
 def _evaluate(expression: str, context: dict) -> tuple[bool, list[str]]:
@@ -181,22 +173,19 @@ def _worker_verdict(workspace, worker, task, task_attributes: dict, queue, targe
     if queue is None:
         verdict.reasons.append("the task is in no queue")
         return verdict
-    if not worker.available:
-        verdict.reasons.append(f"activity {worker.activity_name} is not available")
-    in_queue, why = _evaluate(queue.target_workers or "", _attributes(worker.attributes)) if queue.target_workers else (False, ["the queue has no target workers"])
-    if not in_queue:
-        verdict.reasons.append(f"fails the queue's target workers {queue.target_workers!r}: " + "; ".join(why))
-    if target and target.get("expression"):
-        matched, why = _evaluate(target["expression"], {"task": task_attributes, "worker": _worker_context(worker)})
-        if not matched:
-            verdict.reasons.append(f"fails the target expression {target['expression']!r}: " + "; ".join(why))
+    busy = None
     if not multi_task:
-        held = [r for r in workspace.workers(worker.sid).reservations.list() if r.reservation_status in ACTIVE and r.task_sid != task.sid]
+        held = [r for r in workspace.workers(worker.sid).reservations.list() if r.reservation_status in HELD_RESERVATION_STATUSES
+                and r.task_sid != task.sid]
         if held:
             kind = "a pending reservation" if held[0].reservation_status == "pending" else f"an {held[0].reservation_status} task"
-            verdict.reasons.append(f"already holds {kind} ({held[0].task_sid})")
+            busy = f"already holds {kind} ({held[0].task_sid})"
+    candidate = Candidate(worker.sid, worker.friendly_name, _attributes(worker.attributes), worker.activity_sid,
+                          worker.activity_name, bool(worker.available))
+    step = target_as_read(target, task.task_queue_sid) if target else None
+    verdict.reasons.extend(why_not(candidate, task_attributes, queue.target_workers, step, busy=busy, explain=True))
     if not verdict.reasons:
-        if task.assignment_status not in ("pending", "reserved"):
+        if task.assignment_status not in WAITING_TASK_STATUSES:
             verdict.verdict = "could have taken it"
         else:
             pending_count = sum(r.reservation_status == "pending" for r in reservations)
@@ -256,7 +245,7 @@ def explain_worker(workspace, worker_sid: str, multi_task: bool | None = None) -
     attributes = _attributes(worker.attributes)
     if multi_task is None:
         multi_task = bool(workspace.fetch().multi_task_enabled)
-    waiting = workspace.tasks.list(assignment_status=["pending", "reserved"])
+    waiting = workspace.tasks.list(assignment_status=list(WAITING_TASK_STATUSES))
     rows = []
     member_of = []
     for queue in workspace.task_queues.list():
@@ -265,7 +254,7 @@ def explain_worker(workspace, worker_sid: str, multi_task: bool | None = None) -
         rows.append({"Queue": queue.friendly_name, "Member": member, "Why": "" if member else "; ".join(why), "Waiting tasks": count})
         if member:
             member_of.append((queue, count))
-    held = [r for r in workspace.workers(worker_sid).reservations.list() if r.reservation_status in ACTIVE]
+    held = [r for r in workspace.workers(worker_sid).reservations.list() if r.reservation_status in HELD_RESERVATION_STATUSES]
     name = worker.friendly_name
     if held and not multi_task:
         summary = f"{name} already holds a {held[0].reservation_status} reservation ({held[0].sid}): one task at a time."

@@ -18,6 +18,8 @@ from twilio.rest import Client
 from . import tables
 from .callback_server import CallbackServer
 from .errors import KitError, explain, install_notebook_handler
+from .language.vocabulary import LIVE_TASK_STATUSES
+from .mock import TaskRouterError
 from .tutorial import Tutorial, ensure_tutorial_workspace, remove_tutorial_workspaces
 
 TWILIO_BASE = "https://taskrouter.twilio.com"
@@ -98,7 +100,10 @@ class Kit:
 
     def advance(self, seconds: float) -> str:
         """Move the mock's clock forward; every timeout that falls due on the way fires."""
-        return self.mock.advance(seconds)["now"]
+        try:
+            return self.mock.advance(seconds)["now"]
+        except TaskRouterError as exc:  # the mock's own error, in a learner's words
+            raise KitError(exc.message) from None
 
     def clock(self) -> str:
         return self.mock.clock()["now"]
@@ -124,7 +129,7 @@ class Kit:
         try:
             workspace = self._workspace()
             workers = workspace.workers.list()
-            tasks = workspace.tasks.list(assignment_status=["pending", "reserved", "assigned", "wrapping"], limit=5)
+            tasks = workspace.tasks.list(assignment_status=list(LIVE_TASK_STATUSES), limit=5)
         except Exception as exc:  # the state cannot be read: that is the news
             return " ".join(lines + [f"The workspace could not be read: {explain(exc)}"])
         lines.append("Now: " + ", ".join(f"{w.friendly_name} is {w.activity_name}" for w in workers) + "; "

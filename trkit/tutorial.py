@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from .language.vocabulary import WAITING_TASK_STATUSES
+
 WORKSPACE_NAME = "trkit TaskRouter Quickstart"
 ACTIVITIES = {"Offline": False, "Idle": True, "Busy": False, "Reserved": False}
 WORKERS = {"Alice": {"languages": ["en", "es"]}, "Bob": {"languages": ["en"]}}
@@ -60,7 +62,7 @@ class Tutorial:
         for name in self.workers:
             self.set_activity(name, "Offline", reject_pending_reservations=True)
         for task in workspace.tasks.list(page_size=1000):
-            if task.assignment_status in ("pending", "reserved"):
+            if task.assignment_status in WAITING_TASK_STATUSES:
                 workspace.tasks(task.sid).update(assignment_status="canceled", reason="lesson reset")
             elif task.assignment_status in ("assigned", "wrapping"):
                 workspace.tasks(task.sid).update(assignment_status="completed", reason="lesson reset")

@@ -16,9 +16,9 @@ from typing import Any
 import requests
 from twilio.request_validator import RequestValidator
 
-from .documents import parse_json
-from .engine import Outbound
-from .errors import TaskRouterError
+from ..language.documents import parse_json
+from ..language.errors import LanguageError
+from .engine import Outbound, TaskRouterError
 
 ASSIGNMENT_TIMEOUT = 5.0
 EVENT_TIMEOUT = 15.0
@@ -39,7 +39,7 @@ def interpret_answer(response: requests.Response) -> tuple[dict | None, str]:
         return None, f"answer is not application/json ({content_type or 'no Content-Type'}): ignored (40000)"
     try:
         answer = parse_json(body, "answer")
-    except TaskRouterError:
+    except LanguageError:
         return None, "answer is not valid JSON: ignored (40001)"
     if not isinstance(answer, dict) or not answer.get("instruction"):
         return None, "answer has no instruction: reservation stays pending (40005)"
@@ -51,7 +51,6 @@ class HttpDispatcher:
 
     def __init__(self, auth_token: str, assignment_timeout: float = ASSIGNMENT_TIMEOUT,
                  event_timeout: float = EVENT_TIMEOUT, pool_size: int = 8) -> None:
-        self.engine: Any = None
         self.auth_token = auth_token
         self.assignment_timeout = assignment_timeout
         self.event_timeout = event_timeout
@@ -67,17 +66,18 @@ class HttpDispatcher:
             self._local.session = session
         return session
 
-    def submit(self, items: list[Outbound]) -> list[Future]:
+    def submit(self, items: list[Outbound], engine: Any) -> list[Future]:
+        """Send ``items`` (after ``engine`` committed them); answers and the callback log go back to ``engine``."""
         futures = []
         for item in items:
             if item.kind == "event":
-                futures.append(self._events.submit(self._send_event, item))
+                futures.append(self._events.submit(self._send_event, item, engine))
             elif getattr(self._local, "inline", False):
                 done: Future = Future()
-                done.set_result(self._run_assignment(item))
+                done.set_result(self._run_assignment(item, engine))
                 futures.append(done)
             else:
-                futures.append(self._pool.submit(self._run_assignment_thread, item))
+                futures.append(self._pool.submit(self._run_assignment_thread, item, engine))
         return futures
 
     def shutdown(self) -> None:
@@ -98,8 +98,9 @@ class HttpDispatcher:
         except requests.RequestException as exc:
             return None, f"{type(exc).__name__}: {exc}", time.monotonic() - started
 
-    def _log(self, item: Outbound, url: str, response, error, seconds: float, outcome: str) -> None:
-        self.engine.record_callback({
+    @staticmethod
+    def _log(engine: Any, item: Outbound, url: str, response, error, seconds: float, outcome: str) -> None:
+        engine.record_callback({
             "kind": item.kind,
             "url": url,
             "reservation_sid": item.reservation_sid,
@@ -110,37 +111,37 @@ class HttpDispatcher:
             "error": error,
             "seconds": round(seconds, 4),
             "outcome": outcome,
-            "at": self.engine.now(),
+            "at": engine.now(),
         })
 
-    def _send_event(self, item: Outbound) -> None:
+    def _send_event(self, item: Outbound, engine: Any) -> None:
         response, error, seconds = self._post(item.url, item.params, self.event_timeout)
-        self._log(item, item.url, response, error, seconds, "delivered" if response is not None and response.ok else "failed")
+        self._log(engine, item, item.url, response, error, seconds, "delivered" if response is not None and response.ok else "failed")
 
-    def _run_assignment_thread(self, item: Outbound) -> str:
+    def _run_assignment_thread(self, item: Outbound, engine: Any) -> str:
         self._local.inline = True
         try:
-            return self._run_assignment(item)
+            return self._run_assignment(item, engine)
         finally:
             self._local.inline = False
 
-    def _run_assignment(self, item: Outbound) -> str:
+    def _run_assignment(self, item: Outbound, engine: Any) -> str:
         for url in (item.url, item.fallback_url):
             if not url:
                 continue
             response, error, seconds = self._post(url, item.params, self.assignment_timeout)
             if response is None or response.status_code != 200:
                 why = error or f"HTTP {response.status_code}"
-                self._log(item, url, response, error, seconds, f"failed ({why})")
+                self._log(engine, item, url, response, error, seconds, f"failed ({why})")
                 continue
             answer, why = interpret_answer(response)
             if answer is None:
-                self._log(item, url, response, None, seconds, why)
+                self._log(engine, item, url, response, None, seconds, why)
                 return why
             try:
-                outcome = self.engine.apply_assignment_answer(item.reservation_sid, answer)
+                outcome = engine.apply_assignment_answer(item.reservation_sid, answer)
             except TaskRouterError as exc:
                 outcome = f"instruction refused ({exc.code}): {exc.message}"
-            self._log(item, url, response, None, seconds, outcome)
+            self._log(engine, item, url, response, None, seconds, outcome)
             return outcome
         return "no callback answered: reservation stays pending"

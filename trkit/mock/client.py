@@ -7,6 +7,8 @@ from urllib.parse import urlsplit, urlunsplit
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from .engine.errors import TaskRouterError
+
 
 class LocalHttpClient(TwilioHttpClient):
     """Sends every ``*.twilio.com`` request to the mock, keeping path and query.
@@ -52,9 +54,7 @@ class MockControl:
         response = self._session.request(method, self.base_url + path, data=data, timeout=120)
         body = response.json()
         if response.status_code >= 400:
-            from ..errors import KitError
-
-            raise KitError(f"The mock refused {path}: {body.get('message')}")
+            raise TaskRouterError(response.status_code, body.get("code", 20001), f"The mock refused {path}: {body.get('message')}")
         return body
 
     def reset(self) -> dict:

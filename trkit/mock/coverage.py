@@ -1,6 +1,6 @@
 """The mock's coverage of TaskRouter v1: every path and method of Twilio's spec, implemented or not.
 
-    python -m trkit.mock.coverage --spec tests/data/twilio_taskrouter_v1.json --write docs/coverage.md
+    python -m trkit.mock.coverage --write docs/coverage.md
 
 A test regenerates the table and compares it with the committed file, so it
 never drifts from the routes the mock really serves.
@@ -13,8 +13,8 @@ import json
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SPEC = ROOT / "tests" / "data" / "twilio_taskrouter_v1.json"
+# Twilio's OpenAPI file for TaskRouter v1 (MIT, see its LICENSE beside it), shipped with the package
+DEFAULT_SPEC = Path(__file__).resolve().parent / "data" / "twilio_taskrouter_v1.json"
 METHODS = ("GET", "POST", "DELETE")
 
 
@@ -35,12 +35,11 @@ def _shape(path: str) -> str:
 
 def implemented_operations() -> set[tuple[str, str]]:
     """(path shape, method) the mock's REST app routes to a handler."""
-    from .engine import TaskRouterEngine
-    from .rest import create_app
-    from .store import Store
+    from .api import create_app, routes
+    from .engine import Store, TaskRouterEngine
 
     app = create_app(TaskRouterEngine(Store(), "AC" + "0" * 32, "token"))
-    return {(_shape(rule), method) for method, rule, _ in app.config["TRKIT_ROUTES"]}
+    return {(_shape(rule), method) for method, rule in routes(app)}
 
 
 def coverage_markdown(spec: dict) -> str:

@@ -12,12 +12,9 @@ import threading
 
 from werkzeug.serving import make_server
 
+from .api import create_app
 from .callbacks import HttpDispatcher
-from .clock import Clock
-from .engine import FINISHED_TASK_LIFETIME, TaskRouterEngine
-from .rest import create_app
-from .sids import SidGenerator
-from .store import Store
+from .engine import FINISHED_TASK_LIFETIME, Clock, SidGenerator, Store, TaskRouterEngine
 
 # Documented fallback credentials for a mock started without any in the environment.
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 31 + "1"
@@ -61,7 +58,6 @@ class MockServer:
             clock=clock or Clock(float(self.store.meta.get("clock_offset", "0"))),
             sids=SidGenerator(seed), dispatcher=self.dispatcher, finished_task_lifetime=finished_task_lifetime,
         )
-        self.dispatcher.engine = self.engine
         self.app = create_app(self.engine)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._server = make_server(host, port, self.app, threaded=True)

@@ -16,6 +16,8 @@ from typing import Any
 
 from lark import Lark, Token, Transformer, UnexpectedInput
 
+from .errors import LanguageError
+
 GRAMMAR = r"""
 ?start: or_expr
 ?or_expr: and_expr (_OR and_expr)*
@@ -53,7 +55,7 @@ _PARSER = Lark(GRAMMAR, parser="lalr", maybe_placeholders=False)
 MISSING = object()
 
 
-class ExpressionError(ValueError):
+class ExpressionError(LanguageError):
     """A syntax error, with the 1-based column where it was found."""
 
     def __init__(self, expression: str, position: int, reason: str) -> None:

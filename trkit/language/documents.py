@@ -2,7 +2,7 @@
 
 Every JSON text that reaches the mock from outside goes through :func:`parse_json`: its
 nesting is measured before it is parsed, so no document can exhaust the parser's stack,
-and every refusal is a 400 naming the parameter and the limit.
+and every refusal names the parameter and the limit.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import re
 from itertools import accumulate
 from typing import Any
 
-from .errors import invalid
+from .errors import LanguageError
 
 MAX_DEPTH = 64  # far beyond any real attributes document; well inside Python's recursion limit
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -26,23 +26,23 @@ def nesting_depth(text: str) -> int:
 
 
 def parse_json(text: str, param: str, max_depth: int = MAX_DEPTH) -> Any:
-    """``json.loads`` with the nesting bounded; errors are TaskRouter's 400 naming ``param``."""
+    """``json.loads`` with the nesting bounded; errors name ``param``."""
     depth = nesting_depth(text)
     if depth > max_depth:
-        raise invalid(f"{param} is nested too deeply: {depth} levels of arrays and objects, at most {max_depth} are allowed")
+        raise LanguageError(f"{param} is nested too deeply: {depth} levels of arrays and objects, at most {max_depth} are allowed")
     try:
         return json.loads(text)
     except ValueError as exc:
-        raise invalid(f"{param} must be valid JSON: {exc}") from None
+        raise LanguageError(f"{param} must be valid JSON: {exc}") from None
     except RecursionError:  # pragma: no cover - the depth check above keeps the parser well clear of this
-        raise invalid(f"{param} is nested too deeply") from None
+        raise LanguageError(f"{param} is nested too deeply") from None
 
 
 def parse_json_object(text: str, param: str, max_len: int | None = None) -> dict:
     """A JSON object (attributes): valid, bounded in length and depth, and an object."""
     if max_len is not None and len(text) > max_len:
-        raise invalid(f"{param} is too long: {len(text)} characters, at most {max_len} are allowed")
+        raise LanguageError(f"{param} is too long: {len(text)} characters, at most {max_len} are allowed")
     parsed = parse_json(text, param)
     if not isinstance(parsed, dict):
-        raise invalid(f"{param} must be a JSON object, got {type(parsed).__name__}")
+        raise LanguageError(f"{param} must be a JSON object, got {type(parsed).__name__}")
     return parsed

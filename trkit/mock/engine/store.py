@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, fields
 from typing import Any
 
-from .models import JOURNALS, MODEL_CLASSES, Event, Journal
+from .records import JOURNALS, MODEL_CLASSES, Event, Journal
 
 EVENT_RETENTION = 30 * 86400.0
 
@@ -135,10 +135,26 @@ class Store:
             self.meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
             self._next_event_seq = (self._db.execute("SELECT MAX(seq) FROM events").fetchone()[0] or 0) + 1
             self._oldest_event = self._db.execute("SELECT MIN(event_date) FROM events").fetchone()[0]
+        old_events = []
         for kind, seq, body in rows:
             obj = MODEL_CLASSES[kind](**_decode(body))
+            if kind == "event":
+                old_events.append((seq, obj))
+                continue
             self._index(obj, seq)
             self._next_seq = max(self._next_seq, seq + 1)
+        if old_events:
+            self._move_old_events(old_events)
+
+    def _move_old_events(self, old_events: list[tuple[int, Event]]) -> None:
+        """A file written before events had their own table: move them there, in their order."""
+        self._new_events = [event for _, event in old_events]
+        with self._db_lock:
+            self._db.execute("BEGIN")
+            self._db.executemany("DELETE FROM resources WHERE seq=?", [(seq,) for seq, _ in old_events])
+            self._db.execute("COMMIT")
+        self.commit()
+        self._oldest_event = self._oldest_stored_event()
 
     def _index(self, obj: Any, seq: int) -> None:
         sid = obj.sid

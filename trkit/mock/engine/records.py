@@ -239,7 +239,3 @@ MODEL_CLASSES: dict[str, type] = {
     cls.KIND: cls
     for cls in (Workspace, Activity, TaskChannel, Worker, WorkerChannel, TaskQueue, Workflow, Task, Reservation, Event)
 }
-
-PENDING_STATUSES = ("pending", "reserved")
-ACTIVE_RESERVATION_STATUSES = ("pending", "accepted", "wrapping")
-FINAL_RESERVATION_STATUSES = ("rejected", "timeout", "canceled", "rescinded", "completed")

@@ -1,16 +1,18 @@
 """Statistics: real-time figures from live state, cumulative ones from the event log.
 
-``compute_*`` functions are plain rules over the engine; ``statistics_routes``
-serves them as the twelve read-only statistics routes of the REST app.
+``compute_*`` functions are plain rules over the engine's records and event log; the
+:class:`Statistics` part of the engine offers them (under its lock) to the API's statistics routes.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ...language.vocabulary import LIVE_TASK_STATUSES, WAITING_TASK_STATUSES
 from .clock import iso
-from .engine import TaskRouterEngine
 from .errors import invalid
+
+TaskRouterEngine = Any  # the facade; the rules here only read it
 
 RESERVATION_COUNTS = {
     "reservation.created": "reservations_created",
@@ -134,3 +136,63 @@ def compute_worker_cumulative(engine: TaskRouterEngine, ws_sid: str, start: floa
     for activity in engine.store.all("activity", ws_sid):
         durations.append({"sid": activity.sid, "friendly_name": activity.friendly_name, **_durations(spent[activity.sid])})
     return {"start_time": iso(start), "end_time": iso(end), "activity_durations": durations, **counts}
+
+
+class Statistics:
+    """The statistics routes' figures, computed under the engine's lock."""
+
+    def statistics_window(self, minutes: int | None, start: float | None, end: float | None) -> tuple[float, float]:
+        return window(self, minutes, start, end)
+
+    def cumulative_statistics(self, ws_sid: str, start: float, end: float, scope: str, **options: Any) -> dict[str, Any]:
+        return compute_cumulative(self, ws_sid, start, end, scope, **options)
+
+    def worker_cumulative_statistics(self, ws_sid: str, start: float, end: float, worker_sid: str | None = None) -> dict[str, Any]:
+        return compute_worker_cumulative(self, ws_sid, start, end, worker_sid)
+
+    def real_time_statistics(self, ws_sid: str, task_queue_sid: str | None = None, workflow_sid: str | None = None,
+                             task_channel: str | None = None) -> dict:
+        """Counts from live state for a workspace, one queue or one workflow."""
+        ws = self.workspace(ws_sid)
+        channel_sid = self._task_channel_ref(ws_sid, task_channel).sid if task_channel else None
+        tasks = [t for t in self.store.all("task", ws_sid)
+                 if t.assignment_status in LIVE_TASK_STATUSES
+                 and (task_queue_sid is None or t.task_queue_sid == task_queue_sid)
+                 and (workflow_sid is None or t.workflow_sid == workflow_sid)
+                 and (channel_sid is None or t.task_channel_sid == channel_sid)]
+        now = self.now()
+        by_status = {s: 0 for s in LIVE_TASK_STATUSES}
+        by_priority: dict[str, int] = {}
+        for task in tasks:
+            by_status[task.assignment_status] += 1
+            by_priority[str(task.priority)] = by_priority.get(str(task.priority), 0) + 1
+        waiting = [t for t in tasks if t.assignment_status in WAITING_TASK_STATUSES]
+        oldest = min(waiting, key=lambda t: t.date_created, default=None)
+        workers = self.store.all("worker", ws_sid)
+        queue = self.store.get("task_queue", task_queue_sid) if task_queue_sid else None
+        if queue is not None:
+            workers = [w for w in workers if self.in_queue(w, queue)]
+        activity_statistics = []
+        for activity in self.store.all("activity", ws_sid):
+            count = sum(1 for w in workers if w.activity_sid == activity.sid)
+            activity_statistics.append({"sid": activity.sid, "friendly_name": activity.friendly_name, "workers": count})
+        stats = {
+            "activity_statistics": activity_statistics,
+            "longest_task_waiting_age": int(now - oldest.date_created) if oldest else 0,
+            "longest_task_waiting_sid": oldest.sid if oldest else None,
+            "tasks_by_priority": by_priority,
+            "tasks_by_status": by_status,
+            "total_tasks": len(tasks),
+        }
+        if queue is None:
+            stats["total_workers"] = len(workers)
+        else:
+            entered = min(waiting, key=lambda t: t.task_queue_entered_date or t.date_created, default=None)
+            stats.update({
+                "longest_relative_task_age_in_queue": int(now - (entered.task_queue_entered_date or entered.date_created)) if entered else 0,
+                "longest_relative_task_sid_in_queue": entered.sid if entered else None,
+                "total_available_workers": sum(1 for w in workers if (a := self.store.get("activity", w.activity_sid)) and a.available),
+                "total_eligible_workers": len(workers),
+            })
+        del ws
+        return stats

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .documents import parse_json
-from .errors import invalid
+from .errors import LanguageError
 from .expressions import ExpressionError, check_target_expression, compile_expression
-from .sids import looks_like
+from .vocabulary import looks_like
 
 
 @dataclass(frozen=True)
@@ -58,13 +58,13 @@ class RoutingConfig:
 
 def _int(value: Any, where: str, minimum: int = 0) -> int:
     if isinstance(value, bool):
-        raise invalid(f"Configuration: {where} must be an integer")
+        raise LanguageError(f"Configuration: {where} must be an integer")
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise invalid(f"Configuration: {where} must be an integer, got {value!r}") from None
+        raise LanguageError(f"Configuration: {where} must be an integer, got {value!r}") from None
     if number < minimum:
-        raise invalid(f"Configuration: {where} must be at least {minimum}, got {number}")
+        raise LanguageError(f"Configuration: {where} must be at least {minimum}, got {number}")
     return number
 
 
@@ -78,34 +78,34 @@ ROUTING_KEYS = {"filters", "default_filter"}
 def _only_known(raw: dict, known: set[str], where: str) -> None:
     for key in raw:
         if key in NOT_EMULATED and known is TARGET_KEYS:
-            raise invalid(f"Configuration: {where}.{key} ({NOT_EMULATED[key]}) is not emulated by the mock TaskRouter; "
+            raise LanguageError(f"Configuration: {where}.{key} ({NOT_EMULATED[key]}) is not emulated by the mock TaskRouter; "
                           f"remove it to route without it here, and try it against real Twilio")
         if key not in known:
-            raise invalid(f"Configuration: {where} has unknown key {key!r}; known keys are {', '.join(sorted(known))}")
+            raise LanguageError(f"Configuration: {where} has unknown key {key!r}; known keys are {', '.join(sorted(known))}")
 
 
 def _target(raw: Any, where: str, inherited: Target | None, queue_exists: Callable[[str], bool]) -> Target:
     if not isinstance(raw, dict):
-        raise invalid(f"Configuration: {where} must be an object")
+        raise LanguageError(f"Configuration: {where} must be an object")
     _only_known(raw, TARGET_KEYS, where)
     queue = raw.get("queue", inherited.queue_sid if inherited else None)
     if not queue:
-        raise invalid(f"Configuration: {where} must name a queue")
+        raise LanguageError(f"Configuration: {where} must name a queue")
     if not isinstance(queue, str) or not looks_like(queue, "WQ") or not queue_exists(queue):
-        raise invalid(f"Configuration: {where} names queue {queue!r}, which is not a TaskQueue of this Workspace")
+        raise LanguageError(f"Configuration: {where} names queue {queue!r}, which is not a TaskQueue of this Workspace")
     expression = raw.get("expression")
     if expression is not None:
         if not isinstance(expression, str):
-            raise invalid(f"Configuration: {where}.expression must be a string")
+            raise LanguageError(f"Configuration: {where}.expression must be a string")
         try:
             check_target_expression(expression)
         except ExpressionError as exc:
-            raise invalid(f"Configuration: {where}.expression is invalid: {exc}") from None
+            raise LanguageError(f"Configuration: {where}.expression is invalid: {exc}") from None
     timeout = raw.get("timeout")
     priority = raw.get("priority")
     known = {key: _task_path(raw[key], f"{where}.{key}") for key in ("known_worker_sid", "known_worker_friendly_name") if key in raw}
     if len(known) > 1:
-        raise invalid(f"Configuration: {where} may name known_worker_sid or known_worker_friendly_name, not both")
+        raise LanguageError(f"Configuration: {where} may name known_worker_sid or known_worker_friendly_name, not both")
     return Target(
         queue_sid=queue,
         priority=_int(priority, f"{where}.priority") if priority is not None else None,
@@ -119,21 +119,21 @@ def _target(raw: Any, where: str, inherited: Target | None, queue_exists: Callab
 def _task_path(value: Any, where: str) -> tuple[str, ...]:
     """``task.agent_sid``: where in the task's attributes the known worker is named."""
     if not isinstance(value, str) or not value.startswith("task.") or not all(value.split(".")[1:]):
-        raise invalid(f"Configuration: {where} must name a task attribute such as 'task.agent_sid', got {value!r}")
+        raise LanguageError(f"Configuration: {where} must name a task attribute such as 'task.agent_sid', got {value!r}")
     return tuple(value.split(".")[1:])
 
 
 def _order_by(value: Any, where: str) -> tuple[tuple[tuple[str, ...], bool], ...]:
     """``worker.level DESC, worker.tenure ASC``: clauses in order, ties broken by the next one."""
     if not isinstance(value, str) or not value.strip():
-        raise invalid(f"Configuration: {where} must be a string such as 'worker.level DESC'")
+        raise LanguageError(f"Configuration: {where} must be a string such as 'worker.level DESC'")
     clauses = []
     for clause in value.split(","):
         words = clause.split()
         direction = words[1].upper() if len(words) == 2 else "ASC" if len(words) == 1 else None
         path = words[0] if words else ""
         if direction not in ("ASC", "DESC") or not path.startswith("worker.") or not all(path.split(".")[1:]):
-            raise invalid(f"Configuration: {where} clause {clause.strip()!r} must be 'worker.<attribute> ASC' or 'worker.<attribute> DESC'")
+            raise LanguageError(f"Configuration: {where} clause {clause.strip()!r} must be 'worker.<attribute> ASC' or 'worker.<attribute> DESC'")
         clauses.append((tuple(path.split(".")[1:]), direction == "DESC"))
     return tuple(clauses)
 
@@ -141,32 +141,32 @@ def _order_by(value: Any, where: str) -> tuple[tuple[tuple[str, ...], bool], ...
 def parse_configuration(text: str, queue_exists: Callable[[str], bool]) -> RoutingConfig:
     """Parse and check a configuration; raises a 400 naming what is wrong."""
     if not isinstance(text, str):
-        raise invalid("Configuration must be a JSON string")
+        raise LanguageError("Configuration must be a JSON string")
     document = parse_json(text, "Configuration")
     if not isinstance(document, dict) or not isinstance(document.get("task_routing"), dict):
-        raise invalid("Configuration must be a JSON object with a 'task_routing' object")
+        raise LanguageError("Configuration must be a JSON object with a 'task_routing' object")
     routing = document["task_routing"]
     _only_known(document, {"task_routing"}, "Configuration")
     _only_known(routing, ROUTING_KEYS, "task_routing")
     raw_filters = routing.get("filters", [])
     if not isinstance(raw_filters, list):
-        raise invalid("Configuration: task_routing.filters must be a list")
+        raise LanguageError("Configuration: task_routing.filters must be a list")
     filters = []
     for i, raw in enumerate(raw_filters):
         where = f"task_routing.filters[{i}]"
         if not isinstance(raw, dict):
-            raise invalid(f"Configuration: {where} must be an object")
+            raise LanguageError(f"Configuration: {where} must be an object")
         _only_known(raw, FILTER_KEYS, where)
         expression = raw.get("expression")
         if not isinstance(expression, str):
-            raise invalid(f"Configuration: {where}.expression is required")
+            raise LanguageError(f"Configuration: {where}.expression is required")
         try:
             compile_expression(expression)
         except ExpressionError as exc:
-            raise invalid(f"Configuration: {where}.expression is invalid: {exc}") from None
+            raise LanguageError(f"Configuration: {where}.expression is invalid: {exc}") from None
         raw_targets = raw.get("targets")
         if not isinstance(raw_targets, list) or not raw_targets:
-            raise invalid(f"Configuration: {where}.targets must be a non-empty list")
+            raise LanguageError(f"Configuration: {where}.targets must be a non-empty list")
         targets: list[Target] = []
         for j, raw_target in enumerate(raw_targets):
             previous = targets[-1] if targets else None
@@ -193,3 +193,22 @@ def queues_named(text: str) -> set[str]:
     if isinstance(default, dict) and default.get("queue"):
         found.add(default["queue"])
     return found
+
+
+def target_as_read(raw: dict, inherited_queue: str | None = None) -> Target:
+    """A target as a configuration read back from TaskRouter states it, without the checks of a save
+    (``explain`` reads configurations the mock did not write, possibly with keys it does not emulate)."""
+    def path(value: Any) -> tuple[str, ...] | None:
+        try:
+            return _task_path(value, "target")
+        except LanguageError:
+            return None
+    known = {key: path(raw[key]) for key in ("known_worker_sid", "known_worker_friendly_name") if key in raw}
+    try:
+        order_by = _order_by(raw["order_by"], "order_by") if "order_by" in raw else ()
+    except LanguageError:
+        order_by = ()
+    timeout, priority = raw.get("timeout"), raw.get("priority")
+    return Target(queue_sid=raw.get("queue", inherited_queue or ""), expression=raw.get("expression"), order_by=order_by,
+                  timeout=timeout if isinstance(timeout, int) else None, priority=priority if isinstance(priority, int) else None,
+                  **{k: v for k, v in known.items() if v is not None})

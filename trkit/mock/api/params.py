@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 from werkzeug.datastructures import MultiDict
 
-from .clock import EARLIEST, iso, parse_iso
-from .errors import invalid, missing
+from ..engine.clock import EARLIEST, iso, parse_iso
+from ..engine.errors import invalid, missing
 
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}

@@ -1,29 +1,27 @@
 """Resources rendered as TaskRouter's JSON, with the mock's own base URL.
 
-Field sets and ``links`` keys follow the OpenAPI spec's schemas and examples.
-Called with the engine's lock held, so related names are read consistently.
+Field sets and ``links`` keys follow the OpenAPI spec's schemas and examples. Records come
+from the engine as copies; related names are looked up through the engine, under its lock.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from . import paths
-from .clock import iso
-from .engine import TaskRouterEngine
+from ..engine import TaskRouterEngine, paths
+from ..engine.clock import iso
 
 
 class Renderer:
     def __init__(self, engine: TaskRouterEngine, base_url: str) -> None:
         self.engine = engine
-        self.store = engine.store
         self.base = base_url.rstrip("/")
 
     def url(self, path: str) -> str:
         return self.base + path
 
     def _name(self, kind: str, sid: str | None) -> str | None:
-        obj = self.store.get(kind, sid)
+        obj = self.engine.lookup(kind, sid)
         return obj.friendly_name if obj is not None else None
 
     def render(self, obj: Any, **context: Any) -> dict:
@@ -91,7 +89,7 @@ class Renderer:
     def worker(self, worker) -> dict:
         ws_root = self.url(f"/v1/Workspaces/{worker.workspace_sid}")
         root = self.url(paths.path_of("worker", worker.workspace_sid, worker.sid))
-        activity = self.store.get("activity", worker.activity_sid)
+        activity = self.engine.lookup("activity", worker.activity_sid)
         return {
             "account_sid": self.engine.account_sid,
             "activity_name": activity.friendly_name if activity else None,
@@ -119,8 +117,8 @@ class Renderer:
         }
 
     def worker_channel(self, wc) -> dict:
-        channel = self.store.get("task_channel", wc.task_channel_sid)
-        assigned = self.engine.assigned_tasks(wc.worker_sid, wc.task_channel_sid)
+        channel = self.engine.lookup("task_channel", wc.task_channel_sid)
+        assigned = self.engine.channel_load(wc.worker_sid, wc.task_channel_sid)
         capacity = wc.configured_capacity
         percentage = round(100 * (capacity - assigned) / capacity) if capacity else 0
         return {
@@ -194,7 +192,7 @@ class Renderer:
     def task(self, task) -> dict:
         ws_root = self.url(f"/v1/Workspaces/{task.workspace_sid}")
         root = self.url(paths.path_of("task", task.workspace_sid, task.sid))
-        channel = self.store.get("task_channel", task.task_channel_sid)
+        channel = self.engine.lookup("task_channel", task.task_channel_sid)
         return {
             "account_sid": self.engine.account_sid,
             "age": int(self.engine.now() - task.date_created),

@@ -8,30 +8,8 @@ before them.
 from __future__ import annotations
 
 import random
-import re
 import secrets
 import threading
-
-PREFIXES = {
-    "account": "AC",
-    "workspace": "WS",
-    "activity": "WA",
-    "worker": "WK",
-    "task_queue": "WQ",
-    "workflow": "WW",
-    "task": "WT",
-    "reservation": "WR",
-    "event": "EV",
-    "task_channel": "TC",
-    "worker_channel": "WC",
-    "call": "CA",
-}
-
-_SID_RE = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
-
-
-def looks_like(sid: str | None, prefix: str) -> bool:
-    return bool(sid) and sid[:2] == prefix and bool(_SID_RE.match(sid))
 
 
 class SidGenerator:

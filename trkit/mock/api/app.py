@@ -1,0 +1,91 @@
+"""The REST app: TaskRouter v1's paths as one blueprint per resource family, behind Twilio's auth.
+
+No rules live here: authentication, the body limit and errors in Twilio's JSON shape; the
+blueprints parse, call the engine (the app's one extension) and render.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import logging
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from ...language.errors import LanguageError
+from ..engine import TaskRouterEngine
+from ..engine.errors import TaskRouterError, invalid, not_found, unauthorized
+from . import (
+    activities,
+    control,
+    events,
+    reservations,
+    statistics,
+    task_channels,
+    task_queues,
+    tasks,
+    workers,
+    workflows,
+    workspaces,
+)
+from .common import EXTENSION, engine, error_response
+
+log = logging.getLogger("trkit.mock")
+MAX_BODY = 1_200_000
+BLUEPRINTS = (workspaces, activities, task_channels, workers, task_queues, workflows, tasks, reservations, events, statistics,
+              control)
+
+
+def create_app(engine: TaskRouterEngine) -> Flask:
+    """A Flask app serving ``engine`` over TaskRouter's REST API (and the mock's ``/mock/`` controls)."""
+    app = Flask("trkit.mock")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.url_map.strict_slashes = False
+    app.extensions[EXTENSION] = engine
+    for module in BLUEPRINTS:
+        app.register_blueprint(module.bp)
+    app.before_request(authenticate)
+    app.register_error_handler(TaskRouterError, error_response)
+    app.register_error_handler(LanguageError, lambda exc: error_response(invalid(str(exc))))
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(Exception, unexpected)
+    return app
+
+
+def routes(app: Flask) -> list[tuple[str, str]]:
+    """(method, path) of every route the app serves, paths in Flask's ``<name>`` form."""
+    return [(method, rule.rule) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+
+
+def authenticate() -> Response | None:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Basic "):
+        return error_response(unauthorized(False))
+    try:
+        user, _, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return error_response(unauthorized(True))
+    good_user = hmac.compare_digest(user.encode(), engine.account_sid.encode())
+    good_password = hmac.compare_digest(password.encode(), engine.auth_token.encode())
+    if not (good_user and good_password):
+        return error_response(unauthorized(True))
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return error_response(invalid(f"Request body is too large: {request.content_length} bytes, at most {MAX_BODY} are allowed"))
+    return None
+
+
+def http_error(exc: HTTPException) -> Response:
+    if exc.code == 404:
+        return error_response(not_found(request.path))
+    if exc.code == 405:
+        return error_response(TaskRouterError(405, 20004, f"Method {request.method} not allowed on {request.path}"))
+    if exc.code == 413:
+        return error_response(invalid(f"Request body is too large: at most {MAX_BODY} bytes are allowed"))
+    return error_response(TaskRouterError(exc.code or 400, 20001, exc.description or "Bad request"))
+
+
+def unexpected(exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    return error_response(TaskRouterError(500, 20500, f"Internal server error: {type(exc).__name__}"))

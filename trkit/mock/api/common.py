@@ -1,0 +1,114 @@
+"""What every blueprint shares: the engine of the current app, parameters in, resources and pages out.
+
+Views hold no engine state: each parses its parameters (errors name them), makes one engine call
+(which takes the lock, runs the transaction and waits for the callbacks it caused) and renders the
+answer with the base URL the client used, so ``url``, ``links`` and paging URLs lead back here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Response, current_app, request
+from werkzeug.local import LocalProxy
+
+from ..engine import TaskRouterEngine
+from ..engine.errors import TaskRouterError, invalid
+from .params import Params
+from .render import Renderer
+
+EXTENSION = "trkit.engine"
+
+# the app's engine, as ``current_app`` is the app: views call ``engine.create_task(...)``
+engine: TaskRouterEngine = LocalProxy(lambda: current_app.extensions[EXTENSION])  # type: ignore[assignment]
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body, separators=(",", ":")), status=status, mimetype="application/json")
+
+
+def error_response(exc: TaskRouterError) -> Response:
+    response = json_response(exc.to_json(), exc.status)
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = 'Basic realm="Twilio API"'
+    return response
+
+
+def form() -> Params:
+    try:
+        return Params(request.form)
+    except UnicodeDecodeError:
+        raise invalid("The request body is not valid UTF-8") from None
+
+
+def args() -> Params:
+    return Params(request.args)
+
+
+def renderer() -> Renderer:
+    return Renderer(engine._get_current_object(), request.host_url)
+
+
+def url() -> str:
+    """This request's own URL (without its query), as the client reached it."""
+    return renderer().url(request.path)
+
+
+def if_match() -> str | None:
+    return request.headers.get("If-Match")
+
+
+def one(obj: Any, status: int = 200, **context: Any) -> Response:
+    response = json_response(renderer().render(obj, **context), status)
+    if getattr(obj, "KIND", None) in ("task", "worker", "reservation"):
+        response.headers["ETag"] = f'"{obj.version}"'  # the spec gives these three an ETag
+    return response
+
+
+def deleted() -> Response:
+    return Response(status=204)
+
+
+def page(items: list | Callable[..., list], key: str, **context: Any) -> Response:
+    """One page of ``items``: a list, or a function taking ``offset`` and ``limit`` (the big lists,
+    which then cost one page, not the whole store)."""
+    params = args()
+    size = params.int("PageSize", 1, 1000) or 50
+    number = params.int("Page", 0, 10**9) or 0
+    token = request.args.get("PageToken")
+    if token is not None:
+        if not (token.startswith("PT") and token[2:].isdigit()):
+            raise invalid(f"PageToken {token!r} is invalid: use the next_page_url the previous page returned")
+        start = int(token[2:])
+    else:
+        start = number * size
+    if callable(items):
+        chunk = items(offset=start, limit=size + 1)
+        has_next = len(chunk) > size
+        chunk = chunk[:size]
+    else:
+        chunk = items[start:start + size]
+        has_next = start + size < len(items)
+    render = renderer()
+    filters = [(k, v) for k, v in request.args.items(multi=True) if k not in ("PageSize", "Page", "PageToken")]
+    base = render.url(request.path)
+
+    def link(page_number: int, offset: int | None) -> str:
+        query = filters + [("PageSize", size), ("Page", page_number)]
+        if offset is not None:
+            query.append(("PageToken", f"PT{offset}"))
+        return f"{base}?{urlencode(query)}"
+
+    meta = {
+        "page": number,
+        "page_size": size,
+        "first_page_url": link(0, None),
+        "previous_page_url": link(number - 1, max(start - size, 0)) if start > 0 else None,
+        "url": link(number, start if token is not None else None),
+        "next_page_url": link(number + 1, start + size) if has_next else None,
+        "key": key,
+    }
+    return json_response({key: [render.render(item, **context) for item in chunk], "meta": meta})

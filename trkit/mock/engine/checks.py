@@ -1,0 +1,59 @@
+"""Limits and small checks every rule module shares (Twilio's documented limits, taskrouter-api.md §10)."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from ...language.documents import parse_json_object
+from .errors import invalid
+
+MAX_ATTRIBUTES = 4096
+MAX_TASK_TIMEOUT = 1_209_600
+MAX_PRIORITY = 2_147_483_647
+MAX_ASSIGNMENTS = 1000
+MAX_ACTIVITIES = 100
+# canceled and completed tasks are deleted "about 5 minutes" later (taskrouter-api.md §6.6); a switch
+FINISHED_TASK_LIFETIME = 300.0
+
+
+def check_json_object(value: str, param: str) -> str:
+    parse_json_object(value, param, max_len=MAX_ATTRIBUTES)
+    return value
+
+
+# routing reads the same attributes again and again; bounded, so memory follows the live tasks
+@lru_cache(maxsize=8192)
+def _parse_attributes(value: str | None) -> dict:
+    try:
+        parsed = json.loads(value or "{}")
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def attributes_of(value: str | None) -> dict:
+    """Attributes as a dict; cached, so callers must not change what they get."""
+    return _parse_attributes(value)
+
+
+def check_name(value: str, param: str = "FriendlyName", limit: int = 64) -> str:
+    if not value or not value.strip():
+        raise invalid(f"{param} must not be empty")
+    if len(value) > limit:
+        raise invalid(f"{param} is too long: {len(value)} characters, at most {limit} are allowed")
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise invalid(f"{param} must not contain control characters")
+    return value
+
+
+def event_string(value: Any) -> str:
+    """An event data value as TaskRouter sends it: always a string."""
+    if value is None:
+        return ""
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(value)

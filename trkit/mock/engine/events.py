@@ -1,0 +1,141 @@
+"""The event log: recording events with TaskRouter's data, event callbacks, and the Events list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import paths
+from .checks import (
+    event_string,
+)
+from .errors import invalid
+from .records import Activity, Event, Reservation, Task, TaskChannel, TaskQueue, Worker, Workflow, Workspace
+from .transaction import Outbound
+
+
+class EventLog:
+    """Events: emitted, stored, listed."""
+
+    def list_events(
+        self,
+        ws_sid: str,
+        end_date: float | None = None,
+        event_type: str | None = None,
+        minutes: int | None = None,
+        reservation_sid: str | None = None,
+        start_date: float | None = None,
+        task_queue_sid: str | None = None,
+        task_sid: str | None = None,
+        worker_sid: str | None = None,
+        workflow_sid: str | None = None,
+        task_channel: str | None = None,
+        sid: str | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[Event]:
+        self.workspace(ws_sid)
+        now = self.now()
+        end = end_date if end_date is not None else now
+        if start_date is None:
+            start_date = end - 60 * (minutes if minutes is not None else 15)
+        if now - start_date > 30 * 86400:
+            raise invalid("StartDate must be within the last 30 days")
+        found = self.store.events(ws_sid, start_date, end + 0.999, event_type=event_type, sid=sid,
+                                  offset=0 if task_channel else offset, limit=None if task_channel else limit,
+                                  reservation_sid=reservation_sid, task_queue_sid=task_queue_sid, task_sid=task_sid,
+                                  worker_sid=worker_sid, workflow_sid=workflow_sid)
+        if task_channel is None:
+            return found
+        # a channel is named by SID or unique name; the unique name is only in the event's data
+        found = [e for e in found if task_channel in (e.task_channel, e.event_data.get("task_channel_unique_name"))]
+        return found[offset:None if limit is None else offset + limit]
+
+    def _wants_callback(self, ws: Workspace, event_type: str) -> bool:
+        if not ws.event_callback_url:
+            return False
+        if not ws.events_filter:
+            return True
+        return event_type in {part.strip() for part in ws.events_filter.split(",")}
+
+    def _emit(self, ws: Workspace, event_type: str, resource_type: str, resource_sid: str, description: str,
+              data: dict[str, Any], actor: tuple[str, str, str | None] | None = None) -> Event:
+        now = self.now()
+        # event data values are strings, as TaskRouter sends them
+        for key, value in data.items():
+            if value.__class__ is not str:
+                data[key] = event_string(value)
+        data.setdefault("workspace_sid", ws.sid)
+        data.setdefault("workspace_name", ws.friendly_name)
+        kind = "task_queue" if resource_type == "taskqueue" else resource_type
+        resource_path = paths.path_of(kind, ws.sid, resource_sid) if kind in ("workspace", "activity", "task_channel", "worker", "task_queue", "workflow", "task") else ""
+        if resource_type == "reservation":
+            resource_path = paths.task_reservation_path(ws.sid, data.get("task_sid", ""), resource_sid)
+        actor_type, actor_sid, actor_path = actor or ("workspace", ws.sid, f"/v1/Workspaces/{ws.sid}")
+        event = Event(
+            sid=self._new_sid("EV"), workspace_sid=ws.sid, event_type=event_type, description=description,
+            resource_type=resource_type, resource_sid=resource_sid, resource_url_path=resource_path,
+            actor_type=actor_type, actor_sid=actor_sid, actor_url_path=actor_path, event_date=now, event_data=data,
+            task_sid=data.get("task_sid") or None, worker_sid=data.get("worker_sid") or None,
+            reservation_sid=data.get("reservation_sid") or None, task_queue_sid=data.get("task_queue_sid") or None,
+            workflow_sid=data.get("workflow_sid") or None, task_channel=data.get("task_channel_sid") or None,
+        )
+        self.store.add_event(event)
+        if self._wants_callback(ws, event_type):
+            params = {"".join(p.capitalize() for p in key.split("_")): value for key, value in data.items()}
+            params.update({
+                "Sid": event.sid, "EventType": event_type, "EventDescription": description,
+                "ResourceType": resource_type, "ResourceSid": resource_sid, "AccountSid": self.account_sid,
+                "Timestamp": str(int(now)), "TimestampMs": str(int(now * 1000)),
+            })
+            self._outbox.append(Outbound("event", ws.event_callback_url, params, ws.sid, event_type=event_type))
+        return event
+
+    # -------------------------------------------------------------- event data
+    def _activity_data(self, activity: Activity) -> dict:
+        return {"activity_sid": activity.sid, "activity_name": activity.friendly_name, "activity_available": activity.available}
+
+    def _channel_data(self, channel: TaskChannel) -> dict:
+        return {"task_channel_sid": channel.sid, "task_channel_name": channel.friendly_name,
+                "task_channel_unique_name": channel.unique_name, "task_channel_optimized_routing": bool(channel.channel_optimized_routing)}
+
+    def _queue_data(self, queue: TaskQueue) -> dict:
+        return {"task_queue_sid": queue.sid, "task_queue_name": queue.friendly_name, "task_queue_target_expression": queue.target_workers}
+
+    def _workflow_data(self, workflow: Workflow) -> dict:
+        return {"workflow_sid": workflow.sid, "workflow_name": workflow.friendly_name}
+
+    def _worker_data(self, worker: Worker) -> dict:
+        activity = self.store.get("activity", worker.activity_sid)
+        return {
+            "worker_sid": worker.sid, "worker_name": worker.friendly_name, "worker_attributes": worker.attributes,
+            "worker_activity_sid": worker.activity_sid, "worker_activity_name": activity.friendly_name if activity else "",
+        }
+
+    def _task_data(self, task: Task) -> dict:
+        queue = self.store.get("task_queue", task.task_queue_sid)
+        workflow = self.store.get("workflow", task.workflow_sid)
+        channel = self.store.get("task_channel", task.task_channel_sid)
+        return {
+            "task_sid": task.sid, "task_attributes": task.attributes, "task_age": int(self.now() - task.date_created),
+            "task_priority": task.priority, "task_assignment_status": task.assignment_status,
+            "task_date_created": int(task.date_created), "task_channel_sid": task.task_channel_sid,
+            "task_channel_unique_name": channel.unique_name if channel else "",
+            "task_queue_sid": task.task_queue_sid, "task_queue_name": queue.friendly_name if queue else "",
+            "task_queue_entered_date": int(task.task_queue_entered_date) if task.task_queue_entered_date else "",
+            "workflow_sid": task.workflow_sid, "workflow_name": workflow.friendly_name if workflow else "",
+        }
+
+    def _emit_reservation(self, res: Reservation, event_type: str, extra: dict | None = None) -> None:
+        task = self.store.get("task", res.task_sid)
+        worker = self.store.get("worker", res.worker_sid)
+        data = self._task_data(task) if task else {"task_sid": res.task_sid}
+        if worker is not None:
+            data.update(self._worker_data(worker))
+        else:
+            data["worker_sid"] = res.worker_sid
+        data["reservation_sid"] = res.sid
+        if extra:
+            data.update(extra)
+        status = event_type.split(".", 1)[1]
+        self._emit(self.workspace(res.workspace_sid), event_type, "reservation", res.sid,
+                   f"Reservation {res.sid} {status} for Worker {res.worker_name}", data)

@@ -1,0 +1,153 @@
+"""Reservations: REST updates and assignment instructions (accept, reject, dequeue, call, redirect, ...)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .checks import (
+    attributes_of,
+)
+from .errors import TaskRouterError, invalid
+from .records import Activity, Reservation
+from .transaction import write
+
+
+class Reservations:
+    """Reservation updates and instructions."""
+
+    def list_reservations(self, ws_sid: str, task_sid: str | None = None, worker_sid: str | None = None,
+                          reservation_status: str | None = None, filter_worker_sid: str | None = None) -> list[Reservation]:
+        if task_sid is not None:
+            self.task(ws_sid, task_sid)
+            items = self.store.reservations_of_task(task_sid)
+        else:
+            self.worker(ws_sid, worker_sid)
+            items = self.store.reservations_of_worker(worker_sid)
+        return [
+            r for r in items
+            if (reservation_status is None or r.reservation_status == reservation_status)
+            and (filter_worker_sid is None or r.worker_sid == filter_worker_sid)
+        ]
+
+    @write
+    def update_reservation(
+        self,
+        ws_sid: str,
+        sid: str,
+        task_sid: str | None = None,
+        worker_sid: str | None = None,
+        reservation_status: str | None = None,
+        worker_activity_sid: str | None = None,
+        instruction: str | None = None,
+        instruction_params: dict[str, Any] | None = None,
+        if_match: str | None = None,
+    ) -> Reservation:
+        res = self.reservation(ws_sid, sid, task_sid=task_sid, worker_sid=worker_sid)
+        self._check_if_match(res, if_match)
+        activity = self._activity_ref(ws_sid, worker_activity_sid, "WorkerActivitySid")
+        if reservation_status is None and instruction is None:
+            raise invalid("Missing required parameter ReservationStatus or Instruction in the post body")
+        if instruction is not None:
+            self._apply_instruction(res, instruction, instruction_params or {}, source="rest")
+            return res
+        self._apply_status(res, reservation_status, activity)
+        return res
+
+    def _state_error(self, res: Reservation, target: str) -> TaskRouterError:
+        if res.reservation_status == "rescinded":
+            return TaskRouterError(410, 20001, f"Reservation {res.sid} has been rescinded and cannot be updated to [{target}]")
+        return invalid(f"Reservation {res.sid} is already in state [{res.reservation_status}] and cannot be updated to [{target}]")
+
+    def _apply_status(self, res: Reservation, status: str, activity: Activity | None) -> None:
+        current = res.reservation_status
+        if status in ("accepted", "rejected"):
+            if current != "pending":
+                raise self._state_error(res, status)
+            if status == "accepted":
+                self._accept(res)
+            else:
+                self._end_reservation(res, "rejected", activity=activity)
+        elif status == "wrapping":
+            if current != "accepted":
+                raise self._state_error(res, status)
+            self._set_task_status(self.store.get("task", res.task_sid), "wrapping", None)
+        elif status == "completed":
+            if current not in ("accepted", "wrapping"):
+                raise self._state_error(res, status)
+            self._set_task_status(self.store.get("task", res.task_sid), "completed", None)
+        elif status in ("timeout", "canceled", "rescinded", "pending"):
+            raise invalid(f"ReservationStatus cannot be set to {status!r}: use accepted, rejected, wrapping or completed")
+        else:
+            raise invalid(f"ReservationStatus {status!r} is not one of accepted, rejected, wrapping, completed")
+        if activity is not None and status in ("accepted", "wrapping", "completed"):
+            self._set_activity(self.store.get("worker", res.worker_sid), activity)
+
+    def _apply_instruction(self, res: Reservation, instruction: str, params: dict[str, Any], source: str) -> None:
+        name = instruction.lower()
+        if name not in ("accept", "reject", "dequeue", "call", "redirect", "conference", "supervise"):
+            raise invalid(f"Instruction {instruction!r} is not one of accept, reject, dequeue, call, redirect, conference")
+        if name == "supervise":
+            if res.reservation_status != "accepted":
+                raise invalid(f"Reservation {res.sid} must be accepted to be supervised")
+            res.instruction = {"instruction": name, **params}
+            self._touch(res)
+            return
+        if res.reservation_status != "pending":
+            raise self._state_error(res, "accepted" if name != "reject" else "rejected")
+        ws_sid = res.workspace_sid
+        if name == "accept":
+            self._accept(res)
+            return
+        if name == "reject":
+            activity = self._activity_ref(ws_sid, params.get("activity_sid"), "activity_sid")
+            self._end_reservation(res, "rejected", activity=activity)
+            return
+        if name in ("dequeue", "conference"):
+            self._activity_ref(ws_sid, params.get("post_work_activity_sid"), "post_work_activity_sid")
+        if name == "call" and (not params.get("url") or not params.get("from")):
+            raise invalid("The call instruction needs url and from")
+        if name == "redirect" and (not params.get("call_sid") or not params.get("url")):
+            raise invalid("The redirect instruction needs call_sid and url")
+        res.instruction = {"instruction": name, **params}
+        if name in ("dequeue", "call"):
+            self._record_worker_call(res)
+        accepts = name in ("dequeue", "conference") or str(params.get("accept", "false")).lower() == "true"
+        self._touch(res)
+        if accepts:
+            self._accept(res)
+
+    def _record_worker_call(self, res: Reservation) -> None:
+        """A dequeue or call instruction places a call to the worker: TaskRouter adds its CallSid to the
+        task's attributes as ``worker_call_sid``. The mock has no phone network yet, so the SID names a
+        call leg it records in the instruction and nowhere else."""
+        task = self.store.get("task", res.task_sid)
+        call_sid = self._new_sid("CA")
+        res.instruction["worker_call_sid"] = call_sid
+        attributes = dict(attributes_of(task.attributes))
+        attributes["worker_call_sid"] = call_sid
+        task.attributes = json.dumps(attributes)
+        self._touch(task)
+
+    def apply_assignment_answer(self, reservation_sid: str, answer: dict[str, Any]) -> str:
+        """Act on an assignment callback's JSON answer; returns what was done."""
+        return self._apply_answer(reservation_sid, answer)
+
+    @write
+    def _apply_answer(self, reservation_sid: str, answer: dict[str, Any]) -> str:
+        res = self.store.get("reservation", reservation_sid)
+        if res is None:
+            return "reservation no longer exists"
+        instruction = answer.get("instruction")
+        if not instruction:
+            return "no instruction: reservation stays pending (40005)"
+        if res.reservation_status != "pending":
+            return f"ignored: reservation is {res.reservation_status}"
+        params = {k: v for k, v in answer.items() if k != "instruction"}
+        try:
+            self._apply_instruction(res, str(instruction), params, source="callback")
+        except TaskRouterError as exc:
+            # a bad instruction leaves the reservation as it was (warning in Twilio's debugger)
+            code = 55555 if "is not one of" in exc.message else 40100 if instruction == "reject" else exc.code
+            raise TaskRouterError(exc.status, code, exc.message) from None
+        return f"{instruction} applied"

@@ -1,0 +1,425 @@
+"""Routing: workflow steps, queue heaps, choosing the worker, reserving, accepting and ending reservations."""
+
+from __future__ import annotations
+
+import heapq
+from typing import Any
+
+from ...language.eligibility import Candidate, order_key, why_not
+from ...language.expressions import compile_expression
+from ...language.vocabulary import (
+    HELD_RESERVATION_STATUSES,
+    MAX_ASSIGNMENTS_REASON,
+    WAITING_TASK_STATUSES,
+    WORKFLOW_TIMEOUT_REASON,
+)
+from ...language.workflow_config import RoutingConfig, Target
+from .checks import (
+    MAX_ASSIGNMENTS,
+    attributes_of,
+)
+from .errors import TaskRouterError
+from .records import Activity, Reservation, Task, TaskQueue, Worker, Workspace
+from .transaction import Outbound
+
+
+class Routing:
+    """Matching waiting tasks with free workers."""
+
+    def _enter_workflow(self, task: Task, explicit_priority: int | None = None) -> None:
+        """Evaluate the workflow's filters against the task and apply the first target."""
+        ws = self.workspace(task.workspace_sid)
+        workflow = self.store.get("workflow", task.workflow_sid)
+        if workflow is None:
+            return
+        config = self.routing_config(workflow)
+        self._emit(ws, "workflow.entered", "workflow", workflow.sid, f"Task {task.sid} entered Workflow {workflow.friendly_name}", self._task_data(task))
+        attrs = attributes_of(task.attributes)
+        for index, filt in enumerate(config.filters):
+            if compile_expression(filt.expression).matches(attrs):
+                self._apply_target(task, index, 0, config, explicit_priority)
+                return
+        if config.default is not None:
+            self._apply_target(task, -1, 0, config, explicit_priority)
+            return
+        # nothing matched and no default filter: the task waits outside any queue until its TTL
+        task.filter_index, task.target_index, task.step_entered_at = None, 0, None
+        task.task_queue_sid = None
+        task.task_queue_entered_date = None
+        self._touch(task)
+
+    def _apply_target(self, task: Task, filter_index: int, target_index: int, config: RoutingConfig,
+                      explicit_priority: int | None = None) -> None:
+        target = config.target(filter_index, target_index)
+        assert target is not None
+        now = self.now()
+        task.filter_index, task.target_index, task.step_entered_at = filter_index, target_index, now
+        if target.priority is not None:
+            task.priority = target.priority
+        elif explicit_priority is not None:
+            task.priority = explicit_priority
+        filter_name = "Default Filter" if filter_index == -1 else config.filters[filter_index].name
+        data = self._task_data(task)
+        data.update({"workflow_filter_name": filter_name, "workflow_filter_target_index": target_index,
+                     "workflow_filter_expression": "" if filter_index == -1 else config.filters[filter_index].expression,
+                     "task_queue_sid": target.queue_sid})
+        workflow = self.store.get("workflow", task.workflow_sid)
+        self._emit(self.workspace(task.workspace_sid), "workflow.target-matched", "workflow", workflow.sid,
+                   f"Task {task.sid} matched a target of filter {filter_name}", data)
+        if target.timeout is not None:
+            self._add_timer(now + target.timeout, "step", task.sid)
+        self._enter_queue(task, target.queue_sid, filter_name)
+
+    def _enter_queue(self, task: Task, queue_sid: str, filter_name: str | None) -> None:
+        queue = self.store.get("task_queue", queue_sid)
+        now = self.now()
+        moved_from = task.task_queue_sid
+        task.task_queue_sid = queue_sid
+        if moved_from != queue_sid or task.task_queue_entered_date is None:
+            task.task_queue_entered_date = now
+        self._touch(task)
+        ws = self.workspace(task.workspace_sid)
+        if moved_from is not None and moved_from != queue_sid:
+            data = self._task_data(task)
+            data["task_queue_previous_sid"] = moved_from
+            self._emit(ws, "task-queue.moved", "taskqueue", queue_sid, f"Task {task.sid} moved to TaskQueue {queue.friendly_name}", data)
+        self._emit(ws, "task-queue.entered", "taskqueue", queue_sid,
+                   f"Task {task.sid} entered TaskQueue {queue.friendly_name}", self._task_data(task))
+        self._need_workers(task)
+
+    def current_target(self, task: Task) -> Target | None:
+        workflow = self.store.get("workflow", task.workflow_sid)
+        if workflow is None:
+            return None
+        try:
+            return self.routing_config(workflow).target(task.filter_index, task.target_index)
+        except TaskRouterError:
+            return None
+
+    def _advance_step(self, task: Task) -> None:
+        """The current target timed out: next target, next matching filter, or cancel."""
+        ws = self.workspace(task.workspace_sid)
+        workflow = self.store.get("workflow", task.workflow_sid)
+        if workflow is None or task.filter_index is None:
+            return
+        config = self.routing_config(workflow)
+        self._emit(ws, "task-queue.timeout", "taskqueue", task.task_queue_sid or "", f"Task {task.sid} timed out of its TaskQueue", self._task_data(task))
+        if task.filter_index >= 0:
+            if config.target(task.filter_index, task.target_index + 1) is not None:
+                self._apply_target(task, task.filter_index, task.target_index + 1, config)
+                return
+            attrs = attributes_of(task.attributes)
+            for index in range(task.filter_index + 1, len(config.filters)):
+                if compile_expression(config.filters[index].expression).matches(attrs):
+                    self._apply_target(task, index, 0, config)
+                    return
+        self._emit(ws, "workflow.timeout", "workflow", workflow.sid, f"Task {task.sid} fell out of Workflow {workflow.friendly_name}", self._task_data(task))
+        self._set_task_status(task, "canceled", WORKFLOW_TIMEOUT_REASON)
+
+    def candidate(self, worker: Worker, activity: Activity | None = None) -> Candidate:
+        """``worker`` as the eligibility rule sees it."""
+        activity = activity or self.store.get("activity", worker.activity_sid)
+        return Candidate(worker.sid, worker.friendly_name, attributes_of(worker.attributes), worker.activity_sid,
+                         activity.friendly_name if activity else None, bool(activity and activity.available))
+
+    def eligible(self, worker: Worker, task: Task, queue: TaskQueue, target: Target | None, multi: bool) -> bool:
+        """Can ``worker`` be reserved for ``task`` right now? (the language's one rule, first reason only)"""
+        offered = any(res.worker_sid == worker.sid and res.reservation_status == "pending"
+                      for res in self.store.reservations_of_task(task.sid))
+        busy = None if self.has_capacity(worker, task, multi) else "has no room for another task"
+        return not why_not(self.candidate(worker), attributes_of(task.attributes), queue.target_workers, target,
+                           busy=busy, offered=offered)
+
+    def _order_key(self, worker: Worker, target: Target) -> tuple:
+        """``order_by`` first; then, as without it, the worker idle longest."""
+        return (*order_key(attributes_of(worker.attributes), target), worker.idle_since, self.store.seq(worker.sid))
+
+    def has_capacity(self, worker: Worker, task: Task, multi: bool) -> bool:
+        if not multi:
+            return self.assigned_tasks(worker.sid) == 0
+        for wc in self.store.channels_of_worker(worker.sid):
+            if wc.task_channel_sid == task.task_channel_sid:
+                return wc.available and self.assigned_tasks(worker.sid, task.task_channel_sid) < wc.configured_capacity
+        return False
+
+    def _task_rank(self, ws: Workspace, task: Task, queue: TaskQueue) -> tuple:
+        lifo = queue.task_order == "LIFO"
+        preferred = 0 if (queue.task_order == ws.prioritize_queue_order) else 1
+        age_key = -task.virtual_start_time if lifo else task.virtual_start_time
+        return (-task.priority, preferred, age_key, self.store.seq(task.sid))
+
+    def _match(self, ws: Workspace) -> None:
+        """Routing is due in ``ws``; it runs once, when the current change is done."""
+        self._match_wanted[ws.sid] = None
+
+    def _flush_matches(self) -> None:
+        while self._match_wanted:
+            ws_sid = next(iter(self._match_wanted))
+            del self._match_wanted[ws_sid]
+            ws = self.store.get("workspace", ws_sid)
+            if ws is not None:
+                self._run_match(ws)
+
+    def _run_match(self, ws: Workspace) -> None:
+        """Reserve waiting tasks for free workers: longest-idle worker first, each gets its best task.
+
+        Tasks wait in one heap per queue (best first: priority, then queue order), so a
+        free worker finds its task by looking at the tops of its queues' heaps instead of
+        scanning every task.
+        """
+        available = self._available.get(ws.sid)
+        if not available:
+            return
+        multi = ws.multi_task_enabled
+        queues = [q for q in self.store.all("task_queue", ws.sid) if self._queue_heaps.get(q.sid)]
+        if not queues:
+            return
+        workers = [self.store.get("worker", sid) for sid in available]
+        workers = [w for w in workers if w is not None and (multi or not self._active.get(w.sid))]
+        workers.sort(key=lambda w: (w.idle_since, self.store.seq(w.sid)))
+        for worker in workers:
+            while True:
+                if worker.sid not in available:
+                    break  # the reservation moved the worker to an unavailable activity
+                found = self._best_task_for(worker, queues, multi)
+                if found is None:
+                    break
+                task, queue = found
+                chosen = self._ordered_choice(worker, task, queue, workers, multi)
+                self._reserve(task, chosen, queue)
+                if chosen is worker and not multi:
+                    break
+            if not any(self._queue_heaps.get(q.sid) for q in queues):
+                return
+
+    def _ordered_choice(self, worker: Worker, task: Task, queue: TaskQueue, free: list[Worker], multi: bool) -> Worker:
+        """The worker a task goes to: ``worker`` (idle longest), unless the step's ``order_by`` ranks another free one first."""
+        target = self.current_target(task)
+        if target is None or not target.order_by:
+            return worker
+        candidates = [w for w in free if w.sid in self._available.get(w.workspace_sid, {})
+                      and (multi or not self._active.get(w.sid)) and self.eligible(w, task, queue, target, multi)]
+        return min(candidates, key=lambda w: self._order_key(w, target), default=worker)
+
+    def _slots(self, task: Task, queue: TaskQueue) -> int:
+        """How many more workers ``task`` may be offered to right now (0 if none)."""
+        if task.assignment_status not in WAITING_TASK_STATUSES:
+            return 0
+        pending = 0
+        for res in self.store.reservations_of_task(task.sid):
+            if res.reservation_status in ("accepted", "wrapping"):
+                return 0
+            if res.reservation_status == "pending":
+                pending += 1
+        return queue.max_reserved_workers - pending
+
+    def _heap_entry_valid(self, entry: tuple, queue: TaskQueue) -> Task | None:
+        rank, task_sid = entry[0], entry[1]
+        task = self.store.get("task", task_sid)
+        if task is None or task.task_queue_sid != queue.sid or self._task_rank(self.workspace(task.workspace_sid), task, queue) != rank:
+            return None
+        return task if self._slots(task, queue) > 0 else None
+
+    def _best_task_for(self, worker: Worker, queues: list[TaskQueue], multi: bool) -> tuple[Task, TaskQueue] | None:
+        best: tuple[tuple, Task, TaskQueue] | None = None
+        for queue in queues:
+            heap = self._queue_heaps.get(queue.sid)
+            if not heap or not self.in_queue(worker, queue):
+                continue
+            # drop entries that no longer need workers (assigned, canceled, re-ranked, moved)
+            while heap and self._heap_entry_valid(heap[0], queue) is None:
+                heapq.heappop(heap)
+            if not heap:
+                continue
+            if best is not None and heap[0][0] >= best[0]:
+                continue
+            candidate = None
+            top = self._heap_entry_valid(heap[0], queue)
+            if top is not None and self.eligible(worker, top, queue, self.current_target(top), multi):
+                candidate = (heap[0][0], top, queue)
+            else:
+                # the best task is not for this worker (target expression, already offered): look further down
+                for entry in sorted(heap[1:]):
+                    if best is not None and entry[0] >= best[0]:
+                        break
+                    task = self._heap_entry_valid(entry, queue)
+                    if task is not None and self.eligible(worker, task, queue, self.current_target(task), multi):
+                        candidate = (entry[0], task, queue)
+                        break
+            if candidate is not None:
+                best = candidate
+        return (best[1], best[2]) if best is not None else None
+
+    def _need_workers(self, task: Task) -> None:
+        """Put a waiting task (back) in its queue's heap."""
+        queue = self.store.get("task_queue", task.task_queue_sid)
+        if queue is None or task.assignment_status not in WAITING_TASK_STATUSES:
+            return
+        rank = self._task_rank(self.workspace(task.workspace_sid), task, queue)
+        heapq.heappush(self._queue_heaps.setdefault(queue.sid, []), (rank, task.sid))
+
+    def _rebuild_queue_heap(self, queue_sid: str) -> None:
+        queue = self.store.get("task_queue", queue_sid)
+        self._queue_heaps[queue_sid] = []
+        if queue is None:
+            return
+        for task in self.store.all("task", queue.workspace_sid):
+            if task.task_queue_sid == queue_sid and task.assignment_status in WAITING_TASK_STATUSES:
+                self._need_workers(task)
+
+    def _set_res_status(self, res: Reservation, status: str) -> None:
+        """Every reservation status change goes through here, to keep the worker's load index right."""
+        res.reservation_status = status
+        self._touch(res)
+        active = self._active.setdefault(res.worker_sid, set())
+        if status in HELD_RESERVATION_STATUSES:
+            active.add(res.sid)
+        else:
+            active.discard(res.sid)
+
+    def _rederive(self, records: list[Any]) -> None:
+        """After a rollback: re-derive the indexes (free workers, load, queue heaps, timers) of the records it put back."""
+        for record in records:
+            stored = self.store.get(record.KIND, record.sid) is record
+            if record.KIND == "worker":
+                self._available.get(record.workspace_sid, {}).pop(record.sid, None)
+                activity = self.store.get("activity", record.activity_sid)
+                if stored and activity is not None and activity.available:
+                    self._available.setdefault(record.workspace_sid, {})[record.sid] = None
+            elif record.KIND == "reservation":
+                self._active.get(record.worker_sid, set()).discard(record.sid)
+                if stored and record.reservation_status in HELD_RESERVATION_STATUSES:
+                    self._active.setdefault(record.worker_sid, set()).add(record.sid)
+                if stored and record.reservation_status == "pending":
+                    self._add_timer(record.timeout_at, "reservation", record.sid)
+                task = self.store.get("task", record.task_sid)
+                if task is not None:
+                    self._task_timers(task)
+                    self._need_workers(task)
+            elif record.KIND == "task" and stored:
+                self._task_timers(record)
+                self._need_workers(record)
+            elif record.KIND == "task_queue":
+                self._rebuild_queue_heap(record.sid)
+
+    def _rebuild_indexes(self) -> None:
+        """Derived indexes (free workers, load, queue heaps, timers) from the stored state."""
+        self._available: dict[str, dict[str, None]] = {}
+        self._active: dict[str, set[str]] = {}
+        self._queue_heaps: dict[str, list] = {}
+        for worker in self.store.all("worker"):
+            activity = self.store.get("activity", worker.activity_sid)
+            if activity is not None and activity.available:
+                self._available.setdefault(worker.workspace_sid, {})[worker.sid] = None
+        for res in self.store.all("reservation"):
+            if res.reservation_status in HELD_RESERVATION_STATUSES:
+                self._active.setdefault(res.worker_sid, set()).add(res.sid)
+        for task in self.store.all("task"):
+            if task.assignment_status in WAITING_TASK_STATUSES:
+                self._need_workers(task)
+        self._rebuild_timers()
+
+    def _reserve(self, task: Task, worker: Worker, queue: TaskQueue) -> Reservation:
+        ws = self.workspace(task.workspace_sid)
+        workflow = self.store.get("workflow", task.workflow_sid)
+        now = self.now()
+        timeout = workflow.task_reservation_timeout if workflow else 120
+        res = Reservation(
+            sid=self._new_sid("WR"), workspace_sid=ws.sid, task_sid=task.sid, worker_sid=worker.sid,
+            worker_name=worker.friendly_name, reservation_status="pending", date_created=now, date_updated=now,
+            timeout_at=now + timeout, task_queue_sid=queue.sid, workflow_sid=task.workflow_sid,
+            previous_activity_sid=worker.activity_sid,
+        )
+        self.store.put(res)
+        self._active.setdefault(worker.sid, set()).add(res.sid)
+        task.assignment_status = "reserved"
+        task.assignment_count += 1
+        self._touch(task)
+        self._add_timer(res.timeout_at, "reservation", res.sid)
+        self._emit_reservation(res, "reservation.created")
+        if not ws.multi_task_enabled and queue.reservation_activity_sid:
+            self._set_activity(worker, self.store.get("activity", queue.reservation_activity_sid))
+        if workflow is not None and workflow.assignment_callback_url:
+            self._outbox.append(Outbound(
+                "assignment", workflow.assignment_callback_url, self.assignment_params(res, task, worker),
+                ws.sid, fallback_url=workflow.fallback_assignment_callback_url or None, reservation_sid=res.sid,
+            ))
+        return res
+
+    def assignment_params(self, res: Reservation, task: Task, worker: Worker) -> dict[str, str]:
+        """The documented form fields of an assignment callback."""
+        return {
+            "Timestamp": str(int(self.now())),
+            "AccountSid": self.account_sid,
+            "WorkspaceSid": res.workspace_sid,
+            "WorkflowSid": task.workflow_sid or "",
+            "TaskQueueSid": res.task_queue_sid or "",
+            "WorkerSid": worker.sid,
+            "WorkerAttributes": worker.attributes,
+            "TaskSid": task.sid,
+            "TaskAttributes": task.attributes,
+            "TaskAge": str(int(self.now() - task.date_created)),
+            "TaskPriority": str(task.priority),
+            "ReservationSid": res.sid,
+        }
+
+    def _accept(self, res: Reservation) -> None:
+        task = self.store.get("task", res.task_sid)
+        worker = self.store.get("worker", res.worker_sid)
+        ws = self.workspace(res.workspace_sid)
+        self._set_res_status(res, "accepted")
+        task.assignment_status = "assigned"
+        self._touch(task)
+        self._emit_reservation(res, "reservation.accepted")
+        for other in self.store.reservations_of_task(task.sid):
+            if other.sid != res.sid and other.reservation_status == "pending":
+                self._end_reservation(other, "rescinded", reroute=False)
+        queue = self.store.get("task_queue", res.task_queue_sid)
+        if not ws.multi_task_enabled and queue is not None and queue.assignment_activity_sid:
+            self._set_activity(worker, self.store.get("activity", queue.assignment_activity_sid))
+
+    def _end_reservation(self, res: Reservation, status: str, activity: Activity | None = None,
+                         move_worker: bool = True, reroute: bool = True) -> None:
+        """A pending reservation ends unaccepted: rejected, timeout, canceled or rescinded."""
+        ws = self.workspace(res.workspace_sid)
+        self._set_res_status(res, status)
+        worker = self.store.get("worker", res.worker_sid)
+        self._emit_reservation(res, f"reservation.{status}")
+        if worker is not None:
+            self._free_worker(worker.sid)
+            if move_worker:
+                destination = activity
+                if status == "timeout":
+                    destination = self.store.get("activity", ws.timeout_activity_sid)
+                elif destination is None and not ws.multi_task_enabled:
+                    queue = self.store.get("task_queue", res.task_queue_sid)
+                    moved = queue is not None and queue.reservation_activity_sid and worker.activity_sid == queue.reservation_activity_sid
+                    if moved:
+                        destination = self.store.get("activity", res.previous_activity_sid)
+                if destination is not None:
+                    self._set_activity(worker, destination)
+        # routing runs again: the worker may be free for other tasks (e.g. rescinded when another
+        # worker accepted) and the task may need another worker
+        self._match(ws)
+        task = self.store.get("task", res.task_sid)
+        if task is None or task.assignment_status != "reserved":
+            return
+        if any(r.reservation_status in HELD_RESERVATION_STATUSES for r in self.store.reservations_of_task(task.sid)):
+            if reroute and not any(r.reservation_status in ("accepted", "wrapping") for r in self.store.reservations_of_task(task.sid)):
+                self._need_workers(task)  # a slot of a multi-reservation task opened again
+            return
+        task.assignment_status = "pending"
+        self._touch(task)
+        if task.filter_index is None and task.workflow_sid and reroute:
+            self._enter_workflow(task)  # its step was taken out of the workflow while it was reserved
+            return
+        self._need_workers(task)
+        if not reroute:
+            return
+        if task.assignment_count >= MAX_ASSIGNMENTS:
+            self._set_task_status(task, "canceled", MAX_ASSIGNMENTS_REASON)
+            return
+        target = self.current_target(task)
+        if target is not None and target.timeout is not None and task.step_entered_at is not None \
+                and self.now() >= task.step_entered_at + target.timeout:
+            self._advance_step(task)

@@ -1,0 +1,308 @@
+"""Tasks: creation, updates, cancel/complete, deletion and the task list's filters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import islice
+
+from ...language.vocabulary import (
+    WAITING_TASK_STATUSES,
+)
+from .checks import (
+    MAX_PRIORITY,
+    MAX_TASK_TIMEOUT,
+    attributes_of,
+    check_json_object,
+)
+from .errors import TaskRouterError, invalid
+from .records import Task, TaskChannel, Workspace
+from .transaction import write
+
+
+class Tasks:
+    """The task lifecycle."""
+
+    @write
+    def create_task(
+        self,
+        ws_sid: str,
+        attributes: str | None = None,
+        workflow_sid: str | None = None,
+        priority: int | None = None,
+        timeout: int | None = None,
+        task_channel: str | None = None,
+        virtual_start_time: float | None = None,
+        routing_target: str | None = None,
+        ignore_capacity: bool | None = None,
+        task_queue_sid: str | None = None,
+    ) -> Task:
+        ws = self.workspace(ws_sid)
+        attributes = check_json_object(attributes if attributes is not None else "{}", "Attributes")
+        if priority is not None and not 0 <= priority <= MAX_PRIORITY:
+            raise invalid(f"Priority must be between 0 and {MAX_PRIORITY}, got {priority}")
+        if timeout is not None and not 1 <= timeout <= MAX_TASK_TIMEOUT:
+            raise invalid(f"Timeout must be between 1 and {MAX_TASK_TIMEOUT} seconds, got {timeout}")
+        now = self.now()
+        if virtual_start_time is not None and virtual_start_time > now + 1:
+            raise invalid("VirtualStartTime must not be in the future")
+        channel = self._task_channel_ref(ws_sid, task_channel or "default")
+        queue = None
+        if routing_target is not None:
+            target = self.store.get_any(routing_target)
+            if target is not None and target.KIND == "worker" and target.workspace_sid == ws_sid:
+                raise invalid(f"RoutingTarget {routing_target} is a Worker: routing a Task straight to a Worker is not emulated "
+                              "by the mock TaskRouter; route it through a TaskQueue or a Workflow here")
+            if target is None or getattr(target, "workspace_sid", None) != ws_sid or target.KIND not in ("task_queue", "workflow"):
+                raise invalid(f"RoutingTarget {routing_target!r} is not a TaskQueue or Workflow of this Workspace")
+            if target.KIND == "task_queue":
+                queue = target
+            else:
+                workflow_sid = target.sid
+        if task_queue_sid is not None:
+            queue = self.store.get("task_queue", task_queue_sid)
+            if queue is None or queue.workspace_sid != ws_sid:
+                raise invalid(f"TaskQueueSid {task_queue_sid!r} is not a TaskQueue of this Workspace")
+        workflow = None
+        if queue is None:
+            if workflow_sid is None:
+                workflows = self.store.all("workflow", ws_sid)
+                if len(workflows) != 1:
+                    raise invalid("Missing required parameter WorkflowSid: the Workspace has "
+                                  f"{len(workflows)} Workflows, so the Task must name one")
+                workflow = workflows[0]
+            else:
+                workflow = self.store.get("workflow", workflow_sid)
+                if workflow is None or workflow.workspace_sid != ws_sid:
+                    raise invalid(f"WorkflowSid {workflow_sid!r} is not a Workflow of this Workspace")
+        task = Task(
+            sid=self._new_sid("WT"),
+            workspace_sid=ws_sid,
+            attributes=attributes,
+            assignment_status="pending",
+            priority=priority or 0,
+            timeout=timeout or 86400,
+            task_channel_sid=channel.sid,
+            date_created=now,
+            date_updated=now,
+            virtual_start_time=virtual_start_time if virtual_start_time is not None else now,
+            workflow_sid=workflow.sid if workflow else None,
+            ignore_capacity=ignore_capacity,
+            routing_target=routing_target,
+        )
+        self.store.put(task)
+        self._add_timer(now + task.timeout, "ttl", task.sid)
+        self._emit(ws, "task.created", "task", task.sid, "Task created", self._task_data(task))
+        if queue is not None:
+            self._enter_queue(task, queue.sid, None)
+        else:
+            self._enter_workflow(task, explicit_priority=priority)
+        self._match(ws)
+        return task
+
+    def _task_channel_ref(self, ws_sid: str, value: str) -> TaskChannel:
+        try:
+            return self.task_channel(ws_sid, value)
+        except TaskRouterError:
+            raise invalid(f"TaskChannel {value!r} is not a TaskChannel SID or unique name of this Workspace") from None
+
+    @write
+    def update_task(
+        self,
+        ws_sid: str,
+        sid: str,
+        attributes: str | None = None,
+        assignment_status: str | None = None,
+        reason: str | None = None,
+        priority: int | None = None,
+        task_channel: str | None = None,
+        virtual_start_time: float | None = None,
+        if_match: str | None = None,
+    ) -> Task:
+        ws = self.workspace(ws_sid)
+        task = self.task(ws_sid, sid)
+        self._check_if_match(task, if_match)
+        if attributes is not None:
+            check_json_object(attributes, "Attributes")
+        if priority is not None and not 0 <= priority <= MAX_PRIORITY:
+            raise invalid(f"Priority must be between 0 and {MAX_PRIORITY}, got {priority}")
+        channel = self._task_channel_ref(ws_sid, task_channel) if task_channel is not None else None
+        if assignment_status is not None:
+            self._check_task_transition(ws, task, assignment_status)
+            if assignment_status in ("canceled", "completed") and not reason:
+                raise invalid(f"Missing required parameter Reason: a Task set to {assignment_status} needs a Reason")
+            if attributes is not None and assignment_status in ("wrapping", "completed"):
+                raise invalid("AssignmentStatus and Attributes cannot be changed in the same request: update the attributes first")
+        changed = False
+        if attributes is not None and attributes != task.attributes:
+            task.attributes = attributes
+            changed = True
+        if priority is not None and priority != task.priority:
+            task.priority = priority
+            changed = True
+        if channel is not None and channel.sid != task.task_channel_sid:
+            task.task_channel_sid = channel.sid
+            changed = True
+        if virtual_start_time is not None:
+            task.virtual_start_time = virtual_start_time
+            changed = True
+        if changed:
+            self._touch(task)
+            self._emit(ws, "task.updated", "task", sid, "Task updated", self._task_data(task))
+            if task.assignment_status in WAITING_TASK_STATUSES:
+                self._need_workers(task)
+            if attributes is not None and task.assignment_status == "pending" and task.workflow_sid:
+                self._enter_workflow(task, explicit_priority=priority)
+        if assignment_status is not None:
+            self._set_task_status(task, assignment_status, reason)
+        self._touch(task)
+        self._match(ws)
+        return task
+
+    def _check_task_transition(self, ws: Workspace, task: Task, status: str) -> None:
+        where = f"in workspace {ws.sid} for account {self.account_sid}"
+        current = task.assignment_status
+        if status == "canceled" and current not in WAITING_TASK_STATUSES:
+            raise invalid(f"Cannot cancel task {task.sid} {where} because it is not pending or reserved.")
+        if status == "wrapping" and current != "assigned":
+            raise invalid(f"Cannot wrap up a task {task.sid} {where} because it's not currently assigned")
+        if status == "completed" and current not in ("assigned", "wrapping"):
+            raise invalid(f"Cannot complete task {task.sid} {where} because it is not assigned or wrapping.")
+        if status in ("pending", "reserved", "assigned"):
+            raise invalid(f"AssignmentStatus can only be set to canceled, wrapping or completed, not {status!r}")
+
+    def _set_task_status(self, task: Task, status: str, reason: str | None) -> None:
+        ws = self.workspace(task.workspace_sid)
+        task.assignment_status = status
+        if reason is not None:
+            task.reason = reason
+        if status in ("canceled", "completed"):
+            task.finished_at = self.now()
+            if self.finished_task_lifetime is not None:
+                self._add_timer(task.finished_at + self.finished_task_lifetime, "purge", task.sid)
+        self._touch(task)
+        reservations = self.store.reservations_of_task(task.sid)
+        if status == "canceled":
+            for res in reservations:
+                if res.reservation_status == "pending":
+                    self._end_reservation(res, "canceled")  # the task is canceled already: nothing to route again
+            data = self._task_data(task)
+            data["task_canceled_reason"] = reason
+            # the spec: on TTL expiry "the task.canceled event will fire with description Task TTL Exceeded"
+            self._emit(ws, "task.canceled", "task", task.sid, reason or "Task canceled", data)
+        elif status == "wrapping":
+            for res in reservations:
+                if res.reservation_status == "accepted":
+                    self._set_res_status(res, "wrapping")
+                    self._emit_reservation(res, "reservation.wrapup")
+            self._emit(ws, "task.wrapup", "task", task.sid, "Task wrapping up", self._task_data(task))
+        elif status == "completed":
+            for res in reservations:
+                if res.reservation_status in ("accepted", "wrapping"):
+                    self._set_res_status(res, "completed")
+                    self._free_worker(res.worker_sid)
+                    self._emit_reservation(res, "reservation.completed")
+            data = self._task_data(task)
+            data["task_completed_reason"] = reason
+            # completing through the reservation (ReservationStatus=completed) gives no reason
+            self._emit(ws, "task.completed", "task", task.sid, f"Task completed: {reason}" if reason else "Task completed", data)
+
+    @write
+    def delete_task(self, ws_sid: str, sid: str, if_match: str | None = None) -> None:
+        ws = self.workspace(ws_sid)
+        task = self.task(ws_sid, sid)
+        self._check_if_match(task, if_match)
+        data = self._task_data(task)
+        for res in self.store.reservations_of_task(sid):
+            if res.reservation_status == "pending":
+                self._end_reservation(res, "canceled", reroute=False)
+            if res.reservation_status in ("accepted", "wrapping"):
+                self._free_worker(res.worker_sid)
+            self._active.get(res.worker_sid, set()).discard(res.sid)
+            self.store.delete(res)
+        self.store.delete(task)
+        self._emit(ws, "task.deleted", "task", sid, "Task deleted", data)
+        self._match(ws)
+
+    def _purge_task(self, task: Task) -> None:
+        """A finished task's lifetime is over: it and its reservations are gone (404 from now on)."""
+        data = self._task_data(task)
+        for res in self.store.reservations_of_task(task.sid):
+            self.store.delete(res)
+        self.store.delete(task)
+        self._emit(self.workspace(task.workspace_sid), "task.system-deleted", "task", task.sid,
+                   f"Task {task.sid} deleted by the system after it was {task.assignment_status}", data)
+
+    def list_tasks(
+        self,
+        ws_sid: str,
+        priority: int | None = None,
+        assignment_status: list[str] | None = None,
+        workflow_sid: str | None = None,
+        workflow_name: str | None = None,
+        task_queue_sid: str | None = None,
+        task_queue_name: str | None = None,
+        evaluate_task_attributes: str | None = None,
+        routing_target: str | None = None,
+        ordering: str | None = None,
+        has_addons: bool | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[Task]:
+        """Tasks matching every given filter, in creation order or ``ordering``; ``offset``/``limit`` take one page."""
+        self.workspace(ws_sid)
+        expression = self._parse_param_expression(evaluate_task_attributes, "EvaluateTaskAttributes")
+        # without Ordering: creation order, which is date_created order (the mock clock never goes back)
+        sort_keys = self._task_ordering(ordering) if ordering else []
+        wanted = dict(priority=priority, assignment_status=assignment_status, workflow_sid=workflow_sid,
+                      workflow_name=workflow_name, task_queue_sid=task_queue_sid, task_queue_name=task_queue_name,
+                      expression=expression, routing_target=routing_target, has_addons=has_addons)
+        found: Iterator[Task] = (t for t in self.store.iterate("task", ws_sid) if self._task_matches(t, **wanted))
+        end = None if limit is None else offset + limit
+        if not sort_keys:
+            return list(islice(found, offset, end))
+        result = list(found)
+        for attr, descending in reversed(sort_keys):
+            result.sort(key=lambda t: getattr(t, attr), reverse=descending)
+        return result[offset:end]
+
+    def _task_matches(self, task: Task, priority, assignment_status, workflow_sid, workflow_name, task_queue_sid,
+                      task_queue_name, expression, routing_target, has_addons) -> bool:
+        if priority is not None and task.priority != priority:
+            return False
+        if assignment_status and task.assignment_status not in assignment_status:
+            return False
+        if workflow_sid is not None and task.workflow_sid != workflow_sid:
+            return False
+        if workflow_name is not None:
+            workflow = self.store.get("workflow", task.workflow_sid)
+            if workflow is None or workflow.friendly_name != workflow_name:
+                return False
+        if task_queue_sid is not None and task.task_queue_sid != task_queue_sid:
+            return False
+        if task_queue_name is not None:
+            queue = self.store.get("task_queue", task.task_queue_sid)
+            if queue is None or queue.friendly_name != task_queue_name:
+                return False
+        if expression is not None and not expression.matches(attributes_of(task.attributes)):
+            return False
+        if routing_target is not None and task.routing_target != routing_target:
+            return False
+        if has_addons is not None and (task.addons not in (None, "{}")) != has_addons:
+            return False
+        return True
+
+    @staticmethod
+    def _task_ordering(ordering: str | None) -> list[tuple[str, bool]]:
+        if not ordering:
+            return [("date_created", False)]
+        fields = {"DateCreated": "date_created", "Priority": "priority", "VirtualStartTime": "virtual_start_time"}
+        keys = []
+        for part in ordering.split(","):
+            name, _, direction = part.strip().partition(":")
+            if name not in fields or direction.lower() not in ("asc", "desc"):
+                raise invalid(f"Ordering {part.strip()!r} is invalid: use DateCreated, Priority or VirtualStartTime followed by :asc or :desc")
+            keys.append((fields[name], direction.lower() == "desc"))
+        names = [k for k, _ in keys]
+        if "date_created" in names and "virtual_start_time" in names:
+            raise invalid("Ordering cannot combine DateCreated and VirtualStartTime")
+        return keys

@@ -1,0 +1,53 @@
+"""What a rule module needs to say about transactions, without owning them.
+
+Rule modules mark each method that changes state with :func:`write`; the facade
+(:mod:`.facade`) runs every marked method as one transaction under its lock, and every other
+public method as a locked read. Callbacks a transaction causes are collected as
+:class:`Outbound` items and sent by the dispatcher only after it has committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass
+class Outbound:
+    """A callback the mock must POST once the current transaction is committed."""
+
+    kind: str  # "assignment" or "event"
+    url: str
+    params: dict[str, str]
+    workspace_sid: str
+    fallback_url: str | None = None
+    reservation_sid: str | None = None
+    event_type: str | None = None
+
+
+class Dispatcher(Protocol):
+    def submit(self, items: list[Outbound], engine: Any) -> list: ...
+
+
+class NullDispatcher:
+    """Keeps callbacks instead of sending them (rule tests without HTTP)."""
+
+    def __init__(self) -> None:
+        self.sent: list[Outbound] = []
+
+    def submit(self, items: list[Outbound], engine: Any) -> list:
+        self.sent.extend(items)
+        return []
+
+
+def write(method: Callable) -> Callable:
+    """Mark a state change: the facade runs it as one transaction (one lock, one commit, callbacks after)."""
+    method.__trkit_write__ = True
+    return method
+
+
+def unlocked(method: Callable) -> Callable:
+    """Mark a method that takes the lock itself, step by step (advancing the clock fires one timer at a time)."""
+    method.__trkit_unlocked__ = True
+    return method
