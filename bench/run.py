@@ -30,6 +30,7 @@ from werkzeug.serving import make_server
 from trkit.mock import MockServer
 
 from .scale import drain
+from .store import steady_month, store_costs
 
 ROOT = Path(__file__).resolve().parent.parent
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -287,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         "during_callback": serving_during_callback(samples=50 if quick else 300),
         "notebooks": notebooks(),
         "startup": startup(),
+        "store": store_costs(large=10_000 if quick else 100_000, small=100, repeats=100 if quick else 300),
+        "month": steady_month(days=33 if quick else 40, every_seconds=3600 if quick else 300),
     }
     rows = [
         ("REST POST Tasks vs bare Flask", f"{results['rest']['mock_post_rps']} vs {results['rest']['bare_post_rps']} req/s = {results['rest']['post_ratio']:.0%}",
@@ -313,6 +316,23 @@ def main(argv: list[str] | None = None) -> int:
     st = results["startup"]
     rows.append(("import trkit", f"{st['import_trkit_s']} s", "< 1 s", st["import_trkit_s"] < 1))
     rows.append(("cold mock start to first answer", f"{st['mock_cold_start_s']} s", "< 1 s", st["mock_cold_start_s"] < 1))
+    store = results["store"]
+    big = f"{store['large']:,}"
+    rows.append((f"refused vs accepted POST Tasks at {big} tasks", f"{store['at_large']['refused_ms']} vs {store['at_large']['accepted_ms']} ms"
+                 f" = x{store['refused_vs_accepted']}", "<= x2", store["refused_vs_accepted"] <= 2))
+    rows.append((f"GET Tasks/{{sid}} at {big} vs {store['small']} tasks", f"{store['at_large']['fetch_ms']} vs {store['at_small']['fetch_ms']} ms"
+                 f" = x{store['fetch_large_vs_small']}", "<= x2", store["fetch_large_vs_small"] <= 2))
+    rows.append((f"GET Tasks page of 50 at {big} vs {store['small']} tasks", f"{store['at_large']['page_ms']} vs {store['at_small']['page_ms']} ms"
+                 f" = x{store['page_large_vs_small']}", "<= x2", store["page_large_vs_small"] <= 2))
+    rows.append(("memory per stored task vs its attributes", f"{store['memory_per_task_bytes']} vs {store['attribute_bytes']} bytes"
+                 f" = x{store['memory_vs_attributes']}", "", None))
+    rows.append(("disk per stored task vs its attributes", f"{store['disk_per_task_bytes']} vs {store['attribute_bytes']} bytes"
+                 f" = x{store['disk_vs_attributes']}", "", None))
+    month = results["month"]
+    sizes = month["sizes"]
+    rows.append((f"events stored after {month['days']} days vs 31 days ({month['tasks_per_day']} tasks/day)",
+                 f"{sizes[month['days']]['events']} vs {sizes[31]['events']} = x{month['end_vs_day_31']}", "<= x1.05 (bounded)",
+                 month["end_vs_day_31"] <= 1.05))
     results["table"] = [{"measure": m, "figure": f, "target": t, "met": ok} for m, f, t, ok in rows]
     width = max(len(m) for m, *_ in rows)
     print(f"machine: {results['machine']}")

@@ -12,7 +12,6 @@ TaskRouter's REST API does), and nothing a caller holds changes under it.
 
 from __future__ import annotations
 
-import copy
 import itertools
 import threading
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from .errors import invalid
 from .events import EventLog
 from .lookups import Lookups
 from .queues import QueuesAndWorkflows
+from .records import Record
 from .reservations import Reservations
 from .routing import Routing
 from .sids import SidGenerator
@@ -135,10 +135,10 @@ class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Task
 
 def _detached(result: Any) -> Any:
     """What leaves the engine: copies of records, so a caller's view never changes under it."""
-    if hasattr(result, "KIND"):
-        return copy.copy(result)
-    if isinstance(result, list) and result and hasattr(result[0], "KIND"):
-        return [copy.copy(item) for item in result]
+    if isinstance(result, Record):
+        return result.detached()
+    if isinstance(result, list) and result and isinstance(result[0], Record):
+        return [item.detached() for item in result]
     return result
 
 

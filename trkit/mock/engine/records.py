@@ -20,22 +20,23 @@ JOURNALS = _Journals()  # per thread: the open transaction's journal (the engine
 
 
 class Journal:
-    """The old value of every field changed during one transaction, so a refusal undoes just those."""
+    """The old value of every field changed during one transaction, so a refusal undoes just those.
 
-    def __init__(self) -> None:
+    Only stored records are journaled: one being built (or a copy handed out) has nothing to undo.
+    """
+
+    def __init__(self, stored: dict[str, Any]) -> None:
+        self.stored = stored  # the store's records by SID
         self._seen: set[tuple[int, str]] = set()
         self.entries: list[tuple[Any, str, Any]] = []
 
     def note(self, record: Any, name: str) -> None:
+        """Keep the old value of ``record.name`` (a stored record's field, first change only)."""
         key = (id(record), name)
         if key in self._seen:
             return
         self._seen.add(key)
-        try:
-            old = getattr(record, name)
-        except AttributeError:  # being built: a new record has nothing to undo
-            return
-        self.entries.append((record, name, old))
+        self.entries.append((record, name, getattr(record, name)))
 
     def undo(self) -> list[Any]:
         """Put every noted field back; the records touched, oldest change last."""
@@ -51,9 +52,17 @@ class Record:
 
     __slots__ = ()
 
+    def detached(self) -> Record:
+        """A copy to hand out of the engine (cheaper than ``copy.copy`` for slotted records)."""
+        twin = object.__new__(type(self))
+        for name in type(self).__slots__:
+            object.__setattr__(twin, name, getattr(self, name))
+        return twin
+
     def __setattr__(self, name: str, value: Any) -> None:
         journal = JOURNALS.current
-        if journal is not None:
+        # a SID never changes; a record being built (or a copy handed out) is not stored: nothing to undo
+        if journal is not None and name != "sid" and journal.stored.get(self.sid) is self:
             journal.note(self, name)
         object.__setattr__(self, name, value)
 

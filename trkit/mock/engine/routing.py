@@ -134,13 +134,23 @@ class Routing:
         """``order_by`` first; then, as without it, the worker idle longest."""
         return (*order_key(attributes_of(worker.attributes), target), worker.idle_since, self.store.seq(worker.sid))
 
+    def _has_room(self, worker: Worker, multi: bool) -> bool:
+        """Could the worker take any task at all (single-tasking: none held; multi: a channel not full)?"""
+        if not multi:
+            return not self._active.get(worker.sid)
+        return any(self._room_on(worker, wc.task_channel_sid) for wc in self.store.channels_of_worker(worker.sid))
+
+    def _room_on(self, worker: Worker, task_channel_sid: str) -> bool:
+        """Multi-tasking: is the worker's channel available and below its capacity?"""
+        for wc in self.store.channels_of_worker(worker.sid):
+            if wc.task_channel_sid == task_channel_sid:
+                return wc.available and self.assigned_tasks(worker.sid, task_channel_sid) < wc.configured_capacity
+        return False
+
     def has_capacity(self, worker: Worker, task: Task, multi: bool) -> bool:
         if not multi:
             return self.assigned_tasks(worker.sid) == 0
-        for wc in self.store.channels_of_worker(worker.sid):
-            if wc.task_channel_sid == task.task_channel_sid:
-                return wc.available and self.assigned_tasks(worker.sid, task.task_channel_sid) < wc.configured_capacity
-        return False
+        return self._room_on(worker, task.task_channel_sid)
 
     def _task_rank(self, ws: Workspace, task: Task, queue: TaskQueue) -> tuple:
         lifo = queue.task_order == "LIFO"
@@ -171,16 +181,19 @@ class Routing:
         if not available:
             return
         multi = ws.multi_task_enabled
-        queues = [q for q in self.store.all("task_queue", ws.sid) if self._queue_heaps.get(q.sid)]
+        waiting = {queue_sid for (queue_sid, _), heap in self._queue_heaps.items() if heap}
+        queues = [q for q in self.store.all("task_queue", ws.sid) if q.sid in waiting]
         if not queues:
             return
         workers = [self.store.get("worker", sid) for sid in available]
-        workers = [w for w in workers if w is not None and (multi or not self._active.get(w.sid))]
+        workers = [w for w in workers if w is not None and self._has_room(w, multi)]
         workers.sort(key=lambda w: (w.idle_since, self.store.seq(w.sid)))
         for worker in workers:
             while True:
                 if worker.sid not in available:
                     break  # the reservation moved the worker to an unavailable activity
+                if not self._has_room(worker, multi):
+                    break  # full: looking through every waiting task for it would find nothing
                 found = self._best_task_for(worker, queues, multi)
                 if found is None:
                     break
@@ -189,7 +202,7 @@ class Routing:
                 self._reserve(task, chosen, queue)
                 if chosen is worker and not multi:
                     break
-            if not any(self._queue_heaps.get(q.sid) for q in queues):
+            if not any(heap for (queue_sid, _), heap in self._queue_heaps.items() if queue_sid in waiting):
                 return
 
     def _ordered_choice(self, worker: Worker, task: Task, queue: TaskQueue, free: list[Worker], multi: bool) -> Worker:
@@ -221,34 +234,38 @@ class Routing:
         return task if self._slots(task, queue) > 0 else None
 
     def _best_task_for(self, worker: Worker, queues: list[TaskQueue], multi: bool) -> tuple[Task, TaskQueue] | None:
+        """The best waiting task ``worker`` may take from its queues (one heap per queue and channel: a
+        multi-tasking worker only looks at the channels it has room on)."""
         best: tuple[tuple, Task, TaskQueue] | None = None
         for queue in queues:
-            heap = self._queue_heaps.get(queue.sid)
-            if not heap or not self.in_queue(worker, queue):
+            if not self.in_queue(worker, queue):
                 continue
-            # drop entries that no longer need workers (assigned, canceled, re-ranked, moved)
-            while heap and self._heap_entry_valid(heap[0], queue) is None:
-                heapq.heappop(heap)
-            if not heap:
-                continue
-            if best is not None and heap[0][0] >= best[0]:
-                continue
-            candidate = None
-            top = self._heap_entry_valid(heap[0], queue)
-            if top is not None and self.eligible(worker, top, queue, self.current_target(top), multi):
-                candidate = (heap[0][0], top, queue)
-            else:
-                # the best task is not for this worker (target expression, already offered): look further down
-                for entry in sorted(heap[1:]):
-                    if best is not None and entry[0] >= best[0]:
-                        break
-                    task = self._heap_entry_valid(entry, queue)
-                    if task is not None and self.eligible(worker, task, queue, self.current_target(task), multi):
-                        candidate = (entry[0], task, queue)
-                        break
-            if candidate is not None:
-                best = candidate
+            for (queue_sid, channel_sid), heap in list(self._queue_heaps.items()):
+                if queue_sid != queue.sid or not heap or (multi and not self._room_on(worker, channel_sid)):
+                    continue
+                candidate = self._best_in_heap(worker, queue, heap, best[0] if best else None, multi)
+                if candidate is not None:
+                    best = candidate
         return (best[1], best[2]) if best is not None else None
+
+    def _best_in_heap(self, worker: Worker, queue: TaskQueue, heap: list, better_than: tuple | None,
+                      multi: bool) -> tuple[tuple, Task, TaskQueue] | None:
+        # drop entries that no longer need workers (assigned, canceled, re-ranked, moved)
+        while heap and self._heap_entry_valid(heap[0], queue) is None:
+            heapq.heappop(heap)
+        if not heap or (better_than is not None and heap[0][0] >= better_than):
+            return None
+        top = self._heap_entry_valid(heap[0], queue)
+        if top is not None and self.eligible(worker, top, queue, self.current_target(top), multi):
+            return (heap[0][0], top, queue)
+        # the best task is not for this worker (target expression, already offered): look further down
+        for entry in sorted(heap[1:]):
+            if better_than is not None and entry[0] >= better_than:
+                return None
+            task = self._heap_entry_valid(entry, queue)
+            if task is not None and self.eligible(worker, task, queue, self.current_target(task), multi):
+                return (entry[0], task, queue)
+        return None
 
     def _need_workers(self, task: Task) -> None:
         """Put a waiting task (back) in its queue's heap."""
@@ -256,11 +273,12 @@ class Routing:
         if queue is None or task.assignment_status not in WAITING_TASK_STATUSES:
             return
         rank = self._task_rank(self.workspace(task.workspace_sid), task, queue)
-        heapq.heappush(self._queue_heaps.setdefault(queue.sid, []), (rank, task.sid))
+        heapq.heappush(self._queue_heaps.setdefault((queue.sid, task.task_channel_sid), []), (rank, task.sid))
 
     def _rebuild_queue_heap(self, queue_sid: str) -> None:
         queue = self.store.get("task_queue", queue_sid)
-        self._queue_heaps[queue_sid] = []
+        for key in [key for key in self._queue_heaps if key[0] == queue_sid]:
+            del self._queue_heaps[key]
         if queue is None:
             return
         for task in self.store.all("task", queue.workspace_sid):
@@ -306,7 +324,7 @@ class Routing:
         """Derived indexes (free workers, load, queue heaps, timers) from the stored state."""
         self._available: dict[str, dict[str, None]] = {}
         self._active: dict[str, set[str]] = {}
-        self._queue_heaps: dict[str, list] = {}
+        self._queue_heaps: dict[tuple[str, str], list] = {}  # (queue, task channel) -> waiting tasks, best first
         for worker in self.store.all("worker"):
             activity = self.store.get("activity", worker.activity_sid)
             if activity is not None and activity.available:

@@ -14,14 +14,15 @@ older than the retention (30 days of mock time, as on TaskRouter) are dropped.
 from __future__ import annotations
 
 import json
+import logging
 import pickle
 import sqlite3
 import threading
-import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, fields
 from typing import Any
 
+from . import event_table
 from .records import JOURNALS, MODEL_CLASSES, Event, Journal
 
 EVENT_RETENTION = 30 * 86400.0
@@ -36,33 +37,8 @@ CREATE TABLE IF NOT EXISTS resources (
     workspace_sid TEXT,
     body BLOB NOT NULL
 );
-CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY,
-    sid TEXT NOT NULL,
-    workspace_sid TEXT NOT NULL,
-    event_date REAL NOT NULL,
-    event_type TEXT NOT NULL,
-    task_sid TEXT, worker_sid TEXT, reservation_sid TEXT, task_queue_sid TEXT, workflow_sid TEXT,
-    body BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_by_date ON events(workspace_sid, event_date);
-CREATE INDEX IF NOT EXISTS events_by_sid ON events(sid);
-CREATE INDEX IF NOT EXISTS events_by_task ON events(task_sid);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-
-# the columns the Events list filters on in SQL (the rest of an event is its compressed body)
-EVENT_COLUMNS = ("task_sid", "worker_sid", "reservation_sid", "task_queue_sid", "workflow_sid")
-# names every event body repeats: a preset dictionary makes them nearly free to store
-_EVENT_WORDS = (
-    b'"event_data": {"task_sid": "task_attributes": "task_age": "task_priority": "task_assignment_status": '
-    b'"task_queue_sid": "task_queue_name": "task_queue_entered_date": "task_channel_sid": "task_channel_unique_name": '
-    b'"workflow_sid": "workflow_name": "worker_sid": "worker_name": "worker_attributes": "worker_activity_sid": '
-    b'"worker_activity_name": "reservation_sid": "workspace_sid": "workspace_name": "resource_url_path": "/v1/Workspaces/'
-    b'"actor_type": "actor_sid": "actor_url_path": "event_date": "event_type": "resource_type": "resource_sid": '
-    b'"description": "source_ip_address": null, "task_channel": "task_reason": "task_date_created": "task_version": '
-    b'"sid": "EV", "workspace", "reservation", "task", "worker", "pending", "reserved", "assigned", "canceled"'
-)
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
@@ -74,16 +50,6 @@ def _encode(obj: Any) -> bytes:
 
 def _decode(body: bytes | str) -> dict:
     return json.loads(body) if isinstance(body, str) else pickle.loads(body)
-
-
-def _encode_event(event: Event) -> bytes:
-    packer = zlib.compressobj(6, zdict=_EVENT_WORDS)
-    return packer.compress(json.dumps(_row(event), separators=(",", ":")).encode()) + packer.flush()
-
-
-def _decode_event(body: bytes) -> Event:
-    unpacker = zlib.decompressobj(zdict=_EVENT_WORDS)
-    return Event(**json.loads(unpacker.decompress(body) + unpacker.flush()))
 
 
 def _row(obj: Any) -> dict:
@@ -108,6 +74,8 @@ class Store:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA journal_size_limit=8388608")  # the WAL shrinks back after a checkpoint
         self._db.executescript(SCHEMA)
+        self._upgrade_event_table()
+        event_table.create(self._db)
         self._journal: Journal | None = None
         self._clear_transaction()
         self._load()
@@ -133,7 +101,7 @@ class Store:
         with self._db_lock:
             rows = self._db.execute("SELECT kind, seq, body FROM resources ORDER BY seq").fetchall()
             self.meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
-            self._next_event_seq = (self._db.execute("SELECT MAX(seq) FROM events").fetchone()[0] or 0) + 1
+            self._next_event_seq, self._next_batch = event_table.next_numbers(self._db)
             self._oldest_event = self._db.execute("SELECT MIN(event_date) FROM events").fetchone()[0]
         old_events = []
         for kind, seq, body in rows:
@@ -145,6 +113,13 @@ class Store:
             self._next_seq = max(self._next_seq, seq + 1)
         if old_events:
             self._move_old_events(old_events)
+
+    def _upgrade_event_table(self) -> None:
+        """An events table from before batches (a ``body`` column per event): replaced by the current one."""
+        columns = [row[1] for row in self._db.execute("PRAGMA table_info(events)")]
+        if "body" in columns:
+            logging.getLogger("trkit.mock").warning("the event log in %s has an older layout: it starts afresh", self.path)
+            self._db.execute("DROP TABLE events")
 
     def _move_old_events(self, old_events: list[tuple[int, Event]]) -> None:
         """A file written before events had their own table: move them there, in their order."""
@@ -223,28 +198,17 @@ class Store:
             if event.sid == sid:
                 return event
         with self._db_lock:
-            row = self._db.execute("SELECT body FROM events WHERE sid=?", (sid,)).fetchone()
-        return _decode_event(row[0]) if row else None
+            return event_table.fetch(self._db, sid)
 
-    def events(self, workspace_sid: str, start: float, end: float, event_type: str | None = None,
-               sid: str | None = None, offset: int = 0, limit: int | None = None, **sids: str | None) -> list[Event]:
-        """Events of a workspace dated in [start, end], oldest first, filtered in SQL (``sids``: EVENT_COLUMNS)."""
-        where = ["workspace_sid=?", "event_date>=?", "event_date<=?"]
-        args: list[Any] = [workspace_sid, start, end]
-        for column, value in (("event_type", event_type), ("sid", sid), *sids.items()):
-            if value is not None:
-                if column not in ("event_type", "sid", *EVENT_COLUMNS):
-                    raise ValueError(f"events cannot be filtered on {column}")
-                where.append(f"{column}=?")
-                args.append(value)
-        query = f"SELECT body FROM events WHERE {' AND '.join(where)} ORDER BY seq LIMIT ? OFFSET ?"
+    def events(self, workspace_sid: str, start: float, end: float, offset: int = 0, limit: int | None = None,
+               **filters: str | None) -> list[Event]:
+        """Events of a workspace dated in [start, end], oldest first, filtered in SQL by column
+        (``event_type``, ``sid`` and ``event_table.FILTER_COLUMNS``)."""
         with self._db_lock:
-            rows = self._db.execute(query, (*args, -1 if limit is None else limit, offset)).fetchall()
-        found = [_decode_event(body) for (body,) in rows]
+            found = event_table.query(self._db, workspace_sid, start, end, offset, limit, filters)
         if self._new_events:  # read inside the transaction that made them
-            wanted = {"event_type": event_type, "sid": sid, **sids}
             found += [e for e in self._new_events if e.workspace_sid == workspace_sid and start <= e.event_date <= end
-                      and all(v is None or getattr(e, k) == v for k, v in wanted.items())]
+                      and all(v is None or getattr(e, k) == v for k, v in filters.items())]
         return found
 
     def drop_events(self, workspace_sid: str) -> None:
@@ -252,12 +216,12 @@ class Store:
 
     def event_count(self) -> int:
         with self._db_lock:
-            return self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0] + len(self._new_events)
+            return event_table.count(self._db) + len(self._new_events)
 
     # -- writes ----------------------------------------------------------------
     def begin(self) -> None:
         """Open a transaction: from now on every field change is journaled until commit or rollback."""
-        self._journal = JOURNALS.current = Journal()
+        self._journal = JOURNALS.current = Journal(self._objects)
 
     def put(self, obj: Any) -> None:
         if obj.sid not in self._objects:
@@ -285,8 +249,6 @@ class Store:
         if not (self._dirty or self._deleted or self._meta_old or self._new_events or self._dropped_event_workspaces or prune):
             return
         rows = [(self._seq[obj.sid], obj.sid, obj.KIND, obj.workspace_sid, _encode(obj)) for obj in self._dirty.values()]
-        events = [(self._next_event_seq + i, e.sid, e.workspace_sid, e.event_date, e.event_type,
-                   *(getattr(e, c) for c in EVENT_COLUMNS), _encode_event(e)) for i, e in enumerate(self._new_events)]
         with self._db_lock:
             db = self._db
             db.execute("BEGIN")
@@ -296,28 +258,28 @@ class Store:
                 db.executemany("DELETE FROM resources WHERE seq=?", [(seq,) for seq in self._deleted])
                 db.executemany("INSERT INTO meta(key, value) VALUES (?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
                                [(key, self.meta[key]) for key in self._meta_old])
-                db.executemany(f"INSERT INTO events VALUES ({','.join('?' * 11)})", events)
-                db.executemany("DELETE FROM events WHERE workspace_sid=?", [(ws,) for ws in self._dropped_event_workspaces])
-                if prune:  # workspace by workspace, so the (workspace, date) index finds the old rows
-                    db.executemany("DELETE FROM events WHERE workspace_sid=? AND event_date<?",
-                                   [(ws, now - self.event_retention) for ws in self._by_kind["workspace"]])
+                if self._new_events:
+                    event_table.insert(db, self._new_events, self._next_event_seq, self._next_batch)
+                for workspace_sid in self._dropped_event_workspaces:
+                    event_table.drop_workspace(db, workspace_sid)
+                if prune:
+                    event_table.prune(db, self._by_kind["workspace"], now - self.event_retention)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
         if prune or self._dropped_event_workspaces:
             self._oldest_event = self._oldest_stored_event()
-        if events and self._oldest_event is None:
-            self._oldest_event = min(e.event_date for e in self._new_events)
-        self._next_event_seq += len(events)
+        if self._new_events:
+            if self._oldest_event is None:
+                self._oldest_event = min(e.event_date for e in self._new_events)
+            self._next_event_seq += len(self._new_events)
+            self._next_batch += 1
         self._clear_transaction()
 
     def _oldest_stored_event(self) -> float | None:
-        # workspace by workspace: each is one step down the (workspace, date) index
         with self._db_lock:
-            dates = [self._db.execute("SELECT MIN(event_date) FROM events WHERE workspace_sid=?", (ws,)).fetchone()[0]
-                     for ws in self._by_kind["workspace"]]
-        return min((d for d in dates if d is not None), default=None)
+            return event_table.oldest_date(self._db, self._by_kind["workspace"])
 
     def rollback(self) -> list[Any]:
         """Forget the transaction: undo its field changes, creations and deletions in memory.
@@ -361,6 +323,7 @@ class Store:
         with self._db_lock:
             self._db.execute("DELETE FROM resources")
             self._db.execute("DELETE FROM events")
+            self._db.execute("DELETE FROM event_batches")
             self._db.execute("DELETE FROM meta")
         self._load()
 
@@ -369,8 +332,8 @@ class Store:
         dumped = {kind: [asdict(obj) for obj in self._by_kind[kind].values()] for kind in wanted if kind != "event"}
         if "event" in wanted:
             with self._db_lock:
-                rows = self._db.execute("SELECT body FROM events ORDER BY seq").fetchall()
-            dumped["event"] = [asdict(_decode_event(body)) for (body,) in rows] + [asdict(e) for e in self._new_events]
+                stored = event_table.everything(self._db)
+            dumped["event"] = [asdict(e) for e in stored + self._new_events]
         return dumped
 
     def close(self) -> None:

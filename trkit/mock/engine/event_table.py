@@ -1,0 +1,131 @@
+"""The event log's SQLite table: written in batches (one per transaction), read by workspace and date.
+
+Events are the bulk of the state (TaskRouter's event data repeats the task's attributes in every
+event), so they are not kept in memory. The events one transaction records are pickled and
+compressed together as one *batch* — they share most of their data, so a batch costs little
+more than one event — while each event keeps a row of the columns the Events list filters on.
+Every function here runs on the store's connection, inside the store's SQLite transaction.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sqlite3
+import zlib
+from collections.abc import Iterable
+from dataclasses import fields
+from typing import Any
+
+from .records import Event
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY,
+    sid TEXT NOT NULL,
+    workspace_sid TEXT NOT NULL,
+    event_date REAL NOT NULL,
+    event_type TEXT NOT NULL,
+    task_sid TEXT, worker_sid TEXT, reservation_sid TEXT, task_queue_sid TEXT, workflow_sid TEXT,
+    batch INTEGER NOT NULL,
+    position INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_date ON events(workspace_sid, event_date);
+CREATE INDEX IF NOT EXISTS events_by_sid ON events(sid);
+CREATE INDEX IF NOT EXISTS events_by_task ON events(task_sid);
+CREATE TABLE IF NOT EXISTS event_batches (batch INTEGER PRIMARY KEY, body BLOB NOT NULL);
+"""
+
+# the columns the Events list filters on in SQL, beside workspace, date, type and SID
+FILTER_COLUMNS = ("task_sid", "worker_sid", "reservation_sid", "task_queue_sid", "workflow_sid")
+_FIELDS = tuple(f.name for f in fields(Event))
+
+
+def create(db: sqlite3.Connection) -> None:
+    db.executescript(SCHEMA)
+
+
+def next_numbers(db: sqlite3.Connection) -> tuple[int, int]:
+    """The next event sequence number and batch number."""
+    seq = db.execute("SELECT MAX(seq) FROM events").fetchone()[0] or 0
+    batch = db.execute("SELECT MAX(batch) FROM event_batches").fetchone()[0] or 0
+    return seq + 1, batch + 1
+
+
+def insert(db: sqlite3.Connection, events: list[Event], first_seq: int, batch: int) -> None:
+    """Write ``events`` (one transaction's) as one compressed batch and one filter row each."""
+    # dicts, not tuples: a batch names its fields (pickle writes each name once per batch)
+    body = zlib.compress(pickle.dumps([{name: getattr(e, name) for name in _FIELDS} for e in events], protocol=5), 1)
+    db.execute("INSERT INTO event_batches(batch, body) VALUES (?,?)", (batch, body))
+    db.executemany(
+        "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        [(first_seq + i, e.sid, e.workspace_sid, e.event_date, e.event_type, *(getattr(e, c) for c in FILTER_COLUMNS), batch, i)
+         for i, e in enumerate(events)],
+    )
+
+
+def _revive(rows: Iterable[tuple[int, int, bytes]]) -> list[Event]:
+    """Events from (batch, position, batch body) rows; each batch is unpacked once."""
+    unpacked: dict[int, list] = {}
+    found = []
+    for batch, position, body in rows:
+        values = unpacked.get(batch)
+        if values is None:
+            values = unpacked[batch] = pickle.loads(zlib.decompress(body))
+        found.append(Event(**values[position]))
+    return found
+
+
+_SELECT = "SELECT e.batch, e.position, b.body FROM events e JOIN event_batches b ON b.batch = e.batch"
+
+
+def fetch(db: sqlite3.Connection, sid: str | None) -> Event | None:
+    found = _revive(db.execute(f"{_SELECT} WHERE e.sid=?", (sid,)).fetchall())
+    return found[0] if found else None
+
+
+def query(db: sqlite3.Connection, workspace_sid: str, start: float, end: float, offset: int, limit: int | None,
+          filters: dict[str, Any]) -> list[Event]:
+    """Events of a workspace dated in [start, end], oldest first; ``filters`` by column (None: any)."""
+    where = ["e.workspace_sid=?", "e.event_date>=?", "e.event_date<=?"]
+    args: list[Any] = [workspace_sid, start, end]
+    for column, value in filters.items():
+        if value is None:
+            continue
+        if column not in ("event_type", "sid", *FILTER_COLUMNS):
+            raise ValueError(f"events cannot be filtered on {column}")
+        where.append(f"e.{column}=?")
+        args.append(value)
+    sql = f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY e.seq LIMIT ? OFFSET ?"
+    return _revive(db.execute(sql, (*args, -1 if limit is None else limit, offset)).fetchall())
+
+
+def everything(db: sqlite3.Connection) -> list[Event]:
+    return _revive(db.execute(f"{_SELECT} ORDER BY e.seq").fetchall())
+
+
+def count(db: sqlite3.Connection) -> int:
+    return db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+
+
+def drop_workspace(db: sqlite3.Connection, workspace_sid: str) -> None:
+    db.execute("DELETE FROM events WHERE workspace_sid=?", (workspace_sid,))
+    _drop_unused_batches(db)
+
+
+def prune(db: sqlite3.Connection, workspaces: Iterable[str], before: float) -> None:
+    """Drop events dated before ``before``, workspace by workspace (each is one range of the date index)."""
+    db.executemany("DELETE FROM events WHERE workspace_sid=? AND event_date<?", [(ws, before) for ws in workspaces])
+    _drop_unused_batches(db)
+
+
+def _drop_unused_batches(db: sqlite3.Connection) -> None:
+    # batches are numbered in time order: those older than the oldest remaining event's are unused
+    # (a deleted workspace's batches between live ones go when they become the oldest)
+    oldest = db.execute("SELECT batch FROM events ORDER BY seq LIMIT 1").fetchone()
+    db.execute("DELETE FROM event_batches WHERE batch < ?", (oldest[0] if oldest else 2**62,))
+
+
+def oldest_date(db: sqlite3.Connection, workspaces: Iterable[str]) -> float | None:
+    """The date of the oldest stored event, workspace by workspace (one step down the date index each)."""
+    dates = [db.execute("SELECT MIN(event_date) FROM events WHERE workspace_sid=?", (ws,)).fetchone()[0] for ws in workspaces]
+    return min((d for d in dates if d is not None), default=None)
