@@ -72,7 +72,7 @@ class EventLog:
             resource_path = paths.task_reservation_path(ws.sid, data.get("task_sid", ""), resource_sid)
         actor_type, actor_sid, actor_path = actor or ("workspace", ws.sid, f"/v1/Workspaces/{ws.sid}")
         event = Event(
-            sid=self._new_sid("EV"), workspace_sid=ws.sid, event_type=event_type, description=description,
+            sid=self.store.next_event_sid(self.sids), workspace_sid=ws.sid, event_type=event_type, description=description,
             resource_type=resource_type, resource_sid=resource_sid, resource_url_path=resource_path,
             actor_type=actor_type, actor_sid=actor_sid, actor_url_path=actor_path, event_date=now, event_data=data,
             task_sid=data.get("task_sid") or None, worker_sid=data.get("worker_sid") or None,

@@ -36,7 +36,7 @@ from .statistics import Statistics
 from .store import Store
 from .tasks import Tasks
 from .timers import Timers
-from .transaction import NullDispatcher, Outbound, write
+from .transaction import Dispatcher, NullDispatcher, Outbound, write
 from .workers import Workers
 
 SETTLE_TIMEOUT = 12.0  # seconds a call waits for the answers of the callbacks it caused
@@ -60,7 +60,7 @@ class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Task
         auth_token: str,
         clock: Clock | None = None,
         sids: SidGenerator | None = None,
-        dispatcher=None,
+        dispatcher: Dispatcher | None = None,
         finished_task_lifetime: float | None = FINISHED_TASK_LIFETIME,
         settle_timeout: float = SETTLE_TIMEOUT,
     ) -> None:

@@ -61,13 +61,28 @@ class Record:
 
     def __setattr__(self, name: str, value: Any) -> None:
         journal = JOURNALS.current
-        # a SID never changes; a record being built (or a copy handed out) is not stored: nothing to undo
+        # a SID never changes; a record not (yet) stored, or a copy handed out, has nothing to undo
         if journal is not None and name != "sid" and journal.stored.get(self.sid) is self:
             journal.note(self, name)
         object.__setattr__(self, name, value)
 
 
-@dataclass(slots=True)
+def record(cls: type) -> type:
+    """A stored resource's dataclass, with slots.
+
+    Declared frozen only so that the generated ``__init__`` sets fields directly: a record being
+    built has nothing to journal, and routing builds many. Every assignment after that goes through
+    :meth:`Record.__setattr__`, which journals it; the records stay mutable and, like any mutable
+    dataclass compared by value, unhashable.
+    """
+    cls = dataclass(slots=True, frozen=True)(cls)
+    cls.__setattr__ = Record.__setattr__
+    cls.__delattr__ = object.__delattr__
+    cls.__hash__ = None
+    return cls
+
+
+@record
 class Workspace(Record):
     KIND: ClassVar[str] = "workspace"
     sid: str
@@ -86,7 +101,7 @@ class Workspace(Record):
         return self.sid
 
 
-@dataclass(slots=True)
+@record
 class Activity(Record):
     KIND: ClassVar[str] = "activity"
     sid: str
@@ -97,7 +112,7 @@ class Activity(Record):
     date_updated: float
 
 
-@dataclass(slots=True)
+@record
 class TaskChannel(Record):
     KIND: ClassVar[str] = "task_channel"
     sid: str
@@ -109,7 +124,7 @@ class TaskChannel(Record):
     channel_optimized_routing: bool | None = None
 
 
-@dataclass(slots=True)
+@record
 class Worker(Record):
     KIND: ClassVar[str] = "worker"
     sid: str
@@ -125,7 +140,7 @@ class Worker(Record):
     version: int = 0
 
 
-@dataclass(slots=True)
+@record
 class WorkerChannel(Record):
     KIND: ClassVar[str] = "worker_channel"
     sid: str
@@ -138,7 +153,7 @@ class WorkerChannel(Record):
     date_updated: float
 
 
-@dataclass(slots=True)
+@record
 class TaskQueue(Record):
     KIND: ClassVar[str] = "task_queue"
     sid: str
@@ -153,7 +168,7 @@ class TaskQueue(Record):
     assignment_activity_sid: str | None = None
 
 
-@dataclass(slots=True)
+@record
 class Workflow(Record):
     KIND: ClassVar[str] = "workflow"
     sid: str
@@ -167,7 +182,7 @@ class Workflow(Record):
     fallback_assignment_callback_url: str | None = None
 
 
-@dataclass(slots=True)
+@record
 class Task(Record):
     KIND: ClassVar[str] = "task"
     sid: str
@@ -199,7 +214,7 @@ class Task(Record):
     version: int = 0
 
 
-@dataclass(slots=True)
+@record
 class Reservation(Record):
     KIND: ClassVar[str] = "reservation"
     sid: str

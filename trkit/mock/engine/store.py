@@ -190,6 +190,13 @@ class Store:
         return list(self._channels_by_worker.get(worker_sid, {}).values())
 
     # -- the event log ---------------------------------------------------------
+    def next_event_sid(self, sids: Any) -> str:
+        """The SID of the next event recorded: its place in the log, then digits from ``sids`` (seeded or not).
+
+        Finding an event by SID is then a step down the log's own key: no index of random SIDs to keep.
+        """
+        return event_table.sid_for(self._next_event_seq + len(self._new_events), sids.new("EV"))
+
     def add_event(self, event: Event) -> None:
         self._new_events.append(event)
 
@@ -253,11 +260,14 @@ class Store:
             db = self._db
             db.execute("BEGIN")
             try:
-                db.executemany("INSERT INTO resources(seq, sid, kind, workspace_sid, body) VALUES (?,?,?,?,?) "
-                               "ON CONFLICT(seq) DO UPDATE SET body=excluded.body", rows)
-                db.executemany("DELETE FROM resources WHERE seq=?", [(seq,) for seq in self._deleted])
-                db.executemany("INSERT INTO meta(key, value) VALUES (?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-                               [(key, self.meta[key]) for key in self._meta_old])
+                if rows:  # (each statement, even with nothing to do, costs a few microseconds)
+                    db.executemany("INSERT INTO resources(seq, sid, kind, workspace_sid, body) VALUES (?,?,?,?,?) "
+                                   "ON CONFLICT(seq) DO UPDATE SET body=excluded.body", rows)
+                if self._deleted:
+                    db.executemany("DELETE FROM resources WHERE seq=?", [(seq,) for seq in self._deleted])
+                if self._meta_old:
+                    db.executemany("INSERT INTO meta(key, value) VALUES (?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                                   [(key, self.meta[key]) for key in self._meta_old])
                 if self._new_events:
                     event_table.insert(db, self._new_events, self._next_event_seq, self._next_batch)
                 for workspace_sid in self._dropped_event_workspaces:

@@ -1,8 +1,8 @@
 """What a rule module needs to say about transactions, without owning them.
 
 Rule modules mark each method that changes state with :func:`write`; the facade
-(:mod:`.facade`) runs every marked method as one transaction under its lock, and every other
-public method as a locked read. Callbacks a transaction causes are collected as
+(:mod:`.facade`) runs every marked method as one transaction under its lock, and its listed
+reads under the lock too. Advancing the clock takes the lock itself, one timer at a time. Callbacks a transaction causes are collected as
 :class:`Outbound` items and sent by the dispatcher only after it has committed.
 """
 
@@ -44,10 +44,4 @@ class NullDispatcher:
 def write(method: Callable) -> Callable:
     """Mark a state change: the facade runs it as one transaction (one lock, one commit, callbacks after)."""
     method.__trkit_write__ = True
-    return method
-
-
-def unlocked(method: Callable) -> Callable:
-    """Mark a method that takes the lock itself, step by step (advancing the clock fires one timer at a time)."""
-    method.__trkit_unlocked__ = True
     return method
