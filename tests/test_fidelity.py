@@ -3,7 +3,7 @@
 From taskrouter-api.md: Reason is required to cancel or complete a task (§4.8); ETag on Task,
 Worker and Reservation answers and 412 on a stale If-Match (§1.2, §4.4, §4.8); finished tasks
 are deleted about 5 minutes later (§4.8, §6.6); dequeue and call add worker_call_sid to the task
-(§8.3). Workflow target keys and RoutingTarget values the mock does not route by are refused.
+(§8.3). Workflow target keys the mock does not route by are refused.
 """
 
 from __future__ import annotations
@@ -130,11 +130,20 @@ def test_the_lifetime_of_finished_tasks_is_a_switch():
 
 
 # ------------------------------------------------------------ refused, never ignored
-def test_skip_if_is_refused_saying_the_mock_does_not_emulate_it(tw):
-    config = {"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": tw.queues["es"], "skip_if": "workers.available == 0"}]}]}}
+def test_skip_if_is_honoured_through_the_library(tw):
+    # nobody in the Spanish queue is available: the step is skipped at once, to the English queue
+    config = {"task_routing": {"filters": [{"expression": "1==1", "targets": [
+        {"queue": tw.queues["es"], "skip_if": "workers.available == 0"}, {"queue": tw.queues["en"]}]}]}}
+    tw.api.workflows(tw.workflow_sid).update(configuration=json.dumps(config))
+    task = tw.create_task("es")
+    assert tw.api.tasks(task.sid).fetch().task_queue_sid == tw.queues["en"]
+
+
+def test_a_skip_if_that_does_not_parse_is_refused_naming_it(tw):
+    config = {"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": tw.queues["es"], "skip_if": "workers.available =="}]}]}}
     with pytest.raises(TwilioRestException) as info:
         tw.api.workflows(tw.workflow_sid).update(configuration=json.dumps(config))
-    assert info.value.status == 400 and "skip_if" in info.value.msg and "not emulated by the mock" in info.value.msg
+    assert info.value.status == 400 and "Configuration: task_routing.filters[0].targets[0].skip_if is invalid" in info.value.msg
 
 
 def test_known_worker_and_order_by_are_honoured_through_the_library(tw):
@@ -162,10 +171,17 @@ def test_unknown_configuration_keys_are_refused_naming_them(tw, config):
     assert info.value.status == 400 and "unknown key" in info.value.msg
 
 
-def test_routing_a_task_straight_to_a_worker_is_refused_saying_so(tw):
+def test_a_task_routed_straight_to_a_worker_is_offered_to_that_worker_through_the_library(tw):
+    task = tw.api.tasks.create(attributes="{}", routing_target=tw.workers["Alice"])  # Alice is Offline
+    assert task.routing_target == tw.workers["Alice"] and task.ignore_capacity is True
+    (reservation,) = tw.api.tasks(task.sid).reservations.list()
+    assert reservation.worker_sid == tw.workers["Alice"] and reservation.reservation_status == "pending"
+
+
+def test_ignore_capacity_without_a_worker_target_is_refused_naming_it(tw):
     with pytest.raises(TwilioRestException) as info:
-        tw.api.tasks.create(attributes="{}", routing_target=tw.workers["Alice"], ignore_capacity=True)
-    assert info.value.status == 400 and "not emulated by the mock" in info.value.msg
+        tw.api.tasks.create(attributes="{}", routing_target=tw.queues["es"], ignore_capacity=False)
+    assert info.value.status == 400 and "IgnoreCapacity can only be used when RoutingTarget is a Worker SID" in info.value.msg
 
 
 @pytest.mark.parametrize("path", ["/Statistics", "/CumulativeStatistics", "/TaskQueues/{queue}/Statistics",

@@ -691,3 +691,106 @@ def test_a_worker_is_not_offered_a_task_twice_at_once():
     assert s.reservations(task) == [("Alice", "pending")]
     s.worker("Bob", "Idle")
     assert sorted(s.reservations(task)) == [("Alice", "pending"), ("Bob", "pending")]
+
+
+# ------------------------------------------------------------------ skip_if (§6.2, §7 context 5)
+def skipping_desk(skip_if: str) -> Scenario:
+    """Spanish first (with ``skip_if``), then English; Alice speaks both, Bob English."""
+    s = desk()
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "Spanish", "skip_if": skip_if}, {"queue": "English"}]}], name="skipping")
+    return s
+
+
+def test_skip_if_true_on_entering_the_step_moves_the_task_to_the_next_target_at_once():
+    s = skipping_desk("workers.available == 0")
+    s.set_activity("Bob", "Idle")  # only Bob is available, and he is not in the Spanish queue
+    task = s.task("skipping")
+    assert s.queue_of(task) == "English"
+    assert s.reservations(task) == [("Bob", "pending")]
+    assert s.event_types(task).count("workflow.target-matched") == 2
+
+
+def test_skip_if_false_keeps_the_task_in_the_step():
+    s = skipping_desk("workers.available == 0")
+    s.set_activity("Alice", "Busy")  # a member of the queue, unavailable: nobody can take it now
+    s.set_activity("Bob", "Idle")
+    s.engine.update_workflow(s.ws, s.workflows["skipping"], configuration=json.dumps({"task_routing": {"filters": [
+        {"expression": "1==1", "targets": [{"queue": s.queues["Spanish"], "skip_if": "workers.unavailable == 0"},
+                                           {"queue": s.queues["English"]}]}]}}))
+    task = s.task("skipping")
+    assert s.queue_of(task) == "Spanish" and s.status(task) == "pending"
+
+
+def test_skip_if_is_only_looked_at_when_nobody_can_be_reserved_on_entering_the_step():
+    s = skipping_desk("1 == 1")  # would always skip
+    s.set_activity("Alice", "Idle")
+    task = s.task("skipping")
+    assert s.queue_of(task) == "Spanish" and s.reservations(task) == [("Alice", "pending")]
+
+
+def test_skip_if_counts_workers_by_activity_sid_in_the_queue():
+    s = desk()
+    s.set_activity("Alice", "Busy")
+    busy = s.activities["Busy"]
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "Spanish", "skip_if": f"workers.{busy} == 1"},
+                                                   {"queue": "English"}]}], name="by-activity")
+    task = s.task("by-activity")
+    assert s.queue_of(task) == "English"  # Alice, the one Spanish member, is Busy: 1 == 1
+
+
+def test_skipping_out_of_the_last_step_cancels_the_task_with_workflow_skipped():
+    s = desk()
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "Spanish", "skip_if": "workers.available == 0"}]}], name="only")
+    task = s.task("only")
+    assert s.status(task) == "canceled"
+    assert "workflow.skipped" in s.event_types(task) and "workflow.timeout" not in s.event_types(task)
+
+
+def test_a_skip_out_of_a_filter_goes_to_the_next_matching_filter():
+    s = desk()
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "Spanish", "skip_if": "workers.available == 0"}]},
+                {"expression": "lang == 'xx'", "targets": [{"queue": "Spanish"}]},
+                {"expression": "1==1", "targets": [{"queue": "English"}]}], name="filters")
+    task = s.task("filters")
+    assert s.queue_of(task) == "English"
+
+
+# ------------------------------------------------------------------ RoutingTarget: a Worker (§6.1, §10 Task create)
+def routed_to(worker: str, **options) -> tuple[Scenario, str]:
+    s = desk()
+    task = s.engine.create_task(s.ws, attributes='{"lang": "es"}', routing_target=s.workers[worker], **options).sid
+    return s, task
+
+
+def test_a_task_routed_to_a_worker_is_offered_to_that_worker_at_once_by_default_even_offline():
+    s, task = routed_to("Bob")  # Bob is Offline and not in the Spanish queue
+    assert s.fetch_task(task).ignore_capacity is True  # the documented default with a Worker target
+    assert s.reservations(task) == [("Bob", "pending")] and s.status(task) == "reserved"
+    assert s.queue_of(task) is None
+
+
+def test_a_task_routed_to_a_worker_without_ignore_capacity_waits_until_that_worker_is_available():
+    s, task = routed_to("Bob", ignore_capacity=False)
+    s.set_activity("Alice", "Idle")  # Alice could take Spanish work, but the task is Bob's only
+    assert s.reservations(task) == [] and s.status(task) == "pending"
+    s.set_activity("Bob", "Idle")
+    assert s.reservations(task) == [("Bob", "pending")]
+
+
+def test_a_task_routed_to_a_worker_who_rejects_it_waits_for_that_worker_again():
+    s, task = routed_to("Bob")
+    s.reject(task, "Offline")
+    s.set_activity("Alice", "Idle")
+    assert s.status(task) == "pending" and s.holder(task) is None
+    s.set_activity("Bob", "Idle")
+    assert s.holder(task) == "Bob"
+
+
+def test_ignore_capacity_needs_a_worker_target_and_the_worker_must_be_of_the_workspace():
+    s = desk()
+    with pytest.raises(TaskRouterError, match="IgnoreCapacity can only be used when RoutingTarget is a Worker SID"):
+        s.engine.create_task(s.ws, attributes="{}", routing_target=s.queues["Spanish"], ignore_capacity=True)
+    other = Scenario(engine=s.engine)  # a second workspace of the same account
+    stranger = other.worker("Carol")
+    with pytest.raises(TaskRouterError, match="is not a Worker, TaskQueue or Workflow of this Workspace"):
+        s.engine.create_task(s.ws, attributes="{}", routing_target=stranger)

@@ -22,6 +22,9 @@ FINAL_RESERVATION_STATUSES = ("rejected", "timeout", "canceled", "rescinded", "c
 TTL_REASON = "Task TTL Exceeded"
 MAX_ASSIGNMENTS_REASON = "Task TTL Exceeded or Max assignment count exceeded"
 WORKFLOW_TIMEOUT_REASON = "Workflow Timeout"
+# a task skipped (skip_if) out of its workflow's last step: the reference names the event
+# (workflow.skipped), not the reason text — UNCONFIRMED, chosen to mirror the timeout's
+WORKFLOW_SKIPPED_REASON = "Workflow Skipped"
 
 # the activities and task channels every new workspace starts with
 DEFAULT_ACTIVITIES = (("Offline", False), ("Available", True), ("Unavailable", False))

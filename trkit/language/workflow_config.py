@@ -24,6 +24,9 @@ class Target:
     # known-agent routing: the task attribute path holding the worker's SID or friendly name
     known_worker_sid: tuple[str, ...] | None = None
     known_worker_friendly_name: tuple[str, ...] | None = None
+    # skip this step at once when nobody can take the task on entering it and this holds over
+    # ``workers.available``, ``workers.unavailable`` and ``workers.<activity SID>`` (counts in the queue)
+    skip_if: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,9 +71,10 @@ def _int(value: Any, where: str, minimum: int = 0) -> int:
     return number
 
 
-TARGET_KEYS = {"queue", "expression", "priority", "timeout", "order_by", "known_worker_sid", "known_worker_friendly_name"}
-# documented target keys whose routing the mock does not perform yet: refused, never ignored
-NOT_EMULATED = {"skip_if": "skipping a step by worker counts"}
+TARGET_KEYS = {"queue", "expression", "priority", "timeout", "order_by", "known_worker_sid", "known_worker_friendly_name",
+               "skip_if"}
+# documented target keys whose routing the mock does not perform: refused, never ignored (none at present)
+NOT_EMULATED: dict[str, str] = {}
 FILTER_KEYS = {"filter_friendly_name", "friendly_name", "expression", "targets"}
 ROUTING_KEYS = {"filters", "default_filter"}
 
@@ -101,6 +105,14 @@ def _target(raw: Any, where: str, inherited: Target | None, queue_exists: Callab
             check_target_expression(expression)
         except ExpressionError as exc:
             raise LanguageError(f"Configuration: {where}.expression is invalid: {exc}") from None
+    skip_if = raw.get("skip_if")
+    if skip_if is not None:
+        if not isinstance(skip_if, str):
+            raise LanguageError(f"Configuration: {where}.skip_if must be a string such as 'workers.available == 0'")
+        try:
+            compile_expression(skip_if)
+        except ExpressionError as exc:
+            raise LanguageError(f"Configuration: {where}.skip_if is invalid: {exc}") from None
     timeout = raw.get("timeout")
     priority = raw.get("priority")
     known = {key: _task_path(raw[key], f"{where}.{key}") for key in ("known_worker_sid", "known_worker_friendly_name") if key in raw}
@@ -112,6 +124,7 @@ def _target(raw: Any, where: str, inherited: Target | None, queue_exists: Callab
         timeout=_int(timeout, f"{where}.timeout", 1) if timeout is not None else None,
         expression=expression,
         order_by=_order_by(raw["order_by"], f"{where}.order_by") if "order_by" in raw else (),
+        skip_if=skip_if,
         **known,
     )
 

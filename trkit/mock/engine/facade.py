@@ -76,6 +76,7 @@ class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Task
         self._depth = 0  # calls in progress in the thread holding the lock (rules call each other)
         self._outbox: list[Outbound] = []
         self._match_wanted: dict[str, None] = {}
+        self._skip_checks: dict[str, tuple[int, int]] = {}  # task -> the step whose skip_if is due
         self._configs: dict[str, tuple[str, RoutingConfig]] = {}
         self._timer_counter = itertools.count()
         self._timers: list[tuple[float, int, str, str]] = []
@@ -124,6 +125,7 @@ class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Task
     def _abort(self) -> None:
         self._outbox = []
         self._match_wanted.clear()
+        self._skip_checks.clear()
         self._rederive(self.store.rollback())
 
     def _send(self, items: list[Outbound]) -> None:

@@ -11,6 +11,7 @@ from ...language.vocabulary import (
     HELD_RESERVATION_STATUSES,
     MAX_ASSIGNMENTS_REASON,
     WAITING_TASK_STATUSES,
+    WORKFLOW_SKIPPED_REASON,
     WORKFLOW_TIMEOUT_REASON,
 )
 from ...language.workflow_config import RoutingConfig, Target
@@ -68,6 +69,8 @@ class Routing:
                    f"Task {task.sid} matched a target of filter {filter_name}", data)
         if target.timeout is not None:
             self._add_timer(now + target.timeout, "step", task.sid)
+        if target.skip_if:
+            self._skip_checks[task.sid] = (filter_index, target_index)  # looked at once routing has run
         self._enter_queue(task, target.queue_sid, filter_name)
 
     def _enter_queue(self, task: Task, queue_sid: str, filter_name: str | None) -> None:
@@ -96,14 +99,16 @@ class Routing:
         except TaskRouterError:
             return None
 
-    def _advance_step(self, task: Task) -> None:
-        """The current target timed out: next target, next matching filter, or cancel."""
+    def _advance_step(self, task: Task, skipped: bool = False) -> None:
+        """The current target timed out (or was skipped): next target, next matching filter, or cancel."""
         ws = self.workspace(task.workspace_sid)
         workflow = self.store.get("workflow", task.workflow_sid)
         if workflow is None or task.filter_index is None:
             return
         config = self.routing_config(workflow)
-        self._emit(ws, "task-queue.timeout", "taskqueue", task.task_queue_sid or "", f"Task {task.sid} timed out of its TaskQueue", self._task_data(task))
+        if not skipped:
+            self._emit(ws, "task-queue.timeout", "taskqueue", task.task_queue_sid or "", f"Task {task.sid} timed out of its TaskQueue",
+                       self._task_data(task))
         if task.filter_index >= 0:
             if config.target(task.filter_index, task.target_index + 1) is not None:
                 self._apply_target(task, task.filter_index, task.target_index + 1, config)
@@ -113,6 +118,11 @@ class Routing:
                 if compile_expression(config.filters[index].expression).matches(attrs):
                     self._apply_target(task, index, 0, config)
                     return
+        if skipped:
+            self._emit(ws, "workflow.skipped", "workflow", workflow.sid, f"Task {task.sid} skipped out of Workflow {workflow.friendly_name}",
+                       self._task_data(task))
+            self._set_task_status(task, "canceled", WORKFLOW_SKIPPED_REASON)
+            return
         self._emit(ws, "workflow.timeout", "workflow", workflow.sid, f"Task {task.sid} fell out of Workflow {workflow.friendly_name}", self._task_data(task))
         self._set_task_status(task, "canceled", WORKFLOW_TIMEOUT_REASON)
 
@@ -163,12 +173,41 @@ class Routing:
         self._match_wanted[ws.sid] = None
 
     def _flush_matches(self) -> None:
-        while self._match_wanted:
-            ws_sid = next(iter(self._match_wanted))
-            del self._match_wanted[ws_sid]
-            ws = self.store.get("workspace", ws_sid)
-            if ws is not None:
-                self._run_match(ws)
+        while self._match_wanted or self._skip_checks:
+            while self._match_wanted:
+                ws_sid = next(iter(self._match_wanted))
+                del self._match_wanted[ws_sid]
+                ws = self.store.get("workspace", ws_sid)
+                if ws is not None:
+                    self._run_match(ws)
+            self._check_skips()
+
+    def _check_skips(self) -> None:
+        """``skip_if`` of the steps tasks entered: looked at only when routing could not reserve anyone
+        on entering the step (taskrouter-api.md §6.2); true → the next step at once."""
+        checks, self._skip_checks = self._skip_checks, {}
+        for task_sid, step in checks.items():
+            task = self.store.get("task", task_sid)
+            if task is None or task.assignment_status != "pending" or (task.filter_index, task.target_index) != step:
+                continue
+            target = self.current_target(task)
+            queue = self.store.get("task_queue", task.task_queue_sid)
+            if target is None or not target.skip_if or queue is None:
+                continue
+            if compile_expression(target.skip_if).matches({"workers": self._worker_counts(queue)}):
+                self._advance_step(task, skipped=True)
+                self._match(self.workspace(task.workspace_sid))
+
+    def _worker_counts(self, queue: TaskQueue) -> dict[str, int]:
+        """What ``skip_if`` reads: the queue's members, available, unavailable and by activity SID."""
+        counts: dict[str, int] = {"available": 0, "unavailable": 0}
+        for worker in self.store.iterate("worker", queue.workspace_sid):
+            if not self.in_queue(worker, queue):
+                continue
+            activity = self.store.get("activity", worker.activity_sid)
+            counts["available" if activity is not None and activity.available else "unavailable"] += 1
+            counts[worker.activity_sid] = counts.get(worker.activity_sid, 0) + 1
+        return counts
 
     def _run_match(self, ws: Workspace) -> None:
         """Reserve waiting tasks for free workers: longest-idle worker first, each gets its best task.
@@ -177,6 +216,8 @@ class Routing:
         free worker finds its task by looking at the tops of its queues' heaps instead of
         scanning every task.
         """
+        if self._direct:
+            self._match_direct(ws)
         available = self._available.get(ws.sid)
         if not available:
             return
@@ -317,6 +358,7 @@ class Routing:
             elif record.KIND == "task" and stored:
                 self._task_timers(record)
                 self._need_workers(record)
+                self._wait_for_worker_again(record)
             elif record.KIND == "task_queue":
                 self._rebuild_queue_heap(record.sid)
 
@@ -332,12 +374,53 @@ class Routing:
         for res in self.store.all("reservation"):
             if res.reservation_status in HELD_RESERVATION_STATUSES:
                 self._active.setdefault(res.worker_sid, set()).add(res.sid)
+        self._direct: dict[str, str] = {}  # task routed straight to a worker -> that worker, while it waits
         for task in self.store.all("task"):
             if task.assignment_status in WAITING_TASK_STATUSES:
                 self._need_workers(task)
+                self._wait_for_worker_again(task)
         self._rebuild_timers()
 
-    def _reserve(self, task: Task, worker: Worker, queue: TaskQueue) -> Reservation:
+    def _route_to_worker(self, task: Task, worker: Worker) -> None:
+        """``RoutingTarget`` = a Worker (taskrouter-api.md §6.1): no workflow, no queue, only that worker.
+
+        With ``IgnoreCapacity`` (the default) the worker is offered the task at once, busy or not
+        available; without it, as soon as the worker is available with room. A task that worker
+        rejects or lets time out waits for that worker again, until its TTL (UNCONFIRMED).
+        """
+        task.filter_index, task.target_index, task.step_entered_at = None, 0, None
+        self._touch(task)
+        if task.ignore_capacity:
+            self._reserve(task, worker, None)
+        else:
+            self._direct[task.sid] = worker.sid
+
+    def _wait_for_worker_again(self, task: Task) -> None:
+        """(Rebuilding indexes) a pending task routed straight to a worker waits for that worker."""
+        if task.assignment_status == "pending" and task.routing_target and self._waits_for_one_worker(task):
+            self._direct[task.sid] = task.routing_target
+
+    def _waits_for_one_worker(self, task: Task) -> bool:
+        target = self.store.get_any(task.routing_target)
+        return target is not None and target.KIND == "worker"
+
+    def _match_direct(self, ws: Workspace) -> None:
+        """Tasks waiting for the one worker they were routed to: offered once that worker may take them."""
+        for task_sid, worker_sid in list(self._direct.items()):
+            task = self.store.get("task", task_sid)
+            worker = self.store.get("worker", worker_sid)
+            if task is None or worker is None or task.assignment_status not in WAITING_TASK_STATUSES:
+                self._direct.pop(task_sid, None)
+                continue
+            if task.workspace_sid != ws.sid or task.assignment_status != "pending":
+                continue
+            busy = None if self.has_capacity(worker, task, ws.multi_task_enabled) else "has no room"
+            # no queue to be a member of: "1==1" stands for the queue's target workers
+            if not why_not(self.candidate(worker), attributes_of(task.attributes), "1==1", None, busy=busy):
+                del self._direct[task_sid]
+                self._reserve(task, worker, None)
+
+    def _reserve(self, task: Task, worker: Worker, queue: TaskQueue | None) -> Reservation:
         ws = self.workspace(task.workspace_sid)
         workflow = self.store.get("workflow", task.workflow_sid)
         now = self.now()
@@ -345,7 +428,7 @@ class Routing:
         res = Reservation(
             sid=self._new_sid("WR"), workspace_sid=ws.sid, task_sid=task.sid, worker_sid=worker.sid,
             worker_name=worker.friendly_name, reservation_status="pending", date_created=now, date_updated=now,
-            timeout_at=now + timeout, task_queue_sid=queue.sid, workflow_sid=task.workflow_sid,
+            timeout_at=now + timeout, task_queue_sid=queue.sid if queue else None, workflow_sid=task.workflow_sid,
             previous_activity_sid=worker.activity_sid,
         )
         self.store.put(res)
@@ -355,7 +438,7 @@ class Routing:
         self._touch(task)
         self._add_timer(res.timeout_at, "reservation", res.sid)
         self._emit_reservation(res, "reservation.created")
-        if not ws.multi_task_enabled and queue.reservation_activity_sid:
+        if not ws.multi_task_enabled and queue is not None and queue.reservation_activity_sid:
             self._set_activity(worker, self.store.get("activity", queue.reservation_activity_sid))
         if workflow is not None and workflow.assignment_callback_url:
             self._outbox.append(Outbound(
@@ -428,6 +511,9 @@ class Routing:
             return
         task.assignment_status = "pending"
         self._touch(task)
+        if self._waits_for_one_worker(task):
+            self._direct[task.sid] = task.routing_target  # routed straight to a worker: it waits for that one
+            return
         if task.filter_index is None and task.workflow_sid and reroute:
             self._enter_workflow(task)  # its step was taken out of the workflow while it was reserved
             return

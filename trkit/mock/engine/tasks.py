@@ -15,7 +15,7 @@ from .checks import (
     check_json_object,
 )
 from .errors import TaskRouterError, invalid
-from .records import Task, TaskChannel, Workspace
+from .records import Task, TaskChannel, Workflow, Workspace
 from .transaction import write
 
 
@@ -46,24 +46,34 @@ class Tasks:
         if virtual_start_time is not None and virtual_start_time > now + 1:
             raise invalid("VirtualStartTime must not be in the future")
         channel = self._task_channel_ref(ws_sid, task_channel or "default")
-        queue = None
+        queue = direct = None
         if routing_target is not None:
             target = self.store.get_any(routing_target)
-            if target is not None and target.KIND == "worker" and target.workspace_sid == ws_sid:
-                raise invalid(f"RoutingTarget {routing_target} is a Worker: routing a Task straight to a Worker is not emulated "
-                              "by the mock TaskRouter; route it through a TaskQueue or a Workflow here")
-            if target is None or getattr(target, "workspace_sid", None) != ws_sid or target.KIND not in ("task_queue", "workflow"):
-                raise invalid(f"RoutingTarget {routing_target!r} is not a TaskQueue or Workflow of this Workspace")
+            if target is None or getattr(target, "workspace_sid", None) != ws_sid or target.KIND not in ("task_queue", "workflow", "worker"):
+                raise invalid(f"RoutingTarget {routing_target!r} is not a Worker, TaskQueue or Workflow of this Workspace")
             if target.KIND == "task_queue":
                 queue = target
+            elif target.KIND == "worker":
+                direct = target
             else:
                 workflow_sid = target.sid
+        if ignore_capacity is not None and direct is None:
+            raise invalid("IgnoreCapacity can only be used when RoutingTarget is a Worker SID")
+        if direct is not None and ignore_capacity is None:
+            ignore_capacity = True  # the documented default for a Worker target
         if task_queue_sid is not None:
             queue = self.store.get("task_queue", task_queue_sid)
             if queue is None or queue.workspace_sid != ws_sid:
                 raise invalid(f"TaskQueueSid {task_queue_sid!r} is not a TaskQueue of this Workspace")
         workflow = None
-        if queue is None:
+        if direct is not None and workflow_sid is not None:
+            workflow = self._workflow_ref(ws_sid, workflow_sid)
+        elif direct is not None:
+            # straight to a worker: a workflow, when named or the only one, still gives the assignment
+            # callback and the reservation timeout (UNCONFIRMED which one TaskRouter uses)
+            workflows = self.store.all("workflow", ws_sid)
+            workflow = workflows[0] if len(workflows) == 1 else None
+        elif queue is None:
             if workflow_sid is None:
                 workflows = self.store.all("workflow", ws_sid)
                 if len(workflows) != 1:
@@ -71,9 +81,7 @@ class Tasks:
                                   f"{len(workflows)} Workflows, so the Task must name one")
                 workflow = workflows[0]
             else:
-                workflow = self.store.get("workflow", workflow_sid)
-                if workflow is None or workflow.workspace_sid != ws_sid:
-                    raise invalid(f"WorkflowSid {workflow_sid!r} is not a Workflow of this Workspace")
+                workflow = self._workflow_ref(ws_sid, workflow_sid)
         task = Task(
             sid=self._new_sid("WT"),
             workspace_sid=ws_sid,
@@ -92,12 +100,20 @@ class Tasks:
         self.store.put(task)
         self._add_timer(now + task.timeout, "ttl", task.sid)
         self._emit(ws, "task.created", "task", task.sid, "Task created", self._task_data(task))
-        if queue is not None:
+        if direct is not None:
+            self._route_to_worker(task, direct)
+        elif queue is not None:
             self._enter_queue(task, queue.sid, None)
         else:
             self._enter_workflow(task, explicit_priority=priority)
         self._match(ws)
         return task
+
+    def _workflow_ref(self, ws_sid: str, workflow_sid: str) -> Workflow:
+        workflow = self.store.get("workflow", workflow_sid)
+        if workflow is None or workflow.workspace_sid != ws_sid:
+            raise invalid(f"WorkflowSid {workflow_sid!r} is not a Workflow of this Workspace")
+        return workflow
 
     def _task_channel_ref(self, ws_sid: str, value: str) -> TaskChannel:
         try:
