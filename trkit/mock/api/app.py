@@ -18,6 +18,7 @@ from ..engine import TaskRouterEngine
 from ..engine.errors import TaskRouterError, invalid, not_found, unauthorized
 from . import (
     activities,
+    contract,
     control,
     events,
     reservations,
@@ -46,6 +47,7 @@ def create_app(engine: TaskRouterEngine) -> Flask:
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
     app.before_request(authenticate)
+    app.after_request(refuse_unread_parameters)
     app.register_error_handler(TaskRouterError, error_response)
     app.register_error_handler(LanguageError, lambda exc: error_response(invalid(str(exc))))
     app.register_error_handler(HTTPException, http_error)
@@ -74,6 +76,16 @@ def authenticate() -> Response | None:
     if request.content_length is not None and request.content_length > MAX_BODY:
         return error_response(invalid(f"Request body is too large: {request.content_length} bytes, at most {MAX_BODY} are allowed"))
     return None
+
+
+def refuse_unread_parameters(response: Response) -> Response:
+    """A read that succeeded without honouring a parameter the spec lists: refused instead (writes are
+    checked before they change anything, in ``common``)."""
+    if request.method == "GET" and response.status_code < 400:
+        names = contract.unread()
+        if names:
+            return error_response(contract.refusal(names))
+    return response
 
 
 def http_error(exc: HTTPException) -> Response:

@@ -13,17 +13,35 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Response, current_app, request
-from werkzeug.local import LocalProxy
 
 from ..engine import TaskRouterEngine
 from ..engine.errors import TaskRouterError, invalid
+from . import contract
 from .params import Params
 from .render import Renderer
 
 EXTENSION = "trkit.engine"
 
-# the app's engine, as ``current_app`` is the app: views call ``engine.create_task(...)``
-engine: TaskRouterEngine = LocalProxy(lambda: current_app.extensions[EXTENSION])  # type: ignore[assignment]
+class _EngineForViews:
+    """The app's engine as views see it (``engine.create_task(...)``, as ``current_app`` is the app).
+
+    A write is preceded by the parameter contract's check (``contract.check``): by then the view
+    has read every parameter it honours, and nothing has changed yet.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(current_app.extensions[EXTENSION], name)
+        if not getattr(attribute, "__trkit_write__", False):
+            return attribute
+
+        def checked_write(*args: Any, **kwargs: Any) -> Any:
+            contract.check()
+            return attribute(*args, **kwargs)
+
+        return checked_write
+
+
+engine: TaskRouterEngine = _EngineForViews()  # type: ignore[assignment]
 
 
 def json_response(body: Any, status: int = 200) -> Response:
@@ -39,17 +57,21 @@ def error_response(exc: TaskRouterError) -> Response:
 
 def form() -> Params:
     try:
-        return Params(request.form)
+        params = Params(request.form)
     except UnicodeDecodeError:
         raise invalid("The request body is not valid UTF-8") from None
+    contract.remember(params)
+    return params
 
 
 def args() -> Params:
-    return Params(request.args)
+    params = Params(request.args)
+    contract.remember(params)
+    return params
 
 
 def renderer() -> Renderer:
-    return Renderer(engine._get_current_object(), request.host_url)
+    return Renderer(current_app.extensions[EXTENSION], request.host_url)
 
 
 def url() -> str:
@@ -72,13 +94,13 @@ def deleted() -> Response:
     return Response(status=204)
 
 
-def page(items: list | Callable[..., list], key: str, **context: Any) -> Response:
+def page(items: list | Callable[..., list], key: str, rendered: bool = False, **context: Any) -> Response:
     """One page of ``items``: a list, or a function taking ``offset`` and ``limit`` (the big lists,
-    which then cost one page, not the whole store)."""
+    which then cost one page, not the whole store); ``rendered``: the items are JSON already."""
     params = args()
     size = params.int("PageSize", 1, 1000) or 50
     number = params.int("Page", 0, 10**9) or 0
-    token = request.args.get("PageToken")
+    token = params.str("PageToken")
     if token is not None:
         if not (token.startswith("PT") and token[2:].isdigit()):
             raise invalid(f"PageToken {token!r} is invalid: use the next_page_url the previous page returned")
@@ -111,4 +133,5 @@ def page(items: list | Callable[..., list], key: str, **context: Any) -> Respons
         "next_page_url": link(number + 1, start + size) if has_next else None,
         "key": key,
     }
-    return json_response({key: [render.render(item, **context) for item in chunk], "meta": meta})
+    body = chunk if rendered else [render.render(item, **context) for item in chunk]
+    return json_response({key: body, "meta": meta})

@@ -19,12 +19,18 @@ class Params:
 
     def __init__(self, values: MultiDict) -> None:
         self.values = values
+        self.read: set[str] = set()  # every name a view asked for: what it honours (api/contract.py)
+
+    def _get(self, name: str) -> str | None:
+        self.read.add(name)
+        return self.values.get(name)
 
     def has(self, name: str) -> bool:
+        self.read.add(name)
         return name in self.values
 
     def str(self, name: str, required: bool = False, max_len: int | None = None) -> str | None:
-        value = self.values.get(name)
+        value = self._get(name)
         if value is None:
             if required:
                 raise missing(name)
@@ -36,7 +42,7 @@ class Params:
         return value
 
     def int(self, name: str, minimum: int | None = None, maximum: int | None = None) -> int | None:
-        value = self.values.get(name)
+        value = self._get(name)
         if value is None:
             return None
         try:
@@ -48,7 +54,7 @@ class Params:
         return number
 
     def bool(self, name: str, lenient: bool = False) -> bool | None:
-        value = self.values.get(name)
+        value = self._get(name)
         if value is None:
             return None
         lowered = value.strip().lower()
@@ -59,13 +65,14 @@ class Params:
         raise invalid(f"{name} must be true or false, got {value!r}")
 
     def enum(self, name: str, allowed: Iterable[str]) -> str | None:
-        value = self.values.get(name)
+        value = self._get(name)
         allowed = tuple(allowed)
         if value is not None and value not in allowed:
             raise invalid(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
         return value
 
     def list(self, name: str) -> list[str] | None:
+        self.read.add(name)
         values = self.values.getlist(name)
         if not values:
             return None
@@ -73,7 +80,7 @@ class Params:
         return items or None
 
     def date(self, name: str) -> float | None:
-        value = self.values.get(name)
+        value = self._get(name)
         if value is None:
             return None
         try:
@@ -103,6 +110,7 @@ class Params:
         found = {}
         for key in self.values:
             if key.startswith(prefix) and len(key) > len(prefix):
+                self.read.add(key)
                 snake = "".join("_" + c.lower() if c.isupper() else c for c in key[len(prefix):]).lstrip("_")
                 values = self.values.getlist(key)
                 found[snake] = values[0] if len(values) == 1 else ",".join(values)

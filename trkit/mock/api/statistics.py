@@ -9,7 +9,7 @@ from flask import Blueprint, request
 
 from ...language.documents import parse_json
 from ..engine.errors import invalid
-from .common import args, engine, json_response, url
+from .common import args, engine, json_response, page, url
 
 bp = Blueprint("statistics", __name__)
 
@@ -22,7 +22,9 @@ def span() -> tuple[float, float]:
 def cumulative(ws: str, scope: str, **ids: Any) -> dict:
     """Cumulative statistics over the request's window; every statistics route honours SplitByWaitTime."""
     start, end = span()
-    return engine.cumulative_statistics(ws, start, end, scope, split_by_wait_time=args().str("SplitByWaitTime"), **ids)
+    a = args()
+    return engine.cumulative_statistics(ws, start, end, scope, split_by_wait_time=a.str("SplitByWaitTime"),
+                                        task_channel=a.str("TaskChannel"), **ids)
 
 
 def realtime(ws: str, **scope: Any) -> dict:
@@ -82,12 +84,7 @@ def queues_statistics(ws: str):
     for queue in engine.list_task_queues(ws, friendly_name=name):
         items.append({**base(ws), "task_queue_sid": queue.sid, "realtime": realtime(ws, task_queue_sid=queue.sid),
                       "cumulative": cumulative(ws, "queue", task_queue_sid=queue.sid)})
-    size = a.int("PageSize", 1, 1000) or 50
-    page_url = f"{url()}?PageSize={size}&Page=0"
-    chunk = items[:size]
-    meta = {"page": 0, "page_size": size, "first_page_url": page_url, "previous_page_url": None,
-            "url": page_url, "next_page_url": None, "key": "task_queues_statistics"}
-    return json_response({"task_queues_statistics": chunk, "meta": meta})
+    return page(items, "task_queues_statistics", rendered=True)
 
 
 @bp.route("/v1/Workspaces/<ws>/TaskQueues/RealTimeStatistics", methods=["POST"])
@@ -134,9 +131,18 @@ def workflow_statistics(ws: str, sid: str):
                   "cumulative": cumulative(ws, "workflow", workflow_sid=sid), "url": url()})
 
 
-def workers_realtime(ws: str) -> dict:
-    stats = realtime(ws)
+def workers_realtime(ws: str, workers: set[str] | None = None) -> dict:
+    stats = realtime(ws, workers=workers)
     return {"activity_statistics": stats["activity_statistics"], "total_workers": stats["total_workers"]}
+
+
+def chosen_workers(ws: str) -> set[str] | None:
+    """Workers/Statistics' FriendlyName, TaskQueueSid and TaskQueueName: the workers to count (None: all)."""
+    a = args()
+    name, queue_sid, queue_name = a.str("FriendlyName"), a.str("TaskQueueSid"), a.str("TaskQueueName")
+    if name is None and queue_sid is None and queue_name is None:
+        return None
+    return {w.sid for w in engine.list_workers(ws, friendly_name=name, task_queue_sid=queue_sid, task_queue_name=queue_name)}
 
 
 @bp.route("/v1/Workspaces/<ws>/Workers/RealTimeStatistics", methods=["GET"])
@@ -147,19 +153,21 @@ def workers_real_time(ws: str):
 @bp.route("/v1/Workspaces/<ws>/Workers/CumulativeStatistics", methods=["GET"])
 def workers_cumulative(ws: str):
     start, end = span()
-    return json_response({**base(ws), **engine.worker_cumulative_statistics(ws, start, end), "url": url()})
+    stats = engine.worker_cumulative_statistics(ws, start, end, task_channel=args().str("TaskChannel"))
+    return json_response({**base(ws), **stats, "url": url()})
 
 
 @bp.route("/v1/Workspaces/<ws>/Workers/Statistics", methods=["GET"])
 def workers_statistics(ws: str):
     start, end = span()
-    return json_response({**base(ws), "realtime": workers_realtime(ws),
-                  "cumulative": engine.worker_cumulative_statistics(ws, start, end), "url": url()})
+    workers = chosen_workers(ws)
+    cumulative_stats = engine.worker_cumulative_statistics(ws, start, end, task_channel=args().str("TaskChannel"), workers=workers)
+    return json_response({**base(ws), "realtime": workers_realtime(ws, workers), "cumulative": cumulative_stats, "url": url()})
 
 
 @bp.route("/v1/Workspaces/<ws>/Workers/<worker_sid>/Statistics", methods=["GET"])
 def worker_statistics(ws: str, worker_sid: str):
     engine.worker(ws, worker_sid)
     start, end = span()
-    return json_response({**base(ws), "worker_sid": worker_sid,
-                  "cumulative": engine.worker_cumulative_statistics(ws, start, end, worker_sid), "url": url()})
+    stats = engine.worker_cumulative_statistics(ws, start, end, worker_sid, task_channel=args().str("TaskChannel"))
+    return json_response({**base(ws), "worker_sid": worker_sid, "cumulative": stats, "url": url()})

@@ -14,7 +14,7 @@ def task_queues(ws: str):
     if request.method == "GET":
         a = args()
         return page(engine.list_task_queues(
-            ws, a.str("FriendlyName"), a.str("EvaluateWorkerAttributes"), a.str("WorkerSid"),
+            ws, a.str("FriendlyName"), a.str("EvaluateWorkerAttributes"), a.str("WorkerSid"), a.str("Ordering"),
         ), "task_queues")
     f = form()
     return one(engine.create_task_queue(

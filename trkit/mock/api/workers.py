@@ -24,6 +24,7 @@ def workers(ws: str):
             target_workers_expression=a.str("TargetWorkersExpression"),
             task_queue_name=a.str("TaskQueueName"),
             task_queue_sid=a.str("TaskQueueSid"),
+            ordering=a.str("Ordering"),
         ), "workers")
     f = form()
     return one(engine.create_worker(ws, f.str("FriendlyName", required=True), f.str("ActivitySid"), f.str("Attributes")), 201)

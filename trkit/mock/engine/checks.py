@@ -57,3 +57,22 @@ def event_string(value: Any) -> str:
     if isinstance(value, (int, float)):
         return str(value)
     return json.dumps(value)
+
+
+def ordering_keys(ordering: str, fields: dict[str, str]) -> list[tuple[str, bool]]:
+    """``Ordering`` as the spec writes it for Tasks (``Priority:desc,DateCreated:asc``): (field, descending)
+    pairs, the first the most significant; ``fields`` maps each allowed name to a record attribute."""
+    keys = []
+    for part in ordering.split(","):
+        name, _, direction = part.strip().partition(":")
+        if name not in fields or direction.lower() not in ("asc", "desc"):
+            raise invalid(f"Ordering {part.strip()!r} is invalid: use {', '.join(fields)} followed by :asc or :desc")
+        keys.append((fields[name], direction.lower() == "desc"))
+    return keys
+
+
+def sort_records(records: list, keys: list[tuple[str, bool]]) -> list:
+    """``records`` sorted by ``keys`` (stable: ties keep creation order)."""
+    for attribute, descending in reversed(keys):
+        records.sort(key=lambda r: getattr(r, attribute), reverse=descending)
+    return records

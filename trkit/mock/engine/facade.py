@@ -26,7 +26,9 @@ from .clock import Clock, iso
 from .configuration import Configuration
 from .errors import invalid
 from .events import EventLog
+from .indexes import Indexes
 from .lookups import Lookups
+from .offers import Offers
 from .queues import QueuesAndWorkflows
 from .records import Record
 from .reservations import Reservations
@@ -49,8 +51,8 @@ READS = (
 )
 
 
-class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Tasks, Reservations, EventLog, Routing, Timers,
-                       Statistics):
+class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Tasks, Reservations, EventLog, Routing, Offers,
+                       Indexes, Timers, Statistics):
     """One account's TaskRouter: every workspace and everything inside them, without HTTP."""
 
     def __init__(

@@ -15,6 +15,8 @@ from .checks import (
     attributes_of,
     check_json_object,
     check_name,
+    ordering_keys,
+    sort_records,
 )
 from .errors import invalid
 from .records import TaskQueue, Worker, Workflow
@@ -108,6 +110,7 @@ class QueuesAndWorkflows:
         friendly_name: str | None = None,
         evaluate_worker_attributes: str | None = None,
         worker_sid: str | None = None,
+        ordering: str | None = None,
     ) -> list[TaskQueue]:
         self.workspace(ws_sid)
         attrs = None
@@ -125,6 +128,9 @@ class QueuesAndWorkflows:
             if worker is not None and not self.in_queue(worker, queue):
                 continue
             result.append(queue)
+        if ordering:  # as for Workers: date and name fields (format UNCONFIRMED)
+            keys = ordering_keys(ordering, {"DateCreated": "date_created", "DateUpdated": "date_updated", "FriendlyName": "friendly_name"})
+            sort_records(result, keys)
         return result
 
     def _queue_expression(self, queue: TaskQueue):

@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import heapq
-from typing import Any
 
 from ...language.eligibility import Candidate, order_key, why_not
 from ...language.expressions import compile_expression
 from ...language.vocabulary import (
-    HELD_RESERVATION_STATUSES,
-    MAX_ASSIGNMENTS_REASON,
     WAITING_TASK_STATUSES,
     WORKFLOW_SKIPPED_REASON,
     WORKFLOW_TIMEOUT_REASON,
 )
 from ...language.workflow_config import RoutingConfig, Target
 from .checks import (
-    MAX_ASSIGNMENTS,
     attributes_of,
 )
 from .errors import TaskRouterError
-from .records import Activity, Reservation, Task, TaskQueue, Worker, Workspace
-from .transaction import Outbound
+from .records import Activity, Task, TaskQueue, Worker, Workspace
 
 
 class Routing:
@@ -325,205 +320,3 @@ class Routing:
         for task in self.store.all("task", queue.workspace_sid):
             if task.task_queue_sid == queue_sid and task.assignment_status in WAITING_TASK_STATUSES:
                 self._need_workers(task)
-
-    def _set_res_status(self, res: Reservation, status: str) -> None:
-        """Every reservation status change goes through here, to keep the worker's load index right."""
-        res.reservation_status = status
-        self._touch(res)
-        active = self._active.setdefault(res.worker_sid, set())
-        if status in HELD_RESERVATION_STATUSES:
-            active.add(res.sid)
-        else:
-            active.discard(res.sid)
-
-    def _rederive(self, records: list[Any]) -> None:
-        """After a rollback: re-derive the indexes (free workers, load, queue heaps, timers) of the records it put back."""
-        for record in records:
-            stored = self.store.get(record.KIND, record.sid) is record
-            if record.KIND == "worker":
-                self._available.get(record.workspace_sid, {}).pop(record.sid, None)
-                activity = self.store.get("activity", record.activity_sid)
-                if stored and activity is not None and activity.available:
-                    self._available.setdefault(record.workspace_sid, {})[record.sid] = None
-            elif record.KIND == "reservation":
-                self._active.get(record.worker_sid, set()).discard(record.sid)
-                if stored and record.reservation_status in HELD_RESERVATION_STATUSES:
-                    self._active.setdefault(record.worker_sid, set()).add(record.sid)
-                if stored and record.reservation_status == "pending":
-                    self._add_timer(record.timeout_at, "reservation", record.sid)
-                task = self.store.get("task", record.task_sid)
-                if task is not None:
-                    self._task_timers(task)
-                    self._need_workers(task)
-            elif record.KIND == "task" and stored:
-                self._task_timers(record)
-                self._need_workers(record)
-                self._wait_for_worker_again(record)
-            elif record.KIND == "task_queue":
-                self._rebuild_queue_heap(record.sid)
-
-    def _rebuild_indexes(self) -> None:
-        """Derived indexes (free workers, load, queue heaps, timers) from the stored state."""
-        self._available: dict[str, dict[str, None]] = {}
-        self._active: dict[str, set[str]] = {}
-        self._queue_heaps: dict[tuple[str, str], list] = {}  # (queue, task channel) -> waiting tasks, best first
-        for worker in self.store.all("worker"):
-            activity = self.store.get("activity", worker.activity_sid)
-            if activity is not None and activity.available:
-                self._available.setdefault(worker.workspace_sid, {})[worker.sid] = None
-        for res in self.store.all("reservation"):
-            if res.reservation_status in HELD_RESERVATION_STATUSES:
-                self._active.setdefault(res.worker_sid, set()).add(res.sid)
-        self._direct: dict[str, str] = {}  # task routed straight to a worker -> that worker, while it waits
-        for task in self.store.all("task"):
-            if task.assignment_status in WAITING_TASK_STATUSES:
-                self._need_workers(task)
-                self._wait_for_worker_again(task)
-        self._rebuild_timers()
-
-    def _route_to_worker(self, task: Task, worker: Worker) -> None:
-        """``RoutingTarget`` = a Worker (taskrouter-api.md §6.1): no workflow, no queue, only that worker.
-
-        With ``IgnoreCapacity`` (the default) the worker is offered the task at once, busy or not
-        available; without it, as soon as the worker is available with room. A task that worker
-        rejects or lets time out waits for that worker again, until its TTL (UNCONFIRMED).
-        """
-        task.filter_index, task.target_index, task.step_entered_at = None, 0, None
-        self._touch(task)
-        if task.ignore_capacity:
-            self._reserve(task, worker, None)
-        else:
-            self._direct[task.sid] = worker.sid
-
-    def _wait_for_worker_again(self, task: Task) -> None:
-        """(Rebuilding indexes) a pending task routed straight to a worker waits for that worker."""
-        if task.assignment_status == "pending" and task.routing_target and self._waits_for_one_worker(task):
-            self._direct[task.sid] = task.routing_target
-
-    def _waits_for_one_worker(self, task: Task) -> bool:
-        target = self.store.get_any(task.routing_target)
-        return target is not None and target.KIND == "worker"
-
-    def _match_direct(self, ws: Workspace) -> None:
-        """Tasks waiting for the one worker they were routed to: offered once that worker may take them."""
-        for task_sid, worker_sid in list(self._direct.items()):
-            task = self.store.get("task", task_sid)
-            worker = self.store.get("worker", worker_sid)
-            if task is None or worker is None or task.assignment_status not in WAITING_TASK_STATUSES:
-                self._direct.pop(task_sid, None)
-                continue
-            if task.workspace_sid != ws.sid or task.assignment_status != "pending":
-                continue
-            busy = None if self.has_capacity(worker, task, ws.multi_task_enabled) else "has no room"
-            # no queue to be a member of: "1==1" stands for the queue's target workers
-            if not why_not(self.candidate(worker), attributes_of(task.attributes), "1==1", None, busy=busy):
-                del self._direct[task_sid]
-                self._reserve(task, worker, None)
-
-    def _reserve(self, task: Task, worker: Worker, queue: TaskQueue | None) -> Reservation:
-        ws = self.workspace(task.workspace_sid)
-        workflow = self.store.get("workflow", task.workflow_sid)
-        now = self.now()
-        timeout = workflow.task_reservation_timeout if workflow else 120
-        res = Reservation(
-            sid=self._new_sid("WR"), workspace_sid=ws.sid, task_sid=task.sid, worker_sid=worker.sid,
-            worker_name=worker.friendly_name, reservation_status="pending", date_created=now, date_updated=now,
-            timeout_at=now + timeout, task_queue_sid=queue.sid if queue else None, workflow_sid=task.workflow_sid,
-            previous_activity_sid=worker.activity_sid,
-        )
-        self.store.put(res)
-        self._active.setdefault(worker.sid, set()).add(res.sid)
-        task.assignment_status = "reserved"
-        task.assignment_count += 1
-        self._touch(task)
-        self._add_timer(res.timeout_at, "reservation", res.sid)
-        self._emit_reservation(res, "reservation.created")
-        if not ws.multi_task_enabled and queue is not None and queue.reservation_activity_sid:
-            self._set_activity(worker, self.store.get("activity", queue.reservation_activity_sid))
-        if workflow is not None and workflow.assignment_callback_url:
-            self._outbox.append(Outbound(
-                "assignment", workflow.assignment_callback_url, self.assignment_params(res, task, worker),
-                ws.sid, fallback_url=workflow.fallback_assignment_callback_url or None, reservation_sid=res.sid,
-            ))
-        return res
-
-    def assignment_params(self, res: Reservation, task: Task, worker: Worker) -> dict[str, str]:
-        """The documented form fields of an assignment callback."""
-        return {
-            "Timestamp": str(int(self.now())),
-            "AccountSid": self.account_sid,
-            "WorkspaceSid": res.workspace_sid,
-            "WorkflowSid": task.workflow_sid or "",
-            "TaskQueueSid": res.task_queue_sid or "",
-            "WorkerSid": worker.sid,
-            "WorkerAttributes": worker.attributes,
-            "TaskSid": task.sid,
-            "TaskAttributes": task.attributes,
-            "TaskAge": str(int(self.now() - task.date_created)),
-            "TaskPriority": str(task.priority),
-            "ReservationSid": res.sid,
-        }
-
-    def _accept(self, res: Reservation) -> None:
-        task = self.store.get("task", res.task_sid)
-        worker = self.store.get("worker", res.worker_sid)
-        ws = self.workspace(res.workspace_sid)
-        self._set_res_status(res, "accepted")
-        task.assignment_status = "assigned"
-        self._touch(task)
-        self._emit_reservation(res, "reservation.accepted")
-        for other in self.store.reservations_of_task(task.sid):
-            if other.sid != res.sid and other.reservation_status == "pending":
-                self._end_reservation(other, "rescinded", reroute=False)
-        queue = self.store.get("task_queue", res.task_queue_sid)
-        if not ws.multi_task_enabled and queue is not None and queue.assignment_activity_sid:
-            self._set_activity(worker, self.store.get("activity", queue.assignment_activity_sid))
-
-    def _end_reservation(self, res: Reservation, status: str, activity: Activity | None = None,
-                         move_worker: bool = True, reroute: bool = True) -> None:
-        """A pending reservation ends unaccepted: rejected, timeout, canceled or rescinded."""
-        ws = self.workspace(res.workspace_sid)
-        self._set_res_status(res, status)
-        worker = self.store.get("worker", res.worker_sid)
-        self._emit_reservation(res, f"reservation.{status}")
-        if worker is not None:
-            self._free_worker(worker.sid)
-            if move_worker:
-                destination = activity
-                if status == "timeout":
-                    destination = self.store.get("activity", ws.timeout_activity_sid)
-                elif destination is None and not ws.multi_task_enabled:
-                    queue = self.store.get("task_queue", res.task_queue_sid)
-                    moved = queue is not None and queue.reservation_activity_sid and worker.activity_sid == queue.reservation_activity_sid
-                    if moved:
-                        destination = self.store.get("activity", res.previous_activity_sid)
-                if destination is not None:
-                    self._set_activity(worker, destination)
-        # routing runs again: the worker may be free for other tasks (e.g. rescinded when another
-        # worker accepted) and the task may need another worker
-        self._match(ws)
-        task = self.store.get("task", res.task_sid)
-        if task is None or task.assignment_status != "reserved":
-            return
-        if any(r.reservation_status in HELD_RESERVATION_STATUSES for r in self.store.reservations_of_task(task.sid)):
-            if reroute and not any(r.reservation_status in ("accepted", "wrapping") for r in self.store.reservations_of_task(task.sid)):
-                self._need_workers(task)  # a slot of a multi-reservation task opened again
-            return
-        task.assignment_status = "pending"
-        self._touch(task)
-        if self._waits_for_one_worker(task):
-            self._direct[task.sid] = task.routing_target  # routed straight to a worker: it waits for that one
-            return
-        if task.filter_index is None and task.workflow_sid and reroute:
-            self._enter_workflow(task)  # its step was taken out of the workflow while it was reserved
-            return
-        self._need_workers(task)
-        if not reroute:
-            return
-        if task.assignment_count >= MAX_ASSIGNMENTS:
-            self._set_task_status(task, "canceled", MAX_ASSIGNMENTS_REASON)
-            return
-        target = self.current_target(task)
-        if target is not None and target.timeout is not None and task.step_entered_at is not None \
-                and self.now() >= task.step_entered_at + target.timeout:
-            self._advance_step(task)

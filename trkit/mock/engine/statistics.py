@@ -50,8 +50,9 @@ def window(engine: TaskRouterEngine, minutes: int | None, start: float | None, e
 
 def compute_cumulative(engine: TaskRouterEngine, ws_sid: str, start: float, end: float, scope: str,
                        task_queue_sid: str | None = None, workflow_sid: str | None = None,
-                       split_by_wait_time: str | None = None) -> dict[str, Any]:
+                       split_by_wait_time: str | None = None, task_channel: str | None = None) -> dict[str, Any]:
     engine.workspace(ws_sid)
+    channel_sid = engine._task_channel_ref(ws_sid, task_channel).sid if task_channel else None
     counts = {name: 0 for name in list(RESERVATION_COUNTS.values()) + list(TASK_COUNTS.values())}
     counts["tasks_created"] = counts["tasks_entered"] = 0
     accepted_waits: list[float] = []
@@ -67,6 +68,8 @@ def compute_cumulative(engine: TaskRouterEngine, ws_sid: str, start: float, end:
                       "below": {"tasks_canceled": 0, "reservations_accepted": 0}} for t in thresholds}
     for event in engine.store.events(ws_sid, start, end + 0.999, task_queue_sid=task_queue_sid or None,
                                      workflow_sid=workflow_sid or None):
+        if channel_sid is not None and event.task_channel != channel_sid:
+            continue  # TaskChannel: only that channel's tasks and reservations count
         kind = event.event_type
         age = float(event.event_data.get("task_age") or 0)
         if kind in RESERVATION_COUNTS:
@@ -120,12 +123,19 @@ def compute_cumulative(engine: TaskRouterEngine, ws_sid: str, start: float, end:
 
 
 def compute_worker_cumulative(engine: TaskRouterEngine, ws_sid: str, start: float, end: float,
-                              worker_sid: str | None = None) -> dict[str, Any]:
-    """Reservation counts and time spent in each activity, from the event log."""
+                              worker_sid: str | None = None, task_channel: str | None = None,
+                              workers: set[str] | None = None) -> dict[str, Any]:
+    """Reservation counts and time spent in each activity, from the event log: of one worker, of the
+    ``workers`` given, or of all; reservations only on ``task_channel`` when given."""
     engine.workspace(ws_sid)
+    channel_sid = engine._task_channel_ref(ws_sid, task_channel).sid if task_channel else None
     counts = {name: 0 for name in RESERVATION_COUNTS.values()}
     spent: dict[str, list[float]] = {a.sid: [] for a in engine.store.all("activity", ws_sid)}
     for event in engine.store.events(ws_sid, start, end + 0.999, worker_sid=worker_sid or None):
+        if workers is not None and event.worker_sid not in workers:
+            continue
+        if event.event_type in RESERVATION_COUNTS and channel_sid is not None and event.task_channel != channel_sid:
+            continue
         if event.event_type in RESERVATION_COUNTS:
             counts[RESERVATION_COUNTS[event.event_type]] += 1
         if event.event_type == "worker.activity.update":
@@ -147,11 +157,12 @@ class Statistics:
     def cumulative_statistics(self, ws_sid: str, start: float, end: float, scope: str, **options: Any) -> dict[str, Any]:
         return compute_cumulative(self, ws_sid, start, end, scope, **options)
 
-    def worker_cumulative_statistics(self, ws_sid: str, start: float, end: float, worker_sid: str | None = None) -> dict[str, Any]:
-        return compute_worker_cumulative(self, ws_sid, start, end, worker_sid)
+    def worker_cumulative_statistics(self, ws_sid: str, start: float, end: float, worker_sid: str | None = None,
+                                     **options: Any) -> dict[str, Any]:
+        return compute_worker_cumulative(self, ws_sid, start, end, worker_sid, **options)
 
     def real_time_statistics(self, ws_sid: str, task_queue_sid: str | None = None, workflow_sid: str | None = None,
-                             task_channel: str | None = None) -> dict:
+                             task_channel: str | None = None, workers: set[str] | None = None) -> dict:
         """Counts from live state for a workspace, one queue or one workflow."""
         ws = self.workspace(ws_sid)
         channel_sid = self._task_channel_ref(ws_sid, task_channel).sid if task_channel else None
@@ -168,10 +179,12 @@ class Statistics:
             by_priority[str(task.priority)] = by_priority.get(str(task.priority), 0) + 1
         waiting = [t for t in tasks if t.assignment_status in WAITING_TASK_STATUSES]
         oldest = min(waiting, key=lambda t: t.date_created, default=None)
-        workers = self.store.all("worker", ws_sid)
+        chosen, workers = workers, self.store.all("worker", ws_sid)
         queue = self.store.get("task_queue", task_queue_sid) if task_queue_sid else None
         if queue is not None:
             workers = [w for w in workers if self.in_queue(w, queue)]
+        if chosen is not None:
+            workers = [w for w in workers if w.sid in chosen]
         activity_statistics = []
         for activity in self.store.all("activity", ws_sid):
             count = sum(1 for w in workers if w.activity_sid == activity.sid)

@@ -13,6 +13,8 @@ from .checks import (
     MAX_TASK_TIMEOUT,
     attributes_of,
     check_json_object,
+    ordering_keys,
+    sort_records,
 )
 from .errors import TaskRouterError, invalid
 from .records import Task, TaskChannel, Workflow, Workspace
@@ -276,10 +278,7 @@ class Tasks:
         end = None if limit is None else offset + limit
         if not sort_keys:
             return list(islice(found, offset, end))
-        result = list(found)
-        for attr, descending in reversed(sort_keys):
-            result.sort(key=lambda t: getattr(t, attr), reverse=descending)
-        return result[offset:end]
+        return sort_records(list(found), sort_keys)[offset:end]
 
     def _task_matches(self, task: Task, priority, assignment_status, workflow_sid, workflow_name, task_queue_sid,
                       task_queue_name, expression, routing_target, has_addons) -> bool:
@@ -311,13 +310,7 @@ class Tasks:
     def _task_ordering(ordering: str | None) -> list[tuple[str, bool]]:
         if not ordering:
             return [("date_created", False)]
-        fields = {"DateCreated": "date_created", "Priority": "priority", "VirtualStartTime": "virtual_start_time"}
-        keys = []
-        for part in ordering.split(","):
-            name, _, direction = part.strip().partition(":")
-            if name not in fields or direction.lower() not in ("asc", "desc"):
-                raise invalid(f"Ordering {part.strip()!r} is invalid: use DateCreated, Priority or VirtualStartTime followed by :asc or :desc")
-            keys.append((fields[name], direction.lower() == "desc"))
+        keys = ordering_keys(ordering, {"DateCreated": "date_created", "Priority": "priority", "VirtualStartTime": "virtual_start_time"})
         names = [k for k, _ in keys]
         if "date_created" in names and "virtual_start_time" in names:
             raise invalid("Ordering cannot combine DateCreated and VirtualStartTime")

@@ -10,6 +10,8 @@ from . import paths
 from .checks import (
     check_json_object,
     check_name,
+    ordering_keys,
+    sort_records,
 )
 from .errors import invalid, not_found
 from .records import Activity, Worker, WorkerChannel
@@ -101,6 +103,7 @@ class Workers:
         target_workers_expression: str | None = None,
         task_queue_name: str | None = None,
         task_queue_sid: str | None = None,
+        ordering: str | None = None,
         offset: int = 0,
         limit: int | None = None,
     ) -> list[Worker]:
@@ -118,7 +121,12 @@ class Workers:
                 if self._worker_matches(worker, activity_name, activity_sid, available, friendly_name, expression, queue,
                                         task_queue_sid is not None or task_queue_name is not None):
                     yield worker
-        return list(islice(matching(), offset, None if limit is None else offset + limit))
+        end = None if limit is None else offset + limit
+        if ordering:  # the field names are the resource's date and name fields (format UNCONFIRMED, taskrouter-api.md §10)
+            keys = ordering_keys(ordering, {"DateCreated": "date_created", "DateUpdated": "date_updated",
+                                            "DateStatusChanged": "date_status_changed", "FriendlyName": "friendly_name"})
+            return sort_records(list(matching()), keys)[offset:end]
+        return list(islice(matching(), offset, end))
 
     def _worker_matches(self, worker: Worker, activity_name, activity_sid, available, friendly_name, expression, queue,
                         by_queue: bool) -> bool:

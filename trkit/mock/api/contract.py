@@ -1,0 +1,76 @@
+"""Never ignore silently: a parameter Twilio's spec lists for a route is honoured or refused.
+
+Each view reads its parameters through :class:`~.params.Params`, which remembers every name it was
+asked for. A request that carries a parameter the spec lists for its operation but the view never
+reads gets a 400 saying the mock does not emulate it — before anything is changed: a write is
+checked when the view makes its engine call, a read when the view is done. Parameters the spec
+does not list are ignored, as TaskRouter ignores them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from flask import g, request
+
+from ..engine.errors import TaskRouterError
+
+SPEC = Path(__file__).resolve().parents[1] / "data" / "twilio_taskrouter_v1.json"
+NOT_EMULATED_CODE = 20001
+
+
+def _shape(path: str) -> str:
+    return re.sub(r"\{[^}]+\}|<[^>]+>", "{}", path)
+
+
+@lru_cache(maxsize=1)
+def spec_parameters() -> dict[tuple[str, str], frozenset[str]]:
+    """(METHOD, path shape) → the form and query parameter names the spec lists for that operation."""
+    spec = json.loads(SPEC.read_text())
+    found = {}
+    for path, item in spec["paths"].items():
+        for method in ("get", "post", "delete"):
+            operation = item.get(method)
+            if operation is None:
+                continue
+            names = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                names |= set(content.get("schema", {}).get("properties", {}))
+            found[(method.upper(), _shape(path))] = frozenset(names)
+    return found
+
+
+def remember(params) -> None:
+    """A view's Params, so the check can see what the view read."""
+    g.setdefault("trkit_params", []).append(params)
+
+
+def unread() -> list[str]:
+    """Parameters of this request that the spec lists for its route and its view did not read."""
+    rule = request.url_rule
+    if rule is None:
+        return []
+    listed = spec_parameters().get((request.method, _shape(rule.rule)))
+    if not listed:
+        return []
+    read = set().union(*(p.read for p in g.get("trkit_params", [])))
+    sent = set(request.args) | (set(request.form) if request.method == "POST" else set())
+    return sorted(name for name in sent & listed if name not in read)
+
+
+def refusal(names: list[str]) -> TaskRouterError:
+    which = ", ".join(names)
+    verb = "is" if len(names) == 1 else "are"
+    return TaskRouterError(400, NOT_EMULATED_CODE,
+                           f"{which} {verb} accepted by TaskRouter on {request.method} {request.url_rule.rule} but not emulated "
+                           "by the mock TaskRouter, which would otherwise ignore it; leave it out here, and try it against real Twilio")
+
+
+def check() -> None:
+    """Refuse the request if it carries a listed parameter its view does not honour."""
+    names = unread()
+    if names:
+        raise refusal(names)
