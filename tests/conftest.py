@@ -12,9 +12,13 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from helpers import CallbackListener, build_tutorial_workspace  # noqa: E402
+from parameter_evidence import EvidenceLog, write  # noqa: E402
 
 from trkit.mock import MockServer  # noqa: E402
 from trkit.mock.client import mock_client  # noqa: E402
+
+EVIDENCE = EvidenceLog()
+EVIDENCE.connect()
 
 
 def pytest_addoption(parser):
@@ -134,6 +138,26 @@ def advance(mock):
     return go
 
 
+def pytest_collection_modifyitems(config, items):
+    EVIDENCE.recorded_only = {item.nodeid for item in items if item.get_closest_marker("recorded_only")}
+    EVIDENCE.random = {item.nodeid for item in items if getattr(getattr(item, "obj", None), "is_hypothesis_test", False)}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """After a full run: the parameter table (docs/coverage.md), and a failure for any parameter of the
+    spec that no test showed honoured."""
+    options, root = session.config.option, Path(session.config.rootpath)
+    whole = {root, root / "tests", root / "notebooks"}
+    if options.keyword or options.markexpr or exitstatus != 0 \
+            or not all(Path(arg.split("::")[0]).resolve() in whole for arg in session.config.args):
+        return
+    missing, changed = write(EVIDENCE)
+    stale = changed and os.environ.get("CI") == "true"
+    if missing or stale:
+        session.config._parameter_gaps = (missing, stale)  # reported by pytest_terminal_summary
+        session.exitstatus = 1
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """Say how the tests that run both ways did in each: in-process and over HTTP."""
     tally: dict[str, dict[str, int]] = {}
@@ -147,6 +171,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             counts = tally.setdefault(mode, {})
             counts[outcome] = counts.get(outcome, 0) + 1
     fuzz_figures(terminalreporter)
+    gaps = getattr(config, "_parameter_gaps", None)
+    if gaps:
+        missing, stale = gaps
+        terminalreporter.section("parameter table (docs/coverage.md)")
+        if missing:
+            terminalreporter.write_line(f"{len(missing)} parameters of Twilio's spec have no test showing them honoured: " + "; ".join(missing))
+        if stale:
+            terminalreporter.write_line("the parameter table changed with this run: commit the regenerated docs/coverage.md")
     if tally:
         terminalreporter.section("mock reached both ways")
         names = {"thread": "in-process (thread)", "process": "over HTTP (python -m trkit.mock)"}

@@ -15,8 +15,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.skipif(spec_path() is None, reason="Twilio's OpenAPI file is absent (trkit/mock/data and ../shared)")
 def test_coverage_table_is_current():
+    from parameter_evidence import BEGIN
+
     expected = coverage_markdown(json.loads(spec_path().read_text()))
-    committed = (ROOT / "docs" / "coverage.md").read_text()
+    committed = (ROOT / "docs" / "coverage.md").read_text().split(BEGIN)[0].rstrip("\n") + "\n"  # the parameter table follows
     assert committed == expected, "routes changed: run python -m trkit.mock.coverage --write docs/coverage.md"
     assert "**61 of 61 operations implemented**" in committed
 

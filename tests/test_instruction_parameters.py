@@ -1,0 +1,89 @@
+"""Every parameter of an assignment instruction sent by REST is kept with the reservation's instruction.
+
+The mock has no phone network yet: what these parameters ask of a call (dequeue, call, conference,
+redirect, supervise) is recorded on the reservation — with the reservation accepted where the
+instruction accepts it — and no call is placed. The parameter table marks them "recorded".
+"""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from helpers import build_tutorial_workspace
+
+from trkit.mock.api.contract import spec_parameters
+from trkit.mock.api.reservations import CONFERENCE_PARAMS
+
+PATHS = {"task": "POST /v1/Workspaces/{}/Tasks/{}/Reservations/{}", "worker": "POST /v1/Workspaces/{}/Workers/{}/Reservations/{}"}
+PLAIN = {"ReservationStatus", "WorkerActivitySid", "Instruction"}
+
+
+def instruction_for(name: str) -> str:
+    for prefix, instruction in (("Dequeue", "dequeue"), ("Call", "call"), ("Redirect", "redirect")):
+        if name.startswith(prefix):
+            return instruction
+    return "supervise" if name.startswith("Supervisor") else "conference"
+
+
+def value_for(name: str, offline: str) -> str:
+    if name.endswith(("Url", "Callback")) or name in ("WaitUrl",):
+        return "https://example.com/" + name
+    if name.endswith("ActivitySid"):
+        return offline
+    if name.endswith("CallSid"):
+        return "CA" + "1" * 32
+    if name in ("From", "To", "DequeueFrom", "DequeueTo", "CallFrom", "CallTo"):
+        return "+15005550006"
+    return "true" if name.endswith(("Accept", "Beep", "Muted", "EarlyMedia", "Record", "Trim")) else "17"
+
+
+def snake(name: str, instruction: str) -> str:
+    prefix = {"dequeue": "Dequeue", "call": "Call", "redirect": "Redirect"}.get(instruction, "")
+    if name == "PostWorkActivitySid" and instruction == "conference":
+        prefix = ""
+    base = name[len(prefix):] if prefix and name.startswith(prefix) else name
+    return "".join("_" + c.lower() if c.isupper() else c for c in base).lstrip("_")
+
+
+def cases() -> list[tuple[str, str]]:
+    found = []
+    for via, route in PATHS.items():
+        method, path = route.split(" ")
+        for name in sorted(spec_parameters()[(method, path)] - PLAIN):
+            found.append((via, name))
+    return found
+
+
+@pytest.mark.recorded_only
+@pytest.mark.parametrize(("via", "name"), cases())
+def test_an_instruction_parameter_is_recorded_with_the_instruction(mock, via, name):
+    tw = build_tutorial_workspace(mock.client())
+    task = tw.create_task("es")
+    tw.set_activity("Alice", "Idle")
+    (reservation,) = tw.reservations(task.sid)
+    instruction = instruction_for(name)
+    offline = tw.activities["Offline"]
+    data = {"Instruction": instruction, name: value_for(name, offline)}
+    if instruction == "call":
+        data.setdefault("CallUrl", "https://example.com/call")
+        data.setdefault("CallFrom", "+15005550006")
+    if instruction == "redirect":
+        data.setdefault("RedirectCallSid", "CA" + "1" * 32)
+        data.setdefault("RedirectUrl", "https://example.com/redirect")
+    if instruction == "supervise":
+        tw.api.tasks(task.sid).reservations(reservation.sid).update(reservation_status="accepted")
+    parent = f"Tasks/{task.sid}" if via == "task" else f"Workers/{tw.workers['Alice']}"
+    response = requests.post(f"{mock.base_url}/v1/Workspaces/{tw.sid}/{parent}/Reservations/{reservation.sid}", data=data,
+                             auth=(mock.account_sid, mock.auth_token), timeout=30)
+    assert response.status_code == 200, response.text
+    (stored,) = [r for r in mock.control().state()["reservation"] if r["sid"] == reservation.sid]
+    assert stored["instruction"]["instruction"] == instruction
+    assert stored["instruction"][snake(name, instruction)] == data[name]
+    if instruction in ("dequeue", "conference"):
+        assert response.json()["reservation_status"] == "accepted"  # these instructions accept the reservation
+
+
+def test_every_conference_parameter_of_the_spec_is_read():
+    listed = spec_parameters()[("POST", "/v1/Workspaces/{}/Tasks/{}/Reservations/{}")]
+    conference = {n for n in listed - PLAIN if instruction_for(n) in ("conference", "supervise")}
+    assert conference <= set(CONFERENCE_PARAMS)
