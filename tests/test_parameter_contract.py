@@ -62,14 +62,14 @@ def test_a_listed_parameter_a_route_does_not_honour_is_refused_before_anything_c
     task = tw.create_task("es")
     tw.set_activity("Alice", "Idle")
     (reservation,) = tw.reservations(task.sid)
-    before = mock.engine.dump()
+    before = {k: v for k, v in mock.engine.dump().items() if k != "clock"}  # real time moves on meanwhile
     response = requests.post(f"{mock.base_url}/v1/Workspaces/{tw.sid}/Tasks/{task.sid}/Reservations/{reservation.sid}",
                              data={"Instruction": "call", "CallFrom": "+15005550006", "CallUrl": "https://example.com/call",
                                    "DequeueFrom": "+15005550006"}, auth=(mock.account_sid, mock.auth_token), timeout=30)
     assert response.status_code == 400
     assert response.json()["message"].startswith("DequeueFrom is accepted by TaskRouter on POST "
                                                  "/v1/Workspaces/<ws>/Tasks/<task_sid>/Reservations/<sid> but not emulated")
-    assert mock.engine.dump() == before
+    assert {k: v for k, v in mock.engine.dump().items() if k != "clock"} == before
 
 
 def test_a_parameter_the_spec_does_not_list_is_ignored_as_twilio_ignores_it(mock, tw):
