@@ -46,7 +46,10 @@ def test_backend_choice(monkeypatch):
     monkeypatch.delenv("TWILIO_AUTH_TOKEN", raising=False)
     assert choose_backend() == "mock"
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "a" * 32)
-    assert choose_backend() == "mock"  # one credential alone is not enough
+    with pytest.raises(KitError, match="^TWILIO_ACCOUNT_SID is set but TWILIO_AUTH_TOKEN is not: set both to use real Twilio, "
+                                       "or unset TWILIO_ACCOUNT_SID to use the bundled mock.$"):
+        choose_backend()  # half set is neither backend: said, never a silent mock
+    assert choose_backend("mock") == "mock"
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "x")
     assert choose_backend() == "twilio"
     assert choose_backend("mock") == "mock"
@@ -205,13 +208,39 @@ def test_real_mode_against_the_mock_with_the_tunnel_replaced(mock, monkeypatch, 
     assert "$TWILIO_AUTH_TOKEN" in kit.curl("GET", "/v1/Workspaces") and mock.auth_token not in kit.curl("GET", "/v1/Workspaces")
 
 
-def test_real_mode_tunnel_failure_is_a_clear_message(monkeypatch, trkit_home):
-    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "a" * 32)
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "t")
+def test_real_mode_tunnel_failure_is_a_clear_message(mock, monkeypatch, trkit_home):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", mock.account_sid)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", mock.auth_token)
     monkeypatch.delenv("NGROK_AUTHTOKEN", raising=False)
     monkeypatch.delenv("NGROK_AUTH_TOKEN", raising=False)
     with pytest.raises(KitError, match="NGROK_AUTHTOKEN"):
-        connect()
+        connect(http_client=LocalHttpClient(mock.base_url))
+
+
+def test_real_mode_refused_credentials_are_said_at_connect_in_one_line(mock, monkeypatch, trkit_home):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", mock.account_sid)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "not-the-token")
+    with pytest.raises(KitError) as info:
+        connect(tunnel=lambda port: f"http://127.0.0.1:{port}", http_client=LocalHttpClient(mock.base_url))
+    assert "(error 20003)" in str(info.value) and "check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN" in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_real_mode_gives_up_on_a_silent_proxy(monkeypatch, trkit_home):
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # accepts connections and never answers
+    try:
+        monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "a" * 32)
+        monkeypatch.setenv("TWILIO_AUTH_TOKEN", "t")
+        monkeypatch.setenv("TRKIT_TWILIO_TIMEOUT", "0.5")
+        with pytest.raises(KitError, match=r"^Could not reach Twilio \((ReadTimeout|Timeout|TwilioRestException|ConnectionError)"):
+            connect(tunnel=lambda port: f"http://127.0.0.1:{port}",
+                    http_client=LocalHttpClient(f"http://127.0.0.1:{silent.getsockname()[1]}"))
+    finally:
+        silent.close()
 
 
 def test_dashboard_drives_the_mock(kit):
@@ -312,3 +341,20 @@ def test_wait_for_names_a_callback_receiver_that_is_not_this_kernel(kit):
     with pytest.raises(KitError, match="callbacks go to http://127.0.0.1:9/elsewhere, not to this kernel"):
         kit.wait_for(lambda: tutorial.workspace.tasks(task.sid).fetch().assignment_status == "assigned", timeout=0.2,
                      what="the task to be assigned")
+
+
+def test_connects_own_failure_is_a_short_message_in_a_notebook(monkeypatch, trkit_home, capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "a" * 32)
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN", raising=False)
+    monkeypatch.delenv("TRKIT_BACKEND", raising=False)
+    shell = InteractiveShell.instance()
+    try:
+        shell.run_cell("import trkit\nkit = trkit.connect()")  # the very first cell fails, half-set credentials
+    finally:
+        shell.set_custom_exc((), None)
+        InteractiveShell.clear_instance()
+    out = capsys.readouterr()
+    assert "TWILIO_ACCOUNT_SID is set but TWILIO_AUTH_TOKEN is not" in out.out
+    assert "Traceback" not in out.out + out.err

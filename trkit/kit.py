@@ -37,8 +37,12 @@ def choose_backend(backend: str | None = None) -> str:
         return "mock"
     if chosen:
         raise KitError(f"Unknown backend {chosen!r}: use 'mock' or 'twilio'.")
-    if os.environ.get("TWILIO_ACCOUNT_SID") and os.environ.get("TWILIO_AUTH_TOKEN"):
+    sid, token = os.environ.get("TWILIO_ACCOUNT_SID"), os.environ.get("TWILIO_AUTH_TOKEN")
+    if sid and token:
         return "twilio"
+    if sid or token:  # half set: neither backend is what was meant, so say which variable is missing
+        have, missing = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN") if sid else ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID")
+        raise KitError(f"{have} is set but {missing} is not: set both to use real Twilio, or unset {have} to use the bundled mock.")
     return "mock"
 
 
@@ -247,6 +251,33 @@ def _condition_text(condition: Callable[[], Any]) -> str:
     return body or "the condition"
 
 
+TWILIO_TIMEOUT = 15.0  # seconds for any one request to Twilio: a silent proxy must not hang the kernel
+
+
+def _twilio_client(account_sid: str, auth_token: str, http_client: Any = None) -> Client:
+    """A client whose every request to Twilio gives up after TWILIO_TIMEOUT ($TRKIT_TWILIO_TIMEOUT)."""
+    from twilio.http.http_client import TwilioHttpClient
+
+    timeout = float(os.environ.get("TRKIT_TWILIO_TIMEOUT", TWILIO_TIMEOUT))
+    http_client = http_client or TwilioHttpClient()
+    http_client.timeout = timeout
+    return Client(account_sid, auth_token, http_client=http_client)
+
+
+def _check_credentials(client: Client) -> None:
+    """One cheap call, so a wrong credential or an unreachable Twilio is said at once, in one line."""
+    from twilio.base.exceptions import TwilioRestException
+
+    try:  # a workspace that cannot exist: 404 with good credentials, 401 (20003) with bad ones
+        client.taskrouter.v1.workspaces("WS" + "0" * 32).fetch()
+    except TwilioRestException as exc:
+        if exc.status != 404:
+            raise KitError(explain(exc).replace("\n→", " →")) from None  # one line
+    except Exception as exc:  # requests' timeouts and connection errors, through the twilio library
+        raise KitError(f"Could not reach Twilio ({type(exc).__name__}): check the network or proxy, "
+                       "or unset TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to use the bundled mock.") from None
+
+
 def connect(backend: str | None = None, public_url: str | None = None,
             tunnel: Callable[[int], str] | None = None, http_client: Any = None, callback_port: int = 0) -> Kit:
     """Connect to TaskRouter: the bundled mock by default, real Twilio when credentials are set.
@@ -256,6 +287,7 @@ def connect(backend: str | None = None, public_url: str | None = None,
     (``tunnel`` replaces it, e.g. in tests). Calling again replaces the previous connection.
     """
     global _current
+    install_notebook_handler()  # short errors from the first cell, connect()'s own included
     if _current is not None:
         _current.close()
         _current = None
@@ -265,7 +297,8 @@ def connect(backend: str | None = None, public_url: str | None = None,
         auth_token = os.environ.get("TWILIO_AUTH_TOKEN", "")
         if not (account_sid and auth_token):
             raise KitError("Real Twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN in the environment.")
-        client = Client(account_sid, auth_token, http_client=http_client) if http_client else Client(account_sid, auth_token)
+        client = _twilio_client(account_sid, auth_token, http_client)
+        _check_credentials(client)
         callbacks = CallbackServer(auth_token, port=callback_port).start()
         if public_url is None:
             if tunnel is None:
@@ -287,6 +320,5 @@ def connect(backend: str | None = None, public_url: str | None = None,
         client = mock_client(mock.url, mock.account_sid, mock.auth_token)
         callbacks = CallbackServer(mock.auth_token, port=callback_port).start()
         kit = Kit("mock", client, mock.account_sid, mock.auth_token, mock.url, callbacks, mock_url=mock.url)
-    install_notebook_handler()
     _current = kit
     return kit
