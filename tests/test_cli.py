@@ -61,3 +61,22 @@ def test_lab_command_starts_the_mock_and_jupyterlab(tmp_path):
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
         subprocess.run([sys.executable, "-m", "trkit", "mock", "stop"], env=env, capture_output=True, timeout=60)
+
+
+def test_ctrl_c_on_lab_waits_for_jupyterlab_and_says_the_mock_keeps_running(monkeypatch, capsys):
+    import trkit.__main__ as cli
+
+    class Lab:  # JupyterLab receiving the same Ctrl-C: it shuts down, then exits
+        def __init__(self, command):
+            self.interrupted = False
+
+        def wait(self):
+            if not self.interrupted:
+                self.interrupted = True
+                raise KeyboardInterrupt
+            return 0
+
+    monkeypatch.setattr(cli.subprocess, "Popen", Lab)
+    assert cli.run_until_interrupted(["jupyter-lab"], on_mock=True) == 0
+    out = capsys.readouterr().out
+    assert "The bundled mock keeps running" in out and "python -m trkit mock stop" in out

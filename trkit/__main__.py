@@ -11,6 +11,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def run_until_interrupted(command: list[str], on_mock: bool) -> int:
+    """Run JupyterLab; Ctrl-C stops it (it shuts itself down) without a traceback here, and says what keeps running."""
+    process = subprocess.Popen(command)
+    while True:
+        try:
+            code = process.wait()
+            break
+        except KeyboardInterrupt:  # the same Ctrl-C reached JupyterLab: let it finish shutting down
+            continue
+    if on_mock:
+        print("JupyterLab has stopped. The bundled mock keeps running, with its state, for the next session: "
+              "`.venv/bin/python -m trkit mock stop` stops it.")
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m trkit")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -35,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             command.append("--no-browser")
         if os.geteuid() == 0:
             command.append("--allow-root")
-        return subprocess.call(command + extra)
+        return run_until_interrupted(command + extra, on_mock=choose_backend() == "mock")
     if options.command == "tour":
         from .kit import connect
         from .tour import run_tour
