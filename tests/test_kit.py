@@ -17,7 +17,7 @@ from trkit import kit as kit_module
 from trkit.callback_server import CallbackServer
 from trkit.errors import KitError, explain
 from trkit.kit import choose_backend, connect
-from trkit.mock.client import LocalHttpClient
+from trkit.mock.client import LocalHttpClient, mock_client
 from trkit.shared_mock import stop_shared_mock
 
 
@@ -357,4 +357,29 @@ def test_connects_own_failure_is_a_short_message_in_a_notebook(monkeypatch, trki
         InteractiveShell.clear_instance()
     out = capsys.readouterr()
     assert "TWILIO_ACCOUNT_SID is set but TWILIO_AUTH_TOKEN is not" in out.out
+    assert "Traceback" not in out.out + out.err
+
+
+def test_a_stopped_mock_is_one_short_message_naming_the_fix(trkit_home, capsys):
+    import socket
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from trkit.errors import install_notebook_handler
+
+    dead = socket.socket()
+    dead.bind(("127.0.0.1", 0))
+    port = dead.getsockname()[1]
+    dead.close()  # nothing listens there any more: a mock that has stopped
+    shell = InteractiveShell.instance()
+    try:
+        assert install_notebook_handler()
+        shell.user_ns["client"] = mock_client(f"http://127.0.0.1:{port}", "AC" + "0" * 31 + "1", "token")
+        shell.run_cell("client.taskrouter.v1.workspaces.list()")
+    finally:
+        shell.set_custom_exc((), None)
+        InteractiveShell.clear_instance()
+    out = capsys.readouterr()
+    assert f"Nothing answers at http://127.0.0.1:{port}: the bundled mock has stopped" in out.out
+    assert "kit = trkit.connect()` starts the mock again" in out.out
     assert "Traceback" not in out.out + out.err

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from requests.exceptions import ConnectionError as RequestsConnectionError
+from requests.exceptions import Timeout as RequestsTimeout
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
 
@@ -26,6 +28,10 @@ def explain(exc: BaseException) -> str:
             hint = "Accept or reject the worker's pending reservation first, or pass reject_pending_reservations=True."
         code = f" (error {exc.code})" if exc.code else ""
         return f"TaskRouter said{code}: {message}" + (f"\n→ {hint}" if hint else "")
+    if isinstance(exc, (RequestsConnectionError, RequestsTimeout)):
+        where = getattr(getattr(exc, "request", None), "url", None) or "TaskRouter"
+        return (f"Nothing answers at {where.split('/v1/')[0]}: the bundled mock has stopped, or the network is down.\n"
+                "→ `kit = trkit.connect()` starts the mock again (state kept); `.venv/bin/python -m trkit mock status` shows it.")
     if isinstance(exc, TwilioException):
         return f"TaskRouter request failed: {exc}. A list call with a bad filter value fails this way; check the filter."
     return f"{type(exc).__name__}: {exc}"
@@ -45,5 +51,5 @@ def install_notebook_handler() -> bool:
         print(explain(value))
         return None
 
-    shell.set_custom_exc((TwilioException, KitError), handler)
+    shell.set_custom_exc((TwilioException, KitError, RequestsConnectionError, RequestsTimeout), handler)
     return True
