@@ -383,3 +383,36 @@ def test_a_stopped_mock_is_one_short_message_naming_the_fix(trkit_home, capsys):
     assert f"Nothing answers at http://127.0.0.1:{port}: the bundled mock has stopped" in out.out
     assert "kit = trkit.connect()` starts the mock again" in out.out
     assert "Traceback" not in out.out + out.err
+
+
+def test_callbacks_taken_over_by_another_process_are_said_and_given_back_when_it_exits(kit):
+    from trkit.callback_server import CallbackServer
+    from trkit.kit import Kit
+
+    kit.tutorial()
+    assert kit.callback_receiver().startswith("This kernel receives the tutorial's callbacks")
+    # a second process (the Voilà dashboard, the terminal tour) connects and takes the callbacks over
+    tour = Kit("mock", kit.client, kit.account_sid, kit._auth_token, kit.base_url,
+               CallbackServer(kit._auth_token).start(), mock_url=kit.mock_url)
+    tour.tutorial(reset=False)
+    taken = kit.callback_receiver()
+    assert f"go to {tour.callbacks.assignment_url}, not to this kernel" in taken and "kit.tutorial(reset=False) takes them back" in taken
+    tour.close()  # the tour exits: the callbacks come back to the kernel that had them, which still answers
+    assert kit.callback_receiver().startswith("This kernel receives the tutorial's callbacks")
+    workspace = kit.tutorial(reset=False).workspace
+    assert workspace.fetch().event_callback_url == kit.callbacks.events_url
+
+
+def test_callbacks_of_an_exited_process_are_cleared_when_nobody_had_them_alive(kit):
+    from trkit.callback_server import CallbackServer
+    from trkit.kit import Kit
+
+    tutorial = kit.tutorial()
+    kit.callbacks.stop()  # the notebook's kernel is gone
+    tour = Kit("mock", kit.client, kit.account_sid, kit._auth_token, kit.base_url,
+               CallbackServer(kit._auth_token).start(), mock_url=kit.mock_url)
+    tour.tutorial(reset=False)
+    tour.close()
+    workflow = tutorial.workspace.workflows(tutorial.workflow_sid).fetch()
+    assert workflow.assignment_callback_url is None  # nobody: not a dead port
+    assert tutorial.workspace.fetch().event_callback_url is None

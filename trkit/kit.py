@@ -6,6 +6,7 @@ The returned :class:`Kit` exposes the ordinary ``twilio.rest.Client`` as
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import shlex
@@ -15,7 +16,7 @@ from typing import Any
 
 from twilio.rest import Client
 
-from . import tables
+from . import receiver, tables
 from .callback_server import CallbackServer
 from .errors import KitError, explain, install_notebook_handler
 from .language.vocabulary import LIVE_TASK_STATUSES
@@ -59,6 +60,7 @@ class Kit:
         self.callbacks = callbacks
         self.mock_url = mock_url
         self._tutorial: Tutorial | None = None
+        self._previous_receivers: receiver.Receivers | None = None
         self._dashboards: list = []
 
     def __repr__(self) -> str:
@@ -81,6 +83,8 @@ class Kit:
             remove_tutorial_workspaces(self.client)
         if on_mock and seed is not None:
             self.mock.seed(SETUP_SEED)
+        if self._previous_receivers is None:  # who had the callbacks before this kernel took them (given back on exit)
+            self._previous_receivers = receiver.current(self.client)
         tutorial = ensure_tutorial_workspace(self.client, self.callbacks.assignment_url, self.callbacks.events_url)
         if reset:
             self.callbacks.instruction = None
@@ -228,10 +232,29 @@ class Kit:
         self._dashboards.append(board)
         return board
 
+    def callback_receiver(self) -> str:
+        """Which process receives the tutorial workspace's callbacks now, in one line."""
+        now = receiver.current(self.client)
+        if now is None:
+            return "There is no tutorial workspace yet: kit.tutorial() builds it, with its callbacks pointed at this kernel."
+        if now.assignment_url == self.callbacks.assignment_url:
+            return f"This kernel receives the tutorial's callbacks ({self.callbacks.base_url})."
+        where = now.assignment_url or "nobody"
+        return (f"The tutorial's callbacks go to {where}, not to this kernel ({self.callbacks.base_url}): another process "
+                "took them over. kit.tutorial(reset=False) takes them back.")
+
     def close(self) -> None:
+        """Stop this kernel's dashboards and callback server, giving back the callbacks it took over."""
         for board in self._dashboards:
             board.close()
         self._dashboards.clear()
+        if self._tutorial is not None:
+            mine = receiver.Receivers(self.callbacks.assignment_url, self.callbacks.events_url)
+            try:
+                receiver.give_back(self.client, mine, self._previous_receivers)
+            except Exception:  # closing must not fail: the backend may be gone already
+                pass
+            self._tutorial = None
         self.callbacks.stop()
 
 
@@ -321,4 +344,12 @@ def connect(backend: str | None = None, public_url: str | None = None,
         callbacks = CallbackServer(mock.auth_token, port=callback_port).start()
         kit = Kit("mock", client, mock.account_sid, mock.auth_token, mock.url, callbacks, mock_url=mock.url)
     _current = kit
+    atexit.register(_close_quietly, kit)  # a kernel or tour that exits gives back the callbacks it took
     return kit
+
+
+def _close_quietly(kit: Kit) -> None:
+    try:
+        kit.close()
+    except Exception:
+        pass
