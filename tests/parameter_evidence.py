@@ -81,7 +81,7 @@ def table(log: EvidenceLog) -> tuple[str, list[str]]:
                 status = "honoured" if acting else "recorded: kept with the instruction, no call placed (no phone network yet)"
                 honoured += bool(acting)
                 shown = acting or tests
-                first = re.sub(r"\[.*\]$", "", shown[0])
+                first = re.sub(r"\[.*$", "", shown[0])  # the test, without its parameters
                 rows.append(f"| {operation_id} | `{name}` | {status} | `{first}` |")
             else:
                 missing.append(f"{operation_id} {name}")
