@@ -416,3 +416,22 @@ def test_callbacks_of_an_exited_process_are_cleared_when_nobody_had_them_alive(k
     workflow = tutorial.workspace.workflows(tutorial.workflow_sid).fetch()
     assert workflow.assignment_callback_url is None  # nobody: not a dead port
     assert tutorial.workspace.fetch().event_callback_url is None
+
+
+def test_the_dashboard_says_when_the_mock_stops_answering_and_clears_it_when_it_is_back(kit):
+    board = kit.dashboard()
+    try:
+        board.close()  # its own thread is stopped: polls are driven here
+        answering = board.refresh
+
+        def stopped():
+            raise requests.exceptions.ConnectionError("refused")
+
+        board.refresh = stopped
+        board.poll_once()
+        assert "the bundled mock has stopped" in board.message.value and "kit = trkit.connect()" in board.message.value
+        board.refresh = answering
+        board.poll_once()
+        assert board.message.value == ""
+    finally:
+        board.close()

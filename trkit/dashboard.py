@@ -122,10 +122,18 @@ class Dashboard(widgets.VBox):
                 # let a burst of callbacks land before reading the state once
                 self._closed.wait(0.15)
                 self._wake.clear()
-            try:
-                self.refresh()
-            except Exception as exc:  # shown on the board; the thread keeps going
-                self.message.value = f"<span style='color:#dc322f'>{html.escape(explain(exc))}</span>"
+            self.poll_once()
+
+    def poll_once(self) -> None:
+        """One refresh by the board's own thread: a failure is shown on the board (the thread keeps going),
+        and the message goes once a refresh succeeds again (the mock is back, the network too)."""
+        try:
+            self.refresh()
+        except Exception as exc:
+            self.message.value = f"<span class='trkit-outage' style='color:#dc322f'>{html.escape(explain(exc))}</span>"
+            return
+        if "trkit-outage" in self.message.value:
+            self.message.value = ""
 
     def _guard(self, action, *args) -> None:
         try:
