@@ -97,22 +97,8 @@ def _target(raw: Any, where: str, inherited: Target | None, queue_exists: Callab
         raise LanguageError(f"Configuration: {where} must name a queue")
     if not isinstance(queue, str) or not looks_like(queue, "WQ") or not queue_exists(queue):
         raise LanguageError(f"Configuration: {where} names queue {queue!r}, which is not a TaskQueue of this Workspace")
-    expression = raw.get("expression")
-    if expression is not None:
-        if not isinstance(expression, str):
-            raise LanguageError(f"Configuration: {where}.expression must be a string")
-        try:
-            check_target_expression(expression)
-        except ExpressionError as exc:
-            raise LanguageError(f"Configuration: {where}.expression is invalid: {exc}") from None
-    skip_if = raw.get("skip_if")
-    if skip_if is not None:
-        if not isinstance(skip_if, str):
-            raise LanguageError(f"Configuration: {where}.skip_if must be a string such as 'workers.available == 0'")
-        try:
-            compile_expression(skip_if)
-        except ExpressionError as exc:
-            raise LanguageError(f"Configuration: {where}.skip_if is invalid: {exc}") from None
+    expression = _expression(raw, "expression", where, check_target_expression, "")
+    skip_if = _expression(raw, "skip_if", where, compile_expression, " such as 'workers.available == 0'")
     timeout = raw.get("timeout")
     priority = raw.get("priority")
     known = {key: _task_path(raw[key], f"{where}.{key}") for key in ("known_worker_sid", "known_worker_friendly_name") if key in raw}
@@ -127,6 +113,20 @@ def _target(raw: Any, where: str, inherited: Target | None, queue_exists: Callab
         skip_if=skip_if,
         **known,
     )
+
+
+def _expression(raw: dict, key: str, where: str, check: Callable[[str], Any], example: str) -> str | None:
+    """A target's optional expression (``expression``, ``skip_if``): a string that ``check`` parses."""
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise LanguageError(f"Configuration: {where}.{key} must be a string{example}")
+    try:
+        check(value)
+    except ExpressionError as exc:
+        raise LanguageError(f"Configuration: {where}.{key} is invalid: {exc}") from None
+    return value
 
 
 def _task_path(value: Any, where: str) -> tuple[str, ...]:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from pathlib import Path
 
+from .api.contract import SPEC, path_shape
+
 # Twilio's OpenAPI file for TaskRouter v1 (MIT, see its LICENSE beside it), shipped with the package
-DEFAULT_SPEC = Path(__file__).resolve().parent / "data" / "twilio_taskrouter_v1.json"
+DEFAULT_SPEC = SPEC
 METHODS = ("GET", "POST", "DELETE")
 # choices the mock makes where taskrouter-api.md marks a behaviour UNCONFIRMED (each also noted where it is made)
 UNSURE = (
@@ -42,17 +43,13 @@ def spec_operations(spec: dict) -> list[tuple[str, str, str]]:
     return found
 
 
-def _shape(path: str) -> str:
-    return re.sub(r"\{[^}]+\}|<[^>]+>", "{}", path)
-
-
 def implemented_operations() -> set[tuple[str, str]]:
     """(path shape, method) the mock's REST app routes to a handler."""
     from .api import create_app, routes
     from .engine import Store, TaskRouterEngine
 
     app = create_app(TaskRouterEngine(Store(), "AC" + "0" * 32, "token"))
-    return {(_shape(rule), method) for method, rule in routes(app)}
+    return {(path_shape(rule), method) for method, rule in routes(app)}
 
 
 def coverage_markdown(spec: dict) -> str:
@@ -61,10 +58,10 @@ def coverage_markdown(spec: dict) -> str:
     count = 0
     operations = spec_operations(spec)
     for path, method, operation_id in operations:
-        done = (_shape(path), method) in served
+        done = (path_shape(path), method) in served
         count += done
         rows.append(f"| `{method}` | `{path}` | {operation_id} | {'yes' if done else 'no'} |")
-    extra = sorted(f"`{m}` `{p}`" for p, m in served if not p.startswith("/mock/") and (p, m) not in {(_shape(x), y) for x, y, _ in operations})
+    extra = sorted(f"`{m}` `{p}`" for p, m in served if not p.startswith("/mock/") and (p, m) not in {(path_shape(x), y) for x, y, _ in operations})
     header = [
         "# Mock coverage of TaskRouter v1",
         "",

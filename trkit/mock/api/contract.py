@@ -22,14 +22,21 @@ SPEC = Path(__file__).resolve().parents[1] / "data" / "twilio_taskrouter_v1.json
 NOT_EMULATED_CODE = 20001
 
 
-def _shape(path: str) -> str:
+def path_shape(path: str) -> str:
+    """A spec path (``{WorkspaceSid}``) or a Flask rule (``<ws>``) with every placeholder as ``{}``."""
     return re.sub(r"\{[^}]+\}|<[^>]+>", "{}", path)
+
+
+@lru_cache(maxsize=1)
+def spec_document() -> dict:
+    """Twilio's OpenAPI file for TaskRouter v1, read once."""
+    return json.loads(SPEC.read_text())
 
 
 @lru_cache(maxsize=1)
 def spec_parameters() -> dict[tuple[str, str], frozenset[str]]:
     """(METHOD, path shape) → the form and query parameter names the spec lists for that operation."""
-    spec = json.loads(SPEC.read_text())
+    spec = spec_document()
     found = {}
     for path, item in spec["paths"].items():
         for method in ("get", "post", "delete"):
@@ -39,7 +46,7 @@ def spec_parameters() -> dict[tuple[str, str], frozenset[str]]:
             names = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
             for content in operation.get("requestBody", {}).get("content", {}).values():
                 names |= set(content.get("schema", {}).get("properties", {}))
-            found[(method.upper(), _shape(path))] = frozenset(names)
+            found[(method.upper(), path_shape(path))] = frozenset(names)
     return found
 
 
@@ -53,7 +60,7 @@ def unread() -> list[str]:
     rule = request.url_rule
     if rule is None:
         return []
-    listed = spec_parameters().get((request.method, _shape(rule.rule)))
+    listed = spec_parameters().get((request.method, path_shape(rule.rule)))
     if not listed:
         return []
     read = set().union(*(p.read for p in g.get("trkit_params", [])))

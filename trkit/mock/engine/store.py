@@ -102,7 +102,6 @@ class Store:
             rows = self._db.execute("SELECT kind, seq, body FROM resources ORDER BY seq").fetchall()
             self.meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
             self._next_event_seq, self._next_batch = event_table.next_numbers(self._db)
-            self._oldest_event = self._db.execute("SELECT MIN(event_date) FROM events").fetchone()[0]
         old_events = []
         for kind, seq, body in rows:
             obj = MODEL_CLASSES[kind](**_decode(body))
@@ -111,6 +110,7 @@ class Store:
                 continue
             self._index(obj, seq)
             self._next_seq = max(self._next_seq, seq + 1)
+        self._oldest_event = self._oldest_stored_event()  # one step down the date index per workspace
         if old_events:
             self._move_old_events(old_events)
 
