@@ -49,6 +49,30 @@ def fresh_parse_caches():
 
 
 @pytest.fixture
+def trkit_home(tmp_path, monkeypatch):
+    """A private home for the shared mock and no Twilio credentials: the kit as a learner's first run sees it."""
+    from trkit import kit as kit_module
+    from trkit.shared_mock import stop_shared_mock
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("TRKIT_HOME", str(home))
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TRKIT_BACKEND"):
+        monkeypatch.delenv(name, raising=False)
+    yield home
+    if kit_module._current is not None:
+        kit_module._current.close()
+        kit_module._current = None
+    stop_shared_mock(home)
+
+
+@pytest.fixture
+def kit(trkit_home):
+    from trkit.kit import connect
+
+    return connect()
+
+
+@pytest.fixture
 def mock_mode() -> str:
     return "thread"
 

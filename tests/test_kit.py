@@ -13,31 +13,11 @@ import pytest
 import requests
 from twilio.request_validator import RequestValidator
 
-from trkit import kit as kit_module
 from trkit.callback_server import CallbackServer
 from trkit.errors import KitError, explain
 from trkit.kit import choose_backend, connect
 from trkit.mock.client import LocalHttpClient, mock_client
 from trkit.shared_mock import stop_shared_mock
-
-
-@pytest.fixture
-def trkit_home(tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    monkeypatch.setenv("TRKIT_HOME", str(home))
-    monkeypatch.delenv("TWILIO_ACCOUNT_SID", raising=False)
-    monkeypatch.delenv("TWILIO_AUTH_TOKEN", raising=False)
-    monkeypatch.delenv("TRKIT_BACKEND", raising=False)
-    yield home
-    if kit_module._current is not None:
-        kit_module._current.close()
-        kit_module._current = None
-    stop_shared_mock(home)
-
-
-@pytest.fixture
-def kit(trkit_home):
-    return connect()
 
 
 def test_backend_choice(monkeypatch):
@@ -338,9 +318,14 @@ def test_wait_for_names_a_callback_receiver_that_is_not_this_kernel(kit):
     tutorial.workspace.workflows(tutorial.workflow_sid).update(assignment_callback_url="http://127.0.0.1:9/elsewhere")
     tutorial.set_activity("Alice", "Idle")
     task = tutorial.create_task("es")
-    with pytest.raises(KitError, match="callbacks go to http://127.0.0.1:9/elsewhere, not to this kernel"):
+    with pytest.raises(KitError) as raised:
         kit.wait_for(lambda: tutorial.workspace.tasks(task.sid).fetch().assignment_status == "assigned", timeout=0.2,
                      what="the task to be assigned")
+    message = str(raised.value)
+    assert "callbacks go to http://127.0.0.1:9/elsewhere, where nothing listens any more" in message
+    assert "kit.tutorial(reset=False) takes them back" in message
+    # the mock's log marks the delivery that reached nobody, and the kit says so
+    assert "1 callback(s) reached nobody, the last to http://127.0.0.1:9/elsewhere" in message
 
 
 def test_connects_own_failure_is_a_short_message_in_a_notebook(monkeypatch, trkit_home, capsys):

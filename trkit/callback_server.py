@@ -1,13 +1,17 @@
 """The kit's callback server: Flask in a background thread inside the kernel.
 
-It receives assignment callbacks (``/assignment``) and event callbacks
-(``/events``), refuses anything not signed by TaskRouter with the account's
-auth token (403 — in real mode it faces the internet), logs every request, and
-answers assignment callbacks with the instruction the notebook chose.
+Every request first passes a checking layer: it is refused unless signed by
+TaskRouter with the account's auth token (403 — in real mode it faces the
+internet), and logged with the answer it got and what TaskRouter makes of that
+answer. Behind it, the learner's own Flask app (``serve(app)``: the assignment
+handler the quickstart has you write) gets the paths it routes; the kit's own
+routes answer the rest: ``/assignment`` with the instruction the notebook chose,
+``/events`` with 204.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import threading
@@ -15,10 +19,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Flask, Response, request
 from twilio.request_validator import RequestValidator
+from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
+from werkzeug.test import run_wsgi_app
+from werkzeug.wrappers import Request
+
+from .language.answers import read_answer
 
 Instruction = None | str | dict | Callable[[dict], Any]
 
@@ -33,8 +43,10 @@ class CallbackRecord:
     params: dict[str, str]
     verdict: str  # "valid signature", "missing signature", "forged signature"
     status: int
-    answer: Any = None
+    answer: Any = None  # the JSON answered (a dict), or the text when it was not JSON
     listeners_failed: list[str] = field(default_factory=list)
+    reading: str = ""  # what TaskRouter makes of an assignment answer (language.answers)
+    handler: str = "kit"  # who answered: "kit" or the learner's app ("your app")
 
 
 def _normalise(instruction: Any) -> dict:
@@ -64,6 +76,7 @@ class CallbackServer:
         self.port: int | None = None
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # its access log would land in whatever cell runs
         self.app = self._make_app()
+        self.learner_app: Flask | None = None
 
     # ------------------------------------------------------------ lifecycle
     @property
@@ -92,7 +105,7 @@ class CallbackServer:
     def start(self) -> CallbackServer:
         if self.running:
             return self
-        self._server = make_server(self.host, self.requested_port if self.port is None else self.port, self.app, threaded=True)
+        self._server = make_server(self.host, self.requested_port if self.port is None else self.port, self, threaded=True)
         self.port = self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
                                         name="trkit-callbacks", daemon=True)
@@ -142,22 +155,26 @@ class CallbackServer:
             time.sleep(0.05)
         return False
 
-    def signed_url(self) -> str:
-        """The URL TaskRouter signed: the public one, not what the request says it is (tunnels rewrite it)."""
-        query = request.query_string.decode()
-        return self.base_url + request.path + (f"?{query}" if query else "")
-
     # --------------------------------------------------------------- Flask
+    def serve(self, app: Flask) -> None:
+        """Serve ``app`` (the learner's Flask app) behind the signature check: it gets every path it routes.
+
+        Calling it again with a new app replaces the old one, so a handler cell can be edited and re-run.
+        """
+        if not isinstance(app, Flask):
+            raise TypeError(f"serve() takes a Flask app, not {type(app).__name__}")
+        self.learner_app = app
+
     def _make_app(self) -> Flask:
         app = Flask("trkit.callbacks")
 
         @app.route("/assignment", methods=["POST"])
         def assignment() -> Response:
-            return self._handle("assignment")
+            return self._answer_assignment()
 
         @app.route("/events", methods=["POST"])
         def events() -> Response:
-            return self._handle("event")
+            return Response(status=204, mimetype="application/json")
 
         @app.route("/", methods=["GET"])
         def index() -> Response:
@@ -165,34 +182,65 @@ class CallbackServer:
 
         return app
 
-    def _handle(self, kind: str) -> Response:
+    def _answer_assignment(self) -> Response:
         params = request.form.to_dict()
-        signature = request.headers.get("X-Twilio-Signature")
-        if not signature:
-            verdict = "missing signature"
-        elif self._validator.validate(self.signed_url(), params, signature):
-            verdict = "valid signature"
-        else:
-            verdict = "forged signature"
-        if verdict != "valid signature":
-            record = CallbackRecord(time.time(), kind, request.path, params, verdict, 403)
-            self._record(record)
-            return Response(json.dumps({"error": verdict}), 403, mimetype="application/json")
-        if kind == "event":
-            record = CallbackRecord(time.time(), kind, request.path, params, verdict, 204)
-            self._record(record)
-            return Response(status=204, mimetype="application/json")
         try:
             chosen = self.instruction(self._reservation_view(params)) if callable(self.instruction) else self.instruction
             answer = _normalise(chosen)
         except Exception as exc:  # the notebook's function failed: answer nothing, keep the reason
+            request.environ["trkit.failure"] = f"instruction function failed: {exc}"
             answer = {}
-            record = CallbackRecord(time.time(), kind, request.path, params, verdict, 200, answer, [f"instruction function failed: {exc}"])
-            self._record(record)
-            return Response(json.dumps(answer), 200, mimetype="application/json")
-        record = CallbackRecord(time.time(), kind, request.path, params, verdict, 200, answer)
-        self._record(record)
         return Response(json.dumps(answer), 200, mimetype="application/json")
+
+    def _routes(self, app: Flask | None, environ: dict) -> bool:
+        if app is None:
+            return False
+        try:
+            app.url_map.bind_to_environ(environ).match()
+        except HTTPException as exc:  # 405 still means the path is the app's
+            return exc.code == 405
+        return True
+
+    def __call__(self, environ: dict, start_response):
+        """WSGI entry: check the signature, let the right app answer, log the request with its answer."""
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        req = Request(environ)
+        if req.method != "POST":
+            return self.app(environ, start_response)
+        params = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        kind = "event" if "EventType" in params else "assignment" if "ReservationSid" in params else "unknown"
+        verdict = self._verify(req, params)
+        if verdict != "valid signature":
+            self._record(CallbackRecord(time.time(), kind, req.path, params, verdict, 403))
+            return Response(json.dumps({"error": verdict}), 403, mimetype="application/json")(environ, start_response)
+        learner = self.learner_app
+        answering = learner if self._routes(learner, environ) else self.app
+        app_iter, status, headers = run_wsgi_app(answering, environ, buffered=True)
+        answer_bytes = b"".join(app_iter)
+        code = int(status.split()[0])
+        record = CallbackRecord(time.time(), kind, req.path, params, verdict, code, handler="kit" if answering is self.app else "your app")
+        if environ.get("trkit.failure"):
+            record.listeners_failed.append(environ["trkit.failure"])
+        if kind == "assignment":
+            text = answer_bytes.decode("utf-8", "replace")
+            try:
+                record.answer = json.loads(text) if text.strip() else None
+            except ValueError:
+                record.answer = text
+            record.reading = read_answer(code, headers.get("Content-Type"), text).why
+        self._record(record)
+        start_response(status, list(headers.items()))
+        return [answer_bytes]
+
+    def _verify(self, req: Request, params: dict[str, str]) -> str:
+        signature = req.headers.get("X-Twilio-Signature")
+        if not signature:
+            return "missing signature"
+        # TaskRouter signed the public URL, not what the request says it is (tunnels rewrite it)
+        query = req.query_string.decode()
+        url = self.base_url + req.path + (f"?{query}" if query else "")
+        return "valid signature" if self._validator.validate(url, params, signature) else "forged signature"
 
     @staticmethod
     def _reservation_view(params: dict[str, str]) -> dict:

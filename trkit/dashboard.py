@@ -17,6 +17,7 @@ import ipywidgets as widgets
 
 from .errors import explain
 from .language.vocabulary import LIVE_TASK_STATUSES, WAITING_TASK_STATUSES
+from .lifecycle import lifecycle_of
 
 STATUS_COLOURS = {
     "pending": "#b58900", "reserved": "#268bd2", "assigned": "#2aa198", "wrapping": "#6c71c4",
@@ -50,12 +51,18 @@ class Dashboard(widgets.VBox):
         self._closed = threading.Event()
         self._wake = threading.Event()
         self.worker_dropdowns: dict[str, widgets.Dropdown] = {}
-        self.reservation_buttons: dict[str, tuple[widgets.Button, widgets.Button]] = {}
+        self.reservation_buttons: dict[str, tuple[widgets.Button, widgets.Button]] = {}  # pending: (accept, reject)
+        self.task_buttons: dict[str, tuple[widgets.Button, ...]] = {}  # assigned: (wrap up, complete); wrapping: (complete,)
+        self.explained: str | None = None  # the task the Explain panel is about: re-read on every refresh
 
         title = "bundled mock" if kit.mode == "mock" else "real Twilio"
         self.header = widgets.HTML(f"<h3 style='margin:4px 0'>TaskRouter dashboard — {title}</h3>")
         self.message = widgets.HTML("", layout=widgets.Layout(min_height="1.5em"))
         self.message.add_class("trkit-message")
+        self.banner = widgets.HTML("")
+        self.banner.add_class("trkit-banner")
+        self.lifecycle_html = widgets.HTML("")
+        self.lifecycle_html.add_class("trkit-lifecycle-line")
         self.workers_box = widgets.VBox()
         self.workers_box.add_class("trkit-workers")
         self.language = widgets.Dropdown(options=[("Spanish (es)", "es"), ("English (en)", "en")], value="es",
@@ -77,11 +84,12 @@ class Dashboard(widgets.VBox):
         self.log_html = widgets.HTML()
         self.log_html.add_class("trkit-log")
         super().__init__(children=[
-            self.header,
+            self.header, self.banner, self.lifecycle_html,
             widgets.HTML("<b>Workers</b> — pick an activity to change it"), self.workers_box,
             widgets.HTML("<b>Tasks</b>"), widgets.HBox([self.language, self.create_button, self.refresh_button]), self.tasks_html,
             self.explain_box, self.explain_html,
-            widgets.HTML("<b>Reservations</b>"), self.reservations_box,
+            widgets.HTML("<b>Reservations</b> — accept or reject a pending one; wrap up or complete the task of an accepted one"),
+            self.reservations_box,
             widgets.HTML("<b>Callbacks and events</b> (newest first)"), self.log_html,
             self.message,
         ])
@@ -152,6 +160,7 @@ class Dashboard(widgets.VBox):
         from .explain import explain_task
 
         explanation = explain_task(self.tutorial.workspace, task_sid)
+        self.explained = task_sid
         self.explain_html.value = f"<div class='trkit-explain'><b>Task {task_sid}</b>{explanation._repr_html_()}</div>"
         return explanation
 
@@ -164,6 +173,11 @@ class Dashboard(widgets.VBox):
             # rejecting into Offline keeps the task from bouncing straight back to the same worker
             update["worker_activity_sid"] = self.tutorial.activities["Offline"]
         return self.tutorial.workspace.tasks(task_sid).reservations(reservation_sid).update(**update)
+
+    def finish(self, task_sid: str, status: str):
+        """Move an assigned task on: ``wrapping`` (wrap-up) or ``completed``, as the learner's own code would."""
+        reason = "completed from the dashboard" if status == "completed" else None
+        return self.tutorial.workspace.tasks(task_sid).update(assignment_status=status, reason=reason)
 
     # ------------------------------------------------------------- reading
     def refresh(self) -> None:
@@ -179,7 +193,26 @@ class Dashboard(widgets.VBox):
             self._render_workers(workers, activities)
             self._render_tasks(tasks)
             self._render_reservations(reservations)
+            self._render_lifecycle(tasks, reservations)
             self._render_log()
+            if self.explained:
+                try:
+                    self.explain(self.explained)
+                except Exception:  # the task is gone (a reset): the panel goes with it
+                    self.explained, self.explain_html.value = None, ""
+            taken = self.kit.takeover()
+            self.banner.value = ("" if not taken else
+                                 f"<div class='trkit-takeover' style='color:#cb4b16'>⚠ {html.escape(taken)} "
+                                 "<code>kit.tutorial(reset=False)</code> takes them back.</div>")
+
+    def _render_lifecycle(self, tasks, reservations) -> None:
+        live = [t for t in tasks if t.assignment_status in LIVE_TASK_STATUSES]
+        task = (live or tasks or [None])[0]
+        if task is None:
+            self.lifecycle_html.value = ""
+            return
+        line = lifecycle_of(task, [r for t, r in reservations if t.sid == task.sid])
+        self.lifecycle_html.value = line._repr_html_()
 
     def _render_workers(self, workers, activities: list[str]) -> None:
         self._setting = True
@@ -240,6 +273,7 @@ class Dashboard(widgets.VBox):
     def _render_reservations(self, reservations) -> None:
         rows = []
         buttons: dict[str, tuple[widgets.Button, widgets.Button]] = {}
+        finishers: dict[str, tuple[widgets.Button, ...]] = {}
         for task, reservation in reservations:
             text = widgets.HTML(
                 f"<span class='trkit-reservation'><code>{reservation.sid}</code> · {html.escape(reservation.worker_name)} · "
@@ -254,8 +288,22 @@ class Dashboard(widgets.VBox):
                 reject.on_click(lambda _, t=task.sid, r=reservation.sid: self._guard(self.answer, t, r, "rejected"))
                 buttons[reservation.sid] = (accept, reject)
                 children += [accept, reject]
+            elif reservation.reservation_status in ("accepted", "wrapping") and task.assignment_status in ("assigned", "wrapping"):
+                finishing = []
+                if task.assignment_status == "assigned":
+                    wrap = widgets.Button(description="Wrap up", layout=widgets.Layout(width="90px"))
+                    wrap.add_class("trkit-wrapup")
+                    wrap.on_click(lambda _, t=task.sid: self._guard(self.finish, t, "wrapping"))
+                    finishing.append(wrap)
+                complete = widgets.Button(description="Complete", button_style="info", layout=widgets.Layout(width="90px"))
+                complete.add_class("trkit-complete")
+                complete.on_click(lambda _, t=task.sid: self._guard(self.finish, t, "completed"))
+                finishing.append(complete)
+                finishers[task.sid] = tuple(finishing)
+                children += finishing
             rows.append(widgets.HBox(children))
         self.reservation_buttons = buttons
+        self.task_buttons = finishers
         self.reservations_box.children = rows or [widgets.HTML("<span style='color:#93a1a1'>none</span>")]
 
     def _render_log(self) -> None:
@@ -264,10 +312,11 @@ class Dashboard(widgets.VBox):
         for record in reversed(records):
             params = record.params
             what = params.get("EventType") or f"assignment for {params.get('ReservationSid', '')}"
-            answer = "" if record.answer is None else html.escape(json.dumps(record.answer))
+            answer = "" if record.answer is None else record.answer if isinstance(record.answer, str) else json.dumps(record.answer)
             rows.append([html.escape(record.kind), html.escape(what), html.escape(params.get("EventDescription", "")),
-                         html.escape(record.verdict), answer])
-        self.log_html.value = _table(["Kind", "What", "Description", "Signature", "Answer"], rows, "trkit-log-table")
+                         html.escape(record.verdict), html.escape(answer), html.escape(record.reading)])
+        self.log_html.value = _table(["Kind", "What", "Description", "Signature", "Answer", "TaskRouter reads"], rows,
+                                     "trkit-log-table")
 
     def snapshot_html(self) -> str:
         """The board as static HTML (for renderers that do not run widgets)."""
@@ -278,5 +327,7 @@ class Dashboard(widgets.VBox):
         workers = _table(["Worker", "Activity", "State"], worker_rows, "trkit-worker-table")
         reservations = "".join(f"<div>{box.children[0].value}</div>" for box in self.reservations_box.children
                                if isinstance(box, widgets.HBox))
-        return (f"<div class='trkit-dashboard-snapshot'>{self.header.value}<b>Workers</b>{workers}<b>Tasks</b>{self.tasks_html.value}"
+        label = ("<div class='trkit-snapshot-label' style='color:#657b83;font-style:italic'>A still picture of the board as it "
+                 "was when this cell last ran. Run the cell for the live dashboard.</div>")
+        return (f"<div class='trkit-dashboard-snapshot'>{self.header.value}{label}{self.lifecycle_html.value}<b>Workers</b>{workers}<b>Tasks</b>{self.tasks_html.value}"
                 f"<b>Reservations</b>{reservations or '<div>none</div>'}<b>Callbacks and events</b>{self.log_html.value}</div>")

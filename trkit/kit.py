@@ -62,6 +62,7 @@ class Kit:
         self._tutorial: Tutorial | None = None
         self._previous_receivers: receiver.Receivers | None = None
         self._dashboards: list = []
+        self._told: str | None = None  # the takeover this kernel was last told about
 
     def __repr__(self) -> str:
         where = f"bundled mock at {self.mock_url}" if self.mode == "mock" else "real Twilio"
@@ -81,7 +82,8 @@ class Kit:
             # on the mock a lesson starts from a freshly built workspace: with the seed below it gets
             # the same SIDs every time, and no event of an earlier run shares a SID with this one's
             remove_tutorial_workspaces(self.client)
-        if on_mock and seed is not None:
+        seeded = on_mock and seed is not None and reset  # reseeding mid-lesson would hand out SIDs again
+        if seeded:
             self.mock.seed(SETUP_SEED)
         if self._previous_receivers is None:  # who had the callbacks before this kernel took them (given back on exit)
             self._previous_receivers = receiver.current(self.client)
@@ -91,7 +93,7 @@ class Kit:
             if not rebuilt:  # a rebuilt workspace has no tasks and every worker Offline already
                 tutorial.reset()
             self.callbacks.clear()
-        if on_mock and seed is not None:
+        if seeded:
             self.mock.seed(seed)
         self._tutorial = tutorial
         return tutorial
@@ -124,6 +126,8 @@ class Kit:
         now and the likely causes, instead of returning a falsy value the next cell trips on.
         """
         deadline = time.monotonic() + timeout
+        if self._tutorial is not None:
+            self.notice_takeover()
         while True:
             result = condition()
             if result:
@@ -145,12 +149,12 @@ class Kit:
         causes = []
         if not any(w.available for w in workers):
             causes.append("no worker is in an available activity (make one Idle)")
-        workflow = self._tutorial.workspace.workflows(self._tutorial.workflow_sid).fetch() if self._tutorial else None
-        if workflow is not None and not workflow.assignment_callback_url:
-            causes.append("the workflow has no assignment callback URL, so no instruction can come back")
-        elif workflow is not None and workflow.assignment_callback_url != self.callbacks.assignment_url:
-            causes.append(f"the workflow's callbacks go to {workflow.assignment_callback_url}, not to this kernel "
-                          "(call kit.tutorial() to take them back)")
+        taken = self.takeover()
+        if taken:
+            causes.append(taken.rstrip(".") + " (kit.tutorial(reset=False) takes them back)")
+        unreached = self.unreached_callbacks()
+        if unreached:
+            causes.append(f"{len(unreached)} callback(s) reached nobody, the last to {unreached[-1]['url']}")
         for task in tasks:
             if task.assignment_status == "pending":
                 causes.append(f"kit.explain('{task.sid}') says: {self.explain(task.sid).summary}")
@@ -163,7 +167,31 @@ class Kit:
     def _workspace(self):
         if self._tutorial is None:
             self.tutorial(reset=False)
+        self.notice_takeover()
         return self._tutorial.workspace
+
+    def takeover(self) -> str | None:
+        """Why this kernel no longer gets the tutorial's assignment callbacks, or None when it does."""
+        if self._tutorial is None:
+            return None
+        url = self._tutorial.workspace.workflows(self._tutorial.workflow_sid).fetch().assignment_callback_url
+        if receiver.is_under(url, self.callbacks.base_url):
+            return None
+        if not url:
+            return "The tutorial workflow has no assignment callback URL any more (a process that took it exited)."
+        gone = "" if receiver.answers(url) else ", where nothing listens any more (a stopped or restarted kernel)"
+        return f"The tutorial's assignment callbacks go to {url}{gone}, not to this kernel."
+
+    def notice_takeover(self) -> str | None:
+        """Say once (per takeover) that another process took this kernel's callbacks, and how to take them back."""
+        try:
+            why = self.takeover()
+        except Exception:  # the notice must never be what breaks a table
+            return None
+        if why and why != self._told:
+            print(f"⚠ {why} kit.tutorial(reset=False) takes them back.")
+        self._told = why
+        return why
 
     def workers_table(self):
         return tables.workers_table(self._workspace())
@@ -224,6 +252,18 @@ class Kit:
             parts += ["-u", '"$TWILIO_ACCOUNT_SID:$TWILIO_AUTH_TOKEN"']
         return " \\\n  ".join([" ".join(parts[:4])] + [" ".join(parts[i:i + 2]) for i in range(4, len(parts), 2)])
 
+    # ------------------------------------------------------------- handlers
+    def serve(self, app) -> str:
+        """Serve your Flask app (the assignment handler you wrote) on this kernel's callback server.
+
+        TaskRouter's requests to the paths your app routes reach your view functions, after the
+        kit has checked their signature; each answer is logged with what TaskRouter makes of it
+        (``kit.callbacks_table()``). Re-running the cell with a new app replaces the old one.
+        Returns the callback server's base URL: point the workflow at base URL + your route.
+        """
+        self.callbacks.serve(app)
+        return self.callbacks.base_url
+
     # ------------------------------------------------------------- dashboard
     def dashboard(self, **options: Any):
         from .dashboard import Dashboard
@@ -237,11 +277,28 @@ class Kit:
         now = receiver.current(self.client)
         if now is None:
             return "There is no tutorial workspace yet: kit.tutorial() builds it, with its callbacks pointed at this kernel."
-        if now.assignment_url == self.callbacks.assignment_url:
-            return f"This kernel receives the tutorial's callbacks ({self.callbacks.base_url})."
+        if receiver.is_under(now.assignment_url, self.callbacks.base_url):
+            return f"This kernel receives the tutorial's callbacks ({now.assignment_url})."
         where = now.assignment_url or "nobody"
-        return (f"The tutorial's callbacks go to {where}, not to this kernel ({self.callbacks.base_url}): another process "
-                "took them over. kit.tutorial(reset=False) takes them back.")
+        dead = "" if receiver.answers(now.assignment_url) or not now.assignment_url else " (nothing listens there any more)"
+        return (f"The tutorial's callbacks go to {where}{dead}, not to this kernel ({self.callbacks.base_url}). "
+                "kit.tutorial(reset=False) takes them back.")
+
+    def unreached_callbacks(self) -> list[dict]:
+        """The mock's deliveries that found nothing listening (a dead receiver); real Twilio shows these in its debugger."""
+        if self.mode != "mock":
+            return []
+        return [c for c in self.mock.callbacks() if c.get("outcome", "").startswith("failed (no receiver")]
+
+    def lifecycle(self, task_sid: str | None = None):
+        """The quickstart's lifecycle line for a task (default: the newest live one), its current step highlighted."""
+        from .lifecycle import lifecycle_of, newest_live_task
+
+        workspace = self._workspace()
+        task = workspace.tasks(task_sid).fetch() if task_sid else newest_live_task(workspace)
+        if task is None:
+            raise KitError("There is no task yet: create one first.")
+        return lifecycle_of(task, workspace.tasks(task.sid).reservations.list())
 
     def close(self) -> None:
         """Stop this kernel's dashboards and callback server, giving back the callbacks it took over."""
@@ -249,9 +306,8 @@ class Kit:
             board.close()
         self._dashboards.clear()
         if self._tutorial is not None:
-            mine = receiver.Receivers(self.callbacks.assignment_url, self.callbacks.events_url)
             try:
-                receiver.give_back(self.client, mine, self._previous_receivers)
+                receiver.give_back(self.client, self.callbacks.base_url, self._previous_receivers)
             except Exception:  # closing must not fail: the backend may be gone already
                 pass
             self._tutorial = None

@@ -45,8 +45,14 @@ def answers(url: str | None, timeout: float = 0.5) -> bool:
         return False
 
 
-def give_back(client, mine: Receivers, previous: Receivers | None) -> str:
-    """If the callbacks are still ours, hand them to ``previous`` when it answers, else clear them; says what it did."""
+def is_under(url: str | None, base_url: str) -> bool:
+    """Is ``url`` one of the routes served at ``base_url`` (the kit's own or the learner's handler)?"""
+    return bool(url) and url.startswith(base_url.rstrip("/") + "/")
+
+
+def give_back(client, my_base_url: str, previous: Receivers | None) -> str:
+    """If the callbacks are still ours (any route under ``my_base_url``), hand them to ``previous`` when it
+    answers, else clear them; says what it did."""
     tr = client.taskrouter.v1
     found = tr.workspaces.list(friendly_name=WORKSPACE_NAME)
     if not found:
@@ -55,11 +61,11 @@ def give_back(client, mine: Receivers, previous: Receivers | None) -> str:
     alive = previous is not None and answers(previous.assignment_url)
     done = []
     for workflow in tr.workspaces(workspace.sid).workflows.list(friendly_name=WORKFLOW_NAME):
-        if workflow.assignment_callback_url == mine.assignment_url:
+        if is_under(workflow.assignment_callback_url, my_base_url):
             target = previous.assignment_url if alive else ""
             tr.workspaces(workspace.sid).workflows(workflow.sid).update(assignment_callback_url=target or "")
             done.append(f"assignment callbacks to {target or 'nobody'}")
-    if workspace.event_callback_url == mine.event_url:
+    if is_under(workspace.event_callback_url, my_base_url):
         target = previous.event_url if alive and previous.event_url else ""
         tr.workspaces(workspace.sid).update(event_callback_url=target)
         done.append(f"event callbacks to {target or 'nobody'}")

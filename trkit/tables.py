@@ -29,16 +29,40 @@ def _attributes(text: str | None) -> str:
         return text or ""
 
 
-def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=columns)
+class Table(pd.DataFrame):
+    """A DataFrame that shows what a reader needs: no positional index, cells never cut short.
+
+    It stays a DataFrame (select columns, filter rows, ``.iloc``) and keeps its look through
+    those operations.
+    """
+
+    @property
+    def _constructor(self):
+        return Table
+
+    def _repr_html_(self) -> str:
+        # a fixed table id keeps the HTML the same from run to run (Styler's default is random)
+        return self.style.hide(axis="index").set_uuid("trkit").to_html()
+
+    def __repr__(self) -> str:
+        if self.empty:
+            return "(no rows)"
+        return self.to_string(index=False, max_colwidth=None)
 
 
-def activities_table(workspace) -> pd.DataFrame:
+def _frame(rows: list[dict], columns: list[str], optional: tuple[str, ...] = ()) -> Table:
+    """The rows as a Table; an ``optional`` column that no row fills is left out."""
+    table = Table(rows, columns=columns)
+    empty = [c for c in optional if rows and not any(str(row.get(c, "")) for row in rows)]
+    return table.drop(columns=empty) if empty else table
+
+
+def activities_table(workspace) -> Table:
     rows = [{"Activity": a.friendly_name, "Available": a.available, "SID": a.sid} for a in workspace.activities.list()]
     return _frame(rows, ["Activity", "Available", "SID"])
 
 
-def workers_table(workspace) -> pd.DataFrame:
+def workers_table(workspace) -> Table:
     rows = [
         {"Worker": w.friendly_name, "Activity": w.activity_name, "Available": w.available,
          "Attributes": _attributes(w.attributes), "SID": w.sid}
@@ -47,7 +71,7 @@ def workers_table(workspace) -> pd.DataFrame:
     return _frame(rows, ["Worker", "Activity", "Available", "Attributes", "SID"])
 
 
-def queues_table(workspace) -> pd.DataFrame:
+def queues_table(workspace) -> Table:
     rows = [
         {"Queue": q.friendly_name, "Target workers": q.target_workers, "Reservation activity": q.reservation_activity_name,
          "Assignment activity": q.assignment_activity_name, "Max reserved": q.max_reserved_workers, "SID": q.sid}
@@ -56,7 +80,7 @@ def queues_table(workspace) -> pd.DataFrame:
     return _frame(rows, ["Queue", "Target workers", "Reservation activity", "Assignment activity", "Max reserved", "SID"])
 
 
-def workflow_table(workspace) -> pd.DataFrame:
+def workflow_table(workspace) -> Table:
     """One row per filter of each workflow: which expression sends a task to which queue."""
     queue_names = {q.sid: q.friendly_name for q in workspace.task_queues.list()}
     rows = []
@@ -71,10 +95,10 @@ def workflow_table(workspace) -> pd.DataFrame:
             rows.append({"Workflow": workflow.friendly_name, "Filter": "(default)", "Expression": "(no filter matched)",
                          "Queue": queue_names.get(routing["default_filter"].get("queue"), ""), "Timeout": "",
                          "Reservation timeout": workflow.task_reservation_timeout})
-    return _frame(rows, ["Workflow", "Filter", "Expression", "Queue", "Timeout", "Reservation timeout"])
+    return _frame(rows, ["Workflow", "Filter", "Expression", "Queue", "Timeout", "Reservation timeout"], optional=("Timeout",))
 
 
-def tasks_table(workspace, statuses: list[str] | None = None) -> pd.DataFrame:
+def tasks_table(workspace, statuses: list[str] | None = None) -> Table:
     # the API lists oldest first; reversing it gives newest first with a stable order within a second
     tasks = list(reversed(workspace.tasks.list(assignment_status=statuses) if statuses else workspace.tasks.list()))
     rows = [
@@ -85,7 +109,7 @@ def tasks_table(workspace, statuses: list[str] | None = None) -> pd.DataFrame:
     return _frame(rows, ["Task", "Status", "Queue", "Priority", "Age", "Attributes", "Reason"])
 
 
-def reservations_table(workspace, task_sids: list[str] | None = None) -> pd.DataFrame:
+def reservations_table(workspace, task_sids: list[str] | None = None) -> Table:
     """Every reservation of the given tasks (default: all tasks), newest first."""
     if task_sids is None:
         task_sids = [t.sid for t in reversed(workspace.tasks.list())]
@@ -100,7 +124,7 @@ def reservations_table(workspace, task_sids: list[str] | None = None) -> pd.Data
     return _frame(rows, ["Reservation", "Status", "Worker", "Task", "Created", "Updated"])
 
 
-def events_table(workspace, limit: int = 50, minutes: int | None = None, **filters: Any) -> pd.DataFrame:
+def events_table(workspace, limit: int = 50, minutes: int | None = None, **filters: Any) -> Table:
     """The newest events (TaskRouter keeps the last 15 minutes in the default window)."""
     events = workspace.events.list(minutes=minutes, **filters)
     events = list(reversed(events))[:limit]
@@ -111,7 +135,7 @@ def events_table(workspace, limit: int = 50, minutes: int | None = None, **filte
     return _frame(rows, ["Time", "Event", "Description", "Resource"])
 
 
-def callbacks_table(callback_server, kind: str | None = None) -> pd.DataFrame:
+def callbacks_table(callback_server, kind: str | None = None) -> Table:
     """Requests the kit's callback server received: the in-notebook replacement for ngrok's inspector."""
     rows = []
     for record in reversed(list(callback_server.records)):
@@ -125,12 +149,22 @@ def callbacks_table(callback_server, kind: str | None = None) -> pd.DataFrame:
             "Task": params.get("TaskSid", ""),
             "Worker": params.get("WorkerName") or params.get("WorkerSid", ""),
             "Signature": record.verdict,
-            "Answer": "" if record.answer is None else json.dumps(record.answer),
+            "Answered by": record.handler if record.status != 403 else "",
+            "Answer": _answer_text(record),
+            "TaskRouter reads": record.reading,
         })
-    return _frame(rows, ["Received", "Kind", "Event / Reservation", "Task", "Worker", "Signature", "Answer"])
+    return _frame(rows, ["Received", "Kind", "Event / Reservation", "Task", "Worker", "Signature", "Answered by", "Answer",
+                         "TaskRouter reads"], optional=("TaskRouter reads",))
 
 
-def callback_parameters(record) -> pd.DataFrame:
+def _answer_text(record) -> str:
+    if record.kind != "assignment" or record.status == 403:
+        return "" if record.status < 300 else f"HTTP {record.status}"
+    body = "" if record.answer is None else record.answer if isinstance(record.answer, str) else json.dumps(record.answer)
+    return body if record.status == 200 else f"HTTP {record.status} {body}".strip()
+
+
+def callback_parameters(record) -> Table:
     """Every form field of one callback request, one per row."""
     rows = [{"Parameter": key, "Value": value} for key, value in sorted(record.params.items())]
     return _frame(rows, ["Parameter", "Value"])

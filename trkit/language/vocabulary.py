@@ -26,6 +26,9 @@ WORKFLOW_TIMEOUT_REASON = "Workflow Timeout"
 # (workflow.skipped), not the reason text — UNCONFIRMED, chosen to mirror the timeout's
 WORKFLOW_SKIPPED_REASON = "Workflow Skipped"
 
+# the instructions an assignment callback's answer (or REST Instruction=) may give
+INSTRUCTIONS = ("accept", "reject", "dequeue", "call", "redirect", "conference", "supervise")
+
 # the activities and task channels every new workspace starts with
 DEFAULT_ACTIVITIES = (("Offline", False), ("Available", True), ("Unavailable", False))
 DEFAULT_CHANNELS = (("Default", "default"), ("Voice", "voice"), ("SMS", "sms"), ("Chat", "chat"), ("Video", "video"))

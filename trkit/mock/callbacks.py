@@ -16,8 +16,7 @@ from typing import Any
 import requests
 from twilio.request_validator import RequestValidator
 
-from ..language.documents import parse_json
-from ..language.errors import LanguageError
+from ..language.answers import read_answer
 from .engine import Outbound, TaskRouterError
 
 ASSIGNMENT_TIMEOUT = 5.0
@@ -27,23 +26,6 @@ EVENT_TIMEOUT = 15.0
 def sign(auth_token: str, url: str, params: dict[str, str]) -> str:
     """X-Twilio-Signature exactly as Twilio computes it."""
     return RequestValidator(auth_token).compute_signature(url, params)
-
-
-def interpret_answer(response: requests.Response) -> tuple[dict | None, str]:
-    """What an assignment callback's answer means: (instruction dict or None, why)."""
-    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-    body = response.text.strip()
-    if not body:
-        return None, "empty answer: reservation stays pending"
-    if content_type != "application/json":
-        return None, f"answer is not application/json ({content_type or 'no Content-Type'}): ignored (40000)"
-    try:
-        answer = parse_json(body, "answer")
-    except LanguageError:
-        return None, "answer is not valid JSON: ignored (40001)"
-    if not isinstance(answer, dict) or not answer.get("instruction"):
-        return None, "answer has no instruction: reservation stays pending (40005)"
-    return answer, f"instruction {answer['instruction']!r}"
 
 
 class HttpDispatcher:
@@ -116,7 +98,11 @@ class HttpDispatcher:
 
     def _send_event(self, item: Outbound, engine: Any) -> None:
         response, error, seconds = self._post(item.url, item.params, self.event_timeout)
-        self._log(engine, item, item.url, response, error, seconds, "delivered" if response is not None and response.ok else "failed")
+        if response is None:
+            outcome = f"failed ({_unreached(error)})"
+        else:
+            outcome = "delivered" if response.ok else f"failed (HTTP {response.status_code})"
+        self._log(engine, item, item.url, response, error, seconds, outcome)
 
     def _run_assignment_thread(self, item: Outbound, engine: Any) -> str:
         self._local.inline = True
@@ -130,18 +116,30 @@ class HttpDispatcher:
             if not url:
                 continue
             response, error, seconds = self._post(url, item.params, self.assignment_timeout)
-            if response is None or response.status_code != 200:
-                why = error or f"HTTP {response.status_code}"
-                self._log(engine, item, url, response, error, seconds, f"failed ({why})")
+            if response is None:
+                self._log(engine, item, url, response, error, seconds, f"failed ({_unreached(error)})")
                 continue
-            answer, why = interpret_answer(response)
-            if answer is None:
-                self._log(engine, item, url, response, None, seconds, why)
-                return why
+            reading = read_answer(response.status_code, response.headers.get("Content-Type"), response.text)
+            if reading.fallback:
+                self._log(engine, item, url, response, error, seconds, f"failed (HTTP {response.status_code})")
+                continue
+            if reading.instruction is None:
+                self._log(engine, item, url, response, None, seconds, reading.why)
+                return reading.why
             try:
-                outcome = engine.apply_assignment_answer(item.reservation_sid, answer)
+                outcome = engine.apply_assignment_answer(item.reservation_sid, reading.instruction)
             except TaskRouterError as exc:
                 outcome = f"instruction refused ({exc.code}): {exc.message}"
             self._log(engine, item, url, response, None, seconds, outcome)
             return outcome
         return "no callback answered: reservation stays pending"
+
+
+DEAD_RECEIVER = "no receiver: nothing listens at that address"
+
+
+def _unreached(error: str | None) -> str:
+    """Why a callback reached nobody; a refused connection means the receiver is gone (a stopped kernel)."""
+    if error and "ConnectionError" in error and ("refused" in error.lower() or "Errno 111" in error):
+        return DEAD_RECEIVER
+    return error or "no answer"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ...language.vocabulary import INSTRUCTIONS
 from .checks import (
     attributes_of,
 )
@@ -85,8 +86,8 @@ class Reservations:
 
     def _apply_instruction(self, res: Reservation, instruction: str, params: dict[str, Any], source: str) -> None:
         name = instruction.lower()
-        if name not in ("accept", "reject", "dequeue", "call", "redirect", "conference", "supervise"):
-            raise invalid(f"Instruction {instruction!r} is not one of accept, reject, dequeue, call, redirect, conference")
+        if name not in INSTRUCTIONS:
+            raise invalid(f"Instruction {instruction!r} is not one of {', '.join(INSTRUCTIONS)}")
         if name == "supervise":
             if res.reservation_status != "accepted":
                 raise invalid(f"Reservation {res.sid} must be accepted to be supervised")
