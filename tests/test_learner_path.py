@@ -228,3 +228,22 @@ def test_tables_show_no_index_and_never_cut_a_description(kit):
     assert "row_heading" not in events._repr_html_()  # no positional index column
     assert not repr(events[["Event"]]).lstrip().startswith("0")
     assert "Timeout" not in kit.workflow_table().columns  # no filter of the quickstart sets one
+
+
+# ------------------------------------------------------------------ notebooks
+def test_committed_notebooks_carry_no_machine_specific_output_and_no_nbval_markers():
+    import re
+    from pathlib import Path
+
+    import nbformat
+
+    for path in sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9]*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        for cell in notebook.cells:
+            assert "NBVAL_" not in cell.source, f"{path.name}: use a cell tag, not a marker the learner reads"
+            if cell.cell_type != "code":
+                continue
+            stored = json.dumps(cell.outputs)
+            assert not re.search(r"127\.0\.0\.1:\d+", stored), f"{path.name}: a loopback port is stored: {cell.source[:60]}"
+            if {"nbval-ignore-output", "nbval-skip"} & set(cell.metadata.get("tags", [])):
+                assert cell.outputs == [], f"{path.name}: an output nbval does not compare is stored: {cell.source[:60]}"

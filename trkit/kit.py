@@ -65,8 +65,9 @@ class Kit:
         self._told: str | None = None  # the takeover this kernel was last told about
 
     def __repr__(self) -> str:
-        where = f"bundled mock at {self.mock_url}" if self.mode == "mock" else "real Twilio"
-        return f"<trkit Kit: {where}, account {self.account_sid}, callbacks at {self.callbacks.base_url}>"
+        # no addresses: they differ from machine to machine (kit.mock_url and kit.callbacks.base_url have them)
+        where = "the bundled mock" if self.mode == "mock" else "real Twilio"
+        return f"<trkit Kit: {where}, account {self.account_sid}, callbacks to this kernel>"
 
     # ------------------------------------------------------------- tutorial
     def tutorial(self, reset: bool = True, seed: int | None = LESSON_SEED) -> Tutorial:

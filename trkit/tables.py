@@ -42,12 +42,15 @@ class Table(pd.DataFrame):
 
     def _repr_html_(self) -> str:
         # a fixed table id keeps the HTML the same from run to run (Styler's default is random)
-        return self.style.hide(axis="index").set_uuid("trkit").to_html()
+        return self.style.hide(axis="index").set_uuid("trkit").set_table_attributes('class="dataframe trkit-table"').to_html()
 
     def __repr__(self) -> str:
         if self.empty:
             return "(no rows)"
-        return self.to_string(index=False, max_colwidth=None)
+        # left-aligned columns, whole cells (pandas' own text cuts cells and misaligns without an index)
+        cells = [[str(c) for c in self.columns]] + [["" if v is None else str(v) for v in row] for row in self.itertuples(index=False)]
+        widths = [max(len(row[i]) for row in cells) for i in range(len(self.columns))]
+        return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in cells)
 
 
 def _frame(rows: list[dict], columns: list[str], optional: tuple[str, ...] = ()) -> Table:
