@@ -70,6 +70,13 @@ def drive_dashboard(page, env: dict, name: str) -> None:
         page.wait_for_function(
             "() => { const s = document.querySelector('.trkit-activity-alice select'); return s && s.value === 'Busy'; }",
             timeout=20_000)
+        page.locator(".trkit-lifecycle .trkit-step-current", has_text="Task assigned").wait_for(timeout=20_000)
+        # and on to the end of the lifecycle with the board's own buttons
+        page.locator(".trkit-reservations .trkit-wrapup").click()
+        page.locator(".trkit-tasks .trkit-status-wrapping").wait_for(timeout=20_000)
+        page.locator(".trkit-reservations .trkit-complete").click()
+        page.locator(".trkit-tasks .trkit-status-completed").wait_for(timeout=20_000)
+        page.locator(".trkit-lifecycle .trkit-step-current", has_text="Task completed").wait_for(timeout=20_000)
         page.screenshot(path=str(ARTIFACTS / f"{name}-dashboard.png"), full_page=True)
         if os.environ.get("TRKIT_UPDATE_README_PICTURE") == "1" and name == "voila":
             shutil.copy(ARTIFACTS / f"{name}-dashboard.png", ROOT / "docs" / "dashboard.png")
@@ -80,10 +87,10 @@ def drive_dashboard(page, env: dict, name: str) -> None:
     (workspace,) = client.taskrouter.v1.workspaces.list(friendly_name="trkit TaskRouter Quickstart")
     api = client.taskrouter.v1.workspaces(workspace.sid)
     (task,) = api.tasks.list()
-    assert task.assignment_status == "assigned"
-    assert [r.reservation_status for r in api.tasks(task.sid).reservations.list()] == ["accepted"]
+    assert task.assignment_status == "completed"
+    assert [r.reservation_status for r in api.tasks(task.sid).reservations.list()] == ["completed"]
     alice = next(w for w in api.workers.list() if w.friendly_name == "Alice")
-    assert alice.activity_name == "Busy"
+    assert alice.activity_name == "Busy"  # completing a task never changes the worker's activity
 
 
 def stop_mock(env: dict) -> None:
@@ -98,14 +105,60 @@ def test_dashboard_in_jupyterlab(workdir, browser_page):
     server = start_lab(workdir, env)
     try:
         page = browser_page
-        page.goto(f"{server.url}/lab/tree/04_dashboard.ipynb?reset")
-        page.wait_for_function("""() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-            return !!(w && w.title.label === '04_dashboard.ipynb' && w.sessionContext.session &&
-                      w.sessionContext.session.kernel && w.sessionContext.session.kernel.status === 'idle'); }""", timeout=90_000)
+        open_in_lab(page, server, "04_dashboard.ipynb")
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
         drive_dashboard(page, env, "jupyterlab")
     finally:
         server.stop()
+        stop_mock(env)
+
+
+def open_in_lab(page, server, name: str) -> None:
+    page.goto(f"{server.url}/lab/tree/{name}?reset")
+    page.wait_for_function("""(name) => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+        return !!(w && w.title.label === name && w.sessionContext.session &&
+                  w.sessionContext.session.kernel && w.sessionContext.session.kernel.status === 'idle'); }""",
+                           arg=name, timeout=90_000)
+
+
+def test_the_learners_handler_edited_to_reject_shows_in_the_dashboard(tmp_path, browser_page):
+    name = "03_accept_by_instruction.ipynb"
+    shutil.copy(ROOT / "notebooks" / name, tmp_path / name)
+    env = jupyter_env(tmp_path)
+    server = start_lab(tmp_path, env)
+    page = browser_page
+    try:
+        open_in_lab(page, server, name)
+        # the learner edits their handler cell: reject into Offline instead of accept
+        edited = page.evaluate("""() => {
+            const cells = window.jupyterapp.shell.currentWidget.content.widgets;
+            const cell = cells.find(c => c.model.sharedModel.getSource().includes('def assignment_callback'));
+            const source = cell.model.sharedModel.getSource().replace(
+                'answer = {"instruction": "accept"}',
+                'answer = {"instruction": "reject", "activity_sid": tutorial.activities["Offline"]}');
+            cell.model.sharedModel.setSource(source);
+            return source; }""")
+        assert '"instruction": "reject"' in edited
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.locator(".trkit-dashboard .trkit-reservations .trkit-status-rejected").wait_for(timeout=90_000)
+        page.locator(".trkit-dashboard .trkit-log-table", has_text="instruction 'reject'").wait_for(timeout=20_000)
+        page.screenshot(path=str(ARTIFACTS / "jupyterlab-handler-rejects.png"), full_page=True)
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "jupyterlab-handler-failure.png"), full_page=True)
+        raise
+    finally:
+        server.stop()
+    try:
+        client = shared_mock_client(env)
+        (workspace,) = client.taskrouter.v1.workspaces.list(friendly_name="trkit TaskRouter Quickstart")
+        api = client.taskrouter.v1.workspaces(workspace.sid)
+        (task,) = api.tasks.list()
+        assert task.assignment_status == "pending"  # rejected, waiting again
+        assert "rejected" in [r.reservation_status for r in api.tasks(task.sid).reservations.list()]
+        alice = next(w for w in api.workers.list() if w.friendly_name == "Alice")
+        assert alice.activity_name == "Offline"
+    finally:
         stop_mock(env)
 
 
