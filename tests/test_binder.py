@@ -29,6 +29,10 @@ def test_notebooks_run_in_a_venv_built_only_from_binder_requirements(tmp_path):
     install = subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", "binder/requirements.txt"],
                              cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert install.returncode == 0, install.stderr[-3000:]
+    post_build = subprocess.run([str(ROOT / "binder" / "postBuild")], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                                env={**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}"})
+    assert post_build.returncode == 0, post_build.stderr[-2000:]
+    assert (venv / "etc" / "ipython" / "ipython_kernel_config.py").read_text().endswith('extensions = ["trkit.hints"]\n')
     env = {**os.environ, "TRKIT_HOME": str(tmp_path / "home")}
     env.pop("TWILIO_ACCOUNT_SID", None)
     env.pop("TWILIO_AUTH_TOKEN", None)

@@ -57,10 +57,24 @@ def test_lab_command_starts_the_mock_and_jupyterlab(tmp_path):
             time.sleep(0.3)
         assert status is not None and status.ok, "JupyterLab did not serve the notebooks"
         assert (tmp_path / "home" / "mock.json").exists(), "the shared mock was not started"
+        # the terminal closes (or someone kills the command): JupyterLab must not outlive it
+        proc.send_signal(signal.SIGHUP)
+        proc.wait(timeout=60)
+        assert not _answers(port), "JupyterLab outlived `trkit lab`"
+        assert "The bundled mock keeps running" in proc.stdout.read()
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
         proc.wait(timeout=30)
         subprocess.run([sys.executable, "-m", "trkit", "mock", "stop"], env=env, capture_output=True, timeout=60)
+
+
+def _answers(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def test_ctrl_c_on_lab_waits_for_jupyterlab_and_says_the_mock_keeps_running(monkeypatch, capsys):

@@ -12,14 +12,27 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_until_interrupted(command: list[str], on_mock: bool) -> int:
-    """Run JupyterLab; Ctrl-C stops it (it shuts itself down) without a traceback here, and says what keeps running."""
+    """Run JupyterLab until it exits. Ctrl-C stops it (it shuts itself down) without a traceback here; a
+    SIGTERM or SIGHUP (a closed terminal, ``kill``) is passed on to it, so it never outlives this command."""
+    import signal
+
     process = subprocess.Popen(command)
-    while True:
-        try:
-            code = process.wait()
-            break
-        except KeyboardInterrupt:  # the same Ctrl-C reached JupyterLab: let it finish shutting down
-            continue
+
+    def pass_on(signum, frame) -> None:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, pass_on) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        while True:
+            try:
+                code = process.wait()
+                break
+            except KeyboardInterrupt:  # the same Ctrl-C reached JupyterLab: let it finish shutting down
+                continue
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     if on_mock:
         print("JupyterLab has stopped. The bundled mock keeps running, with its state, for the next session: "
               "`.venv/bin/python -m trkit mock stop` stops it.")

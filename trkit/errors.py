@@ -32,18 +32,22 @@ def explain(exc: BaseException) -> str:
         where = getattr(getattr(exc, "request", None), "url", None) or "TaskRouter"
         return (f"Nothing answers at {where.split('/v1/')[0]}: the bundled mock has stopped, or the network is down.\n"
                 "→ `kit = trkit.connect()` starts the mock again (state kept); `.venv/bin/python -m trkit mock status` shows it.")
+    if isinstance(exc, NameError):
+        return (f"NameError: {exc}\n→ An earlier cell makes it. After a kernel restart every variable is gone: "
+                "run the notebook from its first cell (Run ▸ Run All Cells, or the cells above in order).")
     if isinstance(exc, TwilioException):
         return f"TaskRouter request failed: {exc}. A list call with a bad filter value fails this way; check the filter."
     return f"{type(exc).__name__}: {exc}"
 
 
-def install_notebook_handler() -> bool:
-    """In IPython, show TaskRouter and kit errors as a short message instead of a traceback."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
+def install_notebook_handler(shell=None) -> bool:
+    """In IPython, show TaskRouter and kit errors (and a missing variable) as a short message instead of a traceback."""
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return False
+        shell = get_ipython()
     if shell is None:
         return False
 
@@ -51,5 +55,5 @@ def install_notebook_handler() -> bool:
         print(explain(value))
         return None
 
-    shell.set_custom_exc((TwilioException, KitError, RequestsConnectionError, RequestsTimeout), handler)
+    shell.set_custom_exc((TwilioException, KitError, RequestsConnectionError, RequestsTimeout, NameError), handler)
     return True
