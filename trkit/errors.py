@@ -26,8 +26,8 @@ def explain(exc: BaseException) -> str:
         hint = HINTS.get(exc.code or 0, "")
         if "pending reservation" in message.lower():
             hint = "Accept or reject the worker's pending reservation first, or pass reject_pending_reservations=True."
-        code = f" (error {exc.code})" if exc.code else ""
-        return f"TaskRouter said{code}: {message}" + (f"\n→ {hint}" if hint else "")
+        said = f"TaskRouter said (error {exc.code}): {message}" if exc.code else f"TaskRouter said: {message}"
+        return said + (f"\n→ {hint}" if hint else "")
     if isinstance(exc, (RequestsConnectionError, RequestsTimeout)):
         where = getattr(getattr(exc, "request", None), "url", None) or "TaskRouter"
         return (f"Nothing answers at {where.split('/v1/')[0]}: the bundled mock has stopped, or the network is down.\n"
