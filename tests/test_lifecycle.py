@@ -256,18 +256,14 @@ def test_multi_reservation_rescinds_the_rest(client, listener):
     assert info.value.status == 410
 
 
-def test_dequeue_instruction_accepts_and_records_call_parameters(tutorial, listener, mock):
+def test_a_dequeue_answer_for_a_task_not_made_from_a_call_is_refused_40140(tutorial, listener, mock):
     listener.answer = lambda req: {"instruction": "dequeue", "from": "+15005550006", "post_work_activity_sid": tutorial.activities["Idle"]}
     task = tutorial.create_task("es")
     tutorial.set_activity("Alice", "Idle")
-    reservation = tutorial.reservations(task.sid)[0]
-    assert reservation.reservation_status == "accepted"
-    # the mock records what it was told to do with the call (in-process and over HTTP alike)
-    (stored,) = [r for r in mock.control().state()["reservation"] if r["sid"] == reservation.sid]
-    worker_call_sid = json.loads(tutorial.api.tasks(task.sid).fetch().attributes)["worker_call_sid"]
-    assert stored["instruction"] == {"instruction": "dequeue", "from": "+15005550006",
-                                     "post_work_activity_sid": tutorial.activities["Idle"], "worker_call_sid": worker_call_sid}
-    assert worker_call_sid.startswith("CA") and len(worker_call_sid) == 34  # the worker's call leg joins the task's attributes
+    # the reference (§3.2, §4): dequeue needs the call_sid an <Enqueue> puts in the task; the reservation is not changed
+    assert [r.reservation_status for r in tutorial.reservations(task.sid)] == ["pending"]
+    outcomes = [c["outcome"] for c in mock.control().callbacks() if c["kind"] == "assignment"]
+    assert outcomes and "(40140)" in outcomes[-1], outcomes
 
 
 def test_rest_instruction_conference(tutorial):

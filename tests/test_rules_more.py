@@ -39,16 +39,6 @@ def stored_instruction(s: Scenario, task: str) -> dict | None:
 
 
 # --------------------------------------------------------------------------- instructions (§8.3)
-def test_dequeue_accepts_and_records_its_parameters():
-    s, task = reserved_for_alice()
-    instruct(s, task, "dequeue", **{"from": "+15005550006", "post_work_activity_sid": s.activities["Idle"]})
-    assert s.reservations(task) == [("Alice", "accepted")] and s.status(task) == "assigned"
-    worker_call_sid = json.loads(s.fetch_task(task).attributes)["worker_call_sid"]  # the worker's leg, in the task (§8.3)
-    assert stored_instruction(s, task) == {"instruction": "dequeue", "from": "+15005550006", "post_work_activity_sid": s.activities["Idle"],
-                                           "worker_call_sid": worker_call_sid}
-    assert json.loads(s.fetch_task(task).attributes)["lang"] == "es"
-
-
 def test_dequeue_with_an_unknown_post_work_activity_is_refused():
     s, task = reserved_for_alice()
     with pytest.raises(TaskRouterError, match="post_work_activity_sid"):
@@ -84,14 +74,11 @@ def test_call_needs_url_and_from(missing):
     assert stored_instruction(s, task) is None and s.reservations(task) == [("Alice", "pending")]
 
 
-@pytest.mark.parametrize(("accept", "expected"), [(None, "pending"), ("true", "accepted")])
-def test_redirect_accepts_only_when_told(accept, expected):
+def test_redirect_of_a_call_that_is_not_live_is_refused_40121():
     s, task = reserved_for_alice()
-    params = {"call_sid": "CA" + "1" * 32, "url": "https://example.com/hold.xml"}
-    if accept:
-        params["accept"] = accept
-    instruct(s, task, "redirect", **params)
-    assert s.reservations(task) == [("Alice", expected)]
+    with pytest.raises(TaskRouterError) as refused:
+        instruct(s, task, "redirect", call_sid="CA" + "1" * 32, url="https://example.com/hold.xml", accept="true")
+    assert refused.value.code == 40121 and s.reservations(task) == [("Alice", "pending")]
 
 
 @pytest.mark.parametrize("missing", ["call_sid", "url"])

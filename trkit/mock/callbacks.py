@@ -12,6 +12,7 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 from twilio.request_validator import RequestValidator
@@ -52,13 +53,13 @@ class HttpDispatcher:
         """Send ``items`` (after ``engine`` committed them); answers and the callback log go back to ``engine``."""
         futures = []
         for item in items:
-            if item.kind == "event":
+            if item.kind in ("event", "voice-status"):
                 futures.append(self._events.submit(self._send_event, item, engine))
             elif getattr(self._local, "inline", False):
                 done: Future = Future()
                 done.set_result(self._run_assignment(item, engine))
                 futures.append(done)
-            else:
+            else:  # an assignment callback or a TwiML request: its answer may cause the next one, run in the same thread
                 futures.append(self._pool.submit(self._run_assignment_thread, item, engine))
         return futures
 
@@ -67,15 +68,21 @@ class HttpDispatcher:
         self._events.shutdown(wait=False, cancel_futures=True)
 
     # ------------------------------------------------------------- sending
-    def _post(self, url: str, params: dict[str, str], timeout: float) -> tuple[requests.Response | None, str | None, float]:
+    def _post(self, url: str, params: dict[str, str], timeout: float,
+              method: str = "POST") -> tuple[requests.Response | None, str | None, float]:
         started = time.monotonic()
+        if method == "GET":  # Twilio signs a GET's full URL, parameters in its query string, and no body
+            url = url + ("&" if "?" in url else "?") + urlencode(params)
+            params = {}
         headers = {
             "X-Twilio-Signature": sign(self.auth_token, url, params),
             "User-Agent": "TwilioProxy/1.1",
-            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
         }
+        if method == "POST":
+            headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
         try:
-            response = self._session().post(url, data=params, headers=headers, timeout=timeout, allow_redirects=False)
+            response = self._session().request(method, url, data=params or None, headers=headers, timeout=timeout,
+                                               allow_redirects=False)
             return response, None, time.monotonic() - started
         except requests.RequestException as exc:
             return None, f"{type(exc).__name__}: {exc}", time.monotonic() - started
@@ -97,7 +104,7 @@ class HttpDispatcher:
         })
 
     def _send_event(self, item: Outbound, engine: Any) -> None:
-        response, error, seconds = self._post(item.url, item.params, self.event_timeout)
+        response, error, seconds = self._post(item.url, item.params, self.event_timeout, item.method)
         if response is None:
             outcome = f"failed ({_unreached(error)})"
         else:
@@ -112,6 +119,8 @@ class HttpDispatcher:
             self._local.inline = False
 
     def _run_assignment(self, item: Outbound, engine: Any) -> str:
+        if item.kind == "voice":
+            return self._run_voice(item, engine)
         for url in (item.url, item.fallback_url):
             if not url:
                 continue
@@ -133,6 +142,24 @@ class HttpDispatcher:
             self._log(engine, item, url, response, None, seconds, outcome)
             return outcome
         return "no callback answered: reservation stays pending"
+
+    def _run_voice(self, item: Outbound, engine: Any) -> str:
+        """Ask a TwiML URL (then its fallback, if it fails) and hand the answer to the call."""
+        tries = [(item.url, item.method)] + ([(item.fallback_url, item.fallback_method)] if item.fallback_url else [])
+        outcome = ""
+        for url, method in tries:
+            response, error, seconds = self._post(url, item.params, self.assignment_timeout, method)
+            failed = response is None or not 200 <= response.status_code < 300
+            self._log(engine, item, url, response, error, seconds,
+                      f"failed ({_unreached(error) if response is None else f'HTTP {response.status_code}'})" if failed else "TwiML")
+            if failed and (url, method) != tries[-1]:
+                continue
+            status = None if response is None else response.status_code
+            content_type = None if response is None else response.headers.get("Content-Type")
+            body = "" if response is None else response.text
+            outcome = engine.apply_voice_answer(item.call_sid, item.token, url, status, content_type, body, error)
+            break
+        return outcome
 
 
 DEAD_RECEIVER = "no receiver: nothing listens at that address"

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from ...language.documents import parse_json_object
-from .errors import invalid
+from .errors import TaskRouterError, invalid
 
 MAX_ATTRIBUTES = 4096
 MAX_TASK_TIMEOUT = 1_209_600
@@ -76,3 +76,17 @@ def sort_records(records: list, keys: list[tuple[str, bool]]) -> list:
     for attribute, descending in reversed(keys):
         records.sort(key=lambda r: getattr(r, attribute), reverse=descending)
     return records
+
+
+# -- the phone network's parties
+def is_e164(number: str) -> bool:
+    return number.startswith("+") and number[1:].isdigit() and 8 <= len(number) <= 16
+
+
+def check_party(value: str, param: str) -> str:
+    """A phone number (E.164) or a client endpoint (``client:name``): what the mock can ring."""
+    value = (value or "").strip()
+    if is_e164(value) or (value.startswith("client:") and len(value) > 7):
+        return value
+    raise TaskRouterError(400, 21211 if param == "To" else 21212,
+                          f"Invalid '{param}' Phone Number: {value!r} (the mock rings E.164 numbers and client:name)")

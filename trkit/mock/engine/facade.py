@@ -12,6 +12,7 @@ TaskRouter's REST API does), and nothing a caller holds changes under it.
 
 from __future__ import annotations
 
+import ast
 import itertools
 import threading
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from typing import Any
 
 from ...language.errors import LanguageError
 from ...language.workflow_config import RoutingConfig
+from .calls import Calls
 from .checks import FINISHED_TASK_LIFETIME
 from .clock import Clock, iso
 from .configuration import Configuration
@@ -37,8 +39,10 @@ from .sids import SidGenerator
 from .statistics import Statistics
 from .store import Store
 from .tasks import Tasks
+from .telephony import Telephony, VoiceSwitches
 from .timers import Timers
 from .transaction import Dispatcher, NullDispatcher, Outbound, write
+from .twiml_player import TwimlPlayer
 from .workers import Workers
 
 SETTLE_TIMEOUT = 12.0  # seconds a call waits for the answers of the callbacks it caused
@@ -48,12 +52,13 @@ READS = (
     "workspace", "activity", "worker", "task_queue", "workflow", "task", "event", "task_channel", "reservation",
     "worker_channels", "worker_channel", "real_time_statistics", "cumulative_statistics", "worker_cumulative_statistics",
     "statistics_window", "dump", "lookup", "channel_load", "clock_state", "callbacks", "next_due",
+    "phone_number", "call",
 )
 
 
 class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Tasks, Reservations, EventLog, Routing, Offers,
-                       Indexes, Timers, Statistics):
-    """One account's TaskRouter: every workspace and everything inside them, without HTTP."""
+                       Indexes, Timers, Statistics, Calls, TwimlPlayer, Telephony):
+    """One account's TaskRouter and phone network: every workspace, number and call, without HTTP."""
 
     def __init__(
         self,
@@ -65,6 +70,7 @@ class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Task
         dispatcher: Dispatcher | None = None,
         finished_task_lifetime: float | None = FINISHED_TASK_LIFETIME,
         settle_timeout: float = SETTLE_TIMEOUT,
+        voice: VoiceSwitches | None = None,
     ) -> None:
         self.store = store
         self.finished_task_lifetime = finished_task_lifetime  # None: finished tasks are kept
@@ -83,6 +89,8 @@ class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Task
         self._timer_counter = itertools.count()
         self._timers: list[tuple[float, int, str, str]] = []
         self.callback_log: list[dict] = []
+        self.voice = voice or VoiceSwitches()
+        self.phones: dict[str, str] = dict(ast.literal_eval(store.meta.get("phones", "[]")))  # number -> behaviour
         self._rebuild_indexes()
 
     def now(self) -> float:
@@ -96,6 +104,7 @@ class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Task
         self._rebuild_indexes()
         self.clock.offset = 0.0
         self.callback_log.clear()
+        self.phones = {}
 
     def seed(self, value: int | None) -> None:
         """From now on SIDs come from a seeded sequence: the same script makes the same SIDs."""

@@ -234,6 +234,85 @@ class Reservation(Record):
     version: int = 0
 
 
+@record
+class PhoneNumber(Record):
+    """One of the account's numbers (IncomingPhoneNumbers): where its calls' TwiML comes from."""
+
+    KIND: ClassVar[str] = "phone_number"
+    sid: str
+    account_sid: str
+    phone_number: str
+    friendly_name: str
+    date_created: float
+    date_updated: float
+    voice_url: str | None = None
+    voice_method: str = "POST"
+    voice_fallback_url: str | None = None
+    voice_fallback_method: str = "POST"
+    status_callback: str | None = None
+    status_callback_method: str = "POST"
+    voice_caller_id_lookup: bool = False
+    sms_url: str | None = None
+    sms_method: str = "POST"
+    sms_fallback_url: str | None = None
+    sms_fallback_method: str = "POST"
+
+    @property
+    def workspace_sid(self) -> str:  # the store scopes records by it: the account's own records are scoped by account
+        return self.account_sid
+
+
+@record
+class Call(Record):
+    """One call leg of the phone network, with where its TwiML stands and what its party heard."""
+
+    KIND: ClassVar[str] = "call"
+    sid: str
+    account_sid: str
+    to: str
+    from_: str
+    direction: str  # inbound, outbound-api, outbound-dial
+    status: str  # queued, ringing, in-progress, completed, busy, failed, no-answer, canceled
+    date_created: float
+    date_updated: float
+    parent_call_sid: str | None = None
+    phone_number_sid: str | None = None
+    start_time: float | None = None
+    end_time: float | None = None
+    url: str | None = None
+    method: str = "POST"
+    twiml: str | None = None
+    fallback_url: str | None = None
+    fallback_method: str = "POST"
+    status_callback: str | None = None
+    status_callback_method: str = "POST"
+    status_callback_events: tuple = ("completed",)
+    ring_timeout: int = 60
+    sequence: int = 0
+    # the player's place: the document it plays, the verbs left, what the call waits for and until when
+    document_url: str | None = None
+    program: tuple = ()
+    waiting: str | None = None  # webhook, gather, pause, queue, ringing, dial, bridged
+    wait_until: float | None = None
+    fetches: int = 0  # webhooks sent: an answer is played only if it is the latest one's
+    documents: int = 0  # documents in a row without waiting (Redirect loops end at 10)
+    gather: dict | None = None
+    queue: dict | None = None
+    dial: dict | None = None
+    dial_parent: str | None = None
+    bridged_with: str | None = None
+    bridge_to: str | None = None  # a dequeue leg: the parked caller it connects to when answered
+    task_sid: str | None = None
+    reservation_sid: str | None = None
+    post_work_activity_sid: str | None = None
+    transcript: tuple = ()  # what this party heard: ({"at", "heard"}, ...)
+    errors: tuple = ()  # the documents it could not play: ({"code", "message", "at"}, ...)
+
+    @property
+    def workspace_sid(self) -> str:
+        return self.account_sid
+
+
 @dataclass
 class Event:  # written once, never changed: not journaled, kept in SQLite only
     KIND: ClassVar[str] = "event"
@@ -261,5 +340,6 @@ class Event:  # written once, never changed: not journaled, kept in SQLite only
 
 MODEL_CLASSES: dict[str, type] = {
     cls.KIND: cls
-    for cls in (Workspace, Activity, TaskChannel, Worker, WorkerChannel, TaskQueue, Workflow, Task, Reservation, Event)
+    for cls in (Workspace, Activity, TaskChannel, Worker, WorkerChannel, TaskQueue, Workflow, Task, Reservation, Event,
+                PhoneNumber, Call)
 }

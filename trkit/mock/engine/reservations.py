@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ...language.vocabulary import INSTRUCTIONS
-from .checks import (
-    attributes_of,
-)
 from .errors import TaskRouterError, invalid
 from .records import Activity, Reservation
 from .transaction import write
@@ -111,24 +107,17 @@ class Reservations:
         if name == "redirect" and (not params.get("call_sid") or not params.get("url")):
             raise invalid("The redirect instruction needs call_sid and url")
         res.instruction = {"instruction": name, **params}
-        if name in ("dequeue", "call"):
-            self._record_worker_call(res)
-        accepts = name in ("dequeue", "conference") or str(params.get("accept", "false")).lower() == "true"
         self._touch(res)
+        if name == "dequeue":
+            self._dequeue(res, params)  # accepted when the worker answers and the caller is bridged
+            return
+        accepts = name == "conference" or str(params.get("accept", "false")).lower() == "true"
+        if name == "call":
+            self._call_worker(res, params)
+        elif name == "redirect":
+            self._redirect_call(res, params)
         if accepts:
             self._accept(res)
-
-    def _record_worker_call(self, res: Reservation) -> None:
-        """A dequeue or call instruction places a call to the worker: TaskRouter adds its CallSid to the
-        task's attributes as ``worker_call_sid``. The mock has no phone network yet, so the SID names a
-        call leg it records in the instruction and nowhere else."""
-        task = self.store.get("task", res.task_sid)
-        call_sid = self._new_sid("CA")
-        res.instruction["worker_call_sid"] = call_sid
-        attributes = dict(attributes_of(task.attributes))
-        attributes["worker_call_sid"] = call_sid
-        task.attributes = json.dumps(attributes)
-        self._touch(task)
 
     def apply_assignment_answer(self, reservation_sid: str, answer: dict[str, Any]) -> str:
         """Act on an assignment callback's JSON answer; returns what was done."""

@@ -26,6 +26,9 @@ class Timers:
                 self._add_timer(res.timeout_at, "reservation", res.sid)
         for task in self.store.all("task"):
             self._task_timers(task)
+        for call in self.store.all("call"):
+            if call.wait_until is not None:
+                self._add_timer(call.wait_until, "call", call.sid)
 
     def _task_timers(self, task: Task) -> None:
         """The timers a task's state calls for (a timer that finds the state changed does nothing)."""
@@ -42,7 +45,9 @@ class Timers:
             return self._timers[0][0] if self._timers else None
 
     def _fire(self, kind: str, sid: str, due: float) -> None:
-        if kind == "reservation":
+        if kind == "call":
+            self._call_timer(sid, due)
+        elif kind == "reservation":
             res = self.store.get("reservation", sid)
             if res is not None and res.reservation_status == "pending" and res.timeout_at <= due:
                 self._end_reservation(res, "timeout")

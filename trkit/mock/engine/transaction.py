@@ -17,13 +17,17 @@ from typing import Any, Protocol
 class Outbound:
     """A callback the mock must POST once the current transaction is committed."""
 
-    kind: str  # "assignment" or "event"
+    kind: str  # "assignment", "event", "voice" (a TwiML request) or "voice-status" (a call's status callback)
     url: str
     params: dict[str, str]
     workspace_sid: str
     fallback_url: str | None = None
     reservation_sid: str | None = None
     event_type: str | None = None
+    method: str = "POST"
+    call_sid: str | None = None
+    token: int = 0  # a TwiML request's number: only the latest one's answer is played
+    fallback_method: str = "POST"
 
 
 class Dispatcher(Protocol):

@@ -1,0 +1,90 @@
+"""A phone-network scenario for rule tests: the quickstart's desk plus a number whose TwiML comes from
+handlers written in the test, answered in-process (no HTTP) by :class:`ScriptedDispatcher`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from scenario import Scenario, new_engine
+
+NUMBER = "+15005550006"  # the account's number the caller dials
+CALLER = "+14155550100"
+ALICE_PHONE = "+14155550111"
+BASE = "https://learner.example"
+
+Handler = Callable[[dict[str, str]], Any]  # the request's parameters -> TwiML text, or (status, content type, body)
+
+
+class ScriptedDispatcher:
+    """Answers the mock's webhooks from handlers keyed by path, and keeps every request it saw."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Handler] = {}
+        self.assignment: Callable[[dict[str, str]], dict] | None = None
+        self.requests: list[dict[str, Any]] = []
+
+    def submit(self, items, engine) -> list:
+        for item in items:
+            self.requests.append({"kind": item.kind, "url": item.url, "method": item.method, "params": dict(item.params)})
+            if item.kind == "voice":
+                self._voice(item, engine)
+            elif item.kind == "assignment" and self.assignment is not None:
+                engine.apply_assignment_answer(item.reservation_sid, self.assignment(item.params))
+        return []
+
+    def _voice(self, item, engine) -> None:
+        """Like the mock's HTTP sender: the URL, then its fallback if the URL fails; the last answer is played."""
+        tries = [item.url] + ([item.fallback_url] if item.fallback_url else [])
+        for i, url in enumerate(tries):
+            handler = self.routes.get(urlsplit(url).path)
+            if handler is None:
+                status, content_type, body = 404, "text/html", "not found"
+            else:
+                answer = handler(dict(item.params))
+                status, content_type, body = answer if isinstance(answer, tuple) else (200, "application/xml", answer)
+            if not 200 <= status < 300 and i < len(tries) - 1:
+                continue
+            engine.apply_voice_answer(item.call_sid, item.token, url, status, content_type, body)
+            return
+
+    def voice_requests(self, path: str | None = None) -> list[dict[str, Any]]:
+        return [r for r in self.requests if r["kind"] in ("voice", "voice-status") and (path is None or urlsplit(r["url"]).path == path)]
+
+
+class Desk(Scenario):
+    """The quickstart's workspace with a phone number pointed at ``/incoming_call``."""
+
+    def __init__(self, **switches: Any) -> None:
+        self.phone = ScriptedDispatcher()
+        engine = new_engine()
+        engine.dispatcher = self.phone
+        for name, value in switches.items():
+            setattr(engine.voice, name, value)
+        super().__init__(engine=engine)
+        self.activities["WrapUp"] = self.engine.create_activity(self.ws, "WrapUp", False).sid
+        self.queue("Spanish", 'languages HAS "es"')
+        self.queue("English", 'languages HAS "en"')
+        self.workflow([{"expression": 'selected_language == "es"', "targets": [{"queue": "Spanish"}]}], default="English")
+        self.worker("Alice", languages=["en", "es"], contact_uri=ALICE_PHONE)
+        self.worker("Bob", languages=["en"])
+        self.number = self.engine.create_phone_number(NUMBER, voice_url=f"{BASE}/incoming_call").sid
+
+    def route(self, path: str, handler: Handler) -> None:
+        self.phone.routes[path] = handler
+
+    def enqueue_spanish(self, action: str | None = None) -> None:
+        wf = self.workflows["wf"]
+        attrs = f' action="{action}"' if action else ""
+        self.route("/incoming_call", lambda p: f'<Response><Enqueue workflowSid="{wf}"{attrs}>'
+                                               '<Task>{"selected_language": "es"}</Task></Enqueue></Response>')
+
+    def dial_in(self) -> str:
+        return self.engine.place_call(CALLER, NUMBER).sid
+
+    def call(self, sid: str):
+        return self.engine.call(sid)
+
+    def heard(self, sid: str) -> list[str]:
+        return [line["heard"] for line in self.engine.call(sid).transcript]

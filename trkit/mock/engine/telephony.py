@@ -1,0 +1,302 @@
+"""Where the phone network meets TaskRouter: ``<Enqueue>`` makes a task of a call, ``dequeue``/``call``/
+``redirect`` instructions and ``<Dial><Queue reservationSid>`` connect a worker to the caller, and a
+call that ends moves the task and the worker on (reference: voice-and-worker-sdk.md §3, §4).
+
+Where the reference is unsure, the default it suggests is taken and can be switched (``VoiceSwitches``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ...language.twiml import TwimlError, Verb
+from ...language.vocabulary import WAITING_TASK_STATUSES
+from .checks import attributes_of, is_e164
+from .errors import TaskRouterError
+from .records import Call, Reservation
+from .transaction import Outbound
+
+HOLD_MUSIC = "(hold music)"  # Twilio's default waitUrl playlist
+DEQUEUE_TIMEOUT, MAX_DEQUEUE_TIMEOUT = 60, 999
+
+
+@dataclass
+class VoiceSwitches:
+    """The reference's UNCONFIRMED points, as switches with its suggested defaults."""
+
+    caller_hangup_reason: str = "hangup"  # the canceled task's reason when the caller hangs up while queued
+    task_after_bridge: str = "assigned"  # what a dequeued task becomes when the bridged call ends: assigned|wrapping|completed
+    unanswered_worker_call: str = "canceled"  # the reservation when the worker's phone is not answered: canceled|pending
+    # where a worker whose phone was not answered goes: "timeout" (the workspace's timeout activity, as for a reservation
+    # that times out, so the task is not offered straight back to a phone nobody answers) or "keep"
+    unanswered_worker_activity: str = "timeout"
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class Telephony:
+    """Calls that become tasks, and tasks that become calls."""
+
+    # ------------------------------------------------------------ Enqueue
+    def _enqueue(self, call: Call, verb: Verb) -> None:
+        workflow_sid = verb.get("workflowSid")
+        if not workflow_sid:
+            raise TwimlError("<Enqueue> without workflowSid parks the call in a plain voice queue, which the mock "
+                             "does not emulate: give workflowSid", 12200)
+        wait_url = verb.get("waitUrl")
+        if wait_url:
+            raise TwimlError("<Enqueue waitUrl> documents are not emulated by the mock: leave waitUrl out for the default "
+                             "hold music, or set it empty for silence", 12200)
+        workflow = self.store.get("workflow", workflow_sid)
+        if workflow is None:
+            raise TwimlError(f"<Enqueue workflowSid={workflow_sid!r}> is not a workflow of this account", 12200)
+        attributes = {_snake(k): v for k, v in self._call_params(call).items() if k != "ParentCallSid"}
+        attributes["call_status"] = "in-progress"
+        priority = timeout = None
+        for task in verb.children:
+            try:
+                extra = json.loads(task.text or "{}")
+            except ValueError:
+                raise TwimlError(f"<Task> must hold a JSON object, got {task.text!r}", 12200) from None
+            if not isinstance(extra, dict):
+                raise TwimlError(f"<Task> must hold a JSON object, got {task.text!r}", 12200)
+            attributes.update(extra)  # the <Task> keys win over the call's (UNCONFIRMED; the reference's default)
+            priority = int(task.get("priority")) if task.get("priority") else priority
+            timeout = int(task.get("timeout")) if task.get("timeout") else timeout
+        call.queue = {"workflow_sid": workflow_sid, "action": self._absolute(call, verb.get("action") or "") or None,
+                      "method": (verb.get("method") or "POST").upper(), "entered_at": self.now(), "task_sid": None}
+        self._wait(call, "queue")
+        if wait_url is None:
+            self._hear(call, HOLD_MUSIC)
+        try:
+            task = self.create_task(workflow.workspace_sid, attributes=json.dumps(attributes), workflow_sid=workflow_sid,
+                                    priority=priority, timeout=timeout, task_channel="voice")
+        except TaskRouterError as exc:
+            raise TwimlError(f"<Enqueue> could not create the task: {exc.message}", 12200) from None
+        call.queue = {**call.queue, "task_sid": task.sid}
+        call.task_sid = task.sid
+
+    def _queue_result(self, call: Call, result: str) -> None:
+        """The call leaves its queue: ask the Enqueue action URL with QueueResult (the caller's call goes on there)."""
+        queue = call.queue or {}
+        call.queue = None
+        extra = {"QueueResult": result, "QueueSid": "QU" + (queue.get("workflow_sid") or "")[2:],
+                 "QueueTime": str(int(self.now() - queue.get("entered_at", self.now())))}
+        if queue.get("action") and call.status == "in-progress":
+            call.documents = 0
+            self._fetch(call, queue["action"], queue["method"], extra)
+        elif queue.get("action"):  # the caller is gone: the action still hears why, its answer plays to nobody
+            params = {**self._call_params(call), **extra}
+            self._outbox.append(Outbound("voice-status", queue["action"], params, self.account_sid, method=queue["method"],
+                                         call_sid=call.sid))
+        elif call.status == "in-progress":
+            self._wait(call, None)
+            self._play(call)  # no action: the document goes on after <Enqueue>
+
+    def _leave_wait(self, call: Call, why: str, keep_task: bool = False) -> None:
+        """The call stops waiting (a redirect). A queued caller leaves the queue: the Enqueue action hears
+        ``redirected`` (the call follows the new document), and the task is canceled unless a worker's
+        reservation is what moved the call (the ``redirect`` instruction)."""
+        if call.waiting == "queue" and call.queue is not None:
+            if not keep_task:
+                self._cancel_queued_task(call, why)
+            queue = call.queue
+            call.queue = None
+            if queue.get("action"):
+                extra = {"QueueResult": why, "QueueTime": str(int(self.now() - queue.get("entered_at", self.now())))}
+                self._outbox.append(Outbound("voice-status", queue["action"], {**self._call_params(call), **extra},
+                                             self.account_sid, method=queue["method"], call_sid=call.sid))
+        call.gather = None
+        call.dial = None
+        self._wait(call, None)
+
+    def _cancel_queued_task(self, call: Call, why: str) -> None:
+        task = self.store.get("task", call.task_sid) if call.task_sid else None
+        if task is not None and task.assignment_status in WAITING_TASK_STATUSES:
+            self._set_task_status(task, "canceled", self.voice.caller_hangup_reason if why == "hangup" else why)
+
+    # ------------------------------------------------------------ a call ends
+    def _call_ended(self, call: Call, was: str) -> None:
+        if call.waiting == "queue" or call.queue is not None:
+            self._cancel_queued_task(call, "hangup")  # the caller gave up: the task goes (reference §3.3)
+            self._queue_result(call, "hangup")
+        partner = self.store.get("call", call.bridged_with) if call.bridged_with else None
+        if partner is not None:
+            call.bridged_with = None
+            partner.bridged_with = None
+            self._bridge_ended(call, partner)
+        elif call.reservation_sid and was == "ringing":
+            self._worker_missed(call)
+        if call.dial_parent and was != "in-progress":
+            parent = self.store.get("call", call.dial_parent)
+            if parent is not None and parent.status == "in-progress" and parent.waiting == "dial":
+                self._dial_done(parent, call.status)
+        for child in self.list_calls(parent_call_sid=call.sid):
+            if child.status in ("queued", "ringing", "in-progress"):
+                self._hang_up(child, "completed" if child.status == "in-progress" else "canceled")
+
+    def _bridge_ended(self, ended: Call, other: Call) -> None:
+        worker_leg, caller = (ended, other) if ended.reservation_sid else (other, ended)
+        self._after_worker_call(worker_leg)
+        if ended is caller:
+            self._hang_up(worker_leg, "completed")
+        elif caller.queue is not None:
+            self._queue_result(caller, "bridged")
+        elif caller.waiting == "dial":
+            self._dial_done(caller, "completed")
+        else:
+            self._hang_up(caller, "completed")
+
+    def _after_worker_call(self, worker_leg: Call) -> None:
+        """The bridged call is over: the worker moves to the post-work activity, the task as switched."""
+        res = self.store.get("reservation", worker_leg.reservation_sid) if worker_leg.reservation_sid else None
+        if res is None:
+            return
+        worker = self.store.get("worker", res.worker_sid)
+        activity = self.store.get("activity", worker_leg.post_work_activity_sid) if worker_leg.post_work_activity_sid else None
+        if worker is not None and activity is not None:
+            self._set_activity(worker, activity)
+        task = self.store.get("task", res.task_sid)
+        after = self.voice.task_after_bridge
+        if task is not None and task.assignment_status == "assigned" and after != "assigned":
+            self._set_task_status(task, after, "call ended" if after == "completed" else None)
+
+    def _worker_missed(self, worker_leg: Call) -> None:
+        """The worker's phone was not answered (busy, no answer, failed): the reservation as switched."""
+        res = self.store.get("reservation", worker_leg.reservation_sid)
+        if res is None or res.reservation_status != "pending" or self.voice.unanswered_worker_call != "canceled":
+            return
+        ws = self.workspace(res.workspace_sid)
+        away = self.store.get("activity", ws.timeout_activity_sid) if self.voice.unanswered_worker_activity == "timeout" else None
+        self._end_reservation(res, "canceled", activity=away)
+
+    # ------------------------------------------------------------ bridging
+    def _answered_by_worker(self, call: Call) -> bool:
+        """A worker's phone answered a dequeue leg: bridge it to the parked caller and accept the reservation."""
+        if not call.bridge_to:
+            return False
+        caller = self.store.get("call", call.bridge_to)
+        res = self.store.get("reservation", call.reservation_sid) if call.reservation_sid else None
+        if caller is None or caller.status != "in-progress" or caller.waiting != "queue":
+            self._hear(call, "(the caller is gone)")
+            self._hang_up(call, "completed")
+            return True
+        if res is not None and res.reservation_status == "pending":
+            self._accept(res)
+        self._bridge(caller, call)
+        return True
+
+    def _bridge(self, caller: Call, worker_leg: Call) -> None:
+        caller.bridged_with, worker_leg.bridged_with = worker_leg.sid, caller.sid
+        self._wait(worker_leg, "bridged")
+        self._wait(caller, "queue")  # still in the queue's books until the bridge ends (QueueResult=bridged then)
+        self._hear(caller, f"(connected to {worker_leg.to})")
+        self._hear(worker_leg, f"(connected to {caller.from_})")
+
+    # ------------------------------------------------------------ Dial
+    def _dial(self, call: Call, verb: Verb) -> None:
+        nouns = list(verb.children) or ([Verb("Number", text=verb.text)] if verb.text else [])
+        if len(nouns) != 1:
+            raise TwimlError("<Dial> rings one party on the mock: one <Number>, <Client> or <Queue>", 12200)
+        noun = nouns[0]
+        call.dial = {"action": self._absolute(call, verb.get("action") or "") or None,
+                     "method": (verb.get("method") or "POST").upper()}
+        if noun.name == "Queue":
+            self._dial_queue(call, noun)
+            return
+        to = noun.text if noun.name == "Number" else f"client:{noun.text}"
+        from_ = verb.get("callerId") or call.to if call.direction == "inbound" else call.from_
+        child = self._new_call(to, from_, "outbound-dial", parent_call_sid=call.sid, dial_parent=call.sid,
+                               ring_timeout=int(verb.get("timeout", "30")))
+        self._wait(call, "dial")
+        self._ring(child)
+
+    def _dial_queue(self, call: Call, noun: Verb) -> None:
+        res_sid = noun.get("reservationSid")
+        if not res_sid:
+            raise TwimlError("<Dial><Queue> by queue name is not emulated by the mock: give reservationSid", 12200)
+        res = self.store.get("reservation", res_sid)
+        if res is None or res.reservation_status != "pending":
+            status = "gone" if res is None else res.reservation_status
+            raise TwimlError(f"<Queue reservationSid={res_sid!r}>: the reservation is {status}, not pending", 12200)
+        caller = self._caller_of(res)
+        if caller is None:
+            raise TwimlError(f"<Queue reservationSid={res_sid!r}>: no caller waits for task {res.task_sid}", 12200)
+        call.reservation_sid = res.sid
+        call.post_work_activity_sid = noun.get("postWorkActivitySid")
+        self._accept(res)
+        self._bridge(caller, call)
+
+    def _dial_done(self, call: Call, status: str) -> None:
+        dial = call.dial or {}
+        call.dial = None
+        self._wait(call, None)
+        if dial.get("action"):
+            call.documents = 0
+            self._fetch(call, dial["action"], dial["method"], {"DialCallStatus": status})
+        else:
+            self._play(call)
+
+    def _caller_of(self, res: Reservation) -> Call | None:
+        task = self.store.get("task", res.task_sid)
+        call_sid = attributes_of(task.attributes).get("call_sid") if task is not None else None
+        caller = self.store.get("call", call_sid) if isinstance(call_sid, str) else None
+        return caller if caller is not None and caller.status == "in-progress" and caller.waiting == "queue" else None
+
+    # ------------------------------------------------------------ TaskRouter's voice instructions
+    def _dequeue(self, res: Reservation, params: dict[str, Any]) -> None:
+        """Ring the worker from ``from``; on answer the parked caller is bridged and the reservation accepted."""
+        task = self.store.get("task", res.task_sid)
+        attributes = attributes_of(task.attributes)
+        if not attributes.get("call_sid"):
+            raise TaskRouterError(400, 40140, f"Task {task.sid} has no call_sid: dequeue works on tasks made by <Enqueue>")
+        caller = self._caller_of(res)
+        if caller is None:
+            raise TaskRouterError(400, 40133, f"Call {attributes['call_sid']} is not waiting in a queue")
+        worker = self.store.get("worker", res.worker_sid)
+        to = params.get("to") or attributes_of(worker.attributes).get("contact_uri")
+        if not to or not isinstance(to, str):
+            raise TaskRouterError(400, 40131, "dequeue needs 'to' or a contact_uri in the worker's attributes")
+        from_ = params.get("from") or attributes.get("to")
+        timeout = int(params.get("timeout") or DEQUEUE_TIMEOUT)
+        if not 1 <= timeout <= MAX_DEQUEUE_TIMEOUT:
+            raise TaskRouterError(400, 40133, f"dequeue timeout must be between 1 and {MAX_DEQUEUE_TIMEOUT}, got {timeout}")
+        leg = self._worker_leg(res, to, from_, 40131, 40132, timeout)
+        leg.bridge_to = caller.sid
+        leg.post_work_activity_sid = params.get("post_work_activity_sid")
+        self._ring(leg)
+
+    def _call_worker(self, res: Reservation, params: dict[str, Any]) -> None:
+        """``call``: ring the worker and play ``url`` to them; the reservation is accepted only with ``accept``."""
+        worker = self.store.get("worker", res.worker_sid)
+        to = params.get("to") or attributes_of(worker.attributes).get("contact_uri")
+        if not to or not isinstance(to, str):
+            raise TaskRouterError(400, 40110, "call needs 'to' or a contact_uri in the worker's attributes")
+        leg = self._worker_leg(res, to, params.get("from", ""), 40110, 40111, int(params.get("timeout") or DEQUEUE_TIMEOUT))
+        leg.url, leg.method = params["url"], "POST"
+        self._ring(leg)
+
+    def _redirect_call(self, res: Reservation, params: dict[str, Any]) -> None:
+        call = self.store.get("call", params.get("call_sid"))
+        if call is None or call.status != "in-progress":
+            raise TaskRouterError(400, 40121, f"redirect: call {params.get('call_sid')!r} is not a live call")
+        self._redirect(call, params["url"], "POST", keep_task=True)
+
+    def _worker_leg(self, res: Reservation, to: str, from_: str, to_code: int, from_code: int, timeout: int) -> Call:
+        if not (is_e164(to) or to.startswith("client:")):
+            raise TaskRouterError(400, to_code, f"'to' {to!r} is not a phone number (E.164) or client:name")
+        if not is_e164(from_ or ""):
+            raise TaskRouterError(400, from_code, f"'from' {from_!r} is not a phone number (E.164)")
+        task = self.store.get("task", res.task_sid)
+        leg = self._new_call(to, from_, "outbound-api", reservation_sid=res.sid, ring_timeout=timeout)
+        attributes = dict(attributes_of(task.attributes))
+        attributes["worker_call_sid"] = leg.sid
+        task.attributes = json.dumps(attributes)
+        self._touch(task)
+        res.instruction = {**(res.instruction or {}), "worker_call_sid": leg.sid}
+        return leg

@@ -1,0 +1,207 @@
+"""The TwiML player: asks a call's URL for TwiML and plays it, verb by verb, on the mock clock.
+
+A document is fetched by a signed webhook sent after the transaction commits; its answer comes back
+in a transaction of its own (:meth:`apply_voice_answer`). Playing stops at a verb that waits: a
+``<Gather>`` for keys, a ``<Pause>``, an ``<Enqueue>`` for a worker, a ``<Dial>`` for the other party,
+or another webhook. A document that runs out of verbs ends the call, as on Twilio. What each party
+hears is kept as the call's transcript.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urljoin
+
+from ...language.twiml import TwimlError, Verb, parse_twiml
+from .records import Call
+from .transaction import Outbound, write
+
+MAX_DOCUMENTS_WITHOUT_PAUSE = 10  # Redirects followed in a row before Twilio gives up (error 11215)
+APPLICATION_ERROR = "We are sorry, an application error has occurred. Goodbye."  # what a caller hears on Twilio
+GATHER_TIMEOUT = 5
+TWIML_TYPES = ("text/xml", "application/xml", "text/html", "text/plain")
+
+# Voice's error codes for a TwiML URL that fails (Voice's debugger)
+HTTP_RETRIEVAL_FAILURE = 11200
+HTTP_CONNECTION_FAILURE = 11205
+TOO_MANY_REDIRECTS = 11215
+
+
+class TwimlPlayer:
+    """Fetch, parse and play TwiML for a call."""
+
+    # ------------------------------------------------------------ fetching
+    def _call_answered(self, call: Call) -> None:
+        if self._answered_by_worker(call):  # a worker's leg bridges to its caller (telephony)
+            return
+        if call.twiml is not None:
+            self._play_document(call, call.twiml, call.url or "")
+        elif call.url:
+            self._fetch(call, call.url, call.method)
+
+    def _fetch(self, call: Call, url: str, method: str, extra: dict[str, str] | None = None,
+               fallback: tuple[str | None, str] | None = None) -> None:
+        """Ask ``url`` for TwiML; the answer is played when it comes back."""
+        call.documents += 1
+        if call.documents > MAX_DOCUMENTS_WITHOUT_PAUSE:
+            self._application_error(call, TOO_MANY_REDIRECTS, f"more than {MAX_DOCUMENTS_WITHOUT_PAUSE} documents in a row "
+                                                              "without the call waiting for anything")
+            return
+        call.fetches += 1
+        fallback_url, fallback_method = fallback if fallback is not None else (call.fallback_url, call.fallback_method)
+        params = {**self._call_params(call), **(extra or {})}
+        self._wait(call, "webhook")
+        self._outbox.append(Outbound("voice", url, params, self.account_sid, method=method, call_sid=call.sid,
+                                     token=call.fetches, fallback_url=fallback_url, fallback_method=fallback_method))
+
+    @write
+    def apply_voice_answer(self, call_sid: str, token: int, url: str, status: int | None, content_type: str | None,
+                           body: str, error: str | None = None) -> str:
+        """A TwiML URL answered (or failed): play the document, or end the call as Twilio does."""
+        call = self.store.get("call", call_sid)
+        if call is None or call.status not in ("ringing", "in-progress") or call.waiting != "webhook" or call.fetches != token:
+            return "ignored: the call is not waiting for this document any more"
+        if call.status == "ringing":  # an inbound call is answered by its first document (or by Twilio's apology)
+            call.start_time = self.now()
+            self._set_call_status(call, "in-progress", event="answered")
+        if status is None or not 200 <= status < 300:
+            code = HTTP_CONNECTION_FAILURE if status is None else HTTP_RETRIEVAL_FAILURE
+            return self._application_error(call, code, f"{url} answered {error or f'HTTP {status}'}")
+        media_type = (content_type or "").split(";")[0].strip().lower()
+        if media_type not in TWIML_TYPES:
+            return self._application_error(call, HTTP_RETRIEVAL_FAILURE, f"{url} answered {media_type or 'no Content-Type'}, "
+                                                                         "not TwiML")
+        return self._play_document(call, body, url)
+
+    def _play_document(self, call: Call, body: str, url: str) -> str:
+        try:
+            verbs = parse_twiml(body)
+        except TwimlError as exc:
+            return self._application_error(call, exc.code, str(exc))
+        call.document_url = url
+        call.program = tuple(verbs)
+        self._wait(call, None)
+        self._play(call)
+        return f"played {len(verbs)} verb(s)"
+
+    def _application_error(self, call: Call, code: int, message: str) -> str:
+        """Twilio's answer to a document it cannot use: the caller hears the apology, the call ends, the error is kept."""
+        call.errors = call.errors + ({"code": code, "message": message, "at": self.now()},)
+        self._hear(call, APPLICATION_ERROR)
+        self._hang_up(call, "completed")
+        return f"application error {code}: {message}"
+
+    # ------------------------------------------------------------ playing
+    def _play(self, call: Call) -> None:
+        """Play verbs until one waits or the document ends (then the call ends)."""
+        while call.status == "in-progress" and call.waiting is None:
+            if not call.program:
+                self._hang_up(call, "completed")
+                return
+            verb, call.program = call.program[0], call.program[1:]
+            try:
+                self._verb(call, verb)
+            except TwimlError as exc:
+                self._application_error(call, exc.code, str(exc))
+                return
+
+    def _verb(self, call: Call, verb: Verb) -> None:
+        name = verb.name
+        if name in ("Say", "Play", "Pause") and call.waiting is None:
+            self._sound(call, verb)
+        elif name == "Gather":
+            self._gather(call, verb)
+        elif name == "Enqueue":
+            self._enqueue(call, verb)
+        elif name == "Dial":
+            self._dial(call, verb)
+        elif name == "Redirect":
+            if not verb.text:
+                raise TwimlError("<Redirect> needs a URL", 12200)
+            self._fetch(call, self._absolute(call, verb.text), (verb.get("method") or "POST").upper())
+        elif name == "Hangup":
+            self._hang_up(call, "completed")
+        elif name == "Reject":
+            reason = verb.get("reason", "rejected")
+            self._hear(call, "(busy signal)" if reason == "busy" else "(the number is not in service)")
+            self._hang_up(call, "busy" if reason == "busy" else "no-answer")
+        elif name == "Leave":
+            raise TwimlError("<Leave> belongs in an Enqueue waitUrl document, which the mock does not emulate", 12200)
+
+    def _sound(self, call: Call, verb: Verb) -> None:
+        loops = max(1, int(verb.get("loop", "1")))  # loop="0" (forever) is heard once: nothing else can happen meanwhile
+        if verb.name == "Say":
+            language = verb.get("language")
+            self._hear(call, (f"[{language}] " if language else "") + verb.text, loops)
+        elif verb.name == "Play":
+            self._hear(call, f"(plays {verb.text})", loops)
+        else:
+            self._wait(call, "pause", self.now() + int(verb.get("length", "1")))
+
+    def _hear(self, call: Call, text: str, loops: int = 1) -> None:
+        call.transcript = call.transcript + tuple({"at": self.now(), "heard": text} for _ in range(loops))
+        partner = self.store.get("call", call.bridged_with) if call.bridged_with else None
+        if partner is not None:
+            partner.transcript = partner.transcript + ({"at": self.now(), "heard": f"(the other party hears) {text}"},)
+
+    # ------------------------------------------------------------ gather
+    def _gather(self, call: Call, verb: Verb) -> None:
+        for inner in verb.children:
+            if inner.name == "Pause":
+                continue  # a pause inside Gather only delays the prompt: no key can be missed on the mock
+            self._sound(call, inner)
+        call.gather = {"digits": "", "num_digits": int(verb.get("numDigits", "0")) or None,
+                       "finish_on_key": verb.get("finishOnKey", "#"),
+                       "action": self._absolute(call, verb.get("action") or call.document_url or ""),
+                       "method": (verb.get("method") or "POST").upper(),
+                       "on_empty": verb.get("actionOnEmptyResult", "false").lower() == "true"}
+        self._wait(call, "gather", self.now() + int(verb.get("timeout", str(GATHER_TIMEOUT))))
+
+    def _keys(self, call: Call, digits: str) -> None:
+        if call.waiting != "gather":
+            self._hear(call, f"(keys {digits} pressed: nothing is listening)")
+            return
+        gather = dict(call.gather)
+        for key in digits:
+            if gather["finish_on_key"] and key == gather["finish_on_key"]:
+                self._gathered(call, gather, finished_on=key)
+                return
+            gather["digits"] += key
+            if gather["num_digits"] and len(gather["digits"]) >= gather["num_digits"]:
+                self._gathered(call, gather)
+                return
+        call.gather = gather
+
+    def _gathered(self, call: Call, gather: dict[str, Any], finished_on: str | None = None) -> None:
+        call.gather = None
+        self._wait(call, None)
+        if not gather["digits"] and not gather["on_empty"]:
+            self._play(call)  # no input: fall through to the next verb
+            return
+        extra = {"Digits": gather["digits"]}
+        if finished_on:
+            extra["FinishedOnKey"] = finished_on
+        call.documents = 0
+        self._fetch(call, gather["action"], gather["method"], extra)
+
+    def _timed_out(self, call: Call) -> None:
+        if call.waiting == "gather":
+            self._gathered(call, dict(call.gather))
+        elif call.waiting == "pause":
+            self._wait(call, None)
+            call.documents = 0
+            self._play(call)
+
+    # ------------------------------------------------------------ redirects
+    def _redirect(self, call: Call, url: str | None, method: str, twiml: str | None = None, keep_task: bool = False) -> None:
+        """The call leaves whatever it was doing (a queue, a gather) for a new document."""
+        self._leave_wait(call, "redirected", keep_task)
+        call.documents = 0
+        if twiml is not None:
+            self._play_document(call, twiml, call.document_url or "")
+        else:
+            self._fetch(call, url, method)
+
+    @staticmethod
+    def _absolute(call: Call, url: str) -> str:
+        return urljoin(call.document_url or "", url)
