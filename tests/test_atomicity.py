@@ -44,7 +44,10 @@ WRITES = [
     ("POST", "/v1/Workspaces/{ws}/Tasks/{task}", {"AssignmentStatus": "canceled", "Reason": "caller hung up"}),
     ("DELETE", "/v1/Workspaces/{ws}/Tasks/{task}", None),
     ("POST", "/v1/Workspaces/{ws}/Tasks/{task}/Reservations/{reservation}", {"ReservationStatus": "rejected", "WorkerActivitySid": "{offline}"}),
-    ("POST", "/v1/Workspaces/{ws}/Tasks/{task}/Reservations/{reservation}", {"Instruction": "dequeue", "DequeueFrom": "+15005550006"}),
+    # a call instruction places a call leg and changes the task's attributes: both undone on a fault
+    ("POST", "/v1/Workspaces/{ws}/Tasks/{task}/Reservations/{reservation}",
+     {"Instruction": "call", "CallFrom": "+15005550006", "CallTo": "+14155550111", "CallUrl": "http://127.0.0.1:9/agent",
+      "CallAccept": "true"}),
 ]
 
 

@@ -77,3 +77,28 @@ class MockControl:
 
     def callbacks(self) -> list[dict]:
         return self._call("GET", "/mock/callbacks")["callbacks"]
+
+    # ------------------------------------------------------------ the people on the phone network
+    def place_call(self, from_: str, to: str) -> dict:
+        """A person at ``from_`` dials ``to``, one of the account's numbers."""
+        return self._call("POST", "/mock/phone/calls", {"From": from_, "To": to})
+
+    def phone_call(self, call_sid: str) -> dict:
+        """A call with what its party heard, what it waits for and its errors."""
+        return self._call("GET", f"/mock/phone/calls/{call_sid}")
+
+    def press(self, call_sid: str, digits: str) -> dict:
+        return self._call("POST", f"/mock/phone/calls/{call_sid}/digits", {"Digits": digits})
+
+    def answer(self, call_sid: str) -> dict:
+        return self._call("POST", f"/mock/phone/calls/{call_sid}/answer")
+
+    def decline(self, call_sid: str) -> dict:
+        return self._call("POST", f"/mock/phone/calls/{call_sid}/decline")
+
+    def hang_up(self, call_sid: str) -> dict:
+        return self._call("POST", f"/mock/phone/calls/{call_sid}/hangup")
+
+    def set_phone(self, number: str, behaviour: str) -> dict:
+        """What the phone at ``number`` does when called: ring, answer, busy, no-answer or fail."""
+        return self._call("POST", "/mock/phone/phones", {"Number": number, "Behaviour": behaviour})

@@ -21,11 +21,13 @@ from . import (
     contract,
     control,
     events,
+    phones,
     reservations,
     statistics,
     task_channels,
     task_queues,
     tasks,
+    voice,
     workers,
     workflows,
     workspaces,
@@ -35,7 +37,7 @@ from .common import EXTENSION, engine, error_response
 log = logging.getLogger("trkit.mock")
 MAX_BODY = 1_200_000
 BLUEPRINTS = (workspaces, activities, task_channels, workers, task_queues, workflows, tasks, reservations, events, statistics,
-              control)
+              control, voice, phones)
 
 
 def create_app(engine: TaskRouterEngine) -> Flask:

@@ -6,10 +6,16 @@ from the engine as copies; related names are looked up through the engine, under
 
 from __future__ import annotations
 
+from email.utils import formatdate
 from typing import Any
 
 from ..engine import TaskRouterEngine, paths
+from ..engine.checks import formatted_number
 from ..engine.clock import iso
+
+
+def _rfc2822(epoch: float | None) -> str | None:
+    return None if epoch is None else formatdate(epoch, usegmt=False).replace("-0000", "+0000")
 
 
 class Renderer:
@@ -268,4 +274,38 @@ class Renderer:
             "source_ip_address": event.source_ip_address,
             "url": self.url(paths.path_of("event", event.workspace_sid, event.sid)),
             "workspace_sid": event.workspace_sid,
+        }
+
+    # ------------------------------------------------------------------ Voice (2010-04-01): relative URIs, RFC 2822 dates
+    def phone_number(self, n) -> dict:
+        uri = f"/2010-04-01/Accounts/{n.account_sid}/IncomingPhoneNumbers/{n.sid}.json"
+        return {
+            "account_sid": n.account_sid, "address_sid": None, "address_requirements": "none", "api_version": "2010-04-01",
+            "beta": False, "capabilities": {"voice": True, "sms": True, "mms": False, "fax": False},
+            "date_created": _rfc2822(n.date_created), "date_updated": _rfc2822(n.date_updated), "friendly_name": n.friendly_name,
+            "identity_sid": None, "phone_number": n.phone_number, "origin": "twilio", "sid": n.sid,
+            "sms_application_sid": None, "sms_fallback_method": n.sms_fallback_method, "sms_fallback_url": n.sms_fallback_url,
+            "sms_method": n.sms_method, "sms_url": n.sms_url, "status_callback": n.status_callback,
+            "status_callback_method": n.status_callback_method, "trunk_sid": None, "uri": uri, "voice_receive_mode": "voice",
+            "voice_application_sid": None, "voice_caller_id_lookup": n.voice_caller_id_lookup,
+            "voice_fallback_method": n.voice_fallback_method, "voice_fallback_url": n.voice_fallback_url,
+            "voice_method": n.voice_method, "voice_url": n.voice_url, "emergency_status": "Inactive",
+            "emergency_address_sid": None, "emergency_address_status": "unregistered", "bundle_sid": None, "status": "in-use",
+            "type": "local", "subresource_uris": {"assigned_add_ons": uri.replace(".json", "/AssignedAddOns.json")},
+        }
+
+
+    def call(self, c) -> dict:
+        uri = f"/2010-04-01/Accounts/{c.account_sid}/Calls/{c.sid}.json"
+        duration = str(int(c.end_time - c.start_time)) if c.end_time and c.start_time else None
+        return {
+            "sid": c.sid, "date_created": _rfc2822(c.date_created), "date_updated": _rfc2822(c.date_updated),
+            "parent_call_sid": c.parent_call_sid, "account_sid": c.account_sid, "to": c.to, "to_formatted": formatted_number(c.to),
+            "from": c.from_, "from_formatted": formatted_number(c.from_), "phone_number_sid": c.phone_number_sid, "status": c.status,
+            "start_time": _rfc2822(c.start_time), "end_time": _rfc2822(c.end_time), "duration": duration, "price": None,
+            "price_unit": "USD", "direction": c.direction, "answered_by": None, "api_version": "2010-04-01",
+            "forwarded_from": None, "group_sid": None, "caller_name": None, "queue_time": "0", "trunk_sid": None, "uri": uri,
+            "subresource_uris": {name: uri.replace(".json", f"/{name.title().replace('_', '')}.json")
+                                 for name in ("notifications", "recordings", "payments", "events", "siprec", "streams",
+                                              "user_defined_message_subscriptions", "user_defined_messages")},
         }

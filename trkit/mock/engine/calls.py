@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .checks import check_party
+from .checks import attributes_of, check_party, formatted_number
 from .errors import TaskRouterError, invalid
 from .records import Call, PhoneNumber
 from .transaction import Outbound, write
@@ -41,7 +41,7 @@ class Calls:
             raise TaskRouterError(400, 21422, f"PhoneNumber {number} is already one of this account's numbers")
         now = self.now()
         record = PhoneNumber(sid=self._new_sid("PN"), account_sid=self.account_sid, phone_number=number,
-                             friendly_name=fields.pop("friendly_name", None) or _formatted(number),
+                             friendly_name=fields.pop("friendly_name", None) or formatted_number(number),
                              date_created=now, date_updated=now)
         self._set_number_fields(record, fields)
         self.store.put(record)
@@ -255,6 +255,9 @@ class Calls:
                   "Timestamp": _rfc2822(self.now())}
         if event == "completed":
             params["CallDuration"] = str(int(call.end_time - call.start_time) if call.start_time else 0)
+        task = self.store.get("task", call.task_sid) if call.task_sid else None
+        if call.reservation_sid and task is not None:  # a worker's leg tells which caller it served (reference §4)
+            params["taskCallSid"] = str(attributes_of(task.attributes).get("call_sid", ""))
         self._outbox.append(Outbound("voice-status", call.status_callback, params, self.account_sid,
                                      method=call.status_callback_method, call_sid=call.sid))
 
@@ -290,12 +293,6 @@ class Calls:
 
 def _camel(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))
-
-
-def _formatted(number: str) -> str:
-    if number.startswith("+1") and len(number) == 12:
-        return f"({number[2:5]}) {number[5:8]}-{number[8:]}"
-    return number
 
 
 def _rfc2822(epoch: float) -> str:

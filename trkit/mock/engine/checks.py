@@ -90,3 +90,10 @@ def check_party(value: str, param: str) -> str:
         return value
     raise TaskRouterError(400, 21211 if param == "To" else 21212,
                           f"Invalid '{param}' Phone Number: {value!r} (the mock rings E.164 numbers and client:name)")
+
+
+def formatted_number(number: str) -> str:
+    """A number as Twilio's ``*_formatted`` fields show it: (415) 555-0100 for North American numbers."""
+    if number.startswith("+1") and len(number) == 12 and number[1:].isdigit():
+        return f"({number[2:5]}) {number[5:8]}-{number[8:]}"
+    return number

@@ -266,9 +266,11 @@ class Telephony:
         timeout = int(params.get("timeout") or DEQUEUE_TIMEOUT)
         if not 1 <= timeout <= MAX_DEQUEUE_TIMEOUT:
             raise TaskRouterError(400, 40133, f"dequeue timeout must be between 1 and {MAX_DEQUEUE_TIMEOUT}, got {timeout}")
+        self._not_recording(params, "dequeue")
         leg = self._worker_leg(res, to, from_, 40131, 40132, timeout)
         leg.bridge_to = caller.sid
         leg.post_work_activity_sid = params.get("post_work_activity_sid")
+        self._leg_status_callback(leg, params, 40134)
         self._ring(leg)
 
     def _call_worker(self, res: Reservation, params: dict[str, Any]) -> None:
@@ -277,8 +279,13 @@ class Telephony:
         to = params.get("to") or attributes_of(worker.attributes).get("contact_uri")
         if not to or not isinstance(to, str):
             raise TaskRouterError(400, 40110, "call needs 'to' or a contact_uri in the worker's attributes")
-        leg = self._worker_leg(res, to, params.get("from", ""), 40110, 40111, int(params.get("timeout") or DEQUEUE_TIMEOUT))
+        self._not_recording(params, "call")
+        timeout = int(params.get("timeout") or DEQUEUE_TIMEOUT)
+        if not 1 <= timeout <= MAX_DEQUEUE_TIMEOUT:
+            raise TaskRouterError(400, 40113, f"call timeout must be between 1 and {MAX_DEQUEUE_TIMEOUT}, got {timeout}")
+        leg = self._worker_leg(res, to, params.get("from", ""), 40110, 40111, timeout)
         leg.url, leg.method = params["url"], "POST"
+        self._leg_status_callback(leg, params, 40110)
         self._ring(leg)
 
     def _redirect_call(self, res: Reservation, params: dict[str, Any]) -> None:
@@ -287,13 +294,32 @@ class Telephony:
             raise TaskRouterError(400, 40121, f"redirect: call {params.get('call_sid')!r} is not a live call")
         self._redirect(call, params["url"], "POST", keep_task=True)
 
+    @staticmethod
+    def _not_recording(params: dict[str, Any], instruction: str) -> None:
+        """Recording calls is not emulated: ``record`` may only ask for what happens anyway (no recording)."""
+        record = str(params.get("record", "do-not-record")).lower()
+        if record not in ("do-not-record", "false"):
+            raise TaskRouterError(400, 20001, f"{instruction} with record={params['record']!r}: recording calls is not "
+                                              "emulated by the mock; leave record out (or do-not-record)")
+
+    def _leg_status_callback(self, leg: Call, params: dict[str, Any], code: int) -> None:
+        """``status_callback_url``: Twilio GETs it for the worker's leg (``completed`` unless other events are named)."""
+        url = params.get("status_callback_url")
+        events = tuple(e.strip() for e in str(params.get("status_callback_event") or params.get("status_callback_events") or
+                                              "completed").replace(" ", ",").split(",") if e.strip())
+        wrong = [e for e in events if e not in ("initiated", "ringing", "answered", "completed")]
+        if wrong:
+            raise TaskRouterError(400, code, f"status_callback_events {', '.join(wrong)}: use initiated, ringing, answered, completed")
+        if url:
+            leg.status_callback, leg.status_callback_method, leg.status_callback_events = url, "GET", events
+
     def _worker_leg(self, res: Reservation, to: str, from_: str, to_code: int, from_code: int, timeout: int) -> Call:
         if not (is_e164(to) or to.startswith("client:")):
             raise TaskRouterError(400, to_code, f"'to' {to!r} is not a phone number (E.164) or client:name")
         if not is_e164(from_ or ""):
             raise TaskRouterError(400, from_code, f"'from' {from_!r} is not a phone number (E.164)")
         task = self.store.get("task", res.task_sid)
-        leg = self._new_call(to, from_, "outbound-api", reservation_sid=res.sid, ring_timeout=timeout)
+        leg = self._new_call(to, from_, "outbound-api", reservation_sid=res.sid, task_sid=res.task_sid, ring_timeout=timeout)
         attributes = dict(attributes_of(task.attributes))
         attributes["worker_call_sid"] = leg.sid
         task.attributes = json.dumps(attributes)

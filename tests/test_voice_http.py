@@ -1,0 +1,195 @@
+"""Part 3 over HTTP with the official twilio library, both ways (in-process and the separate mock
+process): a number pointed at a learner's Flask handler, a caller pressing 1, <Enqueue>, dequeue to
+Alice, her phone answered, the bridge and its end — every webhook signed and checked with the
+library's RequestValidator, as the learner's app would."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response
+from twilio.request_validator import RequestValidator
+from twilio.twiml.voice_response import VoiceResponse
+
+NUMBER = "+15005550006"
+CALLER = "+14155550100"
+ALICE_PHONE = "+14155550111"
+
+
+def twiml(response: VoiceResponse) -> Response:
+    return Response(str(response), mimetype="application/xml")
+
+
+def test_a_phone_call_becomes_a_task_and_is_dequeued_to_alice(mock, client, listener, tutorial):
+    wrap_up = tutorial.api.activities.create(friendly_name="WrapUp", available=False).sid
+    tutorial.api.workers(tutorial.workers["Alice"]).update(
+        attributes=json.dumps({"languages": ["en", "es"], "contact_uri": ALICE_PHONE}))
+    validator = RequestValidator(mock.auth_token)
+
+    def handler(received):
+        assert validator.validate(received.url, received.form, received.headers.get("X-Twilio-Signature", "")), received.path
+        if received.path == "/incoming_call":
+            response = VoiceResponse()
+            gather = response.gather(action="/enqueue_call", method="POST", num_digits=1, timeout=5)
+            gather.say("Para Español oprime el uno.", language="es")
+            return twiml(response)
+        if received.path == "/enqueue_call":
+            language = "es" if received.form.get("Digits") == "1" else "en"
+            response = VoiceResponse()
+            enqueue = response.enqueue(None, workflow_sid=tutorial.workflow_sid)
+            enqueue.task(json.dumps({"selected_language": language}))
+            return twiml(response)
+        if received.path == "/assignment":
+            return {"instruction": "dequeue", "from": NUMBER, "post_work_activity_sid": wrap_up}
+        return Response("", 204)
+
+    listener.answer = handler
+    number = client.incoming_phone_numbers.create(phone_number=NUMBER, voice_url=listener.url("/incoming_call"))
+    assert number.sid.startswith("PN") and number.voice_url == listener.url("/incoming_call")
+    control = mock.control()
+
+    call = control.place_call(CALLER, NUMBER)
+    assert call["status"] == "ringing"  # the answer is the call as it was dialled; its TwiML plays right after
+    assert control.phone_call(call["sid"])["heard"] == ["[es] Para Español oprime el uno."]
+    control.press(call["sid"], "1")
+    assert listener.of("/enqueue_call")[0].form["Digits"] == "1"  # a form field, not the query string
+    (task,) = tutorial.api.tasks.list()
+    assert task.assignment_status == "pending" and json.loads(task.attributes)["call_sid"] == call["sid"]
+    assert task.task_channel_unique_name == "voice"
+
+    tutorial.set_activity("Alice", "Idle")
+    worker_call_sid = json.loads(tutorial.api.tasks(task.sid).fetch().attributes)["worker_call_sid"]
+    leg = client.calls(worker_call_sid).fetch()
+    assert (leg.to, leg.status) == (ALICE_PHONE, "ringing")
+    control.answer(worker_call_sid)
+    assert tutorial.api.tasks(task.sid).fetch().assignment_status == "assigned"
+    assert control.phone_call(call["sid"])["bridged_with"] == worker_call_sid
+
+    control.hang_up(call["sid"])
+    alice = tutorial.api.workers(tutorial.workers["Alice"]).fetch()
+    assert alice.activity_name == "WrapUp"
+    calls = {c.sid: c.status for c in client.calls.list()}
+    assert calls == {call["sid"]: "completed", worker_call_sid: "completed"}
+    assert client.calls(call["sid"]).fetch().start_time is not None
+
+
+def test_calls_and_numbers_refuse_what_the_mock_does_not_emulate(mock, client):
+    import pytest
+    from twilio.base.exceptions import TwilioRestException
+
+    with pytest.raises(TwilioRestException) as refused:
+        client.incoming_phone_numbers.create(phone_number=NUMBER, voice_url="https://example.com/x",
+                                                       voice_application_sid="AP" + "0" * 32)
+    assert "VoiceApplicationSid" in refused.value.msg and "not emulated" in refused.value.msg
+    with pytest.raises(TwilioRestException) as refused:
+        client.calls.create(to=CALLER, from_=NUMBER, url="https://example.com/x", machine_detection="Enable")
+    assert "MachineDetection" in refused.value.msg
+
+
+# ------------------------------------------------------------ each instruction parameter, by REST, with its effect
+def queued_caller_reserved_for_alice(mock, client, listener, tutorial, routes: dict | None = None):
+    """A caller waiting in the Spanish queue (from <Enqueue>) and Alice's pending reservation for the task."""
+    tutorial.api.workers(tutorial.workers["Alice"]).update(
+        attributes=json.dumps({"languages": ["en", "es"], "contact_uri": ALICE_PHONE}))
+    paths = {"/incoming_call": lambda r: twiml(_enqueue_spanish(tutorial)), **(routes or {})}
+    listener.answer = lambda r: paths[r.path](r) if r.path in paths else Response("", 204)
+    client.incoming_phone_numbers.create(phone_number=NUMBER, voice_url=listener.url("/incoming_call"))
+    caller = mock.control().place_call(CALLER, NUMBER)["sid"]
+    (task,) = tutorial.api.tasks.list()
+    tutorial.set_activity("Alice", "Idle")
+    (reservation,) = tutorial.reservations(task.sid)
+    return caller, task.sid, reservation.sid
+
+
+def _enqueue_spanish(tutorial) -> VoiceResponse:
+    response = VoiceResponse()
+    response.enqueue(None, workflow_sid=tutorial.workflow_sid).task(json.dumps({"selected_language": "es"}))
+    return response
+
+
+def saying(text: str, pause: int | None = None) -> VoiceResponse:
+    response = VoiceResponse()
+    response.say(text)
+    if pause:
+        response.pause(length=pause)
+    return response
+
+
+def worker_leg(tutorial, task_sid: str) -> str:
+    return json.loads(tutorial.api.tasks(task_sid).fetch().attributes)["worker_call_sid"]
+
+
+def test_dequeue_parameters_by_rest(mock, client, listener, tutorial):
+    caller, task, reservation = queued_caller_reserved_for_alice(mock, client, listener, tutorial)
+    wrap_up = tutorial.api.activities.create(friendly_name="WrapUp", available=False).sid
+    updated = tutorial.api.tasks(task).reservations(reservation).update(
+        instruction="dequeue", dequeue_from=NUMBER, dequeue_to="+14155550199", dequeue_timeout=15,
+        dequeue_post_work_activity_sid=wrap_up, dequeue_record="do-not-record",
+        dequeue_status_callback_url=listener.url("/leg_status"), dequeue_status_callback_event=["answered", "completed"])
+    assert updated.reservation_status == "pending"  # accepted when the worker answers
+    leg = client.calls(worker_leg(tutorial, task)).fetch()
+    assert (leg.to, leg.from_formatted, leg.status) == ("+14155550199", "(500) 555-0006", "ringing")
+    mock.control().answer(leg.sid)
+    mock.control().hang_up(leg.sid)
+    assert tutorial.api.workers(tutorial.workers["Alice"]).fetch().activity_sid == wrap_up
+    listener.wait_for(lambda received: len([r for r in received if r.path == "/leg_status"]) == 2)
+    statuses = [(r.headers.get("X-Twilio-Signature") is not None, r.url.split("CallStatus=")[1].split("&")[0])
+                for r in listener.of("/leg_status")]
+    assert statuses == [(True, "in-progress"), (True, "completed")]  # GET, parameters in the query (answered, completed)
+    assert f"taskCallSid={caller}" in listener.of("/leg_status")[-1].url
+
+
+def test_dequeue_timeout_by_rest_ends_an_unanswered_ring(mock, client, listener, tutorial):
+    caller, task, reservation = queued_caller_reserved_for_alice(mock, client, listener, tutorial)
+    tutorial.api.tasks(task).reservations(reservation).update(instruction="dequeue", dequeue_from=NUMBER, dequeue_timeout=15)
+    leg = worker_leg(tutorial, task)
+    mock.control().advance(14)
+    assert client.calls(leg).fetch().status == "ringing"
+    mock.control().advance(1)
+    assert client.calls(leg).fetch().status == "no-answer"
+    assert tutorial.api.tasks(task).reservations(reservation).fetch().reservation_status == "canceled"
+
+
+def test_recording_is_refused_as_not_emulated(mock, client, listener, tutorial):
+    import pytest
+    from twilio.base.exceptions import TwilioRestException
+
+    caller, task, reservation = queued_caller_reserved_for_alice(mock, client, listener, tutorial)
+    with pytest.raises(TwilioRestException) as refused:
+        tutorial.api.tasks(task).reservations(reservation).update(instruction="dequeue", dequeue_from=NUMBER,
+                                                                  dequeue_record="record-from-answer")
+    assert "not emulated" in refused.value.msg
+
+
+def test_call_parameters_by_rest(mock, client, listener, tutorial):
+    routes = {"/agent": lambda r: twiml(saying("You have a caller"))}
+    caller, task, reservation = queued_caller_reserved_for_alice(mock, client, listener, tutorial, routes)
+    updated = tutorial.api.tasks(task).reservations(reservation).update(
+        instruction="call", call_from=NUMBER, call_to="+14155550199", call_url=listener.url("/agent"), call_accept=True,
+        call_timeout=20, call_record=False, call_status_callback_url=listener.url("/agent_status"))
+    assert updated.reservation_status == "accepted"  # CallAccept=true
+    leg = worker_leg(tutorial, task)
+    assert client.calls(leg).fetch().to == "+14155550199"
+    mock.control().answer(leg)
+    assert mock.control().phone_call(leg)["heard"] == ["You have a caller"]  # CallUrl played to the worker
+    listener.wait_for(lambda received: any(r.path == "/agent_status" for r in received))
+    assert "CallStatus=completed" in listener.of("/agent_status")[0].url
+
+
+def test_call_timeout_by_rest(mock, client, listener, tutorial):
+    caller, task, reservation = queued_caller_reserved_for_alice(mock, client, listener, tutorial)
+    tutorial.api.tasks(task).reservations(reservation).update(instruction="call", call_from=NUMBER,
+                                                              call_url=listener.url("/agent"), call_timeout=20)
+    leg = worker_leg(tutorial, task)
+    assert client.calls(leg).fetch().to == ALICE_PHONE  # no CallTo: the worker's contact_uri
+    mock.control().advance(20)
+    assert client.calls(leg).fetch().status == "no-answer"
+
+
+def test_redirect_parameters_by_rest(mock, client, listener, tutorial):
+    routes = {"/hold": lambda r: twiml(saying("Connecting you", pause=60))}
+    caller, task, reservation = queued_caller_reserved_for_alice(mock, client, listener, tutorial, routes)
+    updated = tutorial.api.tasks(task).reservations(reservation).update(
+        instruction="redirect", redirect_call_sid=caller, redirect_url=listener.url("/hold"), redirect_accept=True)
+    assert updated.reservation_status == "accepted"
+    assert mock.control().phone_call(caller)["heard"][-1] == "Connecting you"

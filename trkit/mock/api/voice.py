@@ -1,0 +1,117 @@
+"""Voice's REST API (2010-04-01): the account's IncomingPhoneNumbers and Calls, as the twilio library
+expects them — ``.json`` paths, RFC 2822 dates, relative ``uri`` values and the 2010 paging envelope.
+
+Every parameter Twilio accepts on these routes and the mock does not act on is refused, saying so
+(``contract.unread`` treats every parameter of a 2010 route as one the view must read).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, request
+
+from ..engine.errors import TaskRouterError
+from .common import args, deleted, engine, form, json_response, renderer
+
+bp = Blueprint("voice", __name__)
+ROOT = "/2010-04-01/Accounts/<account>"
+CALL_STATUSES = ("queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled")
+NUMBER_FIELDS = ("FriendlyName", "VoiceUrl", "VoiceMethod", "VoiceFallbackUrl", "VoiceFallbackMethod", "StatusCallback",
+                 "StatusCallbackMethod", "SmsUrl", "SmsMethod", "SmsFallbackUrl", "SmsFallbackMethod")
+
+
+def _own(account: str) -> None:
+    if account != engine.account_sid:
+        raise TaskRouterError(404, 20404, f"The requested resource /2010-04-01/Accounts/{account} was not found")
+
+
+def _page2010(items: list, key: str) -> Any:
+    """One page in the 2010 API's envelope (records under ``key``, relative ``*_uri`` links)."""
+    params = args()
+    size = params.int("PageSize", 1, 1000) or 50
+    number = params.int("Page", 0, 10**9) or 0
+    params.str("PageToken")
+    start = number * size
+    chunk = items[start:start + size]
+    filters = [(k, v) for k, v in request.args.items(multi=True) if k not in ("PageSize", "Page", "PageToken")]
+
+    def uri(page_number: int) -> str:
+        return f"{request.path}?{urlencode(filters + [('PageSize', size), ('Page', page_number)])}"
+
+    body = {key: [render(item) for item in chunk], "page": number, "page_size": size, "start": start,
+            "end": start + max(len(chunk) - 1, 0), "uri": uri(number), "first_page_uri": uri(0),
+            "previous_page_uri": uri(number - 1) if number > 0 else None,
+            "next_page_uri": uri(number + 1) if start + size < len(items) else None}
+    return json_response(body)
+
+
+def render(obj: Any) -> dict:
+    return renderer().render(obj)
+
+
+# ------------------------------------------------------------------ numbers
+def _number_fields(f) -> dict[str, Any]:
+    return {"_".join(w.lower() for w in _words(name)): f.str(name) for name in NUMBER_FIELDS if f.has(name)}
+
+
+def _words(name: str) -> list[str]:
+    import re
+
+    return re.findall(r"[A-Z][a-z]*", name)
+
+
+@bp.route(f"{ROOT}/IncomingPhoneNumbers.json", methods=["GET", "POST"])
+def phone_numbers(account: str):
+    _own(account)
+    if request.method == "GET":
+        a = args()
+        return _page2010(engine.list_phone_numbers(phone_number=a.str("PhoneNumber"), friendly_name=a.str("FriendlyName")),
+                         "incoming_phone_numbers")
+    f = form()
+    number = f.str("PhoneNumber")
+    if number is None:
+        raise TaskRouterError(400, 21452, "Missing required parameter PhoneNumber (the mock gives you any number you ask for)")
+    return json_response(render(engine.create_phone_number(number, **_number_fields(f))), 201)
+
+
+@bp.route(f"{ROOT}/IncomingPhoneNumbers/<sid>.json", methods=["GET", "POST", "DELETE"])
+def phone_number(account: str, sid: str):
+    _own(account)
+    if request.method == "GET":
+        return json_response(render(engine.phone_number(sid)))
+    if request.method == "DELETE":
+        engine.delete_phone_number(sid)
+        return deleted()
+    return json_response(render(engine.update_phone_number(sid, **_number_fields(form()))))
+
+
+# ------------------------------------------------------------------ calls
+@bp.route(f"{ROOT}/Calls.json", methods=["GET", "POST"])
+def calls(account: str):
+    _own(account)
+    if request.method == "GET":
+        a = args()
+        return _page2010(engine.list_calls(to=a.str("To"), from_=a.str("From"), status=a.enum("Status", CALL_STATUSES),
+                                           parent_call_sid=a.str("ParentCallSid")), "calls")
+    f = form()
+    events = request.form.getlist("StatusCallbackEvent")
+    f.read.add("StatusCallbackEvent")
+    call = engine.create_call(
+        f.str("To") or "", f.str("From") or "", url=f.str("Url"), twiml=f.str("Twiml"), method=f.str("Method") or "POST",
+        fallback_url=f.str("FallbackUrl"), fallback_method=f.str("FallbackMethod") or "POST",
+        status_callback=f.str("StatusCallback"), status_callback_method=f.str("StatusCallbackMethod") or "POST",
+        status_callback_events=tuple(e for chunk in events for e in chunk.split(" ") if e) or ("completed",),
+        timeout=f.int("Timeout", 1, 600) or 60)
+    return json_response(render(call), 201)
+
+
+@bp.route(f"{ROOT}/Calls/<sid>.json", methods=["GET", "POST"])
+def call(account: str, sid: str):
+    _own(account)
+    if request.method == "GET":
+        return json_response(render(engine.call(sid)))
+    f = form()
+    return json_response(render(engine.update_call(sid, status=f.enum("Status", ("completed", "canceled")), url=f.str("Url"),
+                                                   twiml=f.str("Twiml"), method=f.str("Method"))))
