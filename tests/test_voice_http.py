@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from flask import Response
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
@@ -74,7 +75,6 @@ def test_a_phone_call_becomes_a_task_and_is_dequeued_to_alice(mock, client, list
 
 
 def test_calls_and_numbers_refuse_what_the_mock_does_not_emulate(mock, client):
-    import pytest
     from twilio.base.exceptions import TwilioRestException
 
     with pytest.raises(TwilioRestException) as refused:
@@ -115,14 +115,24 @@ def saying(text: str, pause: int | None = None) -> VoiceResponse:
     return response
 
 
+def reservation_of(tutorial, via: str, task: str, reservation: str):
+    """The reservation reached through its task or through its worker (both routes take the instructions)."""
+    parent = tutorial.api.tasks(task) if via == "task" else tutorial.api.workers(tutorial.workers["Alice"])
+    return parent.reservations(reservation)
+
+
+VIA = pytest.mark.parametrize("via", ["task", "worker"])
+
+
 def worker_leg(tutorial, task_sid: str) -> str:
     return json.loads(tutorial.api.tasks(task_sid).fetch().attributes)["worker_call_sid"]
 
 
-def test_dequeue_parameters_by_rest(mock, client, listener, tutorial):
+@VIA
+def test_dequeue_parameters_by_rest(mock, client, listener, tutorial, via):
     caller, task, reservation = queued_caller_reserved_for_alice(mock, client, listener, tutorial)
     wrap_up = tutorial.api.activities.create(friendly_name="WrapUp", available=False).sid
-    updated = tutorial.api.tasks(task).reservations(reservation).update(
+    updated = reservation_of(tutorial, via, task, reservation).update(
         instruction="dequeue", dequeue_from=NUMBER, dequeue_to="+14155550199", dequeue_timeout=15,
         dequeue_post_work_activity_sid=wrap_up, dequeue_record="do-not-record",
         dequeue_status_callback_url=listener.url("/leg_status"), dequeue_status_callback_event=["answered", "completed"])
@@ -139,32 +149,34 @@ def test_dequeue_parameters_by_rest(mock, client, listener, tutorial):
     assert f"taskCallSid={caller}" in listener.of("/leg_status")[-1].url
 
 
-def test_dequeue_timeout_by_rest_ends_an_unanswered_ring(mock, client, listener, tutorial):
+@VIA
+def test_dequeue_timeout_by_rest_ends_an_unanswered_ring(mock, client, listener, tutorial, via):
     caller, task, reservation = queued_caller_reserved_for_alice(mock, client, listener, tutorial)
-    tutorial.api.tasks(task).reservations(reservation).update(instruction="dequeue", dequeue_from=NUMBER, dequeue_timeout=15)
+    reservation_of(tutorial, via, task, reservation).update(instruction="dequeue", dequeue_from=NUMBER, dequeue_timeout=15)
     leg = worker_leg(tutorial, task)
     mock.control().advance(14)
     assert client.calls(leg).fetch().status == "ringing"
     mock.control().advance(1)
     assert client.calls(leg).fetch().status == "no-answer"
-    assert tutorial.api.tasks(task).reservations(reservation).fetch().reservation_status == "canceled"
+    assert reservation_of(tutorial, via, task, reservation).fetch().reservation_status == "canceled"
 
 
-def test_recording_is_refused_as_not_emulated(mock, client, listener, tutorial):
-    import pytest
+@VIA
+def test_recording_is_refused_as_not_emulated(mock, client, listener, tutorial, via):
     from twilio.base.exceptions import TwilioRestException
 
     caller, task, reservation = queued_caller_reserved_for_alice(mock, client, listener, tutorial)
     with pytest.raises(TwilioRestException) as refused:
-        tutorial.api.tasks(task).reservations(reservation).update(instruction="dequeue", dequeue_from=NUMBER,
+        reservation_of(tutorial, via, task, reservation).update(instruction="dequeue", dequeue_from=NUMBER,
                                                                   dequeue_record="record-from-answer")
     assert "not emulated" in refused.value.msg
 
 
-def test_call_parameters_by_rest(mock, client, listener, tutorial):
+@VIA
+def test_call_parameters_by_rest(mock, client, listener, tutorial, via):
     routes = {"/agent": lambda r: twiml(saying("You have a caller"))}
     caller, task, reservation = queued_caller_reserved_for_alice(mock, client, listener, tutorial, routes)
-    updated = tutorial.api.tasks(task).reservations(reservation).update(
+    updated = reservation_of(tutorial, via, task, reservation).update(
         instruction="call", call_from=NUMBER, call_to="+14155550199", call_url=listener.url("/agent"), call_accept=True,
         call_timeout=20, call_record=False, call_status_callback_url=listener.url("/agent_status"))
     assert updated.reservation_status == "accepted"  # CallAccept=true
@@ -176,9 +188,10 @@ def test_call_parameters_by_rest(mock, client, listener, tutorial):
     assert "CallStatus=completed" in listener.of("/agent_status")[0].url
 
 
-def test_call_timeout_by_rest(mock, client, listener, tutorial):
+@VIA
+def test_call_timeout_by_rest(mock, client, listener, tutorial, via):
     caller, task, reservation = queued_caller_reserved_for_alice(mock, client, listener, tutorial)
-    tutorial.api.tasks(task).reservations(reservation).update(instruction="call", call_from=NUMBER,
+    reservation_of(tutorial, via, task, reservation).update(instruction="call", call_from=NUMBER,
                                                               call_url=listener.url("/agent"), call_timeout=20)
     leg = worker_leg(tutorial, task)
     assert client.calls(leg).fetch().to == ALICE_PHONE  # no CallTo: the worker's contact_uri
@@ -186,10 +199,11 @@ def test_call_timeout_by_rest(mock, client, listener, tutorial):
     assert client.calls(leg).fetch().status == "no-answer"
 
 
-def test_redirect_parameters_by_rest(mock, client, listener, tutorial):
+@VIA
+def test_redirect_parameters_by_rest(mock, client, listener, tutorial, via):
     routes = {"/hold": lambda r: twiml(saying("Connecting you", pause=60))}
     caller, task, reservation = queued_caller_reserved_for_alice(mock, client, listener, tutorial, routes)
-    updated = tutorial.api.tasks(task).reservations(reservation).update(
+    updated = reservation_of(tutorial, via, task, reservation).update(
         instruction="redirect", redirect_call_sid=caller, redirect_url=listener.url("/hold"), redirect_accept=True)
     assert updated.reservation_status == "accepted"
     assert mock.control().phone_call(caller)["heard"][-1] == "Connecting you"
