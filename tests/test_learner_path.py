@@ -1,4 +1,4 @@
-"""The learner's path: their own assignment handler, answers read as TaskRouter reads them, callbacks that
+"""The learner's path: their own assignment handler, answers read as Twilio reads them, callbacks that
 were taken over, the lifecycle line, and a dashboard that goes from created to completed.
 
 Expected values come from the reference (taskrouter-api.md §8.2 for answers; the quickstart's lifecycle
@@ -68,7 +68,7 @@ def test_the_learners_own_route_answers_the_assignment_callback(kit):
     task = reserve_alice(tutorial)
     assert tutorial.workspace.tasks(task.sid).fetch().assignment_status == "assigned"
     row = kit.callbacks_table("assignment").iloc[0]
-    assert (row["Answered by"], row["Signature"], row["TaskRouter reads"]) == ("your app", "valid signature", "instruction 'accept'")
+    assert (row["Answered by"], row["Signature"], row["Twilio reads"]) == ("your app", "valid signature", "instruction 'accept'")
     assert kit.callback_receiver().startswith("This kernel receives the tutorial's callbacks")
 
 
@@ -110,7 +110,7 @@ def test_a_wrong_answer_leaves_the_reservation_pending_and_says_what_taskrouter_
     assert reservation.reservation_status == "pending"
     assert tutorial.workspace.tasks(task.sid).fetch().assignment_status == "reserved"
     row = kit.callbacks_table("assignment").iloc[0]
-    assert warning in row["TaskRouter reads"], row.to_dict()
+    assert warning in row["Twilio reads"], row.to_dict()
     # the mock's own log reads the answer the same way
     (logged,) = [c for c in kit.mock.callbacks() if c["kind"] == "assignment"]
     assert warning in logged["outcome"], logged

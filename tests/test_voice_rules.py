@@ -305,3 +305,20 @@ def test_the_redirect_instruction_moves_the_live_call_and_accepts_only_when_told
     assert d.reservations(task.sid) == [("Alice", expected)]
     assert d.heard(caller)[-1] == "Connecting you to Alice"
     assert d.status(task.sid) in ("reserved", "assigned")  # the task stays: the reservation moved the call
+
+
+def test_without_an_action_enqueue_asks_nobody_when_the_call_leaves_the_queue():
+    d = Desk()
+    d.enqueue_spanish()
+    caller = d.dial_in()
+    d.engine.hang_up(caller)
+    assert [r["url"] for r in d.phone.voice_requests()] == [f"{BASE}/incoming_call"]
+
+
+def test_a_bridged_caller_who_hangs_up_is_reported_bridged_not_hangup():
+    d = Desk()
+    caller, task = dequeue_to_alice(d)
+    d.engine.answer_call(json.loads(d.fetch_task(task).attributes)["worker_call_sid"])
+    d.engine.hang_up(caller)
+    (after,) = d.phone.voice_requests("/after_queue")
+    assert after["params"]["QueueResult"] == "bridged" and d.status(task) == "assigned"

@@ -29,6 +29,7 @@ from werkzeug.test import run_wsgi_app
 from werkzeug.wrappers import Request
 
 from .language.answers import read_answer
+from .language.twiml import read_twiml_answer
 
 Instruction = None | str | dict | Callable[[dict], Any]
 
@@ -38,7 +39,7 @@ class CallbackRecord:
     """One request the server received, what it concluded and what it answered."""
 
     received_at: float
-    kind: str  # "assignment", "event" or "unknown"
+    kind: str  # "assignment", "event", "voice" (a call asking for TwiML) or "unknown"
     path: str
     params: dict[str, str]
     verdict: str  # "valid signature", "missing signature", "forged signature"
@@ -209,7 +210,8 @@ class CallbackServer:
         if req.method != "POST":
             return self.app(environ, start_response)
         params = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-        kind = "event" if "EventType" in params else "assignment" if "ReservationSid" in params else "unknown"
+        kind = ("event" if "EventType" in params else "assignment" if "ReservationSid" in params
+                else "voice" if "CallSid" in params else "unknown")
         verdict = self._verify(req, params)
         if verdict != "valid signature":
             self._record(CallbackRecord(time.time(), kind, req.path, params, verdict, 403))
@@ -222,13 +224,16 @@ class CallbackServer:
         record = CallbackRecord(time.time(), kind, req.path, params, verdict, code, handler="kit" if answering is self.app else "your app")
         if environ.get("trkit.failure"):
             record.listeners_failed.append(environ["trkit.failure"])
+        text = answer_bytes.decode("utf-8", "replace")
         if kind == "assignment":
-            text = answer_bytes.decode("utf-8", "replace")
             try:
                 record.answer = json.loads(text) if text.strip() else None
             except ValueError:
                 record.answer = text
             record.reading = read_answer(code, headers.get("Content-Type"), text).why
+        elif kind == "voice":
+            record.answer = text
+            record.reading = read_twiml_answer(code, headers.get("Content-Type"), text)
         self._record(record)
         start_response(status, list(headers.items()))
         return [answer_bytes]

@@ -315,7 +315,7 @@ class Dashboard(widgets.VBox):
             answer = "" if record.answer is None else record.answer if isinstance(record.answer, str) else json.dumps(record.answer)
             rows.append([html.escape(record.kind), html.escape(what), html.escape(params.get("EventDescription", "")),
                          html.escape(record.verdict), html.escape(answer), html.escape(record.reading)])
-        self.log_html.value = _table(["Kind", "What", "Description", "Signature", "Answer", "TaskRouter reads"], rows,
+        self.log_html.value = _table(["Kind", "What", "Description", "Signature", "Answer", "Twilio reads"], rows,
                                      "trkit-log-table")
 
     def snapshot_html(self) -> str:

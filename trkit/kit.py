@@ -63,6 +63,7 @@ class Kit:
         self._previous_receivers: receiver.Receivers | None = None
         self._dashboards: list = []
         self._told: str | None = None  # the takeover this kernel was last told about
+        self._lesson_started: float | None = None  # calls older than the lesson are not in its tables
 
     def __repr__(self) -> str:
         # no addresses: they differ from machine to machine (kit.mock_url and kit.callbacks.base_url have them)
@@ -94,10 +95,40 @@ class Kit:
             if not rebuilt:  # a rebuilt workspace has no tasks and every worker Offline already
                 tutorial.reset()
             self.callbacks.clear()
+        if on_mock and reset:
+            from .tutorial import reset_phone_line
+
+            reset_phone_line(self.client, self.phone_number)
+        if reset:
+            self._lesson_started = time.time() if not on_mock else None
         if seeded:
             self.mock.seed(seed)
         self._tutorial = tutorial
         return tutorial
+
+    # ---------------------------------------------------------------- phones
+    @functools.cached_property
+    def phone(self):
+        """The people on the phone lines: ``kit.phone.call()``, ``.press()``, ``.answer()``, ``.hang_up()``."""
+        from .phone import Phones
+
+        return Phones(self)
+
+    @property
+    def phone_number(self) -> str:
+        """The tutorial's phone number: the kit's on the mock, yours ($TWILIO_PHONE_NUMBER) on real Twilio."""
+        if self.mode == "mock":
+            from .phone import MOCK_NUMBER
+
+            return MOCK_NUMBER
+        number = os.environ.get("TWILIO_PHONE_NUMBER", "").strip()
+        if not number:
+            raise KitError("The phone lessons need your Twilio number: set TWILIO_PHONE_NUMBER (E.164, like +15551234567).")
+        return number
+
+    def calls_table(self):
+        """The calls of this lesson, newest first: both legs of a dequeued call, their statuses and times."""
+        return tables.calls_table(self.client, self._lesson_started)
 
     # ---------------------------------------------------------------- clock
     @functools.cached_property

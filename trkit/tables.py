@@ -148,20 +148,22 @@ def callbacks_table(callback_server, kind: str | None = None) -> Table:
         rows.append({
             "Received": datetime.fromtimestamp(record.received_at, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
             "Kind": record.kind,
-            "Event / Reservation": params.get("EventType") or params.get("ReservationSid", ""),
+            "Path": record.path,
+            "Event / Reservation / Call": params.get("EventType") or params.get("ReservationSid") or params.get("CallSid", ""),
+            "Digits": params.get("Digits", ""),
             "Task": params.get("TaskSid", ""),
             "Worker": params.get("WorkerName") or params.get("WorkerSid", ""),
             "Signature": record.verdict,
             "Answered by": record.handler if record.status != 403 else "",
             "Answer": _answer_text(record),
-            "TaskRouter reads": record.reading,
+            "Twilio reads": record.reading,
         })
-    return _frame(rows, ["Received", "Kind", "Event / Reservation", "Task", "Worker", "Signature", "Answered by", "Answer",
-                         "TaskRouter reads"], optional=("TaskRouter reads",))
+    return _frame(rows, ["Received", "Kind", "Path", "Event / Reservation / Call", "Digits", "Task", "Worker", "Signature",
+                         "Answered by", "Answer", "Twilio reads"], optional=("Digits", "Twilio reads"))
 
 
 def _answer_text(record) -> str:
-    if record.kind != "assignment" or record.status == 403:
+    if record.kind not in ("assignment", "voice") or record.status == 403:
         return "" if record.status < 300 else f"HTTP {record.status}"
     body = "" if record.answer is None else record.answer if isinstance(record.answer, str) else json.dumps(record.answer)
     return body if record.status == 200 else f"HTTP {record.status} {body}".strip()
@@ -171,3 +173,16 @@ def callback_parameters(record) -> Table:
     """Every form field of one callback request, one per row."""
     rows = [{"Parameter": key, "Value": value} for key, value in sorted(record.params.items())]
     return _frame(rows, ["Parameter", "Value"])
+
+
+def calls_table(client, since: float | None = None) -> Table:
+    """The account's calls, newest first (on real Twilio only those since the lesson began): each leg, its
+    direction, status and how long it lasted."""
+    calls = [c for c in client.calls.list(limit=100)
+             if since is None or c.date_created is None or c.date_created.timestamp() >= since]
+    rows = [
+        {"Call": c.sid, "From": c._from, "To": c.to, "Direction": c.direction, "Status": c.status,
+         "Parent": c.parent_call_sid or "", "Started": _when(c.start_time), "Duration": f"{c.duration} s" if c.duration else ""}
+        for c in calls
+    ]
+    return _frame(rows, ["Call", "From", "To", "Direction", "Status", "Parent", "Started", "Duration"], optional=("Parent",))

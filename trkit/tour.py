@@ -44,5 +44,5 @@ def run_tour(kit: Kit) -> None:
     tutorial.set_activity("Alice", "Idle")
     kit.wait_for(lambda: tutorial.workspace.tasks(second.sid).fetch().assignment_status == "assigned")
     _show("Tasks", kit.tasks_table(), ["Task", "Status", "Queue", "Reason"])
-    _show("Callbacks received", kit.callbacks_table("assignment"), ["Kind", "Event / Reservation", "Signature", "Answer"])
+    _show("Callbacks received", kit.callbacks_table("assignment"), ["Kind", "Event / Reservation / Call", "Signature", "Answer"])
     kit.callbacks.instruction = None

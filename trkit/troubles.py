@@ -59,6 +59,17 @@ TROUBLES = (
             "On real Twilio, wait (`time.sleep`) instead of `kit.advance`."),
     Trouble("NameError: … → An earlier cell makes it. After a kernel restart every variable is gone: …",
             "Run the notebook from its first cell (Run ▸ Run All Cells)."),
+    # the phone lessons
+    Trouble("The phone lessons need your Twilio number: set TWILIO_PHONE_NUMBER (E.164, like +15551234567).",
+            "On real Twilio, export the voice-capable number you bought or reuse; the kit points its Voice URL at your handler."),
+    Trouble("No call is ringing …: is a reservation's dequeue under way?",
+            "The worker's phone rings only after the assignment callback answered `dequeue` (or a `call`); check "
+            "`kit.callbacks_table()` and the worker's `contact_uri`."),
+    Trouble("Decline the call on the phone at … yourself.", "On real Twilio the phones are real: decline it there."),
+    Trouble("Real phones do what their owners do: only the bundled mock's phones can be told how to behave.",
+            "On real Twilio, answer or let it ring yourself; `kit.phone.behave` is for the mock's phones."),
+    Trouble("☎ …", "On real Twilio, `kit.phone` asks you to act on your phone (call, press, answer, hang up) and waits "
+                   "up to 120 s until Twilio shows it happened."),
     Trouble("TaskRouter request failed: …. A list call with a bad filter value fails this way; check the filter.",
             "A filter value the twilio library could not send (for example a status that does not exist)."),
 )

@@ -69,6 +69,19 @@ class Tutorial:
             workspace.tasks(task.sid).delete()
 
 
+def reset_phone_line(client, number: str) -> None:
+    """On the mock, a lesson starts with the kit's number (bought once) pointing nowhere and no calls on record."""
+    for call in client.calls.list(status="in-progress") + client.calls.list(status="ringing"):
+        client.calls(call.sid).update(status="completed")
+    for call in client.calls.list():
+        client.calls(call.sid).delete()
+    found = client.incoming_phone_numbers.list(phone_number=number)
+    if found:
+        client.incoming_phone_numbers(found[0].sid).update(voice_url="", voice_fallback_url="", status_callback="")
+    else:
+        client.incoming_phone_numbers.create(phone_number=number, friendly_name="trkit tutorial line")
+
+
 def remove_tutorial_workspaces(client) -> int:
     """Delete the tutorial workspace(s) and everything in them; returns how many."""
     found = client.taskrouter.v1.workspaces.list(friendly_name=WORKSPACE_NAME)

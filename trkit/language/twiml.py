@@ -51,6 +51,8 @@ OTHER_TWIML = frozenset({
 })
 # the methods TwiML's action and URL attributes accept
 METHODS = ("GET", "POST")
+# the answers Voice reads as TwiML (reference §5.1)
+TWIML_TYPES = ("text/xml", "application/xml", "text/html", "text/plain")
 
 
 class TwimlError(LanguageError):
@@ -118,3 +120,21 @@ def _check(name: str, attributes: dict[str, str]) -> None:
             raise TwimlError(f"<{name} {key}={value!r}> must be GET or POST", SCHEMA_VALIDATION)
     if name == "Gather" and attributes.get("input", "dtmf") != "dtmf":
         raise TwimlError(f"<Gather input={attributes['input']!r}>: the mock emulates key presses (dtmf) only", NOT_EMULATED)
+
+
+def outline(verbs: list[Verb]) -> str:
+    """A document in one line: ``Gather(Say, Say)``, ``Enqueue(Task)``."""
+    return ", ".join(v.name + (f"({outline(list(v.children))})" if v.children else "") for v in verbs) or "nothing"
+
+
+def read_twiml_answer(status: int, content_type: str | None, body: str) -> str:
+    """What Voice makes of a TwiML URL's answer, in words (the mock plays it the same way)."""
+    if not 200 <= status < 300:
+        return f"HTTP {status}: the caller hears an application error and the call ends (11200)"
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    if media_type not in TWIML_TYPES:
+        return f"{media_type or 'no Content-Type'} is not TwiML: the caller hears an application error (11200)"
+    try:
+        return "plays " + outline(parse_twiml(body))
+    except TwimlError as exc:
+        return f"{exc} ({exc.code}): the caller hears an application error and the call ends"

@@ -107,11 +107,14 @@ def calls(account: str):
     return json_response(render(call), 201)
 
 
-@bp.route(f"{ROOT}/Calls/<sid>.json", methods=["GET", "POST"])
+@bp.route(f"{ROOT}/Calls/<sid>.json", methods=["GET", "POST", "DELETE"])
 def call(account: str, sid: str):
     _own(account)
     if request.method == "GET":
         return json_response(render(engine.call(sid)))
+    if request.method == "DELETE":
+        engine.delete_call(sid)
+        return deleted()
     f = form()
     return json_response(render(engine.update_call(sid, status=f.enum("Status", ("completed", "canceled")), url=f.str("Url"),
                                                    twiml=f.str("Twiml"), method=f.str("Method"))))

@@ -164,6 +164,14 @@ class Calls:
         self._redirect(call, url, (method or "POST").upper(), twiml=twiml)
         return call
 
+    @write
+    def delete_call(self, sid: str) -> None:
+        """REST ``DELETE /Calls/{CA}``: a finished call's record goes; a live call must end first."""
+        call = self.call(sid)
+        if call.status in LIVE_CALL_STATUSES:
+            raise TaskRouterError(400, 20009, f"Call {sid} is {call.status}: hang it up before deleting its record")
+        self.store.delete(call)
+
     # ------------------------------------------------------------ people
     @write
     def set_phone(self, number: str, behaviour: str) -> dict:

@@ -68,7 +68,8 @@ class Telephony:
             attributes.update(extra)  # the <Task> keys win over the call's (UNCONFIRMED; the reference's default)
             priority = int(task.get("priority")) if task.get("priority") else priority
             timeout = int(task.get("timeout")) if task.get("timeout") else timeout
-        call.queue = {"workflow_sid": workflow_sid, "action": self._absolute(call, verb.get("action") or "") or None,
+        action = verb.get("action")
+        call.queue = {"workflow_sid": workflow_sid, "action": self._absolute(call, action) if action else None,
                       "method": (verb.get("method") or "POST").upper(), "entered_at": self.now(), "task_sid": None}
         self._wait(call, "queue")
         if wait_url is None:
@@ -122,14 +123,14 @@ class Telephony:
 
     # ------------------------------------------------------------ a call ends
     def _call_ended(self, call: Call, was: str) -> None:
-        if call.waiting == "queue" or call.queue is not None:
-            self._cancel_queued_task(call, "hangup")  # the caller gave up: the task goes (reference §3.3)
-            self._queue_result(call, "hangup")
         partner = self.store.get("call", call.bridged_with) if call.bridged_with else None
         if partner is not None:
             call.bridged_with = None
             partner.bridged_with = None
             self._bridge_ended(call, partner)
+        elif call.queue is not None:
+            self._cancel_queued_task(call, "hangup")  # the caller gave up: the task goes (reference §3.3)
+            self._queue_result(call, "hangup")
         elif call.reservation_sid and was == "ringing":
             self._worker_missed(call)
         if call.dial_parent and was != "in-progress":
@@ -144,6 +145,8 @@ class Telephony:
         worker_leg, caller = (ended, other) if ended.reservation_sid else (other, ended)
         self._after_worker_call(worker_leg)
         if ended is caller:
+            if caller.queue is not None:
+                self._queue_result(caller, "bridged")  # the action hears it; the call is over
             self._hang_up(worker_leg, "completed")
         elif caller.queue is not None:
             self._queue_result(caller, "bridged")
@@ -204,7 +207,7 @@ class Telephony:
         if len(nouns) != 1:
             raise TwimlError("<Dial> rings one party on the mock: one <Number>, <Client> or <Queue>", 12200)
         noun = nouns[0]
-        call.dial = {"action": self._absolute(call, verb.get("action") or "") or None,
+        call.dial = {"action": self._absolute(call, verb.get("action")) if verb.get("action") else None,
                      "method": (verb.get("method") or "POST").upper()}
         if noun.name == "Queue":
             self._dial_queue(call, noun)

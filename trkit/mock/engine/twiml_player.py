@@ -12,14 +12,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urljoin
 
-from ...language.twiml import TwimlError, Verb, parse_twiml
+from ...language.twiml import TWIML_TYPES, TwimlError, Verb, parse_twiml
 from .records import Call
 from .transaction import Outbound, write
 
 MAX_DOCUMENTS_WITHOUT_PAUSE = 10  # Redirects followed in a row before Twilio gives up (error 11215)
 APPLICATION_ERROR = "We are sorry, an application error has occurred. Goodbye."  # what a caller hears on Twilio
 GATHER_TIMEOUT = 5
-TWIML_TYPES = ("text/xml", "application/xml", "text/html", "text/plain")
 
 # Voice's error codes for a TwiML URL that fails (Voice's debugger)
 HTTP_RETRIEVAL_FAILURE = 11200

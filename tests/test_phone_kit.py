@@ -1,0 +1,128 @@
+"""Quickstart Part 3 through the kit: the learner's Flask routes (incoming_call, enqueue_call,
+assignment_callback) served by kit.serve, their number pointed at them with plain twilio, and
+kit.phone as the people — on the mock, and in real mode (the mock standing in for Twilio, the
+tunnel replaced, the "real" caller acting from another thread)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+from flask import Flask, Response, request
+from twilio.twiml.voice_response import VoiceResponse
+
+from trkit.errors import KitError
+from trkit.kit import connect
+from trkit.mock.client import LocalHttpClient
+from trkit.phone import ALICE_PHONE, CALLER
+
+
+def learners_app(tutorial, wrap_up: str, number: str) -> Flask:
+    """The routes the quickstart's Part 3 pages have the learner write."""
+    app = Flask("part3")
+
+    @app.route("/incoming_call", methods=["GET", "POST"])
+    def incoming_call():
+        response = VoiceResponse()
+        with response.gather(action="/enqueue_call", method="POST", num_digits=1, timeout=5) as gather:
+            gather.say("Para Español oprime el uno.", language="es")
+            gather.say("For English, please hold or press two.", language="en")
+        return Response(str(response), mimetype="application/xml")
+
+    @app.route("/enqueue_call", methods=["GET", "POST"])
+    def enqueue_call():
+        language = "es" if request.values.get("Digits") == "1" else "en"
+        response = VoiceResponse()
+        with response.enqueue(None, workflow_sid=tutorial.workflow_sid) as enqueue:
+            enqueue.task(json.dumps({"selected_language": language}))
+        return Response(str(response), mimetype="application/xml")
+
+    @app.route("/assignment_callback", methods=["POST"])
+    def assignment_callback():
+        answer = {"instruction": "dequeue", "from": number, "post_work_activity_sid": wrap_up}
+        return Response(json.dumps(answer), status=200, mimetype="application/json")
+
+    return app
+
+
+def set_the_scene(kit):
+    tutorial = kit.tutorial()
+    workspace = tutorial.workspace
+    wrap_up = workspace.activities.create(friendly_name="WrapUp", available=False).sid
+    workspace.workers(tutorial.workers["Alice"]).update(
+        attributes=json.dumps({"languages": ["en", "es"], "contact_uri": ALICE_PHONE}))
+    base_url = kit.serve(learners_app(tutorial, wrap_up, kit.phone_number))
+    workspace.workflows(tutorial.workflow_sid).update(assignment_callback_url=base_url + "/assignment_callback")
+    (number,) = kit.client.incoming_phone_numbers.list(phone_number=kit.phone_number)
+    number.update(voice_url=base_url + "/incoming_call")
+    return tutorial, wrap_up
+
+
+def test_the_whole_of_part_3_on_the_mock(kit):
+    tutorial, wrap_up = set_the_scene(kit)
+    call = kit.phone.call()
+    assert call.from_ == CALLER and call.status == "in-progress"
+    assert call.heard == ["[es] Para Español oprime el uno.", "[en] For English, please hold or press two."]
+    call = kit.phone.press(call.sid, "1")
+    assert call.heard[-1] == "(hold music)"
+    (task,) = tutorial.workspace.tasks.list()
+    assert task.assignment_status == "pending" and json.loads(task.attributes)["selected_language"] == "es"
+    assert kit.lifecycle(task.sid).current == "Task created"
+    tutorial.set_activity("Alice", "Idle")
+    ringing = kit.phone.ringing(ALICE_PHONE)
+    assert ringing.status == "ringing" and ringing.from_ == kit.phone_number
+    alice_leg = kit.phone.answer(ALICE_PHONE)
+    assert alice_leg.status == "in-progress"
+    assert kit.lifecycle(task.sid).current == "Task assigned"
+    kit.phone.hang_up(call.sid)
+    alice = tutorial.workspace.workers(tutorial.workers["Alice"]).fetch()
+    assert alice.activity_sid == wrap_up
+    calls = kit.calls_table()
+    assert sorted(calls["Direction"]) == ["inbound", "outbound-api"] and set(calls["Status"]) == {"completed"}
+    voice = kit.callbacks_table("voice")
+    assert list(voice["Path"]) == ["/enqueue_call", "/incoming_call"]
+    assert list(voice["Twilio reads"]) == ["plays Enqueue(Task)", "plays Gather(Say, Say)"]
+    assert voice.iloc[0]["Digits"] == "1"
+
+
+def test_a_lesson_starts_with_no_calls_and_the_number_pointing_nowhere(kit):
+    set_the_scene(kit)
+    kit.phone.call()
+    kit.tutorial()  # the next lesson
+    assert kit.calls_table().empty
+    (number,) = kit.client.incoming_phone_numbers.list(phone_number=kit.phone_number)
+    assert not number.voice_url
+
+
+def test_real_mode_asks_you_to_use_your_phone_and_waits_for_it(mock, monkeypatch, trkit_home, capsys):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", mock.account_sid)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", mock.auth_token)
+    monkeypatch.setenv("TWILIO_PHONE_NUMBER", "+15005550006")
+    kit = connect(tunnel=lambda port: f"http://127.0.0.1:{port}", http_client=LocalHttpClient(mock.base_url))
+    kit.client.incoming_phone_numbers.create(phone_number=kit.phone_number)  # the learner's own number
+    tutorial, _ = set_the_scene(kit)
+    control = mock.control()
+    placed: dict = {}
+
+    def the_learner_dials() -> None:  # what the learner does on a real phone, a moment after reading the cell
+        time.sleep(0.5)
+        placed.update(control.place_call("+14155550123", "+15005550006"))
+
+    threading.Thread(target=the_learner_dials, daemon=True).start()
+    call = kit.phone.call()
+    assert "☎ Call +15005550006 from your phone now." in capsys.readouterr().out
+    assert call.sid == placed["sid"] and call.status == "in-progress"
+    with pytest.raises(KitError, match="only the bundled mock's phones"):
+        kit.phone.behave(ALICE_PHONE, "answer")
+    assert tutorial.workspace.fetch().sid == tutorial.workspace_sid
+
+
+def test_real_mode_needs_your_number(mock, monkeypatch, trkit_home):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", mock.account_sid)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", mock.auth_token)
+    monkeypatch.delenv("TWILIO_PHONE_NUMBER", raising=False)
+    kit = connect(tunnel=lambda port: f"http://127.0.0.1:{port}", http_client=LocalHttpClient(mock.base_url))
+    with pytest.raises(KitError, match="set TWILIO_PHONE_NUMBER"):
+        kit.phone_number  # noqa: B018

@@ -1,0 +1,120 @@
+"""``kit.phone``: the people on the phone lines — a caller who dials your number, presses keys and hangs
+up, and a worker whose phone rings and who answers it.
+
+On the bundled mock these drive the mock's phone network; on real Twilio the people are you, with
+real phones: each method says what to do on your phone and waits until Twilio shows it happened.
+Everything between (numbers, calls, TwiML, instructions) stays plain twilio code in the notebook.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import KitError
+
+MOCK_NUMBER = "+15005550006"  # the number the kit gives the tutorial on the mock
+CALLER = "+14155550100"  # the caller's phone on the mock
+ALICE_PHONE = "+14155550111"  # Alice's phone (her contact_uri) on the mock
+REAL_WAIT = 120.0  # seconds to wait for you to act on a real phone
+
+
+@dataclass
+class CallView:
+    """One call leg: who, its status, and (on the mock) what its party heard and what it waits for."""
+
+    sid: str
+    from_: str
+    to: str
+    status: str
+    heard: list[str] = field(default_factory=list)
+    waiting: str | None = None
+    errors: list[dict] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        said = " / ".join(self.heard[-3:]) or "nothing yet"
+        return f"<call {self.sid} {self.from_} → {self.to}: {self.status}; heard: {said}>"
+
+
+class Phones:
+    def __init__(self, kit: Any) -> None:
+        self._kit = kit
+
+    # ------------------------------------------------------------ reading
+    def show(self, call_sid: str) -> CallView:
+        if self._kit.mode == "mock":
+            body = self._kit.mock.phone_call(call_sid)
+            return CallView(body["sid"], body["from"], body["to"], body["status"], body.get("heard", []), body.get("waiting"),
+                            body.get("errors", []))
+        call = self._kit.client.calls(call_sid).fetch()
+        return CallView(call.sid, call._from, call.to, call.status)
+
+    def ringing(self, number: str) -> CallView:
+        """The call ringing the phone at ``number`` now (a worker's contact_uri)."""
+        calls = self._kit.client.calls.list(to=number, status="ringing", limit=1)
+        if not calls:
+            raise KitError(f"No call is ringing {number}: is a reservation's dequeue under way?")
+        return self.show(calls[0].sid)
+
+    # ------------------------------------------------------------ acting
+    def call(self, to: str | None = None, from_: str = CALLER) -> CallView:
+        """A caller dials ``to`` (default: the tutorial's number); its TwiML has run when this returns."""
+        to = to or self._kit.phone_number
+        if self._kit.mode == "mock":
+            return self.show(self._kit.mock.place_call(from_, to)["sid"])
+        since = time.time()
+        self._say(f"Call {to} from your phone now.")
+        return self._await(lambda: next((self.show(c.sid) for c in self._kit.client.calls.list(to=to, status="in-progress", limit=5)
+                                         if c.date_created is None or c.date_created.timestamp() >= since - 5), None),
+                           f"a call to {to}")
+
+    def press(self, call_sid: str, digits: str) -> CallView:
+        if self._kit.mode == "mock":
+            self._kit.mock.press(call_sid, digits)
+            return self.show(call_sid)
+        count = len(self._kit.callbacks.records)
+        self._say(f"Press {digits} on your phone.")
+        self._await(lambda: any(r.params.get("CallSid") == call_sid and "Digits" in r.params
+                                for r in self._kit.callbacks.records[count:]), f"the keys {digits}")
+        return self.show(call_sid)
+
+    def answer(self, number: str) -> CallView:
+        """The person at ``number`` picks up the ringing phone."""
+        if self._kit.mode == "mock":
+            ringing = self.ringing(number)
+            self._kit.mock.answer(ringing.sid)
+            return self.show(ringing.sid)
+        self._say(f"Answer the phone at {number}.")
+        return self._await(lambda: next((self.show(c.sid) for c in self._kit.client.calls.list(to=number, status="in-progress",
+                                                                                                limit=1)), None),
+                           f"{number} to answer")
+
+    def decline(self, number: str) -> CallView:
+        if self._kit.mode != "mock":
+            raise KitError(f"Decline the call on the phone at {number} yourself.")
+        ringing = self.ringing(number)
+        self._kit.mock.decline(ringing.sid)
+        return self.show(ringing.sid)
+
+    def hang_up(self, call_sid: str) -> CallView:
+        if self._kit.mode == "mock":
+            self._kit.mock.hang_up(call_sid)
+            return self.show(call_sid)
+        self._say("Hang up.")
+        return self._await(lambda: (lambda view: view if view.status not in ("queued", "ringing", "in-progress") else None)(
+            self.show(call_sid)), "the call to end")
+
+    def behave(self, number: str, behaviour: str) -> str:
+        """What the phone at ``number`` does from now on when called: ring, answer, busy, no-answer or fail (mock only)."""
+        if self._kit.mode != "mock":
+            raise KitError("Real phones do what their owners do: only the bundled mock's phones can be told how to behave.")
+        return self._kit.mock.set_phone(number, behaviour)["behaviour"]
+
+    # ------------------------------------------------------------ real phones
+    @staticmethod
+    def _say(text: str) -> None:
+        print(f"☎ {text}")
+
+    def _await(self, found, what: str):
+        return self._kit.wait_for(found, timeout=REAL_WAIT, every=1.0, what=what)
