@@ -256,6 +256,13 @@ class Kit:
             raise KitError("No assignment callback has arrived yet: is a worker available for the task?")
         return tables.callback_parameters(records[-1])
 
+    def last_voice_request(self):
+        """The newest request a call made to your routes (a voice webhook), as a table of its parameters."""
+        records = [r for r in self.callbacks.records if r.kind == "voice"]
+        if not records:
+            raise KitError("No call has asked your routes for TwiML yet: is the number's voice_url pointed at them?")
+        return tables.callback_parameters(records[-1])
+
     # --------------------------------------------------------------- explain
     def explain(self, task_sid: str):
         """Why a task is pending (or where it stands), worker by worker."""

@@ -165,8 +165,9 @@ def callbacks_table(callback_server, kind: str | None = None) -> Table:
 def _answer_text(record) -> str:
     if record.kind not in ("assignment", "voice") or record.status == 403:
         return "" if record.status < 300 else f"HTTP {record.status}"
-    body = "" if record.answer is None else record.answer if isinstance(record.answer, str) else json.dumps(record.answer)
-    return body if record.status == 200 else f"HTTP {record.status} {body}".strip()
+    if record.status >= 300:  # an error page says nothing the status does not
+        return f"HTTP {record.status}"
+    return "" if record.answer is None else record.answer if isinstance(record.answer, str) else json.dumps(record.answer)
 
 
 def callback_parameters(record) -> Table:

@@ -62,6 +62,8 @@ TROUBLES = (
     # the phone lessons
     Trouble("The phone lessons need your Twilio number: set TWILIO_PHONE_NUMBER (E.164, like +15551234567).",
             "On real Twilio, export the voice-capable number you bought or reuse; the kit points its Voice URL at your handler."),
+    Trouble("No call has asked your routes for TwiML yet: is the number's voice_url pointed at them?",
+            "Point the number at your route: `number.update(voice_url=kit.serve(app) + \"/incoming_call\")`, then call it."),
     Trouble("No call is ringing …: is a reservation's dequeue under way?",
             "The worker's phone rings only after the assignment callback answered `dequeue` (or a `call`); check "
             "`kit.callbacks_table()` and the worker's `contact_uri`."),

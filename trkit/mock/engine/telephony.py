@@ -195,11 +195,11 @@ class Telephony:
         return True
 
     def _bridge(self, caller: Call, worker_leg: Call) -> None:
+        self._hear(caller, f"(connected to {worker_leg.to})")
+        self._hear(worker_leg, f"(connected to {caller.from_})")
         caller.bridged_with, worker_leg.bridged_with = worker_leg.sid, caller.sid
         self._wait(worker_leg, "bridged")
         self._wait(caller, "queue")  # still in the queue's books until the bridge ends (QueueResult=bridged then)
-        self._hear(caller, f"(connected to {worker_leg.to})")
-        self._hear(worker_leg, f"(connected to {caller.from_})")
 
     # ------------------------------------------------------------ Dial
     def _dial(self, call: Call, verb: Verb) -> None:
