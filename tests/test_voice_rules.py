@@ -322,3 +322,10 @@ def test_a_bridged_caller_who_hangs_up_is_reported_bridged_not_hangup():
     d.engine.hang_up(caller)
     (after,) = d.phone.voice_requests("/after_queue")
     assert after["params"]["QueueResult"] == "bridged" and d.status(task) == "assigned"
+
+
+def test_an_unanswered_worker_phone_can_leave_the_reservation_pending_until_its_timeout():
+    d = Desk(unanswered_worker_call="pending", unanswered_worker_activity="keep")
+    caller, task = dequeue_to_alice(d, timeout=20)
+    d.advance(20)
+    assert d.reservations(task) == [("Alice", "pending")] and d.activity_of("Alice") == "Reserved"

@@ -9,6 +9,7 @@ import sys
 import threading
 
 from .engine import FINISHED_TASK_LIFETIME
+from .engine.telephony import VoiceSwitches
 from .server import MockServer
 
 
@@ -23,10 +24,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--finished-task-lifetime", type=float, default=FINISHED_TASK_LIFETIME, metavar="SECONDS",
                         help="delete canceled and completed tasks this long after they finish, on the mock clock "
                              "(default 300, as TaskRouter's 'about 5 minutes'; 0 keeps them)")
+    # the phone network's readings where the reference is unsure (README: The phone network)
+    parser.add_argument("--caller-hangup-reason", default="hangup", help="a queued caller's hang-up cancels the task with this reason")
+    parser.add_argument("--task-after-bridge", choices=("assigned", "wrapping", "completed"), default="assigned",
+                        help="what a dequeued task becomes when the bridged call ends")
+    parser.add_argument("--unanswered-worker-call", choices=("canceled", "pending"), default="canceled",
+                        help="the reservation when the worker's phone is not answered")
+    parser.add_argument("--unanswered-worker-activity", choices=("timeout", "keep"), default="timeout",
+                        help="where a worker whose phone was not answered goes: the timeout activity, or stays")
     options = parser.parse_args(argv)
+    voice = VoiceSwitches(caller_hangup_reason=options.caller_hangup_reason, task_after_bridge=options.task_after_bridge,
+                          unanswered_worker_call=options.unanswered_worker_call,
+                          unanswered_worker_activity=options.unanswered_worker_activity)
     server = MockServer(db_path=options.db, host=options.host, port=options.port,
                         account_sid=options.account_sid, auth_token=options.auth_token, seed=options.seed,
-                        finished_task_lifetime=options.finished_task_lifetime or None)
+                        finished_task_lifetime=options.finished_task_lifetime or None, voice=voice)
 
     def stop(signum, frame):
         threading.Thread(target=server._server.shutdown, daemon=True).start()

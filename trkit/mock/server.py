@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 from .api import create_app
 from .callbacks import HttpDispatcher
 from .engine import FINISHED_TASK_LIFETIME, Clock, SidGenerator, Store, TaskRouterEngine
+from .engine.telephony import VoiceSwitches
 
 # Documented fallback credentials for a mock started without any in the environment.
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 31 + "1"
@@ -47,6 +48,7 @@ class MockServer:
         tick_seconds: float = 0.2,
         finished_task_lifetime: float | None = FINISHED_TASK_LIFETIME,
         clock: Clock | None = None,
+        voice: VoiceSwitches | None = None,
     ) -> None:
         default_sid, default_token = default_credentials()
         self.account_sid = account_sid or default_sid
@@ -57,6 +59,7 @@ class MockServer:
             self.store, self.account_sid, self.auth_token,
             clock=clock or Clock(float(self.store.meta.get("clock_offset", "0"))),
             sids=SidGenerator(seed), dispatcher=self.dispatcher, finished_task_lifetime=finished_task_lifetime,
+            voice=voice,
         )
         self.app = create_app(self.engine)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
