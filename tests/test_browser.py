@@ -172,3 +172,58 @@ def test_dashboard_in_voila(workdir, browser_page):
     finally:
         server.stop()
         stop_mock(env)
+
+
+def phone_lesson(tmp_path) -> str:
+    """Notebook 07's set-up cells (the learner's routes, the number, Alice's phone), then the dashboard."""
+    import nbformat
+
+    lesson = nbformat.read(ROOT / "notebooks" / "07_dequeue_to_alice.ipynb", as_version=4)
+    cells = []
+    for cell in lesson.cells:
+        cells.append(cell)
+        if cell.cell_type == "code" and "assignment_callback_url=base_url" in cell.source:
+            break
+    cells.append(nbformat.v4.new_code_cell("kit.dashboard()"))
+    lesson.cells = cells
+    name = "phone_dashboard.ipynb"
+    nbformat.write(lesson, tmp_path / name)
+    return name
+
+
+def test_a_whole_call_with_the_dashboards_phone_in_jupyterlab(tmp_path, browser_page):
+    name = phone_lesson(tmp_path)
+    env = jupyter_env(tmp_path)
+    server = start_lab(tmp_path, env)
+    page = browser_page
+    try:
+        open_in_lab(page, server, name)
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.locator(".trkit-phone .trkit-dial").wait_for(timeout=90_000)
+        page.locator(".trkit-phone .trkit-dial").click()
+        page.locator(".trkit-transcript", has_text="Para Español oprime el uno.").wait_for(timeout=20_000)
+        page.locator(".trkit-phone .trkit-key-1").click()
+        page.locator(".trkit-transcript", has_text="(hold music)").wait_for(timeout=20_000)
+        page.locator(".trkit-tasks .trkit-status-pending").wait_for(timeout=20_000)
+        page.locator(".trkit-activity-alice select").select_option("Idle")
+        page.locator(".trkit-ringing .trkit-answer-phone").click(timeout=20_000)
+        page.locator(".trkit-tasks .trkit-status-assigned").wait_for(timeout=20_000)
+        page.locator(".trkit-transcript", has_text="(connected to +14155550111)").wait_for(timeout=20_000)
+        page.locator(".trkit-phone .trkit-hangup").click()
+        page.wait_for_function(
+            "() => { const s = document.querySelector('.trkit-activity-alice select'); return s && s.value === 'WrapUp'; }",
+            timeout=20_000)
+        page.locator(".trkit-call-state.trkit-call-completed").wait_for(timeout=20_000)
+        page.screenshot(path=str(ARTIFACTS / "jupyterlab-phone.png"), full_page=True)
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "jupyterlab-phone-failure.png"), full_page=True)
+        raise
+    finally:
+        server.stop()
+    try:
+        client = shared_mock_client(env)
+        statuses = sorted((c.direction, c.status) for c in client.calls.list())
+        assert statuses == [("inbound", "completed"), ("outbound-api", "completed")]
+    finally:
+        stop_mock(env)

@@ -126,3 +126,36 @@ def test_real_mode_needs_your_number(mock, monkeypatch, trkit_home):
     kit = connect(tunnel=lambda port: f"http://127.0.0.1:{port}", http_client=LocalHttpClient(mock.base_url))
     with pytest.raises(KitError, match="set TWILIO_PHONE_NUMBER"):
         kit.phone_number  # noqa: B018
+
+
+def test_the_dashboards_phone_takes_a_call_through_to_wrap_up(kit):
+    tutorial, wrap_up = set_the_scene(kit)
+    board = kit.dashboard()
+    try:
+        board.close()  # refreshes are driven here
+        board.phone.dial_button.click()
+        assert "Para Español oprime el uno." in board.phone.transcript.value
+        next(k for k in board.phone.keypad if k.description == "1").click()
+        assert "(hold music)" in board.phone.transcript.value
+        board.worker_dropdowns["Alice"].value = "Idle"
+        (row,) = board.phone.ringing_box.children
+        label, answer, _decline = row.children
+        assert ALICE_PHONE in label.value
+        answer.click()
+        (task,) = tutorial.workspace.tasks.list()
+        assert task.assignment_status == "assigned" and "Task assigned" in board.lifecycle_html.value
+        board.phone.hangup_button.click()
+        assert board.worker_dropdowns["Alice"].value == "WrapUp"
+        assert "completed" in board.phone.status.value
+    finally:
+        board.close()
+
+
+def test_on_real_twilio_the_dashboard_has_no_pretend_phone(mock, monkeypatch, trkit_home):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", mock.account_sid)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", mock.auth_token)
+    kit = connect(tunnel=lambda port: f"http://127.0.0.1:{port}", http_client=LocalHttpClient(mock.base_url))
+    kit.tutorial()
+    board = kit.dashboard()
+    board.close()
+    assert board.phone is None

@@ -83,6 +83,11 @@ class Dashboard(widgets.VBox):
         self.reservations_box.add_class("trkit-reservations")
         self.log_html = widgets.HTML()
         self.log_html.add_class("trkit-log")
+        self.phone = None
+        if kit.mode == "mock":  # on real Twilio the phones are real: the panel would only pretend
+            from .phone_panel import PhonePanel
+
+            self.phone = PhonePanel(kit, on_change=self.refresh)
         super().__init__(children=[
             self.header, self.banner, self.lifecycle_html,
             widgets.HTML("<b>Workers</b> — pick an activity to change it"), self.workers_box,
@@ -92,7 +97,7 @@ class Dashboard(widgets.VBox):
             self.reservations_box,
             widgets.HTML("<b>Callbacks and events</b> (newest first)"), self.log_html,
             self.message,
-        ])
+        ] + ([self.phone] if self.phone is not None else []))
         self.add_class("trkit-dashboard")
         self.refresh()
         kit.callbacks.on_request(self._on_callback)
@@ -195,6 +200,8 @@ class Dashboard(widgets.VBox):
             self._render_reservations(reservations)
             self._render_lifecycle(tasks, reservations)
             self._render_log()
+            if self.phone is not None:
+                self.phone.refresh()
             if self.explained:
                 try:
                     self.explain(self.explained)
@@ -311,8 +318,12 @@ class Dashboard(widgets.VBox):
         rows = []
         for record in reversed(records):
             params = record.params
-            what = params.get("EventType") or f"assignment for {params.get('ReservationSid', '')}"
-            answer = "" if record.answer is None else record.answer if isinstance(record.answer, str) else json.dumps(record.answer)
+            if record.kind == "voice":  # a call asking for TwiML: its path and keys; the TwiML is read in the last column
+                digits = f" (keys {params['Digits']})" if params.get("Digits") else ""
+                what, answer = f"{record.path} for call {params.get('CallSid', '')}{digits}", ""
+            else:
+                what = params.get("EventType") or f"assignment for {params.get('ReservationSid', '')}"
+                answer = "" if record.answer is None else record.answer if isinstance(record.answer, str) else json.dumps(record.answer)
             rows.append([html.escape(record.kind), html.escape(what), html.escape(params.get("EventDescription", "")),
                          html.escape(record.verdict), html.escape(answer), html.escape(record.reading)])
         self.log_html.value = _table(["Kind", "What", "Description", "Signature", "Answer", "Twilio reads"], rows,
