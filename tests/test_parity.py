@@ -47,6 +47,7 @@ def taskrouter():
         client = mock.client()
         client.trkit_created = []
         client.trkit_auth_token = mock.auth_token
+        client.trkit_mock = mock
         yield client
 
 
@@ -162,3 +163,50 @@ def test_signed_assignment_callback_and_accept_instruction(taskrouter, callbacks
     assert eventually(lambda: api.tasks(task.sid).fetch().assignment_status == "assigned")
     reservation = api.tasks(task.sid).reservations(record.params["ReservationSid"]).fetch()
     assert (reservation.reservation_status, reservation.worker_sid) == ("accepted", alice)
+
+
+# the parameters Twilio documents for a voice webhook and the task attributes <Enqueue> makes (reference §3.2, §5.1)
+VOICE_PARAMETERS = {"CallSid", "AccountSid", "From", "To", "CallStatus", "ApiVersion", "Direction", "Caller", "Called"}
+ENQUEUE_ATTRIBUTES = {"from_country", "called", "to_country", "to_city", "to_state", "caller_country", "call_sid", "account_sid",
+                      "from_zip", "from", "direction", "called_zip", "caller_state", "to_zip", "called_country", "from_city",
+                      "called_city", "caller_zip", "api_version", "called_state", "from_state", "caller", "caller_city", "to"}
+
+
+def test_a_call_asks_for_twiml_with_the_documented_parameters_and_enqueue_makes_the_documented_task(taskrouter, callbacks):
+    """Live, it needs TWILIO_PHONE_NUMBER (a voice number of the account): the test calls it from itself."""
+    from flask import Flask, Response
+    from twilio.twiml.voice_response import VoiceResponse
+
+    number = os.environ.get("TWILIO_PHONE_NUMBER", "+15005550006") if LIVE else "+15005550006"
+    if LIVE and not os.environ.get("TWILIO_PHONE_NUMBER"):
+        pytest.skip("live voice parity needs TWILIO_PHONE_NUMBER, a voice-capable number of the account")
+    api, idle, queue, workflow, alice = spanish_workspace(taskrouter, ["en", "es"])
+    app = Flask("parity")
+
+    @app.route("/voice", methods=["POST"])
+    def voice():
+        response = VoiceResponse()
+        response.enqueue(None, workflow_sid=workflow).task(json.dumps({"selected_language": "es"}))
+        return Response(str(response), mimetype="application/xml")
+
+    callbacks.serve(app)
+    if LIVE:
+        (line,) = taskrouter.incoming_phone_numbers.list(phone_number=number)
+        previous = line.voice_url
+        line.update(voice_url=callbacks.base_url + "/voice")
+        try:
+            taskrouter.calls.create(to=number, from_=number, twiml="<Response><Pause length=\"20\"/></Response>")
+            task = eventually(lambda: api.tasks.list(), timeout=40)
+        finally:
+            taskrouter.incoming_phone_numbers(line.sid).update(voice_url=previous or "")
+    else:
+        taskrouter.incoming_phone_numbers.create(phone_number=number, voice_url=callbacks.base_url + "/voice")
+        taskrouter.trkit_mock.control().place_call("+14155550100", number)
+        task = api.tasks.list()
+    assert task, "no task was made from the call"
+    (request,) = [r for r in callbacks.records if r.kind == "voice"][:1]
+    assert request.verdict == "valid signature"
+    assert VOICE_PARAMETERS <= set(request.params), sorted(VOICE_PARAMETERS - set(request.params))
+    attributes = json.loads(task[0].attributes)
+    assert ENQUEUE_ATTRIBUTES <= set(attributes), sorted(ENQUEUE_ATTRIBUTES - set(attributes))
+    assert attributes["selected_language"] == "es" and task[0].task_channel_unique_name == "voice"
