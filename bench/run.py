@@ -31,6 +31,7 @@ from trkit.mock import MockServer
 
 from .scale import drain
 from .store import steady_month, store_costs
+from .voice import call_cost
 
 ROOT = Path(__file__).resolve().parent.parent
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -290,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         "startup": startup(),
         "store": store_costs(large=10_000 if quick else 100_000, small=100, repeats=100 if quick else 300),
         "month": steady_month(days=33 if quick else 40, every_seconds=3600 if quick else 300),
+        "voice": call_cost(repeats=20 if quick else 100),
     }
     rows = [
         ("REST POST Tasks vs bare Flask", f"{results['rest']['mock_post_rps']} vs {results['rest']['bare_post_rps']} req/s = {results['rest']['post_ratio']:.0%}",
@@ -333,6 +335,9 @@ def main(argv: list[str] | None = None) -> int:
     rows.append((f"events stored after {month['days']} days vs 31 days ({month['tasks_per_day']} tasks/day)",
                  f"{sizes[month['days']]['events']} vs {sizes[31]['events']} = x{month['end_vs_day_31']}", "<= x1.05 (bounded)",
                  month["end_vs_day_31"] <= 1.05))
+    voice = results["voice"]
+    rows.append(("one phone call (dial, key, enqueue, dequeue, answer, hang up) vs a task lifecycle",
+                 f"{voice['call_ms']} vs {voice['lifecycle_ms']} ms = x{voice['ratio']}", "<= x3", voice["ratio"] <= 3))
     results["table"] = [{"measure": m, "figure": f, "target": t, "met": ok} for m, f, t, ok in rows]
     width = max(len(m) for m, *_ in rows)
     print(f"machine: {results['machine']}")
