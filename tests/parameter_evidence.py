@@ -83,7 +83,7 @@ def table(log: EvidenceLog) -> tuple[str, list[str]]:
     recorded = len(rows) - honoured - len(missing)
     head = [BEGIN, "", "## Parameters", "",
             f"Every form, query and header parameter Twilio's spec lists, operation by operation: **{honoured} of {len(rows)} honoured**, "
-            f"each with the first test (by name) that sent it and checked its effect; **{recorded} recorded**: an "
+            f"each with the first test (by name) that sent it and checked its effect; **{recorded} recorded**: "
             "the conference and supervise instructions' parameters, kept with the reservation's instruction while the mock "
             "emulates no Conference. "
             "A parameter a route does not act on is refused with a 400 saying the mock does not emulate it "

@@ -207,3 +207,14 @@ def test_redirect_parameters_by_rest(mock, client, listener, tutorial, via):
         instruction="redirect", redirect_call_sid=caller, redirect_url=listener.url("/hold"), redirect_accept=True)
     assert updated.reservation_status == "accepted"
     assert mock.control().phone_call(caller)["heard"][-1] == "Connecting you"
+
+
+def test_a_voice_url_nothing_answers_ends_the_call_with_11205(mock, client):
+    client.incoming_phone_numbers.create(phone_number=NUMBER, voice_url="http://127.0.0.1:9/incoming_call")
+    control = mock.control()
+    call = control.place_call(CALLER, NUMBER)["sid"]
+    state = control.phone_call(call)
+    assert state["status"] == "completed" and state["errors"][0]["code"] == 11205
+    assert state["heard"] == ["We are sorry, an application error has occurred. Goodbye."]
+    (logged,) = [c for c in control.callbacks() if c["kind"] == "voice"]
+    assert logged["outcome"].startswith("failed (no receiver")  # the mock's log names the dead receiver

@@ -329,3 +329,106 @@ def test_an_unanswered_worker_phone_can_leave_the_reservation_pending_until_its_
     caller, task = dequeue_to_alice(d, timeout=20)
     d.advance(20)
     assert d.reservations(task) == [("Alice", "pending")] and d.activity_of("Alice") == "Reserved"
+
+
+# ------------------------------------------------------------ the remaining verbs (§5.1)
+def test_play_is_heard_and_loop_repeats_it():
+    d = Desk()
+    d.route("/incoming_call", lambda p: '<Response><Play loop="2">https://example.com/jingle.mp3</Play></Response>')
+    call = d.dial_in()
+    assert d.heard(call) == ["(plays https://example.com/jingle.mp3)"] * 2
+
+
+@pytest.mark.parametrize(("reason", "status"), [("busy", "busy"), ("rejected", "no-answer")])
+def test_reject_ends_the_call_without_answering_it(reason, status):
+    d = Desk()
+    d.route("/incoming_call", lambda p: f'<Response><Reject reason="{reason}"/></Response>')
+    call = d.dial_in()
+    assert d.call(call).status == status
+
+
+def test_leave_outside_a_wait_url_is_refused_saying_so():
+    d = Desk()
+    d.route("/incoming_call", lambda p: "<Response><Leave/></Response>")
+    call = d.dial_in()
+    assert "waitUrl" in d.call(call).errors[0]["message"]
+
+
+def test_dial_rings_a_number_bridges_on_answer_and_the_action_hears_the_dial_status():
+    d = Desk()
+    d.route("/incoming_call", lambda p: f'<Response><Dial action="{BASE}/after_dial" timeout="20">'
+                                        f'<Number>{ALICE_PHONE}</Number></Dial></Response>')
+    d.route("/after_dial", lambda p: "<Response><Say>Bye</Say></Response>")
+    call = d.dial_in()
+    (child,) = d.engine.list_calls(parent_call_sid=call)
+    assert (child.to, child.direction, child.status) == (ALICE_PHONE, "outbound-dial", "ringing")
+    d.engine.answer_call(child.sid)
+    d.engine.hang_up(child.sid)
+    (after,) = d.phone.voice_requests("/after_dial")
+    assert after["params"]["DialCallStatus"] == "completed"
+    assert d.heard(call)[-1] == "Bye"
+
+
+def test_dial_to_a_client_nobody_answers_reports_no_answer():
+    d = Desk()
+    d.route("/incoming_call", lambda p: f'<Response><Dial action="{BASE}/after_dial" timeout="10"><Client>alice</Client>'
+                                        "</Dial></Response>")
+    d.route("/after_dial", lambda p: "<Response/>")
+    call = d.dial_in()
+    (child,) = d.engine.list_calls(parent_call_sid=call)
+    assert child.to == "client:alice"
+    d.advance(10)
+    (after,) = d.phone.voice_requests("/after_dial")
+    assert after["params"]["DialCallStatus"] == "no-answer"
+
+
+def test_a_caller_who_hangs_up_while_the_workers_phone_rings_ends_both():
+    d = Desk()
+    caller, task = dequeue_to_alice(d)
+    leg = json.loads(d.fetch_task(task).attributes)["worker_call_sid"]
+    d.engine.hang_up(caller)
+    assert d.status(task) == "canceled" and d.reservations(task) == [("Alice", "canceled")]
+    assert d.call(leg).status == "canceled"  # nobody is left to connect Alice to
+
+
+def test_the_call_instruction_without_to_or_contact_uri_is_40110():
+    d = Desk()
+    d.enqueue_spanish()
+    d.dial_in()
+    (task,) = d.engine.list_tasks(d.ws)
+    d.engine.update_worker(d.ws, d.workers["Alice"], attributes=json.dumps({"languages": ["es"]}))
+    d.set_activity("Alice", "Idle")
+    with pytest.raises(TaskRouterError) as refused:
+        d.engine.update_reservation(d.ws, d.offer(task.sid), task_sid=task.sid, instruction="call",
+                                    instruction_params={"from": NUMBER, "url": f"{BASE}/agent"})
+    assert refused.value.code == 40110 and d.reservations(task.sid) == [("Alice", "pending")]
+
+
+# ------------------------------------------------------------ REST Calls (§5.3)
+def test_a_rest_call_rings_plays_its_twiml_when_answered_and_can_be_hung_up():
+    d = Desk()
+    call = d.engine.create_call(ALICE_PHONE, NUMBER, twiml="<Response><Say>Hi Alice</Say><Pause length=\"60\"/></Response>").sid
+    assert d.call(call).status == "ringing" and d.call(call).direction == "outbound-api"
+    d.engine.answer_call(call)
+    assert d.heard(call) == ["Hi Alice"]
+    d.engine.update_call(call, status="completed")
+    assert d.call(call).status == "completed"
+
+
+def test_a_rest_update_redirects_a_live_call():
+    d = Desk()
+    d.route("/incoming_call", lambda p: '<Response><Pause length="60"/></Response>')
+    d.route("/elsewhere", lambda p: "<Response><Say>Moved</Say></Response>")
+    call = d.dial_in()
+    d.engine.update_call(call, url=f"{BASE}/elsewhere")
+    assert d.heard(call) == ["Moved"]
+
+
+def test_canceling_a_ringing_call_and_listing_by_status():
+    d = Desk()
+    call = d.engine.create_call(ALICE_PHONE, NUMBER, url=f"{BASE}/agent").sid
+    d.engine.update_call(call, status="canceled")
+    assert d.call(call).status == "canceled"
+    assert [c.sid for c in d.engine.list_calls(status="canceled")] == [call]
+    with pytest.raises(TaskRouterError):
+        d.engine.update_call(call, url=f"{BASE}/agent")  # only a call in progress can be redirected

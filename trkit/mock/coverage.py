@@ -35,7 +35,8 @@ VOICE_UNSURE = (
     "A dequeued task stays `assigned` when the bridged call ends (`task_after_bridge`: assigned, wrapping or completed).",
     "A worker's phone that is not answered (busy, no answer, failed) cancels the reservation (`unanswered_worker_call`) "
     "and moves the worker to the workspace's timeout activity (`unanswered_worker_activity`); the task is routed again.",
-    "The reservation of a `dequeue` is accepted when the worker answers, not when the instruction is given.",
+    "The reservation of a `dequeue` is accepted when the worker answers, not when the instruction is given; a caller "
+    "who hangs up while the worker's phone rings stops the ring (`canceled`).",
     "`<Enqueue>` task attributes carry `call_status` = `in-progress`; a `<Task>` key wins over a call parameter of the same name.",
     "`<Reject reason=\"busy\">` ends the call `busy`, any other reason `no-answer`.",
 )

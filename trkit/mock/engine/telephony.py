@@ -131,6 +131,9 @@ class Telephony:
         elif call.queue is not None:
             self._cancel_queued_task(call, "hangup")  # the caller gave up: the task goes (reference §3.3)
             self._queue_result(call, "hangup")
+            for leg in self.store.all("call"):  # a worker's phone still ringing for this caller stops
+                if leg.bridge_to == call.sid and leg.status in ("queued", "ringing"):
+                    self._hang_up(leg, "canceled")
         elif call.reservation_sid and was == "ringing":
             self._worker_missed(call)
         if call.dial_parent and was != "in-progress":
@@ -142,6 +145,13 @@ class Telephony:
                 self._hang_up(child, "completed" if child.status == "in-progress" else "canceled")
 
     def _bridge_ended(self, ended: Call, other: Call) -> None:
+        if ended.dial_parent or other.dial_parent:  # a <Dial>: the dialling call goes on after it, or ends with it
+            child, parent = (ended, other) if ended.dial_parent else (other, ended)
+            if ended is child and parent.status == "in-progress":
+                self._dial_done(parent, "completed")
+            else:
+                self._hang_up(child, "completed")
+            return
         worker_leg, caller = (ended, other) if ended.reservation_sid else (other, ended)
         self._after_worker_call(worker_leg)
         if ended is caller:
@@ -180,7 +190,15 @@ class Telephony:
 
     # ------------------------------------------------------------ bridging
     def _answered_by_worker(self, call: Call) -> bool:
-        """A worker's phone answered a dequeue leg: bridge it to the parked caller and accept the reservation."""
+        """A leg that connects on answer: a <Dial>'s party joins the call that dialled it; a dequeue leg is
+        bridged to the parked caller and its reservation accepted."""
+        if call.dial_parent:
+            parent = self.store.get("call", call.dial_parent)
+            if parent is None or parent.status != "in-progress" or parent.waiting != "dial":
+                self._hang_up(call, "completed")
+            else:
+                self._bridge(parent, call, caller_waits="dial")
+            return True
         if not call.bridge_to:
             return False
         caller = self.store.get("call", call.bridge_to)
@@ -194,12 +212,13 @@ class Telephony:
         self._bridge(caller, call)
         return True
 
-    def _bridge(self, caller: Call, worker_leg: Call) -> None:
+    def _bridge(self, caller: Call, worker_leg: Call, caller_waits: str = "queue") -> None:
         self._hear(caller, f"(connected to {worker_leg.to})")
         self._hear(worker_leg, f"(connected to {caller.from_})")
         caller.bridged_with, worker_leg.bridged_with = worker_leg.sid, caller.sid
         self._wait(worker_leg, "bridged")
-        self._wait(caller, "queue")  # still in the queue's books until the bridge ends (QueueResult=bridged then)
+        # the caller stays in its queue's (or its Dial's) books until the bridge ends: the result is reported then
+        self._wait(caller, caller_waits)
 
     # ------------------------------------------------------------ Dial
     def _dial(self, call: Call, verb: Verb) -> None:
