@@ -72,7 +72,7 @@ def table(log: EvidenceLog) -> tuple[str, list[str]]:
             tests = sorted(log.seen.get((method, shape, name), ()))
             if tests:
                 acting = [t for t in tests if t not in log.recorded_only]
-                status = "honoured" if acting else "recorded: kept with the instruction, no Conference emulated yet"
+                status = "honoured" if acting else "recorded: kept with the instruction, no audio or supervisor leg emulated"
                 honoured += bool(acting)
                 shown = acting or tests
                 first = re.sub(r"\[.*$", "", shown[0])  # the test, without its parameters
@@ -84,8 +84,8 @@ def table(log: EvidenceLog) -> tuple[str, list[str]]:
     head = [BEGIN, "", "## Parameters", "",
             f"Every form, query and header parameter Twilio's spec lists, operation by operation: **{honoured} of {len(rows)} honoured**, "
             f"each with the first test (by name) that sent it and checked its effect; **{recorded} recorded**: "
-            "the conference and supervise instructions' parameters, kept with the reservation's instruction while the mock "
-            "emulates no Conference. "
+            "the conference's audio options and the supervise instruction's parameters, kept with the reservation's instruction: "
+            "the mock plays no audio and places no supervisor leg. "
             "A parameter a route does not act on is refused with a 400 saying the mock does not emulate it "
             "(trkit/mock/api/contract.py), never ignored.", "",
             "| operation | parameter | status | shown by |", "|---|---|---|---|"]

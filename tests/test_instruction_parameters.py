@@ -1,14 +1,19 @@
-"""The conference and supervise instructions' parameters sent by REST are kept with the reservation's
-instruction: the mock emulates no Conference resource yet, so what they ask of a conference is
-recorded on the reservation (accepted where the instruction accepts it) and the parameter table
-marks them "recorded". The dequeue, call and redirect parameters act on the phone network:
-tests/test_voice_http.py shows each one's effect.
+"""Every conference and supervise parameter sent by REST is kept with the reservation's instruction.
+
+The conference itself is real on the mock (tests/test_voice_http.py shows To, From, Timeout,
+PostWorkActivitySid and the end-on-exit flags acting), but its audio options (beeps, recording,
+hold music, regions, SIP credentials…) change nothing the mock can play: they are recorded, and
+the parameter table says so. Supervise places no supervisor leg. The dequeue, call and redirect
+parameters act on the phone network: tests/test_voice_http.py shows each one's effect.
 """
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import requests
+from flask import Response
 from helpers import build_tutorial_workspace
 
 from trkit.mock.api.contract import spec_parameters
@@ -55,14 +60,27 @@ def cases() -> list[tuple[str, str]]:
     return found
 
 
+def task_from_a_call(mock, listener, tw):
+    """A task made by <Enqueue> from a waiting caller, as the conference instruction needs; Alice has a phone."""
+    client = mock.client()
+    tw.api.workers(tw.workers["Alice"]).update(attributes=json.dumps({"languages": ["en", "es"], "contact_uri": "+14155550111"}))
+    enqueue = (f'<Response><Enqueue workflowSid="{tw.workflow_sid}"><Task>{{"selected_language": "es"}}</Task>'
+               "</Enqueue></Response>")
+    listener.answer = lambda received: Response(enqueue, mimetype="application/xml") if received.path == "/voice" else {}
+    client.incoming_phone_numbers.create(phone_number="+15005550006", voice_url=listener.url("/voice"))
+    mock.control().place_call("+14155550100", "+15005550006")
+    (task,) = tw.api.tasks.list()
+    return task
+
+
 @pytest.mark.recorded_only
 @pytest.mark.parametrize(("via", "name"), cases())
-def test_an_instruction_parameter_is_recorded_with_the_instruction(mock, via, name):
+def test_an_instruction_parameter_is_recorded_with_the_instruction(mock, listener, via, name):
     tw = build_tutorial_workspace(mock.client())
-    task = tw.create_task("es")
+    instruction = instruction_for(name)
+    task = task_from_a_call(mock, listener, tw) if instruction == "conference" else tw.create_task("es")
     tw.set_activity("Alice", "Idle")
     (reservation,) = tw.reservations(task.sid)
-    instruction = instruction_for(name)
     offline = tw.activities["Offline"]
     data = {"Instruction": instruction, name: value_for(name, offline)}
     if instruction == "supervise":

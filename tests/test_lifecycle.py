@@ -266,13 +266,17 @@ def test_a_dequeue_answer_for_a_task_not_made_from_a_call_is_refused_40140(tutor
     assert outcomes and "(40140)" in outcomes[-1], outcomes
 
 
-def test_rest_instruction_conference(tutorial):
+def test_rest_instruction_conference_needs_a_task_made_from_a_call(tutorial):
+    from twilio.base.exceptions import TwilioRestException
+
     task = tutorial.create_task("es")
     tutorial.set_activity("Alice", "Idle")
     reservation = tutorial.reservations(task.sid)[0]
-    updated = tutorial.api.tasks(task.sid).reservations(reservation.sid).update(
-        instruction="conference", from_="+15005550006", to="client:alice")
-    assert updated.reservation_status == "accepted"
+    with pytest.raises(TwilioRestException) as refused:
+        tutorial.api.tasks(task.sid).reservations(reservation.sid).update(
+            instruction="conference", from_="+15005550006", to="client:alice")
+    assert refused.value.code == 40140
+    assert tutorial.reservations(task.sid)[0].reservation_status == "pending"
 
 
 def test_attribute_change_reroutes_a_pending_task(tutorial):

@@ -46,10 +46,11 @@ def test_dequeue_with_an_unknown_post_work_activity_is_refused():
     assert s.reservations(task) == [("Alice", "pending")]
 
 
-def test_conference_accepts():
+def test_a_conference_for_a_task_not_made_from_a_call_is_refused_40140():
     s, task = reserved_for_alice()
-    instruct(s, task, "conference", to="client:alice", **{"from": "+15005550006"})
-    assert s.reservations(task) == [("Alice", "accepted")] and s.activity_of("Alice") == "Busy"
+    with pytest.raises(TaskRouterError) as refused:
+        instruct(s, task, "conference", to="client:alice", **{"from": "+15005550006"})
+    assert refused.value.code == 40140 and s.reservations(task) == [("Alice", "pending")]
 
 
 @pytest.mark.parametrize(("accept", "expected"), [(None, "pending"), ("false", "pending"), ("true", "accepted"), ("True", "accepted")])

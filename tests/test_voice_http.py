@@ -218,3 +218,39 @@ def test_a_voice_url_nothing_answers_ends_the_call_with_11205(mock, client):
     assert state["heard"] == ["We are sorry, an application error has occurred. Goodbye."]
     (logged,) = [c for c in control.callbacks() if c["kind"] == "voice"]
     assert logged["outcome"].startswith("failed (no receiver")  # the mock's log names the dead receiver
+
+
+@VIA
+def test_conference_parameters_by_rest(mock, client, listener, tutorial, via):
+    caller, task, reservation = queued_caller_reserved_for_alice(mock, client, listener, tutorial)
+    wrap_up = tutorial.api.activities.create(friendly_name="WrapUp", available=False).sid
+    updated = reservation_of(tutorial, via, task, reservation).update(
+        instruction="conference", from_=NUMBER, to="+14155550199", timeout=25, post_work_activity_sid=wrap_up,
+        end_conference_on_exit=False, end_conference_on_customer_exit=True)
+    assert updated.reservation_status == "accepted"  # the conference instruction accepts at once
+    leg = client.calls(worker_leg(tutorial, task)).fetch()
+    assert (leg.to, leg.from_formatted) == ("+14155550199", "(500) 555-0006")
+    mock.control().answer(leg.sid)
+    (conference,) = client.conferences.list(status="in-progress")
+    assert conference.friendly_name == reservation  # named by the reservation
+    labels = {p.label: p.call_sid for p in client.conferences(conference.sid).participants.list()}
+    assert labels == {"customer": caller, "worker": leg.sid}
+    mock.control().hang_up(caller)  # EndConferenceOnCustomerExit: the customer's exit ends it for Alice too
+    assert client.conferences(conference.sid).fetch().status == "completed"
+    assert client.calls(leg.sid).fetch().status == "completed"
+    task_now = tutorial.api.tasks(task).fetch()
+    assert (task_now.assignment_status, task_now.reason) == ("wrapping", "Conference ended")
+    assert tutorial.api.workers(tutorial.workers["Alice"]).fetch().activity_sid == wrap_up
+
+
+@VIA
+def test_conference_timeout_and_end_on_exit_by_rest(mock, client, listener, tutorial, via):
+    caller, task, reservation = queued_caller_reserved_for_alice(mock, client, listener, tutorial)
+    reservation_of(tutorial, via, task, reservation).update(instruction="conference", from_=NUMBER, timeout=25,
+                                                            end_conference_on_exit=True)
+    leg = worker_leg(tutorial, task)
+    mock.control().advance(24)
+    assert client.calls(leg).fetch().status == "ringing"
+    mock.control().answer(leg)
+    mock.control().hang_up(leg)  # EndConferenceOnExit on the worker: her exit ends it, the caller is hung up
+    assert client.calls(caller).fetch().status == "completed"

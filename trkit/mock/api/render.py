@@ -309,3 +309,25 @@ class Renderer:
                                  for name in ("notifications", "recordings", "payments", "events", "siprec", "streams",
                                               "user_defined_message_subscriptions", "user_defined_messages")},
         }
+
+    def conference(self, c) -> dict:
+        uri = f"/2010-04-01/Accounts/{c.account_sid}/Conferences/{c.sid}.json"
+        return {
+            "account_sid": c.account_sid, "api_version": "2010-04-01", "date_created": _rfc2822(c.date_created),
+            "date_updated": _rfc2822(c.date_updated), "friendly_name": c.friendly_name, "region": "us1", "sid": c.sid,
+            "status": c.status, "uri": uri, "reason_conference_ended": c.reason_conference_ended,
+            "call_sid_ending_conference": c.call_sid_ending_conference,
+            "subresource_uris": {"participants": uri.replace(".json", "/Participants.json"),
+                                 "recordings": uri.replace(".json", "/Recordings.json")},
+        }
+
+    def participant(self, p) -> dict:
+        c, part = p.conference, p.participant
+        uri = f"/2010-04-01/Accounts/{c.account_sid}/Conferences/{c.sid}/Participants/{part['call_sid']}.json"
+        return {
+            "account_sid": c.account_sid, "call_sid": part["call_sid"], "label": part["label"], "call_sid_to_coach": None,
+            "coaching": False, "conference_sid": c.sid, "date_created": _rfc2822(part.get("joined_at") or c.date_created),
+            "date_updated": _rfc2822(c.date_updated), "end_conference_on_exit": part["end_conference_on_exit"],
+            "muted": False, "hold": False, "start_conference_on_enter": True, "status": part["status"], "queue_time": None,
+            "uri": uri,
+        }

@@ -118,3 +118,35 @@ def call(account: str, sid: str):
     f = form()
     return json_response(render(engine.update_call(sid, status=f.enum("Status", ("completed", "canceled")), url=f.str("Url"),
                                                    twiml=f.str("Twiml"), method=f.str("Method"))))
+
+
+# ------------------------------------------------------------------ conferences (read-only: TaskRouter makes them)
+@bp.route(f"{ROOT}/Conferences.json", methods=["GET"])
+def conferences(account: str):
+    _own(account)
+    a = args()
+    return _page2010(engine.list_conferences(status=a.enum("Status", ("init", "in-progress", "completed")),
+                                             friendly_name=a.str("FriendlyName")), "conferences")
+
+
+@bp.route(f"{ROOT}/Conferences/<sid>.json", methods=["GET"])
+def conference(account: str, sid: str):
+    _own(account)
+    return json_response(render(engine.conference(sid)))
+
+
+@bp.route(f"{ROOT}/Conferences/<sid>/Participants.json", methods=["GET"])
+def participants(account: str, sid: str):
+    _own(account)
+    found = engine.conference(sid)
+    return _page2010([_Participant(found, p) for p in found.participants], "participants")
+
+
+class _Participant:
+    """A conference's participant as the renderer sees a record."""
+
+    KIND = "participant"
+
+    def __init__(self, conference, participant: dict) -> None:
+        self.conference = conference
+        self.participant = participant

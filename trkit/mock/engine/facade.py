@@ -25,6 +25,7 @@ from ...language.workflow_config import RoutingConfig
 from .calls import Calls
 from .checks import FINISHED_TASK_LIFETIME
 from .clock import Clock, iso
+from .conferences import Conferences
 from .configuration import Configuration
 from .errors import invalid
 from .events import EventLog
@@ -52,12 +53,12 @@ READS = (
     "workspace", "activity", "worker", "task_queue", "workflow", "task", "event", "task_channel", "reservation",
     "worker_channels", "worker_channel", "real_time_statistics", "cumulative_statistics", "worker_cumulative_statistics",
     "statistics_window", "dump", "lookup", "channel_load", "clock_state", "callbacks", "next_due",
-    "phone_number", "call",
+    "phone_number", "call", "conference",
 )
 
 
 class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Tasks, Reservations, EventLog, Routing, Offers,
-                       Indexes, Timers, Statistics, Calls, TwimlPlayer, Telephony):
+                       Indexes, Timers, Statistics, Calls, TwimlPlayer, Telephony, Conferences):
     """One account's TaskRouter and phone network: every workspace, number and call, without HTTP."""
 
     def __init__(

@@ -302,11 +302,35 @@ class Call(Record):
     dial_parent: str | None = None
     bridged_with: str | None = None
     bridge_to: str | None = None  # a dequeue leg: the parked caller it connects to when answered
+    conference_sid: str | None = None  # the conference this leg is in (or joins when answered)
     task_sid: str | None = None
     reservation_sid: str | None = None
     post_work_activity_sid: str | None = None
     transcript: tuple = ()  # what this party heard: ({"at", "heard"}, ...)
     errors: tuple = ()  # the documents it could not play: ({"code", "message", "at"}, ...)
+
+    @property
+    def workspace_sid(self) -> str:
+        return self.account_sid
+
+
+@record
+class Conference(Record):
+    """A conference TaskRouter's ``conference`` instruction starts: the caller and the worker, named by the reservation."""
+
+    KIND: ClassVar[str] = "conference"
+    sid: str
+    account_sid: str
+    friendly_name: str
+    status: str  # init, in-progress, completed
+    date_created: float
+    date_updated: float
+    reservation_sid: str | None = None
+    task_sid: str | None = None
+    # ({"call_sid", "label", "end_conference_on_exit", "status", "joined_at"}, ...)
+    participants: tuple = ()
+    reason_conference_ended: str | None = None
+    call_sid_ending_conference: str | None = None
 
     @property
     def workspace_sid(self) -> str:
@@ -341,5 +365,5 @@ class Event:  # written once, never changed: not journaled, kept in SQLite only
 MODEL_CLASSES: dict[str, type] = {
     cls.KIND: cls
     for cls in (Workspace, Activity, TaskChannel, Worker, WorkerChannel, TaskQueue, Workflow, Task, Reservation, Event,
-                PhoneNumber, Call)
+                PhoneNumber, Call, Conference)
 }

@@ -116,6 +116,8 @@ class Reservations:
             self._call_worker(res, params)
         elif name == "redirect":
             self._redirect_call(res, params)
+        elif name == "conference":
+            self._conference_instruction(res, params)
         if accepts:
             self._accept(res)
 

@@ -123,6 +123,12 @@ class Telephony:
 
     # ------------------------------------------------------------ a call ends
     def _call_ended(self, call: Call, was: str) -> None:
+        if call.conference_sid:
+            self._left_conference(call)
+            return
+        for conference in self.store.all("conference"):  # a caller gone before the worker answered: no conference
+            if conference.status == "init" and any(p["call_sid"] == call.sid for p in conference.participants):
+                self._end_conference(conference, call)
         partner = self.store.get("call", call.bridged_with) if call.bridged_with else None
         if partner is not None:
             call.bridged_with = None
@@ -192,6 +198,8 @@ class Telephony:
     def _answered_by_worker(self, call: Call) -> bool:
         """A leg that connects on answer: a <Dial>'s party joins the call that dialled it; a dequeue leg is
         bridged to the parked caller and its reservation accepted."""
+        if call.conference_sid:
+            return self._answered_into_conference(call)
         if call.dial_parent:
             parent = self.store.get("call", call.dial_parent)
             if parent is None or parent.status != "in-progress" or parent.waiting != "dial":

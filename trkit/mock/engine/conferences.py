@@ -1,0 +1,133 @@
+"""TaskRouter's ``conference`` instruction on the phone network: the reservation is accepted, the worker's
+phone rings, and when she answers she and the waiting caller are put in a conference named by the
+reservation. The conference ends when its last participant leaves (or one whose ``end_conference_on_exit``
+is set); then the worker moves to the post-work activity and the task to ``wrapping`` with reason
+``Conference ended``, as observed on Twilio (reference voice-and-worker-sdk.md §3.2, §3.3, §4).
+
+The conference options the instruction can carry beyond these (recording, beeps, hold music, regions…)
+are kept with the reservation's instruction; the mock plays no audio for them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .checks import attributes_of
+from .errors import TaskRouterError
+from .records import Call, Conference, Reservation
+
+CONFERENCE_ENDED = "Conference ended"  # the task's reason after the conference, as observed on Twilio
+
+
+def _true(value: Any) -> bool:
+    return str(value).lower() == "true"
+
+
+class Conferences:
+    """Conferences between a caller and a worker."""
+
+    def conference(self, sid: str) -> Conference:
+        record = self.store.get("conference", sid)
+        if record is None:
+            raise TaskRouterError(404, 20404, f"The requested resource /2010-04-01/Accounts/{self.account_sid}/Conferences/{sid}.json "
+                                              "was not found")
+        return record
+
+    def list_conferences(self, status: str | None = None, friendly_name: str | None = None) -> list[Conference]:
+        found = sorted(self.store.all("conference"), key=lambda c: (-c.date_created, -self.store.seq(c.sid)))
+        return [c for c in found if (status is None or c.status == status) and (friendly_name is None or c.friendly_name == friendly_name)]
+
+    # ------------------------------------------------------------ the instruction
+    def _conference_instruction(self, res: Reservation, params: dict[str, Any]) -> None:
+        task = self.store.get("task", res.task_sid)
+        call_sid = attributes_of(task.attributes).get("call_sid")
+        if not call_sid:
+            raise TaskRouterError(400, 40140, f"Task {task.sid} has no call_sid: a conference needs the caller an <Enqueue> parked")
+        caller = self._caller_of(res)
+        if caller is None:
+            raise TaskRouterError(400, 40141, f"Call {call_sid} is not waiting in a queue")
+        worker = self.store.get("worker", res.worker_sid)
+        to = params.get("to") or attributes_of(worker.attributes).get("contact_uri")
+        if not to or not isinstance(to, str):
+            raise TaskRouterError(400, 40137, "conference needs 'to' or a contact_uri in the worker's attributes")
+        from_ = params.get("from") or attributes_of(task.attributes).get("to")
+        now = self.now()
+        conference = Conference(sid=self._new_sid("CF"), account_sid=self.account_sid, friendly_name=res.sid, status="init",
+                                date_created=now, date_updated=now, reservation_sid=res.sid, task_sid=task.sid,
+                                participants=({"call_sid": caller.sid, "label": "customer", "status": "waiting",
+                                               "end_conference_on_exit": _true(params.get("end_conference_on_customer_exit"))},))
+        self.store.put(conference)
+        leg = self._worker_leg(res, to, from_, 40137, 40138, int(params.get("timeout") or 60))
+        leg.conference_sid = conference.sid
+        leg.post_work_activity_sid = params.get("post_work_activity_sid")
+        conference.participants = conference.participants + (
+            {"call_sid": leg.sid, "label": "worker", "status": "waiting",
+             "end_conference_on_exit": _true(params.get("end_conference_on_exit"))},)
+        self._ring(leg)
+
+    # ------------------------------------------------------------ joining and leaving
+    def _answered_into_conference(self, leg: Call) -> bool:
+        """The worker answered: she and the caller are in the conference (the caller leaves the queue for it)."""
+        conference = self.store.get("conference", leg.conference_sid)
+        customer = next((p for p in conference.participants if p["label"] == "customer"), None) if conference else None
+        caller = self.store.get("call", customer["call_sid"]) if customer else None
+        if conference is None or caller is None or caller.status != "in-progress":
+            self._hear(leg, "(the caller is gone)")
+            self._hang_up(leg, "completed")
+            return True
+        self._leave_wait(caller, "redirected", keep_task=True)
+        for call in (caller, leg):
+            call.conference_sid = conference.sid
+            self._wait(call, "conference")
+            self._hear(call, f"(in conference {conference.friendly_name})")
+        conference.participants = tuple({**p, "status": "connected", "joined_at": self.now()} for p in conference.participants)
+        conference.status = "in-progress"
+        self._touch(conference)
+        task = self.store.get("task", conference.task_sid)
+        if task is not None:
+            attributes = dict(attributes_of(task.attributes))
+            attributes["conference"] = {"sid": conference.sid, "participants": {"worker": leg.sid, "customer": caller.sid}}
+            task.attributes = json.dumps(attributes)
+            self._touch(task)
+        return True
+
+    def _left_conference(self, call: Call) -> None:
+        """A participant hung up: the conference ends with the last one, or with one who ends it on exit."""
+        conference = self.store.get("conference", call.conference_sid)
+        if conference is None or conference.status == "completed":
+            return
+        leaving = next((p for p in conference.participants if p["call_sid"] == call.sid), {})
+        conference.participants = tuple({**p, "status": "completed"} if p["call_sid"] == call.sid else p
+                                        for p in conference.participants)
+        self._touch(conference)
+        staying = [p for p in conference.participants if p["status"] == "connected"]
+        if conference.status == "init" or not staying or leaving.get("end_conference_on_exit"):
+            self._end_conference(conference, call)
+
+    def _end_conference(self, conference: Conference, by: Call) -> None:
+        started = conference.status == "in-progress"
+        conference.status = "completed"
+        conference.reason_conference_ended = "participant-with-end-conference-on-exit-left" if started else "last-participant-left"
+        conference.call_sid_ending_conference = by.sid
+        self._touch(conference)
+        worker_leg = None
+        for participant in conference.participants:
+            call = self.store.get("call", participant["call_sid"])
+            if call is None:
+                continue
+            if participant["label"] == "worker":
+                worker_leg = call
+            if call.status in ("queued", "ringing", "in-progress") and call.sid != by.sid and (started or participant["label"] == "worker"):
+                call.conference_sid = None  # it leaves with the conference
+                self._hang_up(call, "completed" if call.status == "in-progress" else "canceled")
+        if not started or worker_leg is None:
+            return
+        res = self.store.get("reservation", conference.reservation_sid)
+        worker = self.store.get("worker", res.worker_sid) if res else None
+        activity = self.store.get("activity", worker_leg.post_work_activity_sid) if worker_leg.post_work_activity_sid else None
+        if worker is not None and activity is not None:
+            self._set_activity(worker, activity)
+        task = self.store.get("task", conference.task_sid)
+        if task is not None and task.assignment_status == "assigned":
+            self._set_task_status(task, "wrapping", CONFERENCE_ENDED)
