@@ -20,7 +20,9 @@ from . import (
     activities,
     contract,
     control,
+    event_bridge,
     events,
+    keys,
     phones,
     reservations,
     statistics,
@@ -37,7 +39,7 @@ from .common import EXTENSION, engine, error_response
 log = logging.getLogger("trkit.mock")
 MAX_BODY = 1_200_000
 BLUEPRINTS = (workspaces, activities, task_channels, workers, task_queues, workflows, tasks, reservations, events, statistics,
-              control, voice, phones)
+              control, voice, phones, event_bridge, keys)
 
 
 def create_app(engine: TaskRouterEngine) -> Flask:
@@ -64,6 +66,8 @@ def routes(app: Flask) -> list[tuple[str, str]]:
 
 
 def authenticate() -> Response | None:
+    if request.path.startswith("/v1/wschannels"):
+        return None  # the worker SDK's event bridge: the worker's token is the credential, checked there
     header = request.headers.get("Authorization", "")
     if not header.startswith("Basic "):
         return error_response(unauthorized(False))

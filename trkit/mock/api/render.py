@@ -331,3 +331,8 @@ class Renderer:
             "muted": False, "hold": False, "start_conference_on_enter": True, "status": part["status"], "queue_time": None,
             "uri": uri,
         }
+
+    def api_key(self, k) -> dict:
+        """An API key without its secret (shown only when it is created)."""
+        return {"sid": k.sid, "friendly_name": k.friendly_name, "date_created": _rfc2822(k.date_created),
+                "date_updated": _rfc2822(k.date_updated)}

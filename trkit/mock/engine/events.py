@@ -80,6 +80,7 @@ class EventLog:
             workflow_sid=data.get("workflow_sid") or None, task_channel=data.get("task_channel_sid") or None,
         )
         self.store.add_event(event)
+        self._published.append(event)  # for the event bridge's sockets, once the transaction commits
         if self._wants_callback(ws, event_type):
             params = {"".join(p.capitalize() for p in key.split("_")): value for key, value in data.items()}
             params.update({

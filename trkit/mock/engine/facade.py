@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import wait
@@ -30,6 +31,7 @@ from .configuration import Configuration
 from .errors import invalid
 from .events import EventLog
 from .indexes import Indexes
+from .keys import Keys
 from .lookups import Lookups
 from .offers import Offers
 from .queues import QueuesAndWorkflows
@@ -53,12 +55,13 @@ READS = (
     "workspace", "activity", "worker", "task_queue", "workflow", "task", "event", "task_channel", "reservation",
     "worker_channels", "worker_channel", "real_time_statistics", "cumulative_statistics", "worker_cumulative_statistics",
     "statistics_window", "dump", "lookup", "channel_load", "clock_state", "callbacks", "next_due",
-    "phone_number", "call", "conference",
+    "phone_number", "call", "conference", "api_key", "verify_worker_token",
 )
 
 
 class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Tasks, Reservations, EventLog, Routing, Offers,
-                       Indexes, Timers, Statistics, Calls, TwimlPlayer, Telephony, Conferences):
+                       Indexes, Timers, Statistics, Calls, TwimlPlayer, Telephony, Conferences,
+                       Keys):
     """One account's TaskRouter and phone network: every workspace, number and call, without HTTP."""
 
     def __init__(
@@ -84,6 +87,8 @@ class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Task
         self.lock = threading.RLock()
         self._depth = 0  # calls in progress in the thread holding the lock (rules call each other)
         self._outbox: list[Outbound] = []
+        self._published: list = []  # the events of the open transaction, for subscribers after it commits
+        self._subscribers: list[Callable[[list], None]] = []
         self._match_wanted: dict[str, None] = {}
         self._skip_checks: dict[str, tuple[int, int]] = {}  # task -> the step whose skip_if is due
         self._configs: dict[str, tuple[str, RoutingConfig]] = {}
@@ -134,7 +139,25 @@ class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Task
         return list(self.callback_log)
 
     # ------------------------------------------------------------ transactions
+    def subscribe(self, listener: Callable[[list], None]) -> None:
+        """Call ``listener(events)`` after every transaction that recorded events (outside the lock)."""
+        with self.lock:
+            self._subscribers.append(listener)
+
+    def unsubscribe(self, listener: Callable[[list], None]) -> None:
+        with self.lock:
+            if listener in self._subscribers:
+                self._subscribers.remove(listener)
+
+    def _publish(self, events: list) -> None:
+        for listener in list(self._subscribers):
+            try:
+                listener(events)
+            except Exception:  # a subscriber's failure is its own: the transaction is committed
+                logging.getLogger("trkit.mock").exception("an event subscriber failed")
+
     def _abort(self) -> None:
+        self._published = []
         self._outbox = []
         self._match_wanted.clear()
         self._skip_checks.clear()
@@ -160,6 +183,7 @@ def _as_transaction(method: Callable) -> Callable:
     @wraps(method)
     def run(self: TaskRouterEngine, *args: Any, **kwargs: Any) -> Any:
         items: list[Outbound] = []
+        events: list = []
         with self.lock:
             outer = self._depth == 0
             self._depth += 1
@@ -172,6 +196,7 @@ def _as_transaction(method: Callable) -> Callable:
                     self._flush_matches()
                     self.store.commit(now=self.now())
                     items, self._outbox = self._outbox, []
+                    events, self._published = self._published, []
             except BaseException as exc:
                 if outer:
                     self._abort()
@@ -180,6 +205,8 @@ def _as_transaction(method: Callable) -> Callable:
                 raise
             finally:
                 self._depth -= 1
+        if events and self._subscribers:
+            self._publish(events)
         if items:
             self._send(items)
         return result

@@ -337,6 +337,23 @@ class Conference(Record):
         return self.account_sid
 
 
+@record
+class ApiKey(Record):
+    """An API key (SK…) of the account: its secret signs the access tokens the worker SDK presents."""
+
+    KIND: ClassVar[str] = "api_key"
+    sid: str
+    account_sid: str
+    friendly_name: str
+    secret: str
+    date_created: float
+    date_updated: float
+
+    @property
+    def workspace_sid(self) -> str:
+        return self.account_sid
+
+
 @dataclass
 class Event:  # written once, never changed: not journaled, kept in SQLite only
     KIND: ClassVar[str] = "event"
@@ -365,5 +382,5 @@ class Event:  # written once, never changed: not journaled, kept in SQLite only
 MODEL_CLASSES: dict[str, type] = {
     cls.KIND: cls
     for cls in (Workspace, Activity, TaskChannel, Worker, WorkerChannel, TaskQueue, Workflow, Task, Reservation, Event,
-                PhoneNumber, Call, Conference)
+                PhoneNumber, Call, Conference, ApiKey)
 }

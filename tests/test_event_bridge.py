@@ -1,0 +1,168 @@
+"""The worker SDK's event bridge at protocol level (reference voice-and-worker-sdk.md §6): tokens minted with
+the twilio library and checked by the mock, the HTTP channel answering in the SDK's representation with
+CORS, and the WebSocket channel's init, heartbeats and pushed events in order."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+import requests
+import simple_websocket
+from helpers import build_tutorial_workspace
+from twilio.jwt.access_token import AccessToken
+from twilio.jwt.access_token.grants import TaskRouterGrant
+from twilio.jwt.taskrouter.capabilities import WorkerCapabilityToken
+
+WORKER_KEYS = {"account_sid", "activity_name", "activity_sid", "attributes", "available", "date_created", "date_status_changed",
+               "date_updated", "friendly_name", "sid", "workspace_sid", "version"}  # the v2 SDK's WorkerProperties
+RESERVATION_KEYS = {"account_sid", "date_created", "date_updated", "reservation_status", "sid", "task", "reservation_timeout",
+                    "worker_sid", "workspace_sid", "version"}
+TASK_KEYS = {"addons", "age", "attributes", "date_created", "date_updated", "priority", "queue_name", "queue_sid", "reason",
+             "routing_target", "sid", "assignment_status", "task_channel_unique_name", "task_channel_sid", "timeout",
+             "workflow_name", "workflow_sid", "version", "virtual_start_time"}
+
+
+@pytest.fixture
+def desk(mock):
+    mock.app.config["TRKIT_BRIDGE_HEARTBEAT"] = 0.3
+    client = mock.client()
+    tw = build_tutorial_workspace(client)
+    key = client.new_keys.create(friendly_name="agent page")
+    return tw, key
+
+
+def access_token(mock, tw, key, worker: str = "Alice", ttl: int = 3600) -> str:
+    token = AccessToken(mock.account_sid, key.sid, key.secret, identity=worker.lower(), ttl=ttl)
+    token.add_grant(TaskRouterGrant(workspace_sid=tw.sid, worker_sid=tw.workers[worker], role="worker"))
+    return token.to_jwt()
+
+
+def post(mock, body: dict, path: str = "/v1/wschannels") -> requests.Response:
+    return requests.post(mock.base_url + path, data=json.dumps(body), timeout=10,
+                         headers={"Content-Type": "text/plain;charset=UTF-8", "Origin": "http://127.0.0.1:1"})
+
+
+def test_the_http_channel_answers_the_sdk_in_its_own_shape(mock, desk):
+    tw, key = desk
+    token = access_token(mock, tw, key)
+    reply = post(mock, {"url": f"Workspaces/{tw.sid}/Workers/{tw.workers['Alice']}", "method": "GET", "token": token})
+    assert reply.status_code == 200 and reply.headers["Access-Control-Allow-Origin"] == "*"
+    worker = reply.json()["payload"]
+    assert WORKER_KEYS <= set(worker) and worker["friendly_name"] == "Alice"
+    assert isinstance(worker["date_created"], int)  # epoch seconds, as the v2 SDK reads dates
+    activities = post(mock, {"url": f"Workspaces/{tw.sid}/Activities", "method": "GET", "params": {"PageSize": 1000},
+                             "token": token}).json()["payload"]
+    assert {"contents", "after_sid"} <= set(activities)
+    assert "Idle" in {a["friendly_name"] for a in activities["contents"]}
+
+
+def test_the_preflight_allows_the_sdks_headers(mock, desk):
+    reply = requests.options(mock.base_url + "/v1/wschannels", timeout=10, headers={
+        "Origin": "http://127.0.0.1:1", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "apiversion,clientversion,if-match,content-type"})
+    assert reply.status_code == 200
+    allowed = reply.headers["Access-Control-Allow-Headers"].lower()
+    assert all(h in allowed for h in ("apiversion", "clientversion", "if-match", "content-type"))
+
+
+def test_a_forged_an_expired_or_a_strangers_token_is_refused(mock, desk):
+    tw, key = desk
+    url = f"Workspaces/{tw.sid}/Workers/{tw.workers['Alice']}"
+    forged = AccessToken(mock.account_sid, key.sid, "not-the-secret", identity="alice")
+    forged.add_grant(TaskRouterGrant(workspace_sid=tw.sid, worker_sid=tw.workers["Alice"], role="worker"))
+    reply = post(mock, {"url": url, "method": "GET", "token": forged.to_jwt()})
+    assert reply.status_code == 401 and "signature" in reply.json()["message"]
+    short = access_token(mock, tw, key, ttl=60)
+    mock.control().advance(61)  # the mock's clock decides when a token expires
+    reply = post(mock, {"url": url, "method": "GET", "token": short})
+    assert reply.status_code == 401 and reply.json()["code"] == 20104
+    bob = access_token(mock, tw, key, worker="Bob")
+    reply = post(mock, {"url": url, "method": "GET", "token": bob})
+    assert reply.status_code == 403  # Bob's token does not reach Alice
+
+
+def test_the_socket_pushes_init_heartbeats_and_a_whole_lifecycle_in_order(mock, desk):
+    tw, key = desk
+    token = access_token(mock, tw, key)
+    ws = simple_websocket.Client.connect(mock.base_url.replace("http", "ws") + f"/v1/wschannels?token={token}&closeExistingSessions=true")
+    try:
+        init = json.loads(ws.receive(timeout=5))
+        assert init["event_type"] == "init" and init["payload"]["channel_id"] == tw.workers["Alice"]
+        assert init["payload"]["token_lifetime"] > 3_500_000  # milliseconds
+        assert ws.receive(timeout=5).strip() == ""  # a heartbeat
+        tw.set_activity("Alice", "Idle")  # by REST: the page hears of it
+        task = tw.create_task("es")
+        (reservation,) = tw.reservations(task.sid)
+        post(mock, {"url": f"Workspaces/{tw.sid}/Workers/{tw.workers['Alice']}/Reservations/{reservation.sid}", "method": "POST",
+                    "params": {"ReservationStatus": "accepted"}, "token": token})
+        tw.api.tasks(task.sid).update(assignment_status="completed", reason="done")
+        frames = []
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "task.completed" not in [f["event_type"] for f in frames]:
+            text = ws.receive(timeout=5)
+            if text and text.strip():
+                frames.append(json.loads(text))
+    finally:
+        ws.close()
+    types = [f["event_type"] for f in frames]
+    assert types[0] == "worker.activity.update" and frames[0]["payload"]["activity_name"] == "Idle"
+    assert types.index("reservation.created") < types.index("reservation.accepted") < types.index("reservation.completed")
+    assert types.index("reservation.accepted") < types.index("task.completed")
+    created = frames[types.index("reservation.created")]["payload"]
+    assert RESERVATION_KEYS <= set(created) and TASK_KEYS <= set(created["task"])
+    assert created["task"]["queue_name"] == "Customer Care Requests - Spanish"
+
+
+def test_a_second_session_is_refused_unless_existing_ones_are_closed(mock, desk):
+    tw, key = desk
+    token = access_token(mock, tw, key)
+    base = mock.base_url.replace("http", "ws") + f"/v1/wschannels?token={token}"
+    first = simple_websocket.Client.connect(base)
+    try:
+        assert json.loads(first.receive(timeout=5))["event_type"] == "init"
+        second = simple_websocket.Client.connect(base)
+        with pytest.raises(simple_websocket.ConnectionClosed):
+            while True:
+                second.receive(timeout=5)
+        third = simple_websocket.Client.connect(base + "&closeExistingSessions=true")
+        assert json.loads(third.receive(timeout=5))["event_type"] == "init"
+        with pytest.raises(simple_websocket.ConnectionClosed):  # the first session was closed for the new one
+            while True:
+                first.receive(timeout=5)
+        third.close()
+    finally:
+        if first.connected:
+            first.close()
+
+
+def test_the_quickstart_pages_v1_token_and_channel(mock, desk):
+    tw, _ = desk
+    capability = WorkerCapabilityToken(mock.account_sid, mock.auth_token, tw.sid, tw.workers["Alice"])
+    capability.allow_update_activities()
+    capability.allow_update_reservations()
+    token = capability.to_jwt()
+    channel = f"/v1/wschannels/{mock.account_sid}/{tw.workers['Alice']}"
+    reply = post(mock, {"url": f"https://taskrouter.twilio.com/v1/Workspaces/{tw.sid}/Workers/{tw.workers['Alice']}",
+                        "method": "GET", "token": token, "event_type": "ready"}, path=channel)
+    assert reply.status_code == 200
+    body = reply.json()
+    assert body["event_type"] == "ready" and body["payload"]["sid"] == tw.workers["Alice"]  # v1 gets the REST shape
+    updated = post(mock, {"url": f"https://taskrouter.twilio.com/v1/Workspaces/{tw.sid}/Workers/{tw.workers['Alice']}",
+                          "method": "POST", "params": {"ActivitySid": tw.activities["Idle"]}, "token": token}, path=channel)
+    assert updated.json()["payload"]["activity_name"] == "Idle"
+
+
+def test_a_worker_whose_socket_closes_goes_offline_when_the_sdk_asks(mock, desk):
+    tw, key = desk
+    tw.set_activity("Alice", "Idle")
+    token = access_token(mock, tw, key)
+    ws = simple_websocket.Client.connect(mock.base_url.replace("http", "ws") +
+                                         f"/v1/wschannels?token={token}&setWorkerOfflineIfDisconnected=true")
+    assert json.loads(ws.receive(timeout=5))["event_type"] == "init"
+    ws.close()
+    deadline = time.monotonic() + 5
+    while tw.api.workers(tw.workers["Alice"]).fetch().activity_name != "Offline" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert tw.api.workers(tw.workers["Alice"]).fetch().activity_name == "Offline"
