@@ -115,26 +115,32 @@ def test_the_socket_pushes_init_heartbeats_and_a_whole_lifecycle_in_order(mock, 
     assert created["task"]["queue_name"] == "Customer Care Requests - Spanish"
 
 
-def test_a_second_session_is_refused_unless_existing_ones_are_closed(mock, desk):
+def test_a_second_session_coexists_and_close_existing_sessions_closes_the_others(mock, desk):
     tw, key = desk
     token = access_token(mock, tw, key)
     base = mock.base_url.replace("http", "ws") + f"/v1/wschannels?token={token}"
     first = simple_websocket.Client.connect(base)
+    second = simple_websocket.Client.connect(base)
     try:
         assert json.loads(first.receive(timeout=5))["event_type"] == "init"
-        second = simple_websocket.Client.connect(base)
-        with pytest.raises(simple_websocket.ConnectionClosed):
-            while True:
-                second.receive(timeout=5)
+        assert json.loads(second.receive(timeout=5))["event_type"] == "init"
+        tw.set_activity("Alice", "Idle")
+        for session in (first, second):  # both pages hear of it
+            frame = ""
+            while not frame.strip():
+                frame = session.receive(timeout=5)
+            assert json.loads(frame)["event_type"] == "worker.activity.update"
         third = simple_websocket.Client.connect(base + "&closeExistingSessions=true")
         assert json.loads(third.receive(timeout=5))["event_type"] == "init"
-        with pytest.raises(simple_websocket.ConnectionClosed):  # the first session was closed for the new one
-            while True:
-                first.receive(timeout=5)
+        for session in (first, second):
+            with pytest.raises(simple_websocket.ConnectionClosed):
+                while True:
+                    session.receive(timeout=5)
         third.close()
     finally:
-        if first.connected:
-            first.close()
+        for session in (first, second):
+            if session.connected:
+                session.close()
 
 
 def test_the_quickstart_pages_v1_token_and_channel(mock, desk):

@@ -76,6 +76,7 @@ class CallbackServer:
         self._thread: threading.Thread | None = None
         self.port: int | None = None
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # its access log would land in whatever cell runs
+        self.pages: dict[str, str] = {}  # agent pages by id (kit.agent_page)
         self.app = self._make_app()
         self.learner_app: Flask | None = None
 
@@ -176,6 +177,28 @@ class CallbackServer:
         @app.route("/events", methods=["POST"])
         def events() -> Response:
             return Response(status=204, mimetype="application/json")
+
+        @app.route("/agents/<page_id>", methods=["GET"])
+        def agent_page(page_id: str) -> Response:
+            page = self.pages.get(page_id)
+            if page is None:
+                return Response("No such agent page: make it again with kit.agent_page(token)", 404, mimetype="text/plain")
+            return Response(page, mimetype="text/html")
+
+        @app.route("/agents/sdk.js", methods=["GET"])
+        def agent_sdk() -> Response:
+            from .agent_page import SDK, sdk_missing
+
+            missing = sdk_missing()
+            if missing:
+                return Response(f"document.write({json.dumps(missing)});", 200, mimetype="application/javascript")
+            return Response(SDK.read_bytes(), mimetype="application/javascript")
+
+        @app.route("/agents/sdk-license", methods=["GET"])
+        def agent_sdk_license() -> Response:
+            from .agent_page import SDK_LICENSE
+
+            return Response(SDK_LICENSE.read_text() if SDK_LICENSE.exists() else "not installed", mimetype="text/plain")
 
         @app.route("/", methods=["GET"])
         def index() -> Response:

@@ -303,6 +303,34 @@ class Kit:
         self.callbacks.serve(app)
         return self.callbacks.base_url
 
+    # ------------------------------------------------------------- agent page
+    def agent_page(self, token: str, post_work_activity_sid: str | None = None, height: int = 420):
+        """Alice's agent page for a worker token (minted in the notebook), shown in the notebook.
+
+        The page runs the official worker SDK; on the mock it talks to the mock's event bridge, on real
+        Twilio to Twilio's. ``.url`` opens it in its own tab. ``post_work_activity_sid`` is what its
+        Dequeue button moves the worker to after the call.
+        """
+        import secrets
+
+        from IPython.display import IFrame
+
+        from .agent_page import render_page, sdk_missing
+
+        missing = sdk_missing()
+        if missing:
+            raise KitError(missing)
+        options = {}
+        if self.mode == "mock":
+            options = {"ebServer": self.mock_url + "/v1/wschannels", "wsServer": self.mock_url.replace("http", "ws", 1) + "/v1/wschannels"}
+        page_id = secrets.token_hex(8)
+        from_number = self.phone_number if self.mode == "mock" or os.environ.get("TWILIO_PHONE_NUMBER") else None
+        self.callbacks.pages[page_id] = render_page(token, options, self.callbacks.base_url + "/agents/sdk.js",
+                                                    post_work_activity_sid, from_number)
+        frame = IFrame(f"{self.callbacks.base_url}/agents/{page_id}", width="100%", height=height)
+        frame.url = f"{self.callbacks.base_url}/agents/{page_id}"
+        return frame
+
     # ------------------------------------------------------------- dashboard
     def dashboard(self, **options: Any):
         from .dashboard import Dashboard

@@ -110,8 +110,22 @@ def http_channel_v1(account: str, worker: str):
 
 
 # ------------------------------------------------------------------ the WebSocket channel
+@bp.before_request
+def refuse_a_bad_token_before_the_upgrade():
+    """A socket with a bad token is refused with 401 and Twilio's JSON before it is upgraded (as a bridge
+    that checks its caller does), instead of opening and closing at once."""
+    if request.method != "GET" or "token" not in request.args and not request.path.startswith("/v1/wschannels/"):
+        return None
+    try:
+        engine.verify_worker_token(request.args.get("token", ""))
+    except TaskRouterError as exc:
+        return _json({"message": exc.message, "code": exc.code, "status": exc.status}, exc.status)
+    return None
+
+
 class Sessions:
-    """The open sockets, by worker: one each unless the SDK closes existing sessions."""
+    """The open sockets, by worker: a worker may have several (pages, tabs); a new one that asks for
+    ``closeExistingSessions`` closes the others."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -162,12 +176,11 @@ def _serve_socket(ws, token: str, close_existing: bool, offline_on_disconnect: b
     sessions, mine = _sessions(), queue.Queue()
     with sessions.lock:
         others = sessions.by_worker.setdefault(grant.worker_sid, [])
-        if others and not close_existing:
-            ws.close(reason=1008, message="this worker already has a session: connect with closeExistingSessions")
-            return
-        for other in others:
-            other.put(None)  # each closes itself
-        others[:] = [mine]
+        if close_existing:  # the SDK's closeExistingSessions: the worker's other pages are disconnected
+            for other in others:
+                other.put(None)  # each closes itself
+            others.clear()
+        others.append(mine)
     app = current_app._get_current_object()
 
     def on_events(events: list) -> None:

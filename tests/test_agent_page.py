@@ -1,0 +1,114 @@
+"""Alice's agent page in a real browser (Debian's Chromium): the official worker SDK (npm twilio-taskrouter,
+unmodified) against the mock's event bridge, with a token minted by the twilio library."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from browser import CHROMIUM_ARGS, ROOT, chromium_path
+from twilio.jwt.access_token import AccessToken
+from twilio.jwt.access_token.grants import TaskRouterGrant
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(chromium_path() is None and not IN_CI, reason="no Chromium found (install Debian's chromium)"),
+    pytest.mark.skipif(not (ROOT / "agent" / "node_modules" / "twilio-taskrouter").exists() and not IN_CI,
+                       reason="the worker SDK is not installed (npm ci --prefix agent)"),
+]
+ARTIFACTS = ROOT / ".ci-tmp" / "screenshots"
+
+
+@pytest.fixture
+def page():
+    import playwright.sync_api as playwright_api
+
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1000, "height": 800})
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def mint(kit, tutorial, worker: str = "Alice", ttl: int = 3600, secret: str | None = None) -> str:
+    key = kit.client.new_keys.create(friendly_name=f"{worker}'s page")
+    token = AccessToken(kit.account_sid, key.sid, secret or key.secret, identity=worker.lower(), ttl=ttl)
+    token.add_grant(TaskRouterGrant(workspace_sid=tutorial.workspace_sid, worker_sid=tutorial.workers[worker], role="worker"))
+    return token.to_jwt()
+
+
+def test_alices_page_runs_the_official_sdk_against_the_mock(kit, page):
+    tutorial = kit.tutorial()
+    frame = kit.agent_page(mint(kit, tutorial))
+    try:
+        page.goto(frame.url)
+        page.wait_for_function("() => document.getElementById('name').textContent === 'Alice'", timeout=20_000)
+        assert page.locator("#activity").text_content() == "Offline"
+        page.locator(".trkit-go-idle").click()  # from the page: the worker changes over REST
+        kit.wait_for(lambda: tutorial.workspace.workers(tutorial.workers["Alice"]).fetch().activity_name == "Idle", timeout=10)
+        task = tutorial.create_task("es")  # from Python: the reservation is pushed to the page
+        page.locator(".trkit-reservation").wait_for(timeout=5_000)
+        page.locator(".trkit-page-accept").click()
+        kit.wait_for(lambda: tutorial.workspace.tasks(task.sid).fetch().assignment_status == "assigned", timeout=10)
+        page.locator(".trkit-reservation-status", has_text="accepted").wait_for(timeout=5_000)
+        tutorial.set_activity("Alice", "Offline")  # by REST: the page follows
+        page.wait_for_function("() => document.getElementById('activity').textContent === 'Offline'", timeout=10_000)
+        page.screenshot(path=str(ARTIFACTS / "agent-page.png"), full_page=True)
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "agent-page-failure.png"), full_page=True)
+        print(page.locator("#log").input_value())
+        raise
+
+
+def test_a_forged_or_expired_token_is_refused_on_the_page(kit, page):
+    tutorial = kit.tutorial()
+    forged = kit.agent_page(mint(kit, tutorial, secret="x" * 40))
+    page.goto(forged.url)
+    page.locator(".trkit-agent-error").filter(has_text="signature").wait_for(timeout=20_000)
+    expired = mint(kit, tutorial, ttl=30)
+    kit.advance(31)
+    page.goto(kit.agent_page(expired).url)
+    page.locator(".trkit-agent-error").filter(has_text="expired").wait_for(timeout=20_000)
+
+
+def test_the_page_in_jupyterlabs_notebook_output_and_in_its_own_tab(tmp_path, page):
+    import shutil
+
+    from browser import jupyter_env, start_lab
+    from test_browser import open_in_lab, shared_mock_client, stop_mock
+
+    name = "08_agent_page.ipynb"
+    shutil.copy(ROOT / "notebooks" / name, tmp_path / name)
+    env = jupyter_env(tmp_path)
+    server = start_lab(tmp_path, env)
+    try:
+        open_in_lab(page, server, name)
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        agent = page.frame_locator(".jp-OutputArea iframe")
+        agent.locator("#name", has_text="Alice").wait_for(timeout=60_000)
+        # the notebook goes on: Alice Idle by REST, a task, accepted — all pushed to the page in the output
+        agent.locator(".trkit-reservation-status", has_text="accepted").wait_for(timeout=30_000)
+        assert agent.locator("#activity").text_content() in ("Reserved", "Busy")
+        url = page.evaluate("() => document.querySelector('.jp-OutputArea iframe').src")
+        tab = page.context.browser.new_page()
+        tab.goto(url)  # the same page in a tab of its own: a second session for Alice
+        tab.locator("#name", has_text="Alice").wait_for(timeout=20_000)
+        assert tab.locator("#activity").text_content() == "Busy"
+        page.screenshot(path=str(ARTIFACTS / "jupyterlab-agent-page.png"), full_page=True)
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "jupyterlab-agent-page-failure.png"), full_page=True)
+        raise
+    finally:
+        server.stop()
+    try:
+        client = shared_mock_client(env)
+        (workspace,) = client.taskrouter.v1.workspaces.list(friendly_name="trkit TaskRouter Quickstart")
+        (task,) = client.taskrouter.v1.workspaces(workspace.sid).tasks.list()
+        assert task.assignment_status == "assigned"
+    finally:
+        stop_mock(env)
