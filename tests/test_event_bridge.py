@@ -172,3 +172,66 @@ def test_a_worker_whose_socket_closes_goes_offline_when_the_sdk_asks(mock, desk)
     while tw.api.workers(tw.workers["Alice"]).fetch().activity_name != "Offline" and time.monotonic() < deadline:
         time.sleep(0.1)
     assert tw.api.workers(tw.workers["Alice"]).fetch().activity_name == "Offline"
+
+
+def test_every_route_the_v2_sdk_uses_is_answered(mock, desk):
+    """Reference §6.3: worker, activities, worker channels, reservations (apiVersion v2, Active=true), a reservation
+    update on the worker path, task fetch and completion."""
+    tw, key = desk
+    token = access_token(mock, tw, key)
+    ws, wk = tw.sid, tw.workers["Alice"]
+    channels = post(mock, {"url": f"Workspaces/{ws}/Workers/{wk}/WorkerChannels", "method": "GET", "token": token}).json()
+    assert {"account_sid", "assigned_tasks", "available", "configured_capacity", "task_channel_unique_name", "worker_sid",
+            "last_reserved_time"} <= set(channels["payload"]["contents"][0])
+    tw.set_activity("Alice", "Idle")
+    task = tw.create_task("es")
+    (reservation,) = tw.reservations(task.sid)
+    active = post(mock, {"url": f"Workspaces/{ws}/Workers/{wk}/Reservations", "method": "GET", "params": {"Active": "true"},
+                         "token": token}).json()["payload"]["contents"]
+    assert [r["sid"] for r in active] == [reservation.sid] and active[0]["task"]["sid"] == task.sid
+    accepted = post(mock, {"url": f"Workspaces/{ws}/Workers/{wk}/Reservations/{reservation.sid}", "method": "POST",
+                           "params": {"ReservationStatus": "accepted"}, "token": token}).json()["payload"]
+    assert accepted["reservation_status"] == "accepted"
+    fetched = post(mock, {"url": f"Workspaces/{ws}/Tasks/{task.sid}", "method": "GET", "token": token}).json()["payload"]
+    assert TASK_KEYS <= set(fetched) and fetched["assignment_status"] == "assigned"
+    done = post(mock, {"url": f"Workspaces/{ws}/Tasks/{task.sid}", "method": "POST",
+                       "params": {"AssignmentStatus": "completed", "Reason": "done on the page"}, "token": token}).json()["payload"]
+    assert done["assignment_status"] == "completed" and done["reason"] == "done on the page"
+
+
+def test_a_refused_rest_request_reads_as_taskrouters_own_message(mock, desk):
+    tw, key = desk
+    token = access_token(mock, tw, key)
+    reply = post(mock, {"url": f"Workspaces/{tw.sid}/Workers/{tw.workers['Alice']}", "method": "POST",
+                        "params": {"ActivitySid": "WA" + "0" * 32}, "token": token})
+    assert reply.status_code == 400 and "ActivitySid" in reply.json()["message"]
+    other_task = tw.create_task("en")  # not Alice's: her token does not reach it
+    reply = post(mock, {"url": f"Workspaces/{tw.sid}/Tasks/{other_task.sid}", "method": "GET", "token": token})
+    assert reply.status_code == 403
+
+
+def test_every_route_the_v1_sdk_uses_is_answered_within_its_tokens_policies(mock, desk):
+    """Reference §6.2: ready (the worker), pending reservations, the task and its reservation, accept on the task path."""
+    tw, _ = desk
+    ws, wk = tw.sid, tw.workers["Alice"]
+    capability = WorkerCapabilityToken(mock.account_sid, mock.auth_token, ws, wk)
+    capability.allow_update_activities()
+    capability.allow_update_reservations()
+    token = capability.to_jwt()
+    channel = f"/v1/wschannels/{mock.account_sid}/{wk}"
+    base = f"https://taskrouter.twilio.com/v1/Workspaces/{ws}"
+    tw.set_activity("Alice", "Idle")
+    task = tw.create_task("es")
+    pending = post(mock, {"url": f"{base}/Workers/{wk}/Reservations", "method": "GET", "params": {"ReservationStatus": "pending"},
+                          "token": token}, path=channel).json()["payload"]
+    (reservation,) = pending["reservations"]
+    assert post(mock, {"url": f"{base}/Tasks/{task.sid}", "method": "GET", "token": token}, path=channel).status_code == 200
+    accepted = post(mock, {"url": f"{base}/Tasks/{task.sid}/Reservations/{reservation['sid']}", "method": "POST",
+                           "params": {"ReservationStatus": "accepted"}, "token": token}, path=channel).json()["payload"]
+    assert accepted["reservation_status"] == "accepted"
+    # a token without allow_update_activities may read the worker but not change its activity
+    reader = WorkerCapabilityToken(mock.account_sid, mock.auth_token, ws, wk).to_jwt()
+    refused = post(mock, {"url": f"{base}/Workers/{wk}", "method": "POST", "params": {"ActivitySid": tw.activities["Offline"]},
+                          "token": reader}, path=channel)
+    assert refused.status_code == 403
+    assert post(mock, {"url": f"{base}/Workers/{wk}", "method": "GET", "token": reader}, path=channel).status_code == 200

@@ -134,10 +134,14 @@ def test_every_route_demands_credentials(mock, tutorial):
         path = rule
         for name, value in placeholders.items():
             path = path.replace(f"<{name}>", value)
+        socket = rule.startswith("/v1/wschannels") and method == "GET"  # a WebSocket route: asked with an upgrade
+        upgrade = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+                   "Sec-WebSocket-Version": "13"} if socket else {}
         for auth in (None, (mock.account_sid, "wrong"), ("AC" + "9" * 32, mock.auth_token)):
-            response = requests.request(method, mock.base_url + path, auth=auth, timeout=10)
+            response = requests.request(method, mock.base_url + path, auth=auth, timeout=10, headers=upgrade)
             assert response.status_code == 401, (method, rule, auth, response.status_code)
-            assert response.json()["code"] == 20003
+            # the worker SDK's event bridge takes a worker token, not the account's credentials (20101: no valid token)
+            assert response.json()["code"] == (20101 if rule.startswith("/v1/wschannels") else 20003)
 
 
 class FaultyEndpoint(CallbackListener):

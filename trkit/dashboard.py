@@ -47,7 +47,9 @@ class Dashboard(widgets.VBox):
         self.log_rows = log_rows
         self.poll_seconds = poll_seconds if poll_seconds is not None else (3.0 if kit.mode == "twilio" else 15.0)
         self._lock = threading.RLock()
-        self._setting = False
+        # set while this board's own render updates a dropdown, in that thread only: a learner's change
+        # arriving meanwhile (from the kernel's thread) is the learner's, not the render's echo
+        self._rendering = threading.local()
         self._closed = threading.Event()
         self._wake = threading.Event()
         self.worker_dropdowns: dict[str, widgets.Dropdown] = {}
@@ -222,7 +224,7 @@ class Dashboard(widgets.VBox):
         self.lifecycle_html.value = line._repr_html_()
 
     def _render_workers(self, workers, activities: list[str]) -> None:
-        self._setting = True
+        self._rendering.active = True
         try:
             rows = []
             for worker in workers:
@@ -243,11 +245,11 @@ class Dashboard(widgets.VBox):
                 rows.append(widgets.HBox([label, dropdown, detail]))
             self.workers_box.children = rows
         finally:
-            self._setting = False
+            self._rendering.active = False
 
     def _activity_changed(self, worker: str):
         def handler(change) -> None:
-            if self._setting or change["new"] == change["old"]:
+            if getattr(self._rendering, "active", False) or change["new"] == change["old"]:
                 return
             self._guard(self.set_activity, worker, change["new"])
         return handler

@@ -57,8 +57,24 @@ def allowed(grant, method: str, path: str) -> bool:
     return False
 
 
+def policy_allows(grant, method: str, path: str, params: dict[str, Any]) -> bool:
+    """A v1 capability token's own policies: one must name the method and the URL (``/**``: anything under
+    it, the bare collection too) and find the parameters its ``post_filter`` requires."""
+    for policy in grant.policies:
+        if not policy.get("allow") or str(policy.get("method", "")).upper() != method:
+            continue
+        url = rest_path(str(policy.get("url", "")))
+        reached = path == url[:-3] or path.startswith(url[:-2]) if url.endswith("/**") else path == url
+        required = [name for name, rule in (policy.get("post_filter") or {}).items() if isinstance(rule, dict) and rule.get("required")]
+        if reached and all(name in params for name in required):
+            return True
+    return False
+
+
 def answer(grant, method: str, path: str, params: dict[str, Any]) -> Any:
     """One SDK request, made against the REST API and shaped for the SDK that sent it."""
+    if grant.sdk == "v1" and not policy_allows(grant, method, path, params):
+        raise BridgeError(403, f"The worker's token has no policy allowing {method} {path}")
     if not allowed(grant, method, path):
         raise BridgeError(403, f"The worker's token does not allow {method} {path}")
     if grant.sdk == "v2":
@@ -114,7 +130,7 @@ def http_channel_v1(account: str, worker: str):
 def refuse_a_bad_token_before_the_upgrade():
     """A socket with a bad token is refused with 401 and Twilio's JSON before it is upgraded (as a bridge
     that checks its caller does), instead of opening and closing at once."""
-    if request.method != "GET" or "token" not in request.args and not request.path.startswith("/v1/wschannels/"):
+    if request.method != "GET":
         return None
     try:
         engine.verify_worker_token(request.args.get("token", ""))
