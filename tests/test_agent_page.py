@@ -49,8 +49,8 @@ def test_alices_page_runs_the_official_sdk_against_the_mock(kit, page):
         assert page.locator("#activity").text_content() == "Offline"
         page.locator(".trkit-go-idle").click()  # from the page: the worker changes over REST
         kit.wait_for(lambda: tutorial.workspace.workers(tutorial.workers["Alice"]).fetch().activity_name == "Idle", timeout=10)
-        task = tutorial.create_task("es")  # from Python: the reservation is pushed to the page
-        page.locator(".trkit-reservation").wait_for(timeout=5_000)
+        task = tutorial.create_task("es")  # from Python: the reservation is pushed to the page, within a second
+        page.locator(".trkit-reservation").wait_for(timeout=1_000)
         page.locator(".trkit-page-accept").click()
         kit.wait_for(lambda: tutorial.workspace.tasks(task.sid).fetch().assignment_status == "assigned", timeout=10)
         page.locator(".trkit-reservation-status", has_text="accepted").wait_for(timeout=5_000)
@@ -112,3 +112,29 @@ def test_the_page_in_jupyterlabs_notebook_output_and_in_its_own_tab(tmp_path, pa
         assert task.assignment_status == "assigned"
     finally:
         stop_mock(env)
+
+
+def test_a_call_is_dequeued_to_alice_from_her_page(kit, page):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_phone_kit import set_the_scene
+
+    from trkit.phone import ALICE_PHONE
+
+    tutorial, wrap_up = set_the_scene(kit)
+    tutorial.workspace.workflows(tutorial.workflow_sid).update(assignment_callback_url="")  # the page decides, not a handler
+    page.goto(kit.agent_page(mint(kit, tutorial), post_work_activity_sid=wrap_up).url)
+    page.wait_for_function("() => document.getElementById('name').textContent === 'Alice'", timeout=20_000)
+    call = kit.phone.call()
+    kit.phone.press(call.sid, "1")
+    page.locator(".trkit-go-idle").click()
+    page.locator(".trkit-reservation", has_text="a call from +14155550100, language es").wait_for(timeout=5_000)
+    page.locator(".trkit-page-dequeue").click()
+    kit.wait_for(lambda: kit.client.calls.list(to=ALICE_PHONE, status="ringing"), timeout=10)
+    kit.phone.answer(ALICE_PHONE)
+    (task,) = tutorial.workspace.tasks.list()
+    assert task.assignment_status == "assigned"
+    page.locator(".trkit-reservation-status", has_text="accepted").wait_for(timeout=5_000)
+    kit.phone.hang_up(call.sid)
+    page.wait_for_function("() => document.getElementById('activity').textContent === 'WrapUp'", timeout=10_000)
