@@ -30,6 +30,7 @@ from werkzeug.serving import make_server
 from trkit.mock import MockServer
 
 from .bridge import bridge_latency
+from .fixtures import fixture_cost
 from .scale import drain
 from .store import steady_month, store_costs
 from .voice import call_cost
@@ -294,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         "month": steady_month(days=33 if quick else 40, every_seconds=3600 if quick else 300),
         "voice": call_cost(repeats=20 if quick else 100),
         "bridge": bridge_latency(changes=50 if quick else 200),
+        "fixtures": fixture_cost(tests=20 if quick else 60),
     }
     rows = [
         ("REST POST Tasks vs bare Flask", f"{results['rest']['mock_post_rps']} vs {results['rest']['bare_post_rps']} req/s = {results['rest']['post_ratio']:.0%}",
@@ -345,6 +347,9 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((f"event bridge push (REST change → frame), {run['connected']} worker(s) connected",
                      f"p50 {run['p50_ms']} ms, p99 {run['p99_ms']} ms", "", None))
     rows.append(("push p50 with 100 workers connected vs 1", f"x{bridge['p50_100_vs_1']}", "<= x2", bridge["p50_100_vs_1"] <= 2))
+    fx = results["fixtures"]
+    rows.append(("pytest: per test with taskrouter (fresh mock) / shared_taskrouter (reset) / no fixture",
+                 f"{fx['fresh_ms']} / {fx['shared_ms']} / {fx['none_ms']} ms", "", None))
     results["table"] = [{"measure": m, "figure": f, "target": t, "met": ok} for m, f, t, ok in rows]
     width = max(len(m) for m, *_ in rows)
     print(f"machine: {results['machine']}")

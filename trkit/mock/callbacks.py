@@ -38,6 +38,7 @@ class HttpDispatcher:
         self.assignment_timeout = assignment_timeout
         self.event_timeout = event_timeout
         self._pool = ThreadPoolExecutor(pool_size, thread_name_prefix="trkit-mock-assignment")
+        self.wsgi_apps: dict[str, Any] = {}  # URL prefix -> a WSGI app called in-process (trkit.testing)
         self._events = ThreadPoolExecutor(1, thread_name_prefix="trkit-mock-events")
         self._local = threading.local()
 
@@ -80,6 +81,9 @@ class HttpDispatcher:
         }
         if method == "POST":
             headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
+        app = next((app for prefix, app in self.wsgi_apps.items() if url.startswith(prefix)), None)
+        if app is not None:  # an app under test, answered in-process: signed the same, no port opened
+            return _call_wsgi(app, method, url, params, headers), None, time.monotonic() - started
         try:
             response = self._session().request(method, url, data=params or None, headers=headers, timeout=timeout,
                                                allow_redirects=False)
@@ -170,3 +174,21 @@ def _unreached(error: str | None) -> str:
     if error and "ConnectionError" in error and ("refused" in error.lower() or "Errno 111" in error):
         return DEAD_RECEIVER
     return error or "no answer"
+
+
+def _call_wsgi(app: Any, method: str, url: str, params: dict[str, str], headers: dict[str, str]) -> requests.Response:
+    """POST (or GET) to a WSGI app in-process, answered as a ``requests.Response``."""
+    from urllib.parse import urlsplit
+
+    from werkzeug.test import Client
+
+    parts = urlsplit(url)
+    answer = Client(app).open(parts.path, method=method, query_string=parts.query, data=params or None, headers=headers,
+                              base_url=f"{parts.scheme}://{parts.netloc}")
+    response = requests.Response()
+    response.status_code = answer.status_code
+    response.headers.update(dict(answer.headers))
+    response._content = answer.get_data()
+    response.url = url
+    response.encoding = answer.mimetype_params.get("charset", "utf-8")
+    return response

@@ -1,0 +1,43 @@
+"""What trkit's pytest fixtures cost a test: a fresh mock per test, the shared mock reset per test, and no
+fixture at all, each as the time per test of generated suites run by pytest in the same run (a suite of
+2n tests minus one of n, so that pytest's start-up cancels out)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BODY = {
+    "none": "def test_{n}():\n    assert True\n",
+    "fresh": "def test_{n}(taskrouter):\n    assert taskrouter.client.taskrouter.v1.workspaces.list() == []\n",
+    "shared": "def test_{n}(shared_taskrouter):\n    assert shared_taskrouter.client.taskrouter.v1.workspaces.list() == []\n",
+}
+
+
+def _session_ms(kind: str, tests: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"test_{kind}.py"
+        path.write_text("".join(BODY[kind].format(n=n) for n in range(tests)))
+        env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost"}
+        started = time.perf_counter()
+        result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "trkit.testing",
+                                 "--rootdir", tmp, str(path)], cwd=tmp, env=env, capture_output=True, text=True, timeout=600)
+        elapsed = time.perf_counter() - started
+        if result.returncode != 0:
+            raise RuntimeError(result.stdout[-2000:])
+    return elapsed * 1000
+
+
+def _per_test_ms(kind: str, tests: int) -> float:
+    """(a run of 2n tests − a run of n) / n: pytest's own start-up cancels out."""
+    return (_session_ms(kind, 2 * tests) - _session_ms(kind, tests)) / tests
+
+
+def fixture_cost(tests: int) -> dict:
+    none, fresh, shared = (_per_test_ms(kind, tests) for kind in ("none", "fresh", "shared"))
+    return {"tests": tests, "none_ms": round(none, 2), "fresh_ms": round(fresh, 2), "shared_ms": round(shared, 2),
+            "fresh_over_none_ms": round(fresh - none, 2), "shared_over_none_ms": round(shared - none, 2)}

@@ -1,0 +1,41 @@
+"""trkit.testing without pytest's fixtures: the decorator and context manager, threads, and the patch's end."""
+
+from __future__ import annotations
+
+import threading
+
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from trkit import testing
+from trkit.testing import mock_taskrouter
+
+
+@mock_taskrouter()
+def make_workspaces_in_threads() -> list[str]:
+    names: list[str] = []
+
+    def app_thread(n: int) -> None:  # the app builds its own client, with its own credentials, in its own thread
+        client = Client("AC" + "d" * 32, f"token {n}")
+        client.taskrouter.v1.workspaces.create(friendly_name=f"From thread {n}")
+        names.extend(w.friendly_name for w in client.taskrouter.v1.workspaces.list() if w.friendly_name == f"From thread {n}")
+
+    threads = [threading.Thread(target=app_thread, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(names)
+
+
+def test_the_decorator_routes_every_client_in_every_thread_to_the_mock():
+    assert make_workspaces_in_threads() == ["From thread 0", "From thread 1", "From thread 2"]
+    assert TwilioHttpClient.request is testing._original_request  # nothing stays patched after it
+
+
+def test_nested_mocks_answer_innermost_first_and_each_is_fresh():
+    with mock_taskrouter() as outer:
+        outer.client.taskrouter.v1.workspaces.create(friendly_name="Outer")
+        with mock_taskrouter() as inner:
+            assert inner.client.taskrouter.v1.workspaces.list() == []
+        assert [w.friendly_name for w in outer.client.taskrouter.v1.workspaces.list()] == ["Outer"]

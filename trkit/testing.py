@@ -1,0 +1,188 @@
+"""Test your own TaskRouter app against the bundled mock, the way moto serves boto3 code.
+
+``mock_taskrouter`` (a context manager and a decorator) starts the mock in-process and sends every
+request the twilio library makes — from any ``Client(account_sid, auth_token)`` the app builds, with any
+credentials, in any thread — to it. A request to a Twilio host the mock does not serve fails loudly
+instead of reaching the internet. Callbacks can be delivered straight to the app's WSGI object.
+
+This module is also a pytest plugin (``pytest -p trkit.testing``, or automatically once trkit is
+installed): the ``taskrouter`` fixture gives each test a fresh mock; ``shared_taskrouter`` one mock for
+the session, reset before each test.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from .mock import MockServer, TaskRouterError
+from .mock.client import MockControl
+
+SERVED_SERVICES = ("taskrouter", "api", "event-bridge")  # <service>[.<edge>.<region>].twilio.com
+_ACCOUNT_IN_PATH = re.compile(r"/Accounts/AC[0-9a-fA-F]{32}")
+_lock = threading.RLock()
+_active: list[MockTaskRouter] = []  # the innermost active mock answers
+
+
+class NotEmulated(RuntimeError):
+    """The app reached for a Twilio service the mock does not serve."""
+
+
+class MockTaskRouter:
+    """A running mock and what a test needs with it: a client, the control plane, waiting, callbacks."""
+
+    def __init__(self, server: MockServer) -> None:
+        self.server = server
+        self.url = server.base_url
+        self.account_sid = server.account_sid
+        self.auth_token = server.auth_token
+        self.control: MockControl = server.control()
+        self.client: Client = Client(self.account_sid, self.auth_token)  # an ordinary client: the patch routes it
+
+    # ------------------------------------------------------------ callbacks to the app under test
+    def deliver_to(self, app: Any, base_url: str = "http://app.test") -> str:
+        """Deliver callbacks whose URL starts with ``base_url`` to ``app`` (a WSGI app) in-process, signed as
+        Twilio signs them. Returns ``base_url``: point the workflow's callback URLs under it."""
+        self.server.dispatcher.wsgi_apps[base_url.rstrip("/")] = app
+        return base_url.rstrip("/")
+
+    def callbacks(self, kind: str | None = None) -> list[dict]:
+        """The callbacks the mock sent, with the answers it received and what it did with them."""
+        return [c for c in self.control.callbacks() if kind is None or c["kind"] == kind]
+
+    # ------------------------------------------------------------ time and waiting
+    def advance(self, seconds: float) -> str:
+        """Move the mock's clock; every timeout that falls due on the way fires."""
+        return self.control.advance(seconds)["now"]
+
+    def wait_for(self, condition: Callable[[], Any], timeout: float = 5.0, what: str = "the condition") -> Any:
+        """Poll until ``condition()`` is truthy; on timeout an AssertionError says what was awaited."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = condition()
+            if result:
+                return result
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"waited {timeout:g} s for {what}, in vain (last value: {result!r})")
+            time.sleep(0.02)
+
+    def reset(self) -> None:
+        """Forget everything: workspaces, calls, callbacks, the clock's advance, apps to deliver to."""
+        self.control.reset()
+        self.server.dispatcher.wsgi_apps.clear()
+
+
+def _reroute(original: Callable) -> Callable:
+    @functools.wraps(original)
+    def request(self, method, url, params=None, data=None, headers=None, auth=None, *args, **kwargs):
+        with _lock:
+            mock = _active[-1] if _active else None
+        if mock is None:
+            return original(self, method, url, params, data, headers, auth, *args, **kwargs)
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if not (host.endswith(".twilio.com") and host.split(".")[0] in SERVED_SERVICES):
+            raise NotEmulated(f"{host} is not emulated by trkit's mock_taskrouter, which serves TaskRouter and Voice "
+                              "(taskrouter, api and event-bridge .twilio.com); stub this call in your test, or leave it "
+                              "out of the code under test")
+        path = _ACCOUNT_IN_PATH.sub(f"/Accounts/{mock.account_sid}", parts.path)
+        target = urlunsplit(("http", urlsplit(mock.url).netloc, path, parts.query, ""))
+        # whatever credentials the app holds, the mock's are the ones it accepts
+        return original(self, method, target, params, data, headers, (mock.account_sid, mock.auth_token), *args, **kwargs)
+
+    return request
+
+
+_original_request = TwilioHttpClient.request
+
+
+@contextmanager
+def _patched(mock: MockTaskRouter) -> Iterator[MockTaskRouter]:
+    with _lock:
+        if not _active:
+            TwilioHttpClient.request = _reroute(_original_request)
+        _active.append(mock)
+    try:
+        yield mock
+    finally:
+        with _lock:
+            _active.remove(mock)
+            if not _active:
+                TwilioHttpClient.request = _original_request
+
+
+class mock_taskrouter:  # noqa: N801  (named like moto's mock_aws: it reads as what it does)
+    """Route the twilio library to a fresh in-process mock while active.
+
+    >>> with mock_taskrouter() as taskrouter:
+    ...     Client("AC...", "any token").taskrouter.v1.workspaces.list()
+
+    As a decorator, the test function receives nothing extra; use it as a context manager to get the
+    ``MockTaskRouter`` (client, control, deliver_to, wait_for, advance).
+    """
+
+    def __init__(self, **server_options: Any) -> None:
+        self.server_options = server_options
+        self._server: MockServer | None = None
+        self._patch = None
+
+    def __enter__(self) -> MockTaskRouter:
+        self._server = MockServer(**self.server_options).start()
+        mock = MockTaskRouter(self._server)
+        self._patch = _patched(mock)
+        return self._patch.__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            self._patch.__exit__(*exc)
+        finally:
+            self._server.stop()
+
+    def __call__(self, function: Callable) -> Callable:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with mock_taskrouter(**self.server_options):
+                return function(*args, **kwargs)
+
+        return wrapper
+
+
+# ------------------------------------------------------------------ the pytest plugin
+try:
+    import pytest
+except ImportError:  # trkit.testing outside pytest: mock_taskrouter alone
+    pytest = None
+
+if pytest is not None:
+
+    @pytest.fixture
+    def taskrouter() -> Iterator[MockTaskRouter]:
+        """A fresh in-process mock for this test; every twilio Client reaches it."""
+        with mock_taskrouter() as mock:
+            yield mock
+
+    @pytest.fixture(scope="session")
+    def _trkit_session_server() -> Iterator[MockServer]:
+        server = MockServer().start()
+        yield server
+        server.stop()
+
+    @pytest.fixture
+    def shared_taskrouter(_trkit_session_server: MockServer) -> Iterator[MockTaskRouter]:
+        """One mock for the whole session, reset before each test (cheaper than a fresh one per test)."""
+        mock = MockTaskRouter(_trkit_session_server)
+        mock.reset()
+        with _patched(mock):
+            yield mock
+
+
+__all__ = ["MockTaskRouter", "NotEmulated", "TaskRouterError", "mock_taskrouter", "shared_taskrouter", "taskrouter"]
