@@ -263,6 +263,20 @@ class Kit:
             raise KitError("No call has asked your routes for TwiML yet: is the number's voice_url pointed at them?")
         return tables.callback_parameters(records[-1])
 
+    # -------------------------------------------------------------- pictures
+    def routing_graph(self, task_sid: str | None = None, workflow_sid: str | None = None):
+        """The workflow as a flowchart (filters, targets, queues, the workers they reach); with a task, its path."""
+        from .pictures import routing_graph
+
+        workspace = self._workspace()
+        return routing_graph(workspace, workflow_sid or (self._tutorial.workflow_sid if self._tutorial else None), task_sid)
+
+    def timeline(self, task_sid: str):
+        """One task's life on a time axis, from the Events resource."""
+        from .pictures import task_timeline
+
+        return task_timeline(self._workspace(), task_sid)
+
     # --------------------------------------------------------------- explain
     def explain(self, task_sid: str):
         """Why a task is pending (or where it stands), worker by worker."""

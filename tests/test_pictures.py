@@ -1,0 +1,84 @@
+"""The pictures: the routing graph and a task's timeline, drawn from the REST API; the docs' graphs kept
+current; and the graph really drawn by JupyterLab's Mermaid renderer in the browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from browser import ROOT, chromium_path
+
+
+def test_the_routing_graph_shows_the_filters_in_order_and_the_tasks_path(kit):
+    tutorial = kit.tutorial()
+    graph = kit.routing_graph()
+    source = repr(graph)
+    assert source.startswith("flowchart LR")
+    assert source.index("Language - Spanish") < source.index("Language - English") < source.index("default filter")
+    assert "languages HAS #quot;es#quot;" in source  # each queue's target workers
+    assert graph._repr_markdown_().startswith("```mermaid\n")
+    task = tutorial.create_task("es")
+    with_task = repr(kit.routing_graph(task.sid))
+    assert '{"Language - Spanish<br/>selected_language == #quot;es#quot;"}:::chosen' in with_task  # the filter that matched
+    assert "==>" in with_task and ":::waiting" in with_task  # the path taken and the queue it waits in
+    assert "No available worker matches" in with_task  # why it waits, from the shared eligibility rule
+
+
+def test_the_timeline_times_a_reservation_timeout_from_the_tasks_creation(kit):
+    tutorial = kit.tutorial()
+    tutorial.workspace.workflows(tutorial.workflow_sid).update(task_reservation_timeout=30)
+    task = tutorial.create_task("es")
+    tutorial.set_activity("Alice", "Idle")
+    kit.advance(31)
+    table = kit.timeline(task.sid).table
+    rows = dict(zip(table["Event"], table["At (s)"], strict=False))
+    assert rows["task.created"] == 0 and rows["reservation.created"] == 0 and rows["reservation.timeout"] == 30
+    assert "<svg class='trkit-timeline'" in kit.timeline(task.sid)._repr_html_()
+
+
+def test_the_docs_routing_graphs_are_what_the_code_draws():
+    env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost"}
+    checked = subprocess.run([sys.executable, str(ROOT / "tools" / "routing_graphs.py"), "--check"], env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert checked.returncode == 0, checked.stderr
+
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(chromium_path() is None and not IN_CI, reason="no Chromium found (install Debian's chromium)")
+def test_jupyterlab_draws_the_routing_graph(tmp_path):
+    import playwright.sync_api as playwright_api
+    from browser import CHROMIUM_ARGS, jupyter_env, start_lab
+    from test_browser import open_in_lab, stop_mock
+
+    name = "01_create_a_task.ipynb"
+    shutil.copy(ROOT / "notebooks" / name, tmp_path / name)
+    env = jupyter_env(tmp_path)
+    server = start_lab(tmp_path, env)
+    try:
+        with playwright_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            open_in_lab(page, server, name)  # the stored outputs render on opening: no kernel work needed
+            page.evaluate("""async () => {  // the notebook renders cells as they scroll into view: go to the graph
+                const notebook = window.jupyterapp.shell.currentWidget.content;
+                const index = notebook.widgets.findIndex(c => c.model.sharedModel.getSource().includes("routing_graph"));
+                notebook.activeCellIndex = index;
+                await notebook.scrollToItem(index, "center");
+            }""")
+            drawn = page.locator(".jp-RenderedMermaid img[src^='data:image/svg+xml']")  # JupyterLab draws it as an SVG image
+            drawn.first.wait_for(timeout=60_000)
+            page.screenshot(path=str(ROOT / ".ci-tmp" / "screenshots" / "routing-graph.png"))
+            assert page.locator(".jp-RenderedMermaid.jp-mod-warning").count() == 0  # no Mermaid syntax error
+            from urllib.parse import unquote
+
+            assert "Language - Spanish" in unquote(drawn.first.get_attribute("src"))
+            browser.close()
+    finally:
+        server.stop()
+        stop_mock(env)

@@ -1,0 +1,183 @@
+"""Pictures where a learner would rather look than read, from the public API only (so on real Twilio too).
+
+- ``routing_graph``: a workflow drawn as a Mermaid flowchart — its filters in order with their expressions,
+  each target (queue, priority, timeout, expression, order_by, skip_if), the default filter, the queues with
+  their ``target_workers``, and the workers each queue reaches now. With a task, the path it took: the filter
+  that matched, the queue it waits in and why (the shared eligibility rule, through ``explain``).
+- ``task_timeline``: one task's life from the Events resource on a time axis (SVG), with its data table.
+
+JupyterLab and Voilà draw Mermaid in Markdown output natively; the text form is what nbval compares.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from .language.eligibility import in_queue
+
+
+def _label(text: str) -> str:
+    """Text safe inside a Mermaid label."""
+    return (text.replace("&", "&amp;").replace('"', "#quot;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("[", "#91;").replace("]", "#93;").replace("{", "#123;").replace("}", "#125;"))
+
+
+def _target_text(target: dict, queue_names: dict[str, str]) -> str:
+    parts = []
+    for key in ("priority", "timeout", "expression", "order_by", "skip_if"):
+        if key in target:
+            parts.append(f"{key} {target[key]}")
+    return "<br/>".join(_label(p) for p in parts)
+
+
+@dataclass
+class RoutingGraph:
+    """A workflow as a Mermaid flowchart (``source``); shown as Markdown, compared as text."""
+
+    source: str
+    workflow: str
+
+    def __repr__(self) -> str:
+        return self.source
+
+    def _repr_markdown_(self) -> str:
+        return f"```mermaid\n{self.source}\n```"
+
+
+def routing_graph(workspace, workflow_sid: str | None = None, task_sid: str | None = None) -> RoutingGraph:
+    """The workflow (default: the workspace's first) as a flowchart; with ``task_sid``, the task's path on it."""
+    workflows = workspace.workflows.list()
+    workflow = next((w for w in workflows if w.sid == workflow_sid), workflows[0] if workflows else None)
+    if workflow is None:
+        raise ValueError("the workspace has no workflow to draw")
+    routing = json.loads(workflow.configuration or "{}").get("task_routing", {})
+    filters, default = routing.get("filters", []) or [], routing.get("default_filter")
+    queues = {q.sid: q for q in workspace.task_queues.list()}
+    workers = workspace.workers.list()
+    task = explanation = None
+    if task_sid:
+        from .explain import explain_task
+
+        task = workspace.tasks(task_sid).fetch()
+        explanation = explain_task(workspace, task_sid)
+    chosen = {f.name for f in explanation.filters if f.chosen} if explanation else set()
+    lines = ["flowchart LR"]
+    entry = "W"
+    lines.append(f'  W(["Workflow: {_label(workflow.friendly_name)}"])')
+    if task is not None:
+        lines.append(f'  T[/"Task {task.sid[:8]}…<br/>{_label(task.attributes)}"/]:::task')
+        lines.append("  T --> W")
+    previous = entry
+    used_queues: list[str] = []
+    for index, raw in enumerate(filters):
+        name = raw.get("filter_friendly_name", f"Filter {index + 1}")
+        node = f"F{index}"
+        css = ":::chosen" if name in chosen else ""
+        lines.append(f'  {node}{{"{_label(name)}<br/>{_label(raw.get("expression", ""))}"}}{css}')
+        lines.append(f"  {previous} -->{'|no match|' if previous != entry else ''} {node}")
+        for t_index, target in enumerate(raw.get("targets", [])):
+            queue = target.get("queue")
+            used_queues.append(queue)
+            detail = _target_text(target, {})
+            label = f"target {t_index + 1}" + (f"<br/>{detail}" if detail else "")
+            arrow = "==>" if name in chosen and t_index == 0 else "-->"
+            lines.append(f'  {node} {arrow}|"{label}"| Q{_queue_key(queue)}')
+        previous = node
+    if default is not None:
+        css = ":::chosen" if "(default)" in chosen else ""
+        lines.append(f'  D{{"default filter"}}{css}')
+        lines.append(f"  {previous} -->{'|no match|' if previous != entry else ''} D")
+        lines.append(f"  D {'==>' if css else '-->'} Q{_queue_key(default.get('queue'))}")
+        used_queues.append(default.get("queue"))
+    for queue_sid in dict.fromkeys(used_queues):
+        queue = queues.get(queue_sid)
+        name = queue.friendly_name if queue else queue_sid
+        waiting = task is not None and task.task_queue_sid == queue_sid
+        css = ":::waiting" if waiting else ""
+        lines.append(f'  Q{_queue_key(queue_sid)}["{_label(name)}<br/>{_label(queue.target_workers if queue else "")}"]{css}')
+        for worker in workers:
+            if queue is not None and in_queue(queue.target_workers, json.loads(worker.attributes or "{}")):
+                state = "available" if worker.available else "not available"
+                lines.append(f'  Q{_queue_key(queue_sid)} -.- K{worker.sid[-6:]}(["{_label(worker.friendly_name)} · '
+                             f'{_label(worker.activity_name)} · {state}"])')
+    if explanation is not None:
+        lines.append(f'  N["{_label(explanation.summary)}"]:::note')
+        if task.task_queue_sid:
+            lines.append(f"  Q{_queue_key(task.task_queue_sid)} -.- N")
+    lines += ["  classDef chosen stroke:#268bd2,stroke-width:3px", "  classDef waiting stroke:#b58900,stroke-width:3px",
+              "  classDef task fill:#eee8d5", "  classDef note fill:#fdf6e3,stroke:#93a1a1"]
+    return RoutingGraph("\n".join(_unique(lines)), workflow.friendly_name)
+
+
+def _queue_key(sid: str | None) -> str:
+    return (sid or "none")[-6:]
+
+
+def _unique(lines: list[str]) -> list[str]:
+    """Worker nodes repeat across queues: declare each edge once."""
+    return list(dict.fromkeys(lines))
+
+
+# ------------------------------------------------------------------ a task's timeline
+@dataclass
+class TaskTimeline:
+    """A task's events on a time axis: ``table`` (seconds after creation, event, who) and an SVG picture."""
+
+    task_sid: str
+    table: pd.DataFrame
+
+    def __repr__(self) -> str:
+        return self.table.to_string(index=False)
+
+    def _repr_html_(self) -> str:
+        return _timeline_svg(self.table) + self.table.to_html(index=False)
+
+
+def task_timeline(workspace, task_sid: str) -> TaskTimeline:
+    """The task's events, oldest first, timed from its creation (on the mock's clock, or Twilio's)."""
+    events = sorted(workspace.events.list(task_sid=task_sid), key=lambda e: (e.event_date, e.sid))
+    start = events[0].event_date if events else None
+    rows = []
+    for event in events:
+        data: dict[str, Any] = event.event_data or {}
+        rows.append({"At (s)": int((event.event_date - start).total_seconds()) if isinstance(start, datetime) else 0,
+                     "Event": event.event_type, "Worker": data.get("worker_name", ""),
+                     "Queue": data.get("task_queue_name", ""), "Description": event.description})
+    return TaskTimeline(task_sid, pd.DataFrame(rows, columns=["At (s)", "Event", "Worker", "Queue", "Description"]))
+
+
+COLOURS = {"reservation.created": "#268bd2", "reservation.accepted": "#2aa198", "reservation.rejected": "#dc322f",
+           "reservation.timeout": "#cb4b16", "reservation.rescinded": "#93a1a1", "task.completed": "#859900",
+           "task.canceled": "#93a1a1", "task.created": "#657b83"}
+
+
+def _timeline_svg(table: pd.DataFrame, width: int = 760) -> str:
+    """Each event a mark on one axis; the gaps (time waiting, time to accept) are the spaces between them."""
+    if table.empty:
+        return "<p>No events.</p>"
+    end = max(int(table["At (s)"].max()), 1)
+    left, right, row = 20, width - 20, 18
+    height = 40 + row * len(table)
+    scale = (right - left) / end
+    parts = [f"<svg class='trkit-timeline' width='{width}' height='{height}' xmlns='http://www.w3.org/2000/svg' "
+             "font-family='sans-serif' font-size='11'>",
+             f"<line x1='{left}' y1='20' x2='{right}' y2='20' stroke='#93a1a1'/>",
+             f"<text x='{left}' y='14'>0 s</text><text x='{right}' y='14' text-anchor='end'>{end} s</text>"]
+    for index, item in enumerate(table.itertuples(index=False)):
+        x = left + item[0] * scale
+        y = 36 + row * index
+        colour = COLOURS.get(item[1], "#6c71c4")
+        who = f" · {item[2]}" if item[2] else ""
+        anchor = "end" if x > width * 0.6 else "start"
+        dx = -6 if anchor == "end" else 6
+        parts.append(f"<line x1='{x:.1f}' y1='20' x2='{x:.1f}' y2='{y}' stroke='{colour}' stroke-dasharray='2,2'/>"
+                     f"<circle cx='{x:.1f}' cy='{y}' r='4' fill='{colour}'/>"
+                     f"<text x='{x + dx:.1f}' y='{y + 4}' text-anchor='{anchor}'>{html.escape(f'{item[0]} s {item[1]}{who}')}</text>")
+    parts.append("</svg>")
+    return "".join(parts)
