@@ -71,6 +71,12 @@ def drive_dashboard(page, env: dict, name: str) -> None:
             "() => { const s = document.querySelector('.trkit-activity-alice select'); return s && s.value === 'Busy'; }",
             timeout=20_000)
         page.locator(".trkit-lifecycle .trkit-step-current", has_text="Task assigned").wait_for(timeout=20_000)
+        # the current task as pictures: its path drawn by the page's Mermaid renderer, its timeline as SVG
+        if name == "jupyterlab":
+            page.locator(".trkit-routing-graph .jp-RenderedMermaid img[src^='data:image/svg+xml']").wait_for(timeout=20_000)
+        else:  # Voilà renders Markdown but has no Mermaid renderer: the graph is there as its Mermaid source
+            page.locator(".trkit-routing-graph code.language-mermaid", has_text="flowchart LR").wait_for(timeout=20_000)
+        page.locator(".trkit-timeline-picture svg.trkit-timeline circle").first.wait_for(timeout=20_000)
         # and on to the end of the lifecycle with the board's own buttons
         page.locator(".trkit-reservations .trkit-wrapup").click()
         page.locator(".trkit-tasks .trkit-status-wrapping").wait_for(timeout=20_000)

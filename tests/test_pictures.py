@@ -82,3 +82,21 @@ def test_jupyterlab_draws_the_routing_graph(tmp_path):
     finally:
         server.stop()
         stop_mock(env)
+
+
+def test_the_dashboard_draws_the_current_tasks_pictures_and_redraws_them_when_it_moves(kit):
+    board = kit.dashboard()
+    try:
+        board.close()
+        task = board.create_task("es")
+        board.refresh()
+        (output,) = board.graph_output.outputs
+        assert output["data"]["text/markdown"].startswith("```mermaid\nflowchart LR")
+        assert f"Task {task.sid[:8]}" in output["data"]["text/plain"] and ":::waiting" in output["data"]["text/plain"]
+        before = board.timeline_html.value
+        assert "<svg class='trkit-timeline'" in before and "reservation.created" not in before
+        board.set_activity("Alice", "Idle")
+        board.refresh()
+        assert "reservation.created" in board.timeline_html.value  # redrawn as the task moved on
+    finally:
+        board.close()

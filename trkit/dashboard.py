@@ -85,6 +85,12 @@ class Dashboard(widgets.VBox):
         self.reservations_box.add_class("trkit-reservations")
         self.log_html = widgets.HTML()
         self.log_html.add_class("trkit-log")
+        # the pictures of the current task: its path through the workflow (Mermaid) and its timeline (SVG)
+        self.graph_output = widgets.Output()
+        self.graph_output.add_class("trkit-routing-graph")
+        self.timeline_html = widgets.HTML()
+        self.timeline_html.add_class("trkit-timeline-picture")
+        self._drawn: tuple[str, str] = ("", "")
         self.phone = None
         if kit.mode == "mock":  # on real Twilio the phones are real: the panel would only pretend
             from .phone_panel import PhonePanel
@@ -98,6 +104,8 @@ class Dashboard(widgets.VBox):
             widgets.HTML("<b>Reservations</b> — accept or reject a pending one; wrap up or complete the task of an accepted one"),
             self.reservations_box,
             widgets.HTML("<b>Callbacks and events</b> (newest first)"), self.log_html,
+            widgets.HTML("<b>The current task, as pictures</b> — its path through the workflow, and its timeline"),
+            self.graph_output, self.timeline_html,
             self.message,
         ] + ([self.phone] if self.phone is not None else []))
         self.add_class("trkit-dashboard")
@@ -202,6 +210,7 @@ class Dashboard(widgets.VBox):
             self._render_reservations(reservations)
             self._render_lifecycle(tasks, reservations)
             self._render_log()
+            self._render_pictures(tasks)
             if self.phone is not None:
                 self.phone.refresh()
             if self.explained:
@@ -213,6 +222,23 @@ class Dashboard(widgets.VBox):
             self.banner.value = ("" if not taken else
                                  f"<div class='trkit-takeover' style='color:#cb4b16'>⚠ {html.escape(taken)} "
                                  "<code>kit.tutorial(reset=False)</code> takes them back.</div>")
+
+    def _render_pictures(self, tasks) -> None:
+        """Redraw the current task's routing graph and timeline when they change (Mermaid through an Output widget,
+        so JupyterLab's and Voilà's own renderer draws it)."""
+        from .pictures import routing_graph, task_timeline
+
+        live = [t for t in tasks if t.assignment_status in LIVE_TASK_STATUSES]
+        task = (live or tasks or [None])[0]
+        workspace = self.tutorial.workspace
+        graph = routing_graph(workspace, self.tutorial.workflow_sid, task.sid if task else None)
+        timeline = task_timeline(workspace, task.sid)._repr_html_() if task else ""
+        if (graph.source, timeline) == self._drawn:
+            return
+        self._drawn = (graph.source, timeline)
+        self.graph_output.outputs = ({"output_type": "display_data", "metadata": {},
+                                      "data": {"text/markdown": graph._repr_markdown_(), "text/plain": graph.source}},)
+        self.timeline_html.value = timeline
 
     def _render_lifecycle(self, tasks, reservations) -> None:
         live = [t for t in tasks if t.assignment_status in LIVE_TASK_STATUSES]
