@@ -277,6 +277,20 @@ class Kit:
 
         return task_timeline(self._workspace(), task_sid)
 
+    def wallboard(self, minutes: int = 60):
+        """Live charts of the workspace's statistics: tasks by status, workers by activity, the longest wait, totals."""
+        from .wallboard import Wallboard
+
+        board = Wallboard(self, minutes=minutes)
+        self._dashboards.append(board)
+        return board
+
+    def busy_hour(self, minutes: int = 60, tasks_per_minute: int = 2, board=None) -> dict:
+        """Scripted traffic on the mock's clock (tasks arriving, accepted, finished) to watch on a wallboard."""
+        from .scenarios import busy_hour
+
+        return busy_hour(self, minutes=minutes, tasks_per_minute=tasks_per_minute, board=board)
+
     # --------------------------------------------------------------- explain
     def explain(self, task_sid: str):
         """Why a task is pending (or where it stands), worker by worker."""

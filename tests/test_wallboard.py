@@ -1,0 +1,89 @@
+"""The wallboard: TaskRouter's statistics as live charts, and a busy hour on the mock's clock to fill it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from browser import ROOT, chromium_path
+
+from trkit.errors import KitError
+
+
+def test_the_board_draws_tasks_by_status_and_workers_by_activity(kit):
+    tutorial = kit.tutorial()
+    board = kit.wallboard()
+    try:
+        board.close()
+        tutorial.create_task("es")
+        tutorial.create_task("en")
+        drawn = board.refresh()
+        # nobody is available: both tasks wait (real-time statistics count them by status)
+        assert drawn["tasks"]["pending"] == 2 and drawn["workers"]["Offline"] == 2
+        assert list(board.tasks_bars.x) == ["pending", "reserved", "assigned", "wrapping"]
+        assert list(board.tasks_bars.y)[0] == 2
+        assert list(board.workers_bars.y)[list(board.workers_bars.x).index("Offline")] == 2
+    finally:
+        board.close()
+
+
+def test_a_busy_hour_fills_the_totals_and_the_longest_wait_climbs(kit):
+    kit.tutorial()
+    board = kit.wallboard(minutes=60)
+    try:
+        board.close()
+        summary = kit.busy_hour(minutes=15, tasks_per_minute=2, board=board)
+        assert summary["created"] == 30 and summary["completed"] > 0
+        drawn = board.refresh()
+        assert drawn["totals"]["completed"] == summary["completed"]  # cumulative statistics count what finished
+        assert drawn["longest_wait"] >= 60  # two people cannot keep up with two tasks a minute
+        waits = list(board.wait_line.y)
+        assert waits[-1] >= waits[0] and len(waits) >= 15
+    finally:
+        board.close()
+
+
+def test_a_busy_hour_is_for_the_mocks_clock_only(mock, monkeypatch, trkit_home):
+    from trkit.kit import connect
+    from trkit.mock.client import LocalHttpClient
+
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", mock.account_sid)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", mock.auth_token)
+    kit = connect(tunnel=lambda port: f"http://127.0.0.1:{port}", http_client=LocalHttpClient(mock.base_url))
+    kit.tutorial()
+    with pytest.raises(KitError, match="on real Twilio, make the traffic yourself"):
+        kit.busy_hour(minutes=1)
+
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(chromium_path() is None and not IN_CI, reason="no Chromium found (install Debian's chromium)")
+def test_the_wallboard_is_drawn_and_updates_in_jupyterlab(tmp_path):
+    import playwright.sync_api as playwright_api
+    from browser import CHROMIUM_ARGS, jupyter_env, start_lab
+    from test_browser import open_in_lab, stop_mock
+
+    name = "09_wallboard.ipynb"
+    shutil.copy(ROOT / "notebooks" / name, tmp_path / name)
+    env = jupyter_env(tmp_path)
+    server = start_lab(tmp_path, env)
+    try:
+        with playwright_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            open_in_lab(page, server, name)
+            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            bars = page.locator(".trkit-wallboard-tasks rect.bar")
+            bars.first.wait_for(timeout=60_000)
+            # the busy hour runs: the pending bar grows as the board redraws
+            page.wait_for_function("""() => { const r = document.querySelector('.trkit-wallboard-tasks rect.bar');
+                return r && parseFloat(r.getAttribute('height')) > 20; }""", timeout=60_000)
+            assert page.locator(".trkit-wallboard-wait path.line").count() >= 1
+            page.screenshot(path=str(ROOT / ".ci-tmp" / "screenshots" / "wallboard.png"))
+            browser.close()
+    finally:
+        server.stop()
+        stop_mock(env)
