@@ -72,6 +72,8 @@ TROUBLES = (
             "On real Twilio, answer or let it ring yourself; `kit.phone.behave` is for the mock's phones."),
     Trouble("☎ …", "On real Twilio, `kit.phone` asks you to act on your phone (call, press, answer, hang up) and waits "
                    "up to 120 s until Twilio shows it happened."),
+    Trouble("A busy hour moves the mock's clock: on real Twilio, make the traffic yourself.",
+            "On real Twilio, create tasks and move workers yourself; the wallboard draws them the same way."),
     Trouble("TaskRouter request failed: …. A list call with a bad filter value fails this way; check the filter.",
             "A filter value the twilio library could not send (for example a status that does not exist)."),
 )
