@@ -77,6 +77,9 @@ def drive_dashboard(page, env: dict, name: str) -> None:
         else:  # Voilà renders Markdown but has no Mermaid renderer: the graph is there as its Mermaid source
             page.locator(".trkit-routing-graph code.language-mermaid", has_text="flowchart LR").wait_for(timeout=20_000)
         page.locator(".trkit-timeline-picture svg.trkit-timeline circle").first.wait_for(timeout=20_000)
+        # the wallboard in the board: the assigned bar stands once the task is assigned
+        page.wait_for_function("""() => { const bars = document.querySelectorAll('.trkit-dashboard .trkit-wallboard-tasks rect.bar');
+            return bars.length >= 3 && parseFloat(bars[2].getAttribute('height')) > 0; }""", timeout=20_000)
         # and on to the end of the lifecycle with the board's own buttons
         page.locator(".trkit-reservations .trkit-wrapup").click()
         page.locator(".trkit-tasks .trkit-status-wrapping").wait_for(timeout=20_000)

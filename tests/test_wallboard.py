@@ -87,3 +87,17 @@ def test_the_wallboard_is_drawn_and_updates_in_jupyterlab(tmp_path):
     finally:
         server.stop()
         stop_mock(env)
+
+
+def test_the_dashboard_carries_the_wallboard_and_it_follows_the_state(kit):
+    board = kit.dashboard()
+    try:
+        board.close()
+        board.create_task("es")
+        board.refresh()
+        assert list(board.wallboard.tasks_bars.y)[0] == 1  # one task pending
+        board.set_activity("Alice", "Idle")
+        board.refresh()
+        assert list(board.wallboard.tasks_bars.y)[:2] == [0, 1]  # now reserved
+    finally:
+        board.close()

@@ -91,6 +91,9 @@ class Dashboard(widgets.VBox):
         self.timeline_html = widgets.HTML()
         self.timeline_html.add_class("trkit-timeline-picture")
         self._drawn: tuple[str, str] = ("", "")
+        from .wallboard import Wallboard
+
+        self.wallboard = Wallboard(kit, poll_seconds=self.poll_seconds)
         self.phone = None
         if kit.mode == "mock":  # on real Twilio the phones are real: the panel would only pretend
             from .phone_panel import PhonePanel
@@ -106,6 +109,7 @@ class Dashboard(widgets.VBox):
             widgets.HTML("<b>Callbacks and events</b> (newest first)"), self.log_html,
             widgets.HTML("<b>The current task, as pictures</b> — its path through the workflow, and its timeline"),
             self.graph_output, self.timeline_html,
+            widgets.HTML("<b>Wallboard</b> — the workspace's statistics"), self.wallboard,
             self.message,
         ] + ([self.phone] if self.phone is not None else []))
         self.add_class("trkit-dashboard")
@@ -130,6 +134,7 @@ class Dashboard(widgets.VBox):
         self._closed.set()
         self._wake.set()
         self.kit.callbacks.remove_listener(self._on_callback)
+        self.wallboard.close()
         super().close()
 
     def _on_callback(self, record) -> None:
@@ -211,6 +216,7 @@ class Dashboard(widgets.VBox):
             self._render_lifecycle(tasks, reservations)
             self._render_log()
             self._render_pictures(tasks)
+            self.wallboard.refresh()
             if self.phone is not None:
                 self.phone.refresh()
             if self.explained:
