@@ -72,10 +72,9 @@ def drive_dashboard(page, env: dict, name: str) -> None:
             timeout=20_000)
         page.locator(".trkit-lifecycle .trkit-step-current", has_text="Task assigned").wait_for(timeout=20_000)
         # the current task as pictures: its path drawn by the page's Mermaid renderer, its timeline as SVG
-        if name == "jupyterlab":
-            page.locator(".trkit-routing-graph .jp-RenderedMermaid img[src^='data:image/svg+xml']").wait_for(timeout=20_000)
-        else:  # Voilà renders Markdown but has no Mermaid renderer: the graph is there as its Mermaid source
-            page.locator(".trkit-routing-graph code.language-mermaid", has_text="flowchart LR").wait_for(timeout=20_000)
+        graph = page.frame_locator(".trkit-routing-graph iframe.trkit-graph-frame")  # drawn by Mermaid, in Lab and Voilà
+        graph.locator("svg").first.wait_for(timeout=20_000)
+        assert "Language - Spanish" in graph.locator("svg").first.text_content()
         page.locator(".trkit-timeline-picture svg.trkit-timeline circle").first.wait_for(timeout=20_000)
         # the wallboard in the board: the assigned bar stands once the task is assigned
         page.wait_for_function("""() => { const bars = document.querySelectorAll('.trkit-dashboard .trkit-wallboard-tasks rect.bar');

@@ -90,9 +90,9 @@ def test_the_dashboard_draws_the_current_tasks_pictures_and_redraws_them_when_it
         board.close()
         task = board.create_task("es")
         board.refresh()
-        (output,) = board.graph_output.outputs
-        assert output["data"]["text/markdown"].startswith("```mermaid\nflowchart LR")
-        assert f"Task {task.sid[:8]}" in output["data"]["text/plain"] and ":::waiting" in output["data"]["text/plain"]
+        assert "<iframe class='trkit-graph-frame'" in board.graph_html.value
+        page = kit.callbacks.pages["picture:" + board._graph_id]  # the page the iframe shows: Mermaid draws it
+        assert "flowchart LR" in page and f"Task {task.sid[:8]}" in page and ":::waiting" in page
         before = board.timeline_html.value
         assert "<svg class='trkit-timeline'" in before and "reservation.created" not in before
         board.set_activity("Alice", "Idle")

@@ -200,6 +200,22 @@ class CallbackServer:
 
             return Response(SDK_LICENSE.read_text() if SDK_LICENSE.exists() else "not installed", mimetype="text/plain")
 
+        @app.route("/pictures/mermaid.js", methods=["GET"])
+        def mermaid_js() -> Response:
+            from .pictures import MERMAID
+
+            if not MERMAID.exists():
+                return Response("document.body.textContent = 'Mermaid is not installed: ./run lab installs it (npm ci --prefix agent)';",
+                                mimetype="application/javascript")
+            return Response(MERMAID.read_bytes(), mimetype="application/javascript")
+
+        @app.route("/pictures/<picture_id>", methods=["GET"])
+        def picture(picture_id: str) -> Response:
+            page = self.pages.get("picture:" + picture_id)
+            if page is None:
+                return Response("No such picture", 404, mimetype="text/plain")
+            return Response(page, mimetype="text/html")
+
         @app.route("/", methods=["GET"])
         def index() -> Response:
             return Response("trkit callback server: POST /assignment and /events", mimetype="text/plain")

@@ -86,8 +86,12 @@ class Dashboard(widgets.VBox):
         self.log_html = widgets.HTML()
         self.log_html.add_class("trkit-log")
         # the pictures of the current task: its path through the workflow (Mermaid) and its timeline (SVG)
-        self.graph_output = widgets.Output()
-        self.graph_output.add_class("trkit-routing-graph")
+        # the graph is drawn by Mermaid in a small page the kit serves: JupyterLab and Voilà alike (Voilà has no
+        # Mermaid renderer of its own)
+        self.graph_html = widgets.HTML()
+        self.graph_html.add_class("trkit-routing-graph")
+        self._graph_id = f"board{id(self):x}"
+        self._graph_version = 0
         self.timeline_html = widgets.HTML()
         self.timeline_html.add_class("trkit-timeline-picture")
         self._drawn: tuple[str, str] = ("", "")
@@ -108,7 +112,7 @@ class Dashboard(widgets.VBox):
             self.reservations_box,
             widgets.HTML("<b>Callbacks and events</b> (newest first)"), self.log_html,
             widgets.HTML("<b>The current task, as pictures</b> — its path through the workflow, and its timeline"),
-            self.graph_output, self.timeline_html,
+            self.graph_html, self.timeline_html,
             widgets.HTML("<b>Wallboard</b> — the workspace's statistics"), self.wallboard,
             self.message,
         ] + ([self.phone] if self.phone is not None else []))
@@ -242,8 +246,13 @@ class Dashboard(widgets.VBox):
         if (graph.source, timeline) == self._drawn:
             return
         self._drawn = (graph.source, timeline)
-        self.graph_output.outputs = ({"output_type": "display_data", "metadata": {},
-                                      "data": {"text/markdown": graph._repr_markdown_(), "text/plain": graph.source}},)
+        from .pictures import graph_page
+
+        self.kit.callbacks.pages["picture:" + self._graph_id] = graph_page(graph)
+        self._graph_version += 1
+        url = f"{self.kit.callbacks.base_url}/pictures/{self._graph_id}?v={self._graph_version}"
+        self.graph_html.value = (f"<iframe class='trkit-graph-frame' src='{url}' title='routing graph' "
+                                 "style='width:100%;height:380px;border:0'></iframe>")
         self.timeline_html.value = timeline
 
     def _render_lifecycle(self, tasks, reservations) -> None:

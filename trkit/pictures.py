@@ -6,7 +6,8 @@
   that matched, the queue it waits in and why (the shared eligibility rule, through ``explain``).
 - ``task_timeline``: one task's life from the Events resource on a time axis (SVG), with its data table.
 
-JupyterLab and Voilà draw Mermaid in Markdown output natively; the text form is what nbval compares.
+JupyterLab draws Mermaid in Markdown output natively; the dashboard serves a small page that draws it with
+Mermaid itself (Voilà has none). The text form is what nbval compares.
 """
 
 from __future__ import annotations
@@ -181,3 +182,18 @@ def _timeline_svg(table: pd.DataFrame, width: int = 760) -> str:
                      f"<text x='{x + dx:.1f}' y='{y + 4}' text-anchor='{anchor}'>{html.escape(f'{item[0]} s {item[1]}{who}')}</text>")
     parts.append("</svg>")
     return "".join(parts)
+
+
+MERMAID = __import__("pathlib").Path(__file__).resolve().parent.parent / "agent" / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
+
+GRAPH_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Routing graph</title>
+<style>body {{ margin: 0; font-family: sans-serif; }}</style></head><body>
+<pre class="mermaid trkit-graph-source">{source}</pre>
+<script src="/pictures/mermaid.js"></script>
+<script>mermaid.initialize({{startOnLoad: true, securityLevel: "strict"}});</script>
+</body></html>"""
+
+
+def graph_page(graph: RoutingGraph) -> str:
+    """A page that draws the graph with Mermaid itself (for Voilà, which has no Mermaid renderer)."""
+    return GRAPH_PAGE.format(source=html.escape(graph.source))
