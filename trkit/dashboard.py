@@ -15,7 +15,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from .errors import explain
+from .errors import error_html
 from .language.vocabulary import LIVE_TASK_STATUSES, WAITING_TASK_STATUSES
 from .lifecycle import lifecycle_of
 
@@ -162,7 +162,7 @@ class Dashboard(widgets.VBox):
         try:
             self.refresh()
         except Exception as exc:
-            self.message.value = f"<span class='trkit-outage' style='color:#dc322f'>{html.escape(explain(exc))}</span>"
+            self.message.value = error_html(exc, "trkit-outage")
             return
         if "trkit-outage" in self.message.value:
             self.message.value = ""
@@ -172,7 +172,7 @@ class Dashboard(widgets.VBox):
             action(*args)
             self.message.value = ""
         except Exception as exc:
-            self.message.value = f"<span style='color:#dc322f'>{html.escape(explain(exc))}</span>"
+            self.message.value = error_html(exc)
         self.refresh()
 
     # ------------------------------------------------------------- actions
@@ -318,7 +318,7 @@ class Dashboard(widgets.VBox):
             self.explain(task_sid)
             self.message.value = ""
         except Exception as exc:
-            self.message.value = f"<span style='color:#dc322f'>{html.escape(explain(exc))}</span>"
+            self.message.value = error_html(exc)
 
     def _render_reservations(self, reservations) -> None:
         rows = []

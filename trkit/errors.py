@@ -40,6 +40,14 @@ def explain(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def error_html(exc: BaseException, css: str = "") -> str:
+    """An error as a widget shows it: the short explanation, in red (``css``: a class to find it by)."""
+    import html
+
+    klass = f" class='{css}'" if css else ""
+    return f"<span{klass} style='color:#dc322f'>{html.escape(explain(exc))}</span>"
+
+
 def install_notebook_handler(shell=None) -> bool:
     """In IPython, show TaskRouter and kit errors (and a missing variable) as a short message instead of a traceback."""
     if shell is None:

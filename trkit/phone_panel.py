@@ -8,7 +8,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from .errors import explain
+from .errors import error_html
 
 KEYS = "123456789*0#"
 
@@ -72,7 +72,7 @@ class PhonePanel(widgets.VBox):
             action(*args)
             self.message.value = ""
         except Exception as exc:
-            self.message.value = f"<span style='color:#dc322f'>{html.escape(explain(exc))}</span>"
+            self.message.value = error_html(exc)
         self.refresh()
         self.on_change()
 

@@ -14,7 +14,7 @@ from typing import Any
 import bqplot as bq
 import ipywidgets as widgets
 
-from .errors import explain
+from .errors import error_html
 from .language.vocabulary import LIVE_TASK_STATUSES
 
 CUMULATIVE = (("reservations_created", "reserved"), ("reservations_accepted", "accepted"), ("reservations_rejected", "rejected"),
@@ -77,7 +77,7 @@ class Wallboard(widgets.VBox):
             try:
                 self.refresh()
             except Exception as exc:  # shown on the board; the next refresh may succeed
-                self.message.value = f"<span style='color:#dc322f'>{explain(exc)}</span>"
+                self.message.value = error_html(exc)
 
     def close(self) -> None:
         self._closed.set()

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from flask import Response, current_app, request
 
 from ..engine import TaskRouterEngine
-from ..engine.errors import TaskRouterError, invalid
+from ..engine.errors import TaskRouterError, invalid, not_found
 from . import contract
 from .params import Params
 from .render import Renderer
@@ -77,6 +77,12 @@ def renderer() -> Renderer:
 def url() -> str:
     """This request's own URL (without its query), as the client reached it."""
     return renderer().url(request.path)
+
+
+def own_account(account: str) -> None:
+    """A 2010-04-01 path names the account: only the mock's own is there."""
+    if account != current_app.extensions[EXTENSION].account_sid:
+        raise not_found(f"/2010-04-01/Accounts/{account}")
 
 
 def if_match() -> str | None:

@@ -5,21 +5,15 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from ..engine.errors import TaskRouterError
-from .common import args, deleted, engine, form, json_response, renderer
+from .common import args, deleted, engine, form, json_response, own_account, renderer
 
 bp = Blueprint("keys", __name__)
 ROOT = "/2010-04-01/Accounts/<account>"
 
 
-def _own(account: str) -> None:
-    if account != engine.account_sid:
-        raise TaskRouterError(404, 20404, f"The requested resource /2010-04-01/Accounts/{account} was not found")
-
-
 @bp.route(f"{ROOT}/Keys.json", methods=["GET", "POST"])
 def keys(account: str):
-    _own(account)
+    own_account(account)
     if request.method == "POST":
         key = engine.create_api_key(form().str("FriendlyName"))
         return json_response({**renderer().render(key), "secret": key.secret}, 201)
@@ -34,7 +28,7 @@ def keys(account: str):
 
 @bp.route(f"{ROOT}/Keys/<sid>.json", methods=["GET", "POST", "DELETE"])
 def key(account: str, sid: str):
-    _own(account)
+    own_account(account)
     if request.method == "GET":
         return json_response(renderer().render(engine.api_key(sid)))
     if request.method == "DELETE":

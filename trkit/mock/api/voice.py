@@ -13,18 +13,13 @@ from urllib.parse import urlencode
 from flask import Blueprint, request
 
 from ..engine.errors import TaskRouterError
-from .common import args, deleted, engine, form, json_response, renderer
+from .common import args, deleted, engine, form, json_response, own_account, renderer
 
 bp = Blueprint("voice", __name__)
 ROOT = "/2010-04-01/Accounts/<account>"
 CALL_STATUSES = ("queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled")
 NUMBER_FIELDS = ("FriendlyName", "VoiceUrl", "VoiceMethod", "VoiceFallbackUrl", "VoiceFallbackMethod", "StatusCallback",
                  "StatusCallbackMethod", "SmsUrl", "SmsMethod", "SmsFallbackUrl", "SmsFallbackMethod")
-
-
-def _own(account: str) -> None:
-    if account != engine.account_sid:
-        raise TaskRouterError(404, 20404, f"The requested resource /2010-04-01/Accounts/{account} was not found")
 
 
 def _page2010(items: list, key: str) -> Any:
@@ -64,7 +59,7 @@ def _words(name: str) -> list[str]:
 
 @bp.route(f"{ROOT}/IncomingPhoneNumbers.json", methods=["GET", "POST"])
 def phone_numbers(account: str):
-    _own(account)
+    own_account(account)
     if request.method == "GET":
         a = args()
         return _page2010(engine.list_phone_numbers(phone_number=a.str("PhoneNumber"), friendly_name=a.str("FriendlyName")),
@@ -78,7 +73,7 @@ def phone_numbers(account: str):
 
 @bp.route(f"{ROOT}/IncomingPhoneNumbers/<sid>.json", methods=["GET", "POST", "DELETE"])
 def phone_number(account: str, sid: str):
-    _own(account)
+    own_account(account)
     if request.method == "GET":
         return json_response(render(engine.phone_number(sid)))
     if request.method == "DELETE":
@@ -90,7 +85,7 @@ def phone_number(account: str, sid: str):
 # ------------------------------------------------------------------ calls
 @bp.route(f"{ROOT}/Calls.json", methods=["GET", "POST"])
 def calls(account: str):
-    _own(account)
+    own_account(account)
     if request.method == "GET":
         a = args()
         return _page2010(engine.list_calls(to=a.str("To"), from_=a.str("From"), status=a.enum("Status", CALL_STATUSES),
@@ -109,7 +104,7 @@ def calls(account: str):
 
 @bp.route(f"{ROOT}/Calls/<sid>.json", methods=["GET", "POST", "DELETE"])
 def call(account: str, sid: str):
-    _own(account)
+    own_account(account)
     if request.method == "GET":
         return json_response(render(engine.call(sid)))
     if request.method == "DELETE":
@@ -123,7 +118,7 @@ def call(account: str, sid: str):
 # ------------------------------------------------------------------ conferences (read-only: TaskRouter makes them)
 @bp.route(f"{ROOT}/Conferences.json", methods=["GET"])
 def conferences(account: str):
-    _own(account)
+    own_account(account)
     a = args()
     return _page2010(engine.list_conferences(status=a.enum("Status", ("init", "in-progress", "completed")),
                                              friendly_name=a.str("FriendlyName")), "conferences")
@@ -131,13 +126,13 @@ def conferences(account: str):
 
 @bp.route(f"{ROOT}/Conferences/<sid>.json", methods=["GET"])
 def conference(account: str, sid: str):
-    _own(account)
+    own_account(account)
     return json_response(render(engine.conference(sid)))
 
 
 @bp.route(f"{ROOT}/Conferences/<sid>/Participants.json", methods=["GET"])
 def participants(account: str, sid: str):
-    _own(account)
+    own_account(account)
     found = engine.conference(sid)
     return _page2010([_Participant(found, p) for p in found.participants], "participants")
 

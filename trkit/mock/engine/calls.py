@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .checks import attributes_of, check_party, formatted_number
-from .errors import TaskRouterError, invalid
+from .errors import TaskRouterError, invalid, not_found
 from .records import Call, PhoneNumber
 from .transaction import Outbound, write
 
@@ -22,10 +22,6 @@ LIVE_CALL_STATUSES = ("queued", "ringing", "in-progress")
 FINAL_CALL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
 PHONE_BEHAVIOURS = ("ring", "answer", "busy", "no-answer", "fail")  # what a phone does when a call reaches it
 STATUS_EVENTS = ("initiated", "ringing", "answered", "completed")
-
-
-def not_found_2010(path: str) -> TaskRouterError:
-    return TaskRouterError(404, 20404, f"The requested resource {path} was not found")
 
 
 class Calls:
@@ -61,7 +57,7 @@ class Calls:
     def phone_number(self, sid: str) -> PhoneNumber:
         record = self.store.get("phone_number", sid)
         if record is None:
-            raise not_found_2010(f"/2010-04-01/Accounts/{self.account_sid}/IncomingPhoneNumbers/{sid}.json")
+            raise not_found(f"/2010-04-01/Accounts/{self.account_sid}/IncomingPhoneNumbers/{sid}.json")
         return record
 
     def list_phone_numbers(self, phone_number: str | None = None, friendly_name: str | None = None) -> list[PhoneNumber]:
@@ -82,7 +78,7 @@ class Calls:
     def call(self, sid: str) -> Call:
         record = self.store.get("call", sid)
         if record is None:
-            raise not_found_2010(f"/2010-04-01/Accounts/{self.account_sid}/Calls/{sid}.json")
+            raise not_found(f"/2010-04-01/Accounts/{self.account_sid}/Calls/{sid}.json")
         return record
 
     def list_calls(self, to: str | None = None, from_: str | None = None, status: str | None = None,

@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from .checks import attributes_of
-from .errors import TaskRouterError
+from .errors import not_found
 from .records import Call, Conference, Reservation
 
 CONFERENCE_ENDED = "Conference ended"  # the task's reason after the conference, as observed on Twilio
@@ -30,8 +30,7 @@ class Conferences:
     def conference(self, sid: str) -> Conference:
         record = self.store.get("conference", sid)
         if record is None:
-            raise TaskRouterError(404, 20404, f"The requested resource /2010-04-01/Accounts/{self.account_sid}/Conferences/{sid}.json "
-                                              "was not found")
+            raise not_found(f"/2010-04-01/Accounts/{self.account_sid}/Conferences/{sid}.json")
         return record
 
     def list_conferences(self, status: str | None = None, friendly_name: str | None = None) -> list[Conference]:
@@ -40,17 +39,9 @@ class Conferences:
 
     # ------------------------------------------------------------ the instruction
     def _conference_instruction(self, res: Reservation, params: dict[str, Any]) -> None:
+        caller = self._parked_caller(res, "conference", 40141)
+        to = self._worker_to(res, params, "conference", 40137)
         task = self.store.get("task", res.task_sid)
-        call_sid = attributes_of(task.attributes).get("call_sid")
-        if not call_sid:
-            raise TaskRouterError(400, 40140, f"Task {task.sid} has no call_sid: a conference needs the caller an <Enqueue> parked")
-        caller = self._caller_of(res)
-        if caller is None:
-            raise TaskRouterError(400, 40141, f"Call {call_sid} is not waiting in a queue")
-        worker = self.store.get("worker", res.worker_sid)
-        to = params.get("to") or attributes_of(worker.attributes).get("contact_uri")
-        if not to or not isinstance(to, str):
-            raise TaskRouterError(400, 40137, "conference needs 'to' or a contact_uri in the worker's attributes")
         from_ = params.get("from") or attributes_of(task.attributes).get("to")
         now = self.now()
         conference = Conference(sid=self._new_sid("CF"), account_sid=self.account_sid, friendly_name=res.sid, status="init",

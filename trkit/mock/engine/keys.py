@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import jwt
 
-from .errors import TaskRouterError
+from .errors import TaskRouterError, not_found
 from .records import ApiKey
 from .transaction import write
 
@@ -51,7 +51,7 @@ class Keys:
     def api_key(self, sid: str) -> ApiKey:
         key = self.store.get("api_key", sid)
         if key is None:
-            raise TaskRouterError(404, 20404, f"The requested resource /2010-04-01/Accounts/{self.account_sid}/Keys/{sid}.json was not found")
+            raise not_found(f"/2010-04-01/Accounts/{self.account_sid}/Keys/{sid}.json")
         return key
 
     def list_api_keys(self) -> list[ApiKey]:

@@ -281,18 +281,9 @@ class Telephony:
     # ------------------------------------------------------------ TaskRouter's voice instructions
     def _dequeue(self, res: Reservation, params: dict[str, Any]) -> None:
         """Ring the worker from ``from``; on answer the parked caller is bridged and the reservation accepted."""
-        task = self.store.get("task", res.task_sid)
-        attributes = attributes_of(task.attributes)
-        if not attributes.get("call_sid"):
-            raise TaskRouterError(400, 40140, f"Task {task.sid} has no call_sid: dequeue works on tasks made by <Enqueue>")
-        caller = self._caller_of(res)
-        if caller is None:
-            raise TaskRouterError(400, 40133, f"Call {attributes['call_sid']} is not waiting in a queue")
-        worker = self.store.get("worker", res.worker_sid)
-        to = params.get("to") or attributes_of(worker.attributes).get("contact_uri")
-        if not to or not isinstance(to, str):
-            raise TaskRouterError(400, 40131, "dequeue needs 'to' or a contact_uri in the worker's attributes")
-        from_ = params.get("from") or attributes.get("to")
+        caller = self._parked_caller(res, "dequeue", 40133)
+        to = self._worker_to(res, params, "dequeue", 40131)
+        from_ = params.get("from") or attributes_of(self.store.get("task", res.task_sid).attributes).get("to")
         timeout = int(params.get("timeout") or DEQUEUE_TIMEOUT)
         if not 1 <= timeout <= MAX_DEQUEUE_TIMEOUT:
             raise TaskRouterError(400, 40133, f"dequeue timeout must be between 1 and {MAX_DEQUEUE_TIMEOUT}, got {timeout}")
@@ -305,10 +296,7 @@ class Telephony:
 
     def _call_worker(self, res: Reservation, params: dict[str, Any]) -> None:
         """``call``: ring the worker and play ``url`` to them; the reservation is accepted only with ``accept``."""
-        worker = self.store.get("worker", res.worker_sid)
-        to = params.get("to") or attributes_of(worker.attributes).get("contact_uri")
-        if not to or not isinstance(to, str):
-            raise TaskRouterError(400, 40110, "call needs 'to' or a contact_uri in the worker's attributes")
+        to = self._worker_to(res, params, "call", 40110)
         self._not_recording(params, "call")
         timeout = int(params.get("timeout") or DEQUEUE_TIMEOUT)
         if not 1 <= timeout <= MAX_DEQUEUE_TIMEOUT:
@@ -323,6 +311,25 @@ class Telephony:
         if call is None or call.status != "in-progress":
             raise TaskRouterError(400, 40121, f"redirect: call {params.get('call_sid')!r} is not a live call")
         self._redirect(call, params["url"], "POST", keep_task=True)
+
+    def _parked_caller(self, res: Reservation, instruction: str, not_waiting_code: int) -> Call:
+        """The caller an <Enqueue> parked for this reservation's task: 40140 when the task is not from a call."""
+        task = self.store.get("task", res.task_sid)
+        call_sid = attributes_of(task.attributes).get("call_sid")
+        if not call_sid:
+            raise TaskRouterError(400, 40140, f"Task {task.sid} has no call_sid: {instruction} works on tasks made by <Enqueue>")
+        caller = self._caller_of(res)
+        if caller is None:
+            raise TaskRouterError(400, not_waiting_code, f"Call {call_sid} is not waiting in a queue")
+        return caller
+
+    def _worker_to(self, res: Reservation, params: dict[str, Any], instruction: str, code: int) -> str:
+        """Where an instruction rings the worker: its ``to``, else the worker's ``contact_uri``."""
+        worker = self.store.get("worker", res.worker_sid)
+        to = params.get("to") or attributes_of(worker.attributes).get("contact_uri")
+        if not to or not isinstance(to, str):
+            raise TaskRouterError(400, code, f"{instruction} needs 'to' or a contact_uri in the worker's attributes")
+        return to
 
     @staticmethod
     def _not_recording(params: dict[str, Any], instruction: str) -> None:
