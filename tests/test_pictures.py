@@ -39,6 +39,25 @@ def test_the_timeline_times_a_reservation_timeout_from_the_tasks_creation(kit):
     assert "<svg class='trkit-timeline'" in kit.timeline(task.sid)._repr_html_()
 
 
+def test_the_timeline_times_events_by_their_milliseconds_not_their_whole_seconds():
+    from datetime import datetime, timezone
+    from types import SimpleNamespace
+
+    from trkit.pictures import task_timeline
+
+    def event(kind: str, ms: int):
+        return SimpleNamespace(event_type=kind, event_date_ms=ms, sid=f"EV{ms}", event_data={}, description=kind,
+                               event_date=datetime.fromtimestamp(ms // 1000, tz=timezone.utc))
+
+    # 2 ms apart across a second's boundary; event_date alone would put them a second apart
+    listed = [event("task.created", 1_700_000_000_999), event("reservation.created", 1_700_000_001_001),
+              event("reservation.timeout", 1_700_000_031_001)]
+    workspace = SimpleNamespace(events=SimpleNamespace(list=lambda task_sid: list(reversed(listed))))
+    table = task_timeline(workspace, "WT1").table
+    assert list(table["Event"]) == ["task.created", "reservation.created", "reservation.timeout"]
+    assert list(table["At (s)"]) == [0, 0, 30]
+
+
 def test_the_docs_routing_graphs_are_what_the_code_draws():
     env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost"}
     checked = subprocess.run([sys.executable, str(ROOT / "tools" / "routing_graphs.py"), "--check"], env=env,

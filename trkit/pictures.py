@@ -141,16 +141,26 @@ class TaskTimeline:
 
 
 def task_timeline(workspace, task_sid: str) -> TaskTimeline:
-    """The task's events, oldest first, timed from its creation (on the mock's clock, or Twilio's)."""
-    events = sorted(workspace.events.list(task_sid=task_sid), key=lambda e: (e.event_date, e.sid))
-    start = events[0].event_date if events else None
+    """The task's events, oldest first, timed from its creation (on the mock's clock, or Twilio's).
+
+    Times come from ``event_date_ms``: ``event_date`` has whole seconds only, so two events a few
+    milliseconds apart on either side of a second's boundary would look a second apart.
+    """
+    events = sorted(workspace.events.list(task_sid=task_sid), key=_event_ms)  # stable: same-ms events keep the API order
+    start = _event_ms(events[0]) if events else 0
     rows = []
     for event in events:
         data: dict[str, Any] = event.event_data or {}
-        rows.append({"At (s)": int((event.event_date - start).total_seconds()) if isinstance(start, datetime) else 0,
+        rows.append({"At (s)": round((_event_ms(event) - start) / 1000),
                      "Event": event.event_type, "Worker": data.get("worker_name", ""),
                      "Queue": data.get("task_queue_name", ""), "Description": event.description})
     return TaskTimeline(task_sid, pd.DataFrame(rows, columns=["At (s)", "Event", "Worker", "Queue", "Description"]))
+
+
+def _event_ms(event) -> int:
+    if event.event_date_ms is not None:
+        return int(event.event_date_ms)
+    return int(event.event_date.timestamp() * 1000) if isinstance(event.event_date, datetime) else 0
 
 
 COLOURS = {"reservation.created": "#268bd2", "reservation.accepted": "#2aa198", "reservation.rejected": "#dc322f",
