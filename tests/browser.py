@@ -87,15 +87,16 @@ def jupyter_env(tmp: Path) -> dict:
     return env
 
 
-def start_lab(root: Path, env: dict) -> Served:
+def start_lab(root: Path, env: dict, base_url: str = "/") -> Served:
+    """JupyterLab on loopback; ``base_url`` as a hub's single-user server has it (``/user/<name>/``)."""
     port = free_port()
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-               "--ServerApp.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}",
+               "--ServerApp.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}", f"--ServerApp.base_url={base_url}",
                "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
                "--expose-app-in-browser"]
     if os.geteuid() == 0:
         command.append("--allow-root")
-    return Served(command, f"http://127.0.0.1:{port}", "/api/status", env, root)
+    return Served(command, f"http://127.0.0.1:{port}{base_url.rstrip('/')}", "/api/status", env, root)
 
 
 def start_voila(notebook: Path, env: dict) -> Served:

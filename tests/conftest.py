@@ -56,7 +56,7 @@ def trkit_home(tmp_path, monkeypatch):
 
     home = tmp_path / "home"
     monkeypatch.setenv("TRKIT_HOME", str(home))
-    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TRKIT_BACKEND"):
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TRKIT_BACKEND", "TRKIT_BROWSER_PROXY", "JUPYTERHUB_SERVICE_PREFIX"):
         monkeypatch.delenv(name, raising=False)
     yield home
     if kit_module._current is not None:

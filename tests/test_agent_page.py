@@ -75,8 +75,12 @@ def test_a_forged_or_expired_token_is_refused_on_the_page(kit, page):
     page.locator(".trkit-agent-error").filter(has_text="expired").wait_for(timeout=20_000)
 
 
-def test_the_page_in_jupyterlabs_notebook_output_and_in_its_own_tab(tmp_path, page):
+@pytest.mark.parametrize("where", ["laptop", "hub"])
+def test_the_page_in_jupyterlabs_notebook_output_and_in_its_own_tab(tmp_path, page, where):
+    """On a hub (Binder) the browser may reach only the Jupyter server: the page, its SDK and the event
+    bridge's two channels all go through jupyter-server-proxy under the server's base URL."""
     import shutil
+    from urllib.parse import urlsplit
 
     from browser import jupyter_env, start_lab
     from test_browser import open_in_lab, shared_mock_client, stop_mock
@@ -84,7 +88,14 @@ def test_the_page_in_jupyterlabs_notebook_output_and_in_its_own_tab(tmp_path, pa
     name = "08_agent_page.ipynb"
     shutil.copy(ROOT / "notebooks" / name, tmp_path / name)
     env = jupyter_env(tmp_path)
-    server = start_lab(tmp_path, env)
+    base_url = "/"
+    if where == "hub":
+        base_url = "/user/learner/"
+        env["JUPYTERHUB_SERVICE_PREFIX"] = base_url  # as a hub's single-user server gives its kernels
+    server = start_lab(tmp_path, env, base_url)
+    asked = []  # every address the browser asks for, the WebSockets included
+    page.context.on("request", lambda request: asked.append(request.url))
+    page.on("websocket", lambda socket: asked.append(socket.url))
     try:
         open_in_lab(page, server, name)
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
@@ -98,10 +109,17 @@ def test_the_page_in_jupyterlabs_notebook_output_and_in_its_own_tab(tmp_path, pa
         tab.goto(url)  # the same page in a tab of its own: a second session for Alice
         tab.locator("#name", has_text="Alice").wait_for(timeout=20_000)
         assert tab.locator("#activity").text_content() == "Busy"
-        page.screenshot(path=str(ARTIFACTS / "jupyterlab-agent-page.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / f"jupyterlab-agent-page-{where}.png"), full_page=True)
+        if where == "hub":
+            lab = urlsplit(server.url)
+            assert urlsplit(url).path.startswith(f"{base_url}proxy/")
+            over_network = [a for a in asked if urlsplit(a).scheme in ("http", "https", "ws", "wss")]  # not data: or blob:
+            elsewhere = {a for a in over_network if urlsplit(a).port != lab.port or not urlsplit(a).path.startswith(base_url)}
+            assert not elsewhere, f"the browser asked beside the Jupyter server: {sorted(elsewhere)[:5]}"
+            assert any("/v1/wschannels" in a and a.startswith("ws") for a in asked)  # the event bridge's socket, proxied
     except Exception:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "jupyterlab-agent-page-failure.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / f"jupyterlab-agent-page-{where}-failure.png"), full_page=True)
         raise
     finally:
         server.stop()

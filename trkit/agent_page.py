@@ -43,6 +43,15 @@ const callerNumber = {from_number};
 let worker;
 const token = {token};
 const options = {options};
+// The bridge's addresses may come as paths on this page's server (through jupyter-server-proxy on a
+// hub): the SDK wants them whole, the WebSocket one with its ws(s) scheme.
+const whole = (address, websocket) => {{
+  const url = new URL(address, location.href);
+  if (websocket) url.protocol = url.protocol === "https:" ? "wss:" : (url.protocol === "http:" ? "ws:" : url.protocol);
+  return url.href;
+}};
+if (options.ebServer) options.ebServer = whole(options.ebServer, false);
+if (options.wsServer) options.wsServer = whole(options.wsServer, true);
 // Ask the event bridge about the token first, with the SDK's own request: a refusal then reads as the
 // bridge's message here, not only as the SDK's "Could not connect".
 const probe = async () => {{

@@ -15,6 +15,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from .browser_links import for_browser
 from .errors import error_html
 from .language.vocabulary import LIVE_TASK_STATUSES, WAITING_TASK_STATUSES
 from .lifecycle import lifecycle_of
@@ -250,7 +251,7 @@ class Dashboard(widgets.VBox):
 
         self.kit.callbacks.pages["picture:" + self._graph_id] = graph_page(graph)
         self._graph_version += 1
-        url = f"{self.kit.callbacks.base_url}/pictures/{self._graph_id}?v={self._graph_version}"
+        url = for_browser(f"{self.kit.callbacks.base_url}/pictures/{self._graph_id}?v={self._graph_version}")
         self.graph_html.value = (f"<iframe class='trkit-graph-frame' src='{url}' title='routing graph' "
                                  "style='width:100%;height:380px;border:0'></iframe>")
         self.timeline_html.value = timeline

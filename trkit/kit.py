@@ -344,19 +344,22 @@ class Kit:
         from IPython.display import IFrame
 
         from .agent_page import render_page, sdk_missing
+        from .browser_links import for_browser
 
         missing = sdk_missing()
         if missing:
             raise KitError(missing)
         options = {}
-        if self.mode == "mock":
-            options = {"ebServer": self.mock_url + "/v1/wschannels", "wsServer": self.mock_url.replace("http", "ws", 1) + "/v1/wschannels"}
+        if self.mode == "mock":  # the page makes the WebSocket address's scheme ws(s)
+            bridge = for_browser(self.mock_url + "/v1/wschannels")
+            options = {"ebServer": bridge, "wsServer": bridge}
         page_id = secrets.token_hex(8)
         from_number = self.phone_number if self.mode == "mock" or os.environ.get("TWILIO_PHONE_NUMBER") else None
-        self.callbacks.pages[page_id] = render_page(token, options, self.callbacks.base_url + "/agents/sdk.js",
-                                                    post_work_activity_sid, from_number)
-        frame = IFrame(f"{self.callbacks.base_url}/agents/{page_id}", width="100%", height=height)
-        frame.url = f"{self.callbacks.base_url}/agents/{page_id}"
+        # the SDK's address is relative to the page's, so the page loads it the same way, proxied or not
+        self.callbacks.pages[page_id] = render_page(token, options, "sdk.js", post_work_activity_sid, from_number)
+        url = for_browser(f"{self.callbacks.base_url}/agents/{page_id}")
+        frame = IFrame(url, width="100%", height=height)
+        frame.url = url
         return frame
 
     # ------------------------------------------------------------- dashboard

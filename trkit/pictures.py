@@ -199,7 +199,7 @@ MERMAID = __import__("pathlib").Path(__file__).resolve().parent.parent / "agent"
 GRAPH_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Routing graph</title>
 <style>body {{ margin: 0; font-family: sans-serif; }}</style></head><body>
 <pre class="mermaid trkit-graph-source">{source}</pre>
-<script src="/pictures/mermaid.js"></script>
+<script src="mermaid.js"></script>
 <script>mermaid.initialize({{startOnLoad: true, securityLevel: "strict"}});</script>
 </body></html>"""
 

@@ -57,6 +57,12 @@ TROUBLES = (
     Trouble("There is no task yet: create one first.", "`tutorial.create_task(\"es\")`, then ask again."),
     Trouble("Only the bundled mock has a control plane (clock, reset, seed); on real Twilio, time passes by itself.",
             "On real Twilio, wait (`time.sleep`) instead of `kit.advance`."),
+    Trouble("TRKIT_BROWSER_PROXY=… is not a choice: use auto, off, on or the Jupyter server's base URL (/…/).",
+            "Unset it (auto), or give `off`, `on` or the base URL your Jupyter server runs under, ending in `/`."),
+    Trouble("Your browser reaches the kernel's pages only through the Jupyter server here: pip install "
+            "jupyter-server-proxy and restart the server, or set TRKIT_BROWSER_PROXY=off.",
+            "On a JupyterHub or Binder the agent page and the dashboard's graph go through jupyter-server-proxy "
+            "(in requirements.txt); install it in the server's environment and restart the server."),
     Trouble("NameError: … → An earlier cell makes it. After a kernel restart every variable is gone: …",
             "Run the notebook from its first cell (Run ▸ Run All Cells)."),
     # the phone lessons
