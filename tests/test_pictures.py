@@ -27,6 +27,18 @@ def test_the_routing_graph_shows_the_filters_in_order_and_the_tasks_path(kit):
     assert "No available worker matches" in with_task  # why it waits, from the shared eligibility rule
 
 
+def test_a_queue_reaching_more_than_six_workers_shows_them_as_one_node_of_counts(kit):
+    tutorial = kit.tutorial()
+    idle = tutorial.activities["Idle"]
+    for n in range(6):  # with Alice, the Spanish queue reaches seven; the English one still Alice and Bob
+        tutorial.workspace.workers.create(friendly_name=f"Agent {n}", attributes='{"languages": ["es"]}',
+                                          activity_sid=idle if n < 2 else None)
+    source = repr(kit.routing_graph())
+    assert "7 workers · 2 available<br/>Idle 2 · Offline 5" in source
+    assert "Agent 0" not in source
+    assert "Bob · Offline · not available" in source and "Alice · Offline · not available" in source
+
+
 def test_the_timeline_times_a_reservation_timeout_from_the_tasks_creation(kit):
     tutorial = kit.tutorial()
     tutorial.workspace.workflows(tutorial.workflow_sid).update(task_reservation_timeout=30)
@@ -70,19 +82,16 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 @pytest.mark.browser
 @pytest.mark.skipif(chromium_path() is None and not IN_CI, reason="no Chromium found (install Debian's chromium)")
-def test_jupyterlab_draws_the_routing_graph(tmp_path):
-    import playwright.sync_api as playwright_api
-    from browser import CHROMIUM_ARGS, jupyter_env, start_lab
-    from test_browser import open_in_lab, stop_mock
+def test_jupyterlab_draws_the_routing_graph(tmp_path, lab_env):
+    from browser import chromium_page, start_lab
+    from test_browser import open_in_lab
 
     name = "01_create_a_task.ipynb"
     shutil.copy(ROOT / "notebooks" / name, tmp_path / name)
-    env = jupyter_env(tmp_path)
+    env = lab_env
     server = start_lab(tmp_path, env)
     try:
-        with playwright_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        with chromium_page() as page:
             open_in_lab(page, server, name)  # the stored outputs render on opening: no kernel work needed
             page.evaluate("""async () => {  // the notebook renders cells as they scroll into view: go to the graph
                 const notebook = window.jupyterapp.shell.currentWidget.content;
@@ -97,10 +106,8 @@ def test_jupyterlab_draws_the_routing_graph(tmp_path):
             from urllib.parse import unquote
 
             assert "Language - Spanish" in unquote(drawn.first.get_attribute("src"))
-            browser.close()
     finally:
         server.stop()
-        stop_mock(env)
 
 
 def test_the_dashboard_draws_the_current_tasks_pictures_and_redraws_them_when_it_moves(kit):

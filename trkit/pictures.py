@@ -2,7 +2,8 @@
 
 - ``routing_graph``: a workflow drawn as a Mermaid flowchart — its filters in order with their expressions,
   each target (queue, priority, timeout, expression, order_by, skip_if), the default filter, the queues with
-  their ``target_workers``, and the workers each queue reaches now. With a task, the path it took: the filter
+  their ``target_workers``, and the workers each queue reaches now (counted by activity when a queue reaches
+  more than six). With a task, the path it took: the filter
   that matched, the queue it waits in and why (the shared eligibility rule, through ``explain``).
 - ``task_timeline``: one task's life from the Events resource on a time axis (SVG), with its data table.
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -102,11 +104,8 @@ def routing_graph(workspace, workflow_sid: str | None = None, task_sid: str | No
         waiting = task is not None and task.task_queue_sid == queue_sid
         css = ":::waiting" if waiting else ""
         lines.append(f'  Q{_queue_key(queue_sid)}["{_label(name)}<br/>{_label(queue.target_workers if queue else "")}"]{css}')
-        for worker in workers:
-            if queue is not None and in_queue(queue.target_workers, json.loads(worker.attributes or "{}")):
-                state = "available" if worker.available else "not available"
-                lines.append(f'  Q{_queue_key(queue_sid)} -.- K{worker.sid[-6:]}(["{_label(worker.friendly_name)} · '
-                             f'{_label(worker.activity_name)} · {state}"])')
+        reached = [w for w in workers if queue is not None and in_queue(queue.target_workers, json.loads(w.attributes or "{}"))]
+        lines += _worker_nodes(f"Q{_queue_key(queue_sid)}", reached)
     if explanation is not None:
         lines.append(f'  N["{_label(explanation.summary)}"]:::note')
         if task.task_queue_sid:
@@ -114,6 +113,25 @@ def routing_graph(workspace, workflow_sid: str | None = None, task_sid: str | No
     lines += ["  classDef chosen stroke:#268bd2,stroke-width:3px", "  classDef waiting stroke:#b58900,stroke-width:3px",
               "  classDef task fill:#eee8d5", "  classDef note fill:#fdf6e3,stroke:#93a1a1"]
     return RoutingGraph("\n".join(_unique(lines)), workflow.friendly_name)
+
+
+# above this many workers a queue's workers are one node (counts by activity): the graph stays readable
+MAX_WORKERS_DRAWN = 6
+
+
+def _worker_nodes(queue_node: str, reached: list) -> list[str]:
+    """The workers a queue reaches now: one node each, or one node with the counts when there are many."""
+    if len(reached) > MAX_WORKERS_DRAWN:
+        available = sum(1 for w in reached if w.available)
+        by_activity = Counter(w.activity_name for w in reached)
+        counts = " · ".join(f"{_label(name)} {n}" for name, n in sorted(by_activity.items()))
+        return [f'  {queue_node} -.- {queue_node}K(["{len(reached)} workers · {available} available<br/>{counts}"])']
+    lines = []
+    for worker in reached:
+        state = "available" if worker.available else "not available"
+        lines.append(f'  {queue_node} -.- K{worker.sid[-6:]}(["{_label(worker.friendly_name)} · '
+                     f'{_label(worker.activity_name)} · {state}"])')
+    return lines
 
 
 def _queue_key(sid: str | None) -> str:
