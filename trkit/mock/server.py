@@ -73,7 +73,8 @@ class MockServer:
 
     # ------------------------------------------------------------ lifecycle
     def start(self) -> MockServer:
-        serve = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+        # the poll is how long stop() waits for the serving thread: short, so a test's fresh mock is cheap
+        serve = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
                                  name="trkit-mock-http", daemon=True)
         timers = threading.Thread(target=self._tick, name="trkit-mock-timers", daemon=True)
         self._threads = [serve, timers]
