@@ -1,0 +1,24 @@
+"""Each notebook says, in its first cell, which page of Twilio's quickstart it walks (or that it goes
+beyond the quickstart), and the README's table of notebooks lists every notebook."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+PAGE = re.compile(r"Quickstart page: \[[^\]]+\]\(https://www\.twilio\.com/docs/taskrouter/quickstart/python/[a-z-]+\)")
+
+
+def test_every_notebook_names_its_quickstart_page():
+    for notebook in NOTEBOOKS:
+        first = "".join(json.loads(notebook.read_text())["cells"][0]["source"])
+        assert PAGE.search(first) or "Beyond the quickstart:" in first, notebook.name
+
+
+def test_the_readme_lists_every_notebook():
+    readme = (ROOT / "README.md").read_text()
+    listed = re.findall(r"^\| `(\d\d_\w+)` \|", readme, flags=re.M)
+    assert listed == [n.stem for n in NOTEBOOKS]
