@@ -152,12 +152,9 @@ def test_task_priority_and_timeout_come_from_the_task_noun():
 
 def test_a_caller_who_hangs_up_in_the_queue_cancels_the_task_and_the_action_hears_hangup():
     d = Desk()
-    d.enqueue_spanish(action=f"{BASE}/after_queue")
-    d.route("/after_queue", lambda p: "<Response/>")
-    call = d.dial_in()
-    (task,) = d.engine.list_tasks(d.ws)
+    call, task = d.queued_spanish_call()
     d.engine.hang_up(call)
-    assert d.status(task.sid) == "canceled" and d.fetch_task(task.sid).reason == "hangup"
+    assert d.status(task) == "canceled" and d.fetch_task(task).reason == "hangup"
     (after,) = d.phone.voice_requests("/after_queue")
     assert after["params"]["QueueResult"] == "hangup"
 
@@ -175,13 +172,10 @@ def test_a_caller_who_hangs_up_while_reserved_cancels_the_reservation_too():
 
 # ------------------------------------------------------------ dequeue to a worker (§1.3, §1.4, §3.3, §4)
 def dequeue_to_alice(d: Desk, **extra) -> tuple[str, str]:
-    d.enqueue_spanish(action=f"{BASE}/after_queue")
-    d.route("/after_queue", lambda p: "<Response><Say>Thanks for calling</Say></Response>")
     d.phone.assignment = lambda p: {"instruction": "dequeue", "from": NUMBER, "post_work_activity_sid": d.activities["WrapUp"], **extra}
-    call = d.dial_in()
-    (task,) = d.engine.list_tasks(d.ws)
+    call, task = d.queued_spanish_call("<Response><Say>Thanks for calling</Say></Response>")
     d.set_activity("Alice", "Idle")
-    return call, task.sid
+    return call, task
 
 
 def test_dequeue_rings_the_workers_contact_uri_and_the_reservation_waits_for_the_answer():
@@ -436,15 +430,12 @@ def test_canceling_a_ringing_call_and_listing_by_status():
 
 # ------------------------------------------------------------ the conference instruction (§3.2, §4)
 def conference_for_alice(d: Desk, **extra) -> tuple[str, str, str]:
-    d.enqueue_spanish(action=f"{BASE}/after_queue")
-    d.route("/after_queue", lambda p: "<Response/>")
-    caller = d.dial_in()
-    (task,) = d.engine.list_tasks(d.ws)
+    caller, task = d.queued_spanish_call()
     d.set_activity("Alice", "Idle")
-    d.engine.update_reservation(d.ws, d.offer(task.sid), task_sid=task.sid, instruction="conference",
+    d.engine.update_reservation(d.ws, d.offer(task), task_sid=task, instruction="conference",
                                 instruction_params={"from": NUMBER, "post_work_activity_sid": d.activities["WrapUp"], **extra})
-    leg = json.loads(d.fetch_task(task.sid).attributes)["worker_call_sid"]
-    return caller, task.sid, leg
+    leg = json.loads(d.fetch_task(task).attributes)["worker_call_sid"]
+    return caller, task, leg
 
 
 def test_the_conference_instruction_accepts_and_puts_the_worker_and_caller_in_a_conference():

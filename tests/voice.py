@@ -80,6 +80,14 @@ class Desk(Scenario):
         self.route("/incoming_call", lambda p: f'<Response><Enqueue workflowSid="{wf}"{attrs}>'
                                                '<Task>{"selected_language": "es"}</Task></Enqueue></Response>')
 
+    def queued_spanish_call(self, after_queue: str = "<Response/>") -> tuple[str, str]:
+        """A caller enqueued as a Spanish task, the Enqueue's action at ``/after_queue``: (call, task)."""
+        self.enqueue_spanish(action=f"{BASE}/after_queue")
+        self.route("/after_queue", lambda p: after_queue)
+        call = self.dial_in()
+        (task,) = self.engine.list_tasks(self.ws)
+        return call, task.sid
+
     def dial_in(self) -> str:
         return self.engine.place_call(CALLER, NUMBER).sid
 
