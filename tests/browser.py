@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -23,6 +24,19 @@ def chromium_path() -> str | None:
         if candidate and Path(candidate).exists():
             return candidate
     return None
+
+
+@contextlib.contextmanager
+def chromium_page(width: int = 1280, height: int = 1000):
+    """A page in Debian's Chromium driven by Playwright, closed with its browser at the end."""
+    import playwright.sync_api as playwright_api  # a requirement: its absence is a set-up failure
+
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page(viewport={"width": width, "height": height})
+        finally:
+            browser.close()
 
 
 def free_port() -> int:
@@ -85,6 +99,11 @@ def jupyter_env(tmp: Path) -> dict:
         "no_proxy": "127.0.0.1,localhost",
     })
     return env
+
+
+def stop_mock(env: dict) -> None:
+    """Stop the shared mock the kernels started under this environment's TRKIT_HOME."""
+    subprocess.run([sys.executable, "-m", "trkit", "mock", "stop"], env=env, capture_output=True, timeout=60)
 
 
 def start_lab(root: Path, env: dict, base_url: str = "/") -> Served:

@@ -229,3 +229,14 @@ def fuzz_figures(terminalreporter) -> None:
     terminalreporter.write_line(f"server errors: {figures['server_errors']}; failed checks: "
                                 + (", ".join(f"{name} {n}" for name, n in failures.items()) if failures else "none")
                                 + f"; callbacks kept on loopback: {figures['callbacks_received']}")
+
+
+@pytest.fixture
+def lab_env(tmp_path):
+    """The environment of a JupyterLab or Voilà under test (Jupyter's and the kit's state in ``tmp_path``);
+    the shared mock its kernels start is stopped at teardown, whether the test passed or not."""
+    from browser import jupyter_env, stop_mock
+
+    env = jupyter_env(tmp_path)
+    yield env
+    stop_mock(env)

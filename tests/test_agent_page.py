@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from browser import CHROMIUM_ARGS, ROOT, chromium_path
+from browser import ROOT, chromium_page, chromium_path
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import TaskRouterGrant
 
@@ -22,15 +22,8 @@ ARTIFACTS = ROOT / ".ci-tmp" / "screenshots"
 
 @pytest.fixture
 def page():
-    import playwright.sync_api as playwright_api
-
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1000, "height": 800})
-        try:
-            yield page
-        finally:
-            browser.close()
+    with chromium_page(1000, 800) as page:
+        yield page
 
 
 def mint(kit, tutorial, worker: str = "Alice", ttl: int = 3600, secret: str | None = None) -> str:
@@ -76,18 +69,18 @@ def test_a_forged_or_expired_token_is_refused_on_the_page(kit, page):
 
 
 @pytest.mark.parametrize("where", ["laptop", "hub"])
-def test_the_page_in_jupyterlabs_notebook_output_and_in_its_own_tab(tmp_path, page, where):
+def test_the_page_in_jupyterlabs_notebook_output_and_in_its_own_tab(tmp_path, page, where, lab_env):
     """On a hub (Binder) the browser may reach only the Jupyter server: the page, its SDK and the event
     bridge's two channels all go through jupyter-server-proxy under the server's base URL."""
     import shutil
     from urllib.parse import urlsplit
 
-    from browser import jupyter_env, start_lab
-    from test_browser import open_in_lab, shared_mock_client, stop_mock
+    from browser import start_lab
+    from test_browser import open_in_lab, shared_mock_client
 
     name = "08_agent_page.ipynb"
     shutil.copy(ROOT / "notebooks" / name, tmp_path / name)
-    env = jupyter_env(tmp_path)
+    env = lab_env
     base_url = "/"
     if where == "hub":
         base_url = "/user/learner/"
@@ -123,13 +116,10 @@ def test_the_page_in_jupyterlabs_notebook_output_and_in_its_own_tab(tmp_path, pa
         raise
     finally:
         server.stop()
-    try:
-        client = shared_mock_client(env)
-        (workspace,) = client.taskrouter.v1.workspaces.list(friendly_name="trkit TaskRouter Quickstart")
-        (task,) = client.taskrouter.v1.workspaces(workspace.sid).tasks.list()
-        assert task.assignment_status == "assigned"
-    finally:
-        stop_mock(env)
+    client = shared_mock_client(env)
+    (workspace,) = client.taskrouter.v1.workspaces.list(friendly_name="trkit TaskRouter Quickstart")
+    (task,) = client.taskrouter.v1.workspaces(workspace.sid).tasks.list()
+    assert task.assignment_status == "assigned"
 
 
 def test_a_call_is_dequeued_to_alice_from_her_page(kit, page):

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM_ARGS, ROOT, chromium_path, jupyter_env, start_lab, start_voila
+from browser import ROOT, chromium_page, chromium_path, start_lab, start_voila
 
 # In CI a missing browser is a failure (./run tests installs it there); on a laptop without one the tests skip, saying why.
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -35,14 +35,8 @@ def workdir(tmp_path):
 
 @pytest.fixture
 def browser_page():
-    import playwright.sync_api as playwright_api  # a requirement: its absence is a set-up failure
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        try:
-            yield page
-        finally:
-            browser.close()
+    with chromium_page() as page:
+        yield page
 
 
 def shared_mock_client(env: dict):
@@ -101,15 +95,8 @@ def drive_dashboard(page, env: dict, name: str) -> None:
     assert alice.activity_name == "Busy"  # completing a task never changes the worker's activity
 
 
-def stop_mock(env: dict) -> None:
-    import subprocess
-    import sys
-
-    subprocess.run([sys.executable, "-m", "trkit", "mock", "stop"], env=env, capture_output=True, timeout=60)
-
-
-def test_dashboard_in_jupyterlab(workdir, browser_page):
-    env = jupyter_env(workdir)
+def test_dashboard_in_jupyterlab(workdir, browser_page, lab_env):
+    env = lab_env
     server = start_lab(workdir, env)
     try:
         page = browser_page
@@ -118,7 +105,6 @@ def test_dashboard_in_jupyterlab(workdir, browser_page):
         drive_dashboard(page, env, "jupyterlab")
     finally:
         server.stop()
-        stop_mock(env)
 
 
 def open_in_lab(page, server, name: str) -> None:
@@ -129,10 +115,10 @@ def open_in_lab(page, server, name: str) -> None:
                            arg=name, timeout=90_000)
 
 
-def test_the_learners_handler_edited_to_reject_shows_in_the_dashboard(tmp_path, browser_page):
+def test_the_learners_handler_edited_to_reject_shows_in_the_dashboard(tmp_path, browser_page, lab_env):
     name = "03_accept_by_instruction.ipynb"
     shutil.copy(ROOT / "notebooks" / name, tmp_path / name)
-    env = jupyter_env(tmp_path)
+    env = lab_env
     server = start_lab(tmp_path, env)
     page = browser_page
     try:
@@ -157,21 +143,18 @@ def test_the_learners_handler_edited_to_reject_shows_in_the_dashboard(tmp_path, 
         raise
     finally:
         server.stop()
-    try:
-        client = shared_mock_client(env)
-        (workspace,) = client.taskrouter.v1.workspaces.list(friendly_name="trkit TaskRouter Quickstart")
-        api = client.taskrouter.v1.workspaces(workspace.sid)
-        (task,) = api.tasks.list()
-        assert task.assignment_status == "pending"  # rejected, waiting again
-        assert "rejected" in [r.reservation_status for r in api.tasks(task.sid).reservations.list()]
-        alice = next(w for w in api.workers.list() if w.friendly_name == "Alice")
-        assert alice.activity_name == "Offline"
-    finally:
-        stop_mock(env)
+    client = shared_mock_client(env)
+    (workspace,) = client.taskrouter.v1.workspaces.list(friendly_name="trkit TaskRouter Quickstart")
+    api = client.taskrouter.v1.workspaces(workspace.sid)
+    (task,) = api.tasks.list()
+    assert task.assignment_status == "pending"  # rejected, waiting again
+    assert "rejected" in [r.reservation_status for r in api.tasks(task.sid).reservations.list()]
+    alice = next(w for w in api.workers.list() if w.friendly_name == "Alice")
+    assert alice.activity_name == "Offline"
 
 
-def test_dashboard_in_voila(workdir, browser_page):
-    env = jupyter_env(workdir)
+def test_dashboard_in_voila(workdir, browser_page, lab_env):
+    env = lab_env
     server = start_voila(workdir / "04_dashboard.ipynb", env)
     try:
         browser_page.goto(server.url + "/")
@@ -179,7 +162,6 @@ def test_dashboard_in_voila(workdir, browser_page):
         assert browser_page.locator(".jp-InputArea-editor:visible, .jp-CodeMirrorEditor:visible").count() == 0  # no code shown
     finally:
         server.stop()
-        stop_mock(env)
 
 
 def phone_lesson(tmp_path) -> str:
@@ -199,9 +181,9 @@ def phone_lesson(tmp_path) -> str:
     return name
 
 
-def test_a_whole_call_with_the_dashboards_phone_in_jupyterlab(tmp_path, browser_page):
+def test_a_whole_call_with_the_dashboards_phone_in_jupyterlab(tmp_path, browser_page, lab_env):
     name = phone_lesson(tmp_path)
-    env = jupyter_env(tmp_path)
+    env = lab_env
     server = start_lab(tmp_path, env)
     page = browser_page
     try:
@@ -229,9 +211,6 @@ def test_a_whole_call_with_the_dashboards_phone_in_jupyterlab(tmp_path, browser_
         raise
     finally:
         server.stop()
-    try:
-        client = shared_mock_client(env)
-        statuses = sorted((c.direction, c.status) for c in client.calls.list())
-        assert statuses == [("inbound", "completed"), ("outbound-api", "completed")]
-    finally:
-        stop_mock(env)
+    client = shared_mock_client(env)
+    statuses = sorted((c.direction, c.status) for c in client.calls.list())
+    assert statuses == [("inbound", "completed"), ("outbound-api", "completed")]

@@ -61,19 +61,16 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 @pytest.mark.browser
 @pytest.mark.skipif(chromium_path() is None and not IN_CI, reason="no Chromium found (install Debian's chromium)")
-def test_the_wallboard_is_drawn_and_updates_in_jupyterlab(tmp_path):
-    import playwright.sync_api as playwright_api
-    from browser import CHROMIUM_ARGS, jupyter_env, start_lab
-    from test_browser import open_in_lab, stop_mock
+def test_the_wallboard_is_drawn_and_updates_in_jupyterlab(tmp_path, lab_env):
+    from browser import chromium_page, start_lab
+    from test_browser import open_in_lab
 
     name = "09_wallboard.ipynb"
     shutil.copy(ROOT / "notebooks" / name, tmp_path / name)
-    env = jupyter_env(tmp_path)
+    env = lab_env
     server = start_lab(tmp_path, env)
     try:
-        with playwright_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        with chromium_page() as page:
             open_in_lab(page, server, name)
             page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
             bars = page.locator(".trkit-wallboard-tasks rect.bar")
@@ -83,10 +80,8 @@ def test_the_wallboard_is_drawn_and_updates_in_jupyterlab(tmp_path):
                 return r && parseFloat(r.getAttribute('height')) > 20; }""", timeout=60_000)
             assert page.locator(".trkit-wallboard-wait path.line").count() >= 1
             page.screenshot(path=str(ROOT / ".ci-tmp" / "screenshots" / "wallboard.png"))
-            browser.close()
     finally:
         server.stop()
-        stop_mock(env)
 
 
 def test_the_dashboard_carries_the_wallboard_and_it_follows_the_state(kit):
