@@ -1,0 +1,116 @@
+"""API keys and the worker SDK's tokens, at the rules' level (no server): the twilio library mints the
+tokens, the engine checks them on its own clock. Refusals carry Twilio's codes: 20101 (invalid access
+token), 20104 (access token expired)."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import pytest
+from scenario import ACCOUNT, Scenario, new_engine
+from twilio.jwt.access_token import AccessToken
+from twilio.jwt.access_token.grants import TaskRouterGrant
+from twilio.jwt.taskrouter.capabilities import WorkerCapabilityToken
+
+from trkit.mock.engine.errors import TaskRouterError
+
+NOW = math.floor(time.time())  # the library stamps tokens with the wall clock: the engine's clock starts there
+
+
+@pytest.fixture
+def desk():
+    scene = Scenario(engine=new_engine(start=NOW))
+    scene.worker("Alice", languages=["es"])
+    return scene
+
+
+def access_token(desk, key, secret=None, account=ACCOUNT, worker="Alice", workspace=None, ttl=3600, nbf=None) -> str:
+    token = AccessToken(account, key.sid, secret or key.secret, identity="alice", ttl=ttl, nbf=nbf)
+    token.add_grant(TaskRouterGrant(workspace_sid=workspace or desk.ws, worker_sid=desk.workers.get(worker, worker), role="worker"))
+    return token.to_jwt()
+
+
+def refusal(desk, token: str) -> TaskRouterError:
+    with pytest.raises(TaskRouterError) as caught:
+        desk.engine.verify_worker_token(token)
+    assert caught.value.status == 401
+    return caught.value
+
+
+def test_an_access_token_signed_with_an_api_keys_secret_lets_its_worker_in(desk):
+    key = desk.engine.create_api_key("Alice's page")
+    grant = desk.engine.verify_worker_token(access_token(desk, key, ttl=600))
+    assert (grant.account_sid, grant.workspace_sid, grant.worker_sid, grant.sdk) == (ACCOUNT, desk.ws, desk.workers["Alice"], "v2")
+    assert NOW + 599 <= grant.expires <= NOW + 601
+
+
+def test_a_token_signed_with_another_secret_is_refused_as_forged(desk):
+    key = desk.engine.create_api_key()
+    error = refusal(desk, access_token(desk, key, secret="x" * 40))
+    assert error.code == 20101 and "signature" in error.message
+
+
+def test_a_token_whose_key_is_unknown_or_deleted_is_refused(desk):
+    key = desk.engine.create_api_key()
+    token = access_token(desk, key)
+    desk.engine.delete_api_key(key.sid)
+    error = refusal(desk, token)
+    assert error.code == 20101 and key.sid in error.message and "issuer" in error.message
+
+
+def test_a_token_for_another_account_is_refused(desk):
+    key = desk.engine.create_api_key()
+    error = refusal(desk, access_token(desk, key, account="AC" + "9" * 32))
+    assert error.code == 20101 and "AC999" in error.message
+
+
+def test_a_token_expires_on_the_mocks_clock(desk):
+    key = desk.engine.create_api_key()
+    token = access_token(desk, key, ttl=30)
+    assert desk.engine.verify_worker_token(token).worker_sid == desk.workers["Alice"]
+    desk.engine.advance(31)
+    error = refusal(desk, token)
+    assert error.code == 20104 and "expired" in error.message
+
+
+def test_a_token_not_valid_yet_is_refused(desk):
+    key = desk.engine.create_api_key()
+    error = refusal(desk, access_token(desk, key, nbf=NOW + 120))
+    assert error.code == 20101 and "not valid yet" in error.message
+    assert desk.engine.verify_worker_token(access_token(desk, key, nbf=NOW)).sdk == "v2"
+
+
+def test_the_grant_must_name_a_workspace_and_one_of_its_workers(desk):
+    key = desk.engine.create_api_key()
+    assert "workspace 'WS" in refusal(desk, access_token(desk, key, workspace="WS" + "0" * 32)).message
+    assert "is not a worker of workspace" in refusal(desk, access_token(desk, key, worker="WK" + "0" * 32)).message
+    other = desk.engine.create_workspace("Elsewhere").sid
+    assert "is not a worker of workspace" in refusal(desk, access_token(desk, key, workspace=other)).message
+
+
+def test_something_that_is_not_a_jwt_is_refused_saying_so(desk):
+    error = refusal(desk, "not-a-token")
+    assert error.code == 20101 and "not a JWT" in error.message
+
+
+def test_the_quickstarts_capability_token_is_signed_with_the_auth_token(desk):
+    token = WorkerCapabilityToken(ACCOUNT, "token", desk.ws, desk.workers["Alice"], ttl=3600)
+    token.allow_update_activities()
+    grant = desk.engine.verify_worker_token(token.to_jwt())
+    assert (grant.worker_sid, grant.sdk) == (desk.workers["Alice"], "v1")
+    assert {"url", "method", "allow"} <= set(grant.policies[0]) and len(grant.policies) >= 2
+    forged = WorkerCapabilityToken(ACCOUNT, "not the auth token", desk.ws, desk.workers["Alice"]).to_jwt()
+    assert "signature" in refusal(desk, forged).message
+
+
+def test_keys_are_listed_in_creation_order_renamed_and_deleted(desk):
+    first, second = desk.engine.create_api_key("one"), desk.engine.create_api_key("two")
+    assert first.sid.startswith("SK") and len(first.sid) == 34 and first.secret != second.secret
+    assert [k.friendly_name for k in desk.engine.list_api_keys()] == ["one", "two"]
+    assert desk.engine.update_api_key(first.sid, friendly_name="renamed").friendly_name == "renamed"
+    desk.engine.delete_api_key(first.sid)
+    assert [k.sid for k in desk.engine.list_api_keys()] == [second.sid]
+    with pytest.raises(TaskRouterError) as caught:
+        desk.engine.api_key(first.sid)
+    assert (caught.value.status, caught.value.code) == (404, 20404)
