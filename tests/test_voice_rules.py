@@ -140,6 +140,32 @@ def test_enqueue_creates_a_voice_task_from_the_call_and_parks_the_caller():
     assert d.call(call).status == "in-progress" and d.heard(call) == ["(hold music)"]
 
 
+@pytest.mark.parametrize(("enqueue", "words"), [
+    ("<Enqueue>support</Enqueue>", "without workflowSid"),
+    ('<Enqueue workflowSid="{wf}" waitUrl="/hold"><Task>{{}}</Task></Enqueue>', "waitUrl"),
+    ('<Enqueue workflowSid="WW{zeros}"><Task>{{}}</Task></Enqueue>', "is not a workflow of this account"),
+    ('<Enqueue workflowSid="{wf}"><Task>selected_language=es</Task></Enqueue>', "must hold a JSON object"),
+    ('<Enqueue workflowSid="{wf}"><Task>["es"]</Task></Enqueue>', "must hold a JSON object"),
+])
+def test_an_enqueue_the_mock_cannot_make_a_task_of_ends_the_call_saying_why(enqueue, words):
+    d = Desk()
+    document = "<Response>" + enqueue.format(wf=d.workflows["wf"], zeros="0" * 32) + "</Response>"
+    d.route("/incoming_call", lambda p: document)
+    call = d.dial_in()
+    record = d.call(call)
+    assert record.status == "completed" and d.engine.list_tasks(d.ws) == []
+    assert d.heard(call)[-1] == "We are sorry, an application error has occurred. Goodbye."
+    assert record.errors[0]["code"] == 12200 and words in record.errors[0]["message"]
+
+
+def test_an_empty_wait_url_holds_the_caller_in_silence():
+    d = Desk()
+    d.route("/incoming_call", lambda p: f'<Response><Enqueue workflowSid="{d.workflows["wf"]}" waitUrl="">'
+                                        "<Task>{}</Task></Enqueue></Response>")
+    call = d.dial_in()
+    assert d.call(call).status == "in-progress" and d.heard(call) == [] and len(d.engine.list_tasks(d.ws)) == 1
+
+
 def test_task_priority_and_timeout_come_from_the_task_noun():
     d = Desk()
     wf = d.workflows["wf"]
@@ -189,6 +215,32 @@ def test_dequeue_rings_the_workers_contact_uri_and_the_reservation_waits_for_the
     assert d.reservations(task) == [("Alice", "accepted")] and d.status(task) == "assigned"
     assert d.call(caller).bridged_with == worker_call_sid
     assert "(connected to +14155550111)" in d.heard(caller)
+
+
+def test_the_enqueue_action_hears_the_time_spent_in_the_queue_not_on_the_call():
+    # QueueTime is the time the call spent in the queue (reference §3.1, [enq]): it left the queue when it
+    # was bridged to Alice, though the action is asked only when the bridge ends
+    d = Desk()
+    d.phone.assignment = lambda p: {"instruction": "dequeue", "from": NUMBER, "post_work_activity_sid": d.activities["WrapUp"]}
+    caller, task = d.queued_spanish_call()
+    d.engine.advance(10)
+    d.set_activity("Alice", "Idle")
+    leg = json.loads(d.fetch_task(task).attributes)["worker_call_sid"]
+    d.engine.advance(5)
+    d.engine.answer_call(leg)
+    d.engine.advance(60)
+    d.engine.hang_up(leg)
+    (after,) = d.phone.voice_requests("/after_queue")
+    assert (after["params"]["QueueResult"], after["params"]["QueueTime"]) == ("bridged", "15")
+
+
+def test_a_caller_who_hangs_up_in_the_queue_is_reported_with_the_time_waited():
+    d = Desk()
+    caller, task = d.queued_spanish_call()
+    d.engine.advance(42)
+    d.engine.hang_up(caller)
+    (after,) = d.phone.voice_requests("/after_queue")
+    assert (after["params"]["QueueResult"], after["params"]["QueueTime"]) == ("hangup", "42")
 
 
 def test_when_the_bridged_call_ends_the_worker_goes_to_the_post_work_activity():

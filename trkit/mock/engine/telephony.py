@@ -86,8 +86,9 @@ class Telephony:
         """The call leaves its queue: ask the Enqueue action URL with QueueResult (the caller's call goes on there)."""
         queue = call.queue or {}
         call.queue = None
+        left_at = queue.get("left_at", self.now())  # a bridged caller left the queue when the bridge began
         extra = {"QueueResult": result, "QueueSid": "QU" + (queue.get("workflow_sid") or "")[2:],
-                 "QueueTime": str(int(self.now() - queue.get("entered_at", self.now())))}
+                 "QueueTime": str(int(left_at - queue.get("entered_at", left_at)))}
         if queue.get("action") and call.status == "in-progress":
             call.documents = 0
             self._fetch(call, queue["action"], queue["method"], extra)
@@ -224,6 +225,9 @@ class Telephony:
         self._hear(caller, f"(connected to {worker_leg.to})")
         self._hear(worker_leg, f"(connected to {caller.from_})")
         caller.bridged_with, worker_leg.bridged_with = worker_leg.sid, caller.sid
+        for party in (caller, worker_leg):  # QueueTime counts the wait in the queue, not the conversation
+            if party.queue is not None and "left_at" not in party.queue:
+                party.queue = {**party.queue, "left_at": self.now()}
         self._wait(worker_leg, "bridged")
         # the caller stays in its queue's (or its Dial's) books until the bridge ends: the result is reported then
         self._wait(caller, caller_waits)
