@@ -112,3 +112,9 @@ def test_an_answer_that_is_not_twiml_is_an_application_error():
     assert read_twiml_answer(200, "application/json", "{}").startswith("application/json is not TwiML")
     assert read_twiml_answer(200, None, GATHER).startswith("no Content-Type is not TwiML")
     assert "(12100)" in read_twiml_answer(200, "text/xml", "<Response>")
+
+
+def test_plain_text_that_is_not_xml_is_read_aloud():
+    assert read_twiml_answer(200, "text/plain", "Goodbye.") == \
+        "plain text, not TwiML: the caller hears it read aloud, then the call ends"
+    assert "(12100)" in read_twiml_answer(200, "text/xml", "Goodbye.")  # only text/plain is read out

@@ -104,6 +104,22 @@ def test_a_document_the_call_cannot_use_ends_it_with_twilios_apology_and_the_err
     assert record.errors[0]["code"] == code
 
 
+def test_plain_text_that_is_not_twiml_is_read_aloud_then_the_call_ends():
+    # reference §5.1: text/plain is played as TwiML when it is TwiML, else read out and the call hung up
+    d = Desk()
+    d.route("/incoming_call", lambda p: (200, "text/plain; charset=utf-8", " Thanks for calling, goodbye. "))
+    call = d.dial_in()
+    record = d.call(call)
+    assert d.heard(call) == ["Thanks for calling, goodbye."] and record.status == "completed" and record.errors == ()
+
+
+def test_plain_text_that_is_twiml_is_played():
+    d = Desk()
+    d.route("/incoming_call", lambda p: (200, "text/plain", "<Response><Say>Hola</Say><Pause length=\"5\"/></Response>"))
+    call = d.dial_in()
+    assert d.heard(call) == ["Hola"] and d.call(call).status == "in-progress"
+
+
 def test_valid_twiml_the_mock_does_not_play_is_refused_saying_so():
     d = Desk()
     d.route("/incoming_call", lambda p: "<Response><Dial><Conference>room</Conference></Dial></Response>")

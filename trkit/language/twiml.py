@@ -51,7 +51,7 @@ OTHER_TWIML = frozenset({
 })
 # the methods TwiML's action and URL attributes accept
 METHODS = ("GET", "POST")
-# the answers Voice reads as TwiML (reference §5.1)
+# the answers Voice reads as TwiML (reference §5.1); text/plain that is not XML is read aloud instead
 TWIML_TYPES = ("text/xml", "application/xml", "text/html", "text/plain")
 
 
@@ -137,4 +137,6 @@ def read_twiml_answer(status: int, content_type: str | None, body: str) -> str:
     try:
         return "plays " + outline(parse_twiml(body))
     except TwimlError as exc:
+        if media_type == "text/plain" and exc.code == DOCUMENT_PARSE_FAILURE:
+            return "plain text, not TwiML: the caller hears it read aloud, then the call ends"
         return f"{exc} ({exc.code}): the caller hears an application error and the call ends"
