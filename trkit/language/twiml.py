@@ -122,6 +122,11 @@ def _check(name: str, attributes: dict[str, str]) -> None:
         raise TwimlError(f"<Gather input={attributes['input']!r}>: the mock emulates key presses (dtmf) only", NOT_EMULATED)
 
 
+def read_aloud(media_type: str, error: TwimlError) -> bool:
+    """Whether Voice reads an unplayable answer out instead: text/plain that is not XML (reference §5.1)."""
+    return media_type == "text/plain" and error.code == DOCUMENT_PARSE_FAILURE
+
+
 def outline(verbs: list[Verb]) -> str:
     """A document in one line: ``Gather(Say, Say)``, ``Enqueue(Task)``."""
     return ", ".join(v.name + (f"({outline(list(v.children))})" if v.children else "") for v in verbs) or "nothing"
@@ -137,6 +142,6 @@ def read_twiml_answer(status: int, content_type: str | None, body: str) -> str:
     try:
         return "plays " + outline(parse_twiml(body))
     except TwimlError as exc:
-        if media_type == "text/plain" and exc.code == DOCUMENT_PARSE_FAILURE:
+        if read_aloud(media_type, exc):
             return "plain text, not TwiML: the caller hears it read aloud, then the call ends"
         return f"{exc} ({exc.code}): the caller hears an application error and the call ends"

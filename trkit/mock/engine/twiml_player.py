@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urljoin
 
-from ...language.twiml import DOCUMENT_PARSE_FAILURE, TWIML_TYPES, TwimlError, Verb, parse_twiml
+from ...language.twiml import TWIML_TYPES, TwimlError, Verb, parse_twiml, read_aloud
 from .records import Call
 from .transaction import Outbound, write
 
@@ -70,13 +70,13 @@ class TwimlPlayer:
         if media_type not in TWIML_TYPES:
             return self._application_error(call, HTTP_RETRIEVAL_FAILURE, f"{url} answered {media_type or 'no Content-Type'}, "
                                                                          "not TwiML")
-        return self._play_document(call, body, url, plain_text=media_type == "text/plain")
+        return self._play_document(call, body, url, media_type)
 
-    def _play_document(self, call: Call, body: str, url: str, plain_text: bool = False) -> str:
+    def _play_document(self, call: Call, body: str, url: str, media_type: str = "text/xml") -> str:
         try:
             verbs = parse_twiml(body)
         except TwimlError as exc:
-            if plain_text and exc.code == DOCUMENT_PARSE_FAILURE:  # text that is not XML: Twilio reads it out, then hangs up
+            if read_aloud(media_type, exc):  # text that is not XML: Twilio reads it out, then hangs up
                 self._hear(call, body.strip())
                 self._hang_up(call, "completed")
                 return "read the text aloud, then hung up"
