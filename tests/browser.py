@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +27,12 @@ def chromium_path() -> str | None:
     return None
 
 
+# In CI a missing browser is a failure (./run tests installs it there); on a laptop without one the tests skip, saying why.
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+needs_chromium = pytest.mark.skipif(chromium_path() is None and not IN_CI,
+                                    reason="no Chromium found (install Debian's chromium: ./run tests does it as root)")
+
+
 @contextlib.contextmanager
 def chromium_page(width: int = 1280, height: int = 1000):
     """A page in Debian's Chromium driven by Playwright, closed with its browser at the end."""
@@ -37,6 +44,21 @@ def chromium_page(width: int = 1280, height: int = 1000):
             yield browser.new_page(viewport={"width": width, "height": height})
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def notebook_in_lab(tmp_path: Path, env: dict, name: str):
+    """A copy of ``notebooks/<name>`` opened in a fresh JupyterLab in Chromium, its kernel idle: the page."""
+    from test_browser import open_in_lab
+
+    shutil.copy(ROOT / "notebooks" / name, tmp_path / name)
+    server = start_lab(tmp_path, env)
+    try:
+        with chromium_page() as page:
+            open_in_lab(page, server, name)
+            yield page
+    finally:
+        server.stop()
 
 
 def free_port() -> int:

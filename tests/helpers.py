@@ -115,3 +115,20 @@ def build_tutorial_workspace(client, callback_url: str | None = None, reservatio
         task_reservation_timeout=reservation_timeout,
     ).sid
     return tw
+
+
+def connect_as_real_twilio(mock, monkeypatch, **environment: str | None):
+    """The kit in real mode with ``mock`` standing in for Twilio: credentials in the environment as a learner
+    sets them, the tunnel replaced by loopback. ``environment``: more variables to set (None unsets one)."""
+    from trkit.kit import connect
+    from trkit.mock.client import LocalHttpClient
+
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", mock.account_sid)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", mock.auth_token)
+    for name, value in environment.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    return connect(tunnel=lambda port: f"http://127.0.0.1:{port}", http_client=LocalHttpClient(mock.base_url))
+

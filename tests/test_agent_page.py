@@ -3,17 +3,14 @@ unmodified) against the mock's event bridge, with a token minted by the twilio l
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from browser import ROOT, chromium_page, chromium_path
+from browser import IN_CI, ROOT, chromium_page, needs_chromium
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import TaskRouterGrant
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(chromium_path() is None and not IN_CI, reason="no Chromium found (install Debian's chromium)"),
+    needs_chromium,
     pytest.mark.skipif(not (ROOT / "agent" / "node_modules" / "twilio-taskrouter").exists() and not IN_CI,
                        reason="the worker SDK is not installed (npm ci --prefix agent)"),
 ]

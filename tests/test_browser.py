@@ -8,15 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from browser import ROOT, chromium_page, chromium_path, start_lab, start_voila
+from browser import IN_CI, ROOT, chromium_page, chromium_path, needs_chromium, start_lab, start_voila
 
-# In CI a missing browser is a failure (./run tests installs it there); on a laptop without one the tests skip, saying why.
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(chromium_path() is None and not IN_CI,
-                       reason="no Chromium found (install Debian's chromium: ./run tests does it as root)"),
-]
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 
 def test_a_browser_is_there_in_ci():

@@ -11,6 +11,7 @@ import textwrap
 
 import pytest
 import requests
+from helpers import connect_as_real_twilio
 from twilio.request_validator import RequestValidator
 
 from trkit.callback_server import CallbackServer
@@ -198,10 +199,8 @@ def test_real_mode_tunnel_failure_is_a_clear_message(mock, monkeypatch, trkit_ho
 
 
 def test_real_mode_refused_credentials_are_said_at_connect_in_one_line(mock, monkeypatch, trkit_home):
-    monkeypatch.setenv("TWILIO_ACCOUNT_SID", mock.account_sid)
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "not-the-token")
     with pytest.raises(KitError) as info:
-        connect(tunnel=lambda port: f"http://127.0.0.1:{port}", http_client=LocalHttpClient(mock.base_url))
+        connect_as_real_twilio(mock, monkeypatch, TWILIO_AUTH_TOKEN="not-the-token")
     assert "(error 20003)" in str(info.value) and "check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN" in str(info.value)
     assert "\n" not in str(info.value)
 

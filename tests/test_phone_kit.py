@@ -11,11 +11,10 @@ import time
 
 import pytest
 from flask import Flask, Response, request
+from helpers import connect_as_real_twilio
 from twilio.twiml.voice_response import VoiceResponse
 
 from trkit.errors import KitError
-from trkit.kit import connect
-from trkit.mock.client import LocalHttpClient
 from trkit.phone import ALICE_PHONE, CALLER
 
 
@@ -97,10 +96,7 @@ def test_a_lesson_starts_with_no_calls_and_the_number_pointing_nowhere(kit):
 
 
 def test_real_mode_asks_you_to_use_your_phone_and_waits_for_it(mock, monkeypatch, trkit_home, capsys):
-    monkeypatch.setenv("TWILIO_ACCOUNT_SID", mock.account_sid)
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", mock.auth_token)
-    monkeypatch.setenv("TWILIO_PHONE_NUMBER", "+15005550006")
-    kit = connect(tunnel=lambda port: f"http://127.0.0.1:{port}", http_client=LocalHttpClient(mock.base_url))
+    kit = connect_as_real_twilio(mock, monkeypatch, TWILIO_PHONE_NUMBER="+15005550006")
     kit.client.incoming_phone_numbers.create(phone_number=kit.phone_number)  # the learner's own number
     tutorial, _ = set_the_scene(kit)
     control = mock.control()
@@ -120,10 +116,7 @@ def test_real_mode_asks_you_to_use_your_phone_and_waits_for_it(mock, monkeypatch
 
 
 def test_real_mode_needs_your_number(mock, monkeypatch, trkit_home):
-    monkeypatch.setenv("TWILIO_ACCOUNT_SID", mock.account_sid)
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", mock.auth_token)
-    monkeypatch.delenv("TWILIO_PHONE_NUMBER", raising=False)
-    kit = connect(tunnel=lambda port: f"http://127.0.0.1:{port}", http_client=LocalHttpClient(mock.base_url))
+    kit = connect_as_real_twilio(mock, monkeypatch, TWILIO_PHONE_NUMBER=None)
     with pytest.raises(KitError, match="set TWILIO_PHONE_NUMBER"):
         kit.phone_number  # noqa: B018
 
@@ -152,9 +145,7 @@ def test_the_dashboards_phone_takes_a_call_through_to_wrap_up(kit):
 
 
 def test_on_real_twilio_the_dashboard_has_no_pretend_phone(mock, monkeypatch, trkit_home):
-    monkeypatch.setenv("TWILIO_ACCOUNT_SID", mock.account_sid)
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", mock.auth_token)
-    kit = connect(tunnel=lambda port: f"http://127.0.0.1:{port}", http_client=LocalHttpClient(mock.base_url))
+    kit = connect_as_real_twilio(mock, monkeypatch)
     kit.tutorial()
     board = kit.dashboard()
     board.close()

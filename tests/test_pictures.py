@@ -4,12 +4,11 @@ current; and the graph really drawn by JupyterLab's Mermaid renderer in the brow
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
-from browser import ROOT, chromium_path
+from browser import ROOT, needs_chromium, notebook_in_lab
 
 
 def test_the_routing_graph_shows_the_filters_in_order_and_the_tasks_path(kit):
@@ -77,37 +76,23 @@ def test_the_docs_routing_graphs_are_what_the_code_draws():
     assert checked.returncode == 0, checked.stderr
 
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
 @pytest.mark.browser
-@pytest.mark.skipif(chromium_path() is None and not IN_CI, reason="no Chromium found (install Debian's chromium)")
+@needs_chromium
 def test_jupyterlab_draws_the_routing_graph(tmp_path, lab_env):
-    from browser import chromium_page, start_lab
-    from test_browser import open_in_lab
+    from urllib.parse import unquote
 
-    name = "01_create_a_task.ipynb"
-    shutil.copy(ROOT / "notebooks" / name, tmp_path / name)
-    env = lab_env
-    server = start_lab(tmp_path, env)
-    try:
-        with chromium_page() as page:
-            open_in_lab(page, server, name)  # the stored outputs render on opening: no kernel work needed
-            page.evaluate("""async () => {  // the notebook renders cells as they scroll into view: go to the graph
-                const notebook = window.jupyterapp.shell.currentWidget.content;
-                const index = notebook.widgets.findIndex(c => c.model.sharedModel.getSource().includes("routing_graph"));
-                notebook.activeCellIndex = index;
-                await notebook.scrollToItem(index, "center");
-            }""")
-            drawn = page.locator(".jp-RenderedMermaid img[src^='data:image/svg+xml']")  # JupyterLab draws it as an SVG image
-            drawn.first.wait_for(timeout=60_000)
-            page.screenshot(path=str(ROOT / ".ci-tmp" / "screenshots" / "routing-graph.png"))
-            assert page.locator(".jp-RenderedMermaid.jp-mod-warning").count() == 0  # no Mermaid syntax error
-            from urllib.parse import unquote
-
-            assert "Language - Spanish" in unquote(drawn.first.get_attribute("src"))
-    finally:
-        server.stop()
+    with notebook_in_lab(tmp_path, lab_env, "01_create_a_task.ipynb") as page:  # the stored outputs render on opening
+        page.evaluate("""async () => {  // the notebook renders cells as they scroll into view: go to the graph
+            const notebook = window.jupyterapp.shell.currentWidget.content;
+            const index = notebook.widgets.findIndex(c => c.model.sharedModel.getSource().includes("routing_graph"));
+            notebook.activeCellIndex = index;
+            await notebook.scrollToItem(index, "center");
+        }""")
+        drawn = page.locator(".jp-RenderedMermaid img[src^='data:image/svg+xml']")  # JupyterLab draws it as an SVG image
+        drawn.first.wait_for(timeout=60_000)
+        page.screenshot(path=str(ROOT / ".ci-tmp" / "screenshots" / "routing-graph.png"))
+        assert page.locator(".jp-RenderedMermaid.jp-mod-warning").count() == 0  # no Mermaid syntax error
+        assert "Language - Spanish" in unquote(drawn.first.get_attribute("src"))
 
 
 def test_the_dashboard_draws_the_current_tasks_pictures_and_redraws_them_when_it_moves(kit):

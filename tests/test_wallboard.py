@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
-from browser import ROOT, chromium_path
+from browser import ROOT, needs_chromium, notebook_in_lab
 
 from trkit.errors import KitError
 
@@ -45,43 +42,26 @@ def test_a_busy_hour_fills_the_totals_and_the_longest_wait_climbs(kit):
 
 
 def test_a_busy_hour_is_for_the_mocks_clock_only(mock, monkeypatch, trkit_home):
-    from trkit.kit import connect
-    from trkit.mock.client import LocalHttpClient
+    from helpers import connect_as_real_twilio
 
-    monkeypatch.setenv("TWILIO_ACCOUNT_SID", mock.account_sid)
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", mock.auth_token)
-    kit = connect(tunnel=lambda port: f"http://127.0.0.1:{port}", http_client=LocalHttpClient(mock.base_url))
+    kit = connect_as_real_twilio(mock, monkeypatch)
     kit.tutorial()
     with pytest.raises(KitError, match="on real Twilio, make the traffic yourself"):
         kit.busy_hour(minutes=1)
 
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
 @pytest.mark.browser
-@pytest.mark.skipif(chromium_path() is None and not IN_CI, reason="no Chromium found (install Debian's chromium)")
+@needs_chromium
 def test_the_wallboard_is_drawn_and_updates_in_jupyterlab(tmp_path, lab_env):
-    from browser import chromium_page, start_lab
-    from test_browser import open_in_lab
-
-    name = "09_wallboard.ipynb"
-    shutil.copy(ROOT / "notebooks" / name, tmp_path / name)
-    env = lab_env
-    server = start_lab(tmp_path, env)
-    try:
-        with chromium_page() as page:
-            open_in_lab(page, server, name)
-            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-            bars = page.locator(".trkit-wallboard-tasks rect.bar")
-            bars.first.wait_for(timeout=60_000)
-            # the busy hour runs: the pending bar grows as the board redraws
-            page.wait_for_function("""() => { const r = document.querySelector('.trkit-wallboard-tasks rect.bar');
-                return r && parseFloat(r.getAttribute('height')) > 20; }""", timeout=60_000)
-            assert page.locator(".trkit-wallboard-wait path.line").count() >= 1
-            page.screenshot(path=str(ROOT / ".ci-tmp" / "screenshots" / "wallboard.png"))
-    finally:
-        server.stop()
+    with notebook_in_lab(tmp_path, lab_env, "09_wallboard.ipynb") as page:
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        bars = page.locator(".trkit-wallboard-tasks rect.bar")
+        bars.first.wait_for(timeout=60_000)
+        # the busy hour runs: the pending bar grows as the board redraws
+        page.wait_for_function("""() => { const r = document.querySelector('.trkit-wallboard-tasks rect.bar');
+            return r && parseFloat(r.getAttribute('height')) > 20; }""", timeout=60_000)
+        assert page.locator(".trkit-wallboard-wait path.line").count() >= 1
+        page.screenshot(path=str(ROOT / ".ci-tmp" / "screenshots" / "wallboard.png"))
 
 
 def test_the_dashboard_carries_the_wallboard_and_it_follows_the_state(kit):
