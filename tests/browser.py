@@ -46,12 +46,23 @@ def chromium_page(width: int = 1280, height: int = 1000):
             browser.close()
 
 
+def copy_solved(name: str, directory: Path) -> Path:
+    """``notebooks/<name>`` with its exercises solved (as CI's nbval runs it), written into ``directory``."""
+    import nbformat
+
+    from trkit.exercises.notebooks import solved
+
+    notebook = solved(nbformat.read(ROOT / "notebooks" / name, as_version=4), ROOT / "notebooks")
+    nbformat.write(notebook, directory / name)
+    return directory / name
+
+
 @contextlib.contextmanager
 def notebook_in_lab(tmp_path: Path, env: dict, name: str):
     """A copy of ``notebooks/<name>`` opened in a fresh JupyterLab in Chromium, its kernel idle: the page."""
     from test_browser import open_in_lab
 
-    shutil.copy(ROOT / "notebooks" / name, tmp_path / name)
+    copy_solved(name, tmp_path)
     server = start_lab(tmp_path, env)
     try:
         with chromium_page() as page:

@@ -69,14 +69,13 @@ def test_a_forged_or_expired_token_is_refused_on_the_page(kit, page):
 def test_the_page_in_jupyterlabs_notebook_output_and_in_its_own_tab(tmp_path, page, where, lab_env):
     """On a hub (Binder) the browser may reach only the Jupyter server: the page, its SDK and the event
     bridge's two channels all go through jupyter-server-proxy under the server's base URL."""
-    import shutil
     from urllib.parse import urlsplit
 
-    from browser import start_lab
+    from browser import copy_solved, start_lab
     from test_browser import open_in_lab, shared_mock_client
 
     name = "08_agent_page.ipynb"
-    shutil.copy(ROOT / "notebooks" / name, tmp_path / name)
+    copy_solved(name, tmp_path)
     env = lab_env
     base_url = "/"
     if where == "hub":

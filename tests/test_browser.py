@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from browser import IN_CI, ROOT, chromium_page, chromium_path, needs_chromium, start_lab, start_voila
+from browser import IN_CI, ROOT, chromium_page, chromium_path, copy_solved, needs_chromium, start_lab, start_voila
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
@@ -111,7 +111,7 @@ def open_in_lab(page, server, name: str) -> None:
 
 def test_the_learners_handler_edited_to_reject_shows_in_the_dashboard(tmp_path, browser_page, lab_env):
     name = "03_accept_by_instruction.ipynb"
-    shutil.copy(ROOT / "notebooks" / name, tmp_path / name)
+    copy_solved(name, tmp_path)
     env = lab_env
     server = start_lab(tmp_path, env)
     page = browser_page
@@ -162,7 +162,7 @@ def phone_lesson(tmp_path) -> str:
     """Notebook 07's set-up cells (the learner's routes, the number, Alice's phone), then the dashboard."""
     import nbformat
 
-    lesson = nbformat.read(ROOT / "notebooks" / "07_dequeue_to_alice.ipynb", as_version=4)
+    lesson = nbformat.read(str(copy_solved("07_dequeue_to_alice.ipynb", tmp_path)), as_version=4)
     cells = []
     for cell in lesson.cells:
         cells.append(cell)

@@ -121,3 +121,35 @@ def test_keys_are_listed_in_creation_order_renamed_and_deleted(desk):
     with pytest.raises(TaskRouterError) as caught:
         desk.engine.api_key(first.sid)
     assert (caught.value.status, caught.value.code) == (404, 20404)
+
+
+def _minted_on_the_clients_clock(desk, key, minted: int, ttl: int) -> str:
+    """A token as the twilio library mints one at client time ``minted`` (its jti ends with that time)."""
+    claims = {"jti": f"{key.sid}-{minted}", "iss": key.sid, "sub": ACCOUNT, "nbf": minted, "exp": minted + ttl,
+              "grants": {"identity": "alice", "task_router": {"workspace_sid": desk.ws, "worker_sid": desk.workers["Alice"],
+                                                              "role": "worker"}}}
+    return jwt.encode(claims, key.secret, algorithm="HS256", headers={"cty": "twilio-fpa;v=1"})
+
+
+def test_a_token_minted_after_the_clock_ran_ahead_lives_its_whole_ttl_on_the_mocks_clock(desk):
+    """Clients stamp tokens with their own clock, which does not follow the mock's advances (a busy hour moved
+    the mock an hour ahead): a token's times count from the offset in force when it was minted, so a fresh
+    token is not born expired, and moving time past its ttl still expires it."""
+    key = desk.engine.create_api_key()
+    start = math.floor(desk.engine.clock.base())
+    desk.engine.advance(3600)
+    token = _minted_on_the_clients_clock(desk, key, start + 1, ttl=60)  # a second after the advance, on the client's clock
+    assert desk.engine.verify_worker_token(token).worker_sid == desk.workers["Alice"]
+    desk.engine.clock.current += 5  # the client's wall clock moves on (the frozen clock stands for it)
+    desk.engine.advance(55)  # now start + 3,660: the token's last valid second (minted at start + 1 + 3,600 on the mock's clock)
+    assert desk.engine.verify_worker_token(token).sdk == "v2"
+    desk.engine.advance(1)
+    assert refusal(desk, token).code == 20104
+
+
+def test_a_token_minted_before_an_advance_expires_with_it(desk):
+    key = desk.engine.create_api_key()
+    start = math.floor(desk.engine.clock.base())
+    token = _minted_on_the_clients_clock(desk, key, start - 10, ttl=3600)
+    desk.engine.advance(3590)
+    assert refusal(desk, token).code == 20104

@@ -3,6 +3,8 @@
 Outputs are stored only where nbval compares them: a cell tagged ``nbval-ignore-output``
 or ``nbval-skip`` is saved without outputs, and widget state is dropped. The notebooks
 run on a fresh bundled mock (a private TRKIT_HOME), so their SIDs are the seeded ones.
+They run with every exercise solved, as nbval runs them; the exercise cells keep their
+skeletons and get the solution's outputs.
 """
 
 from __future__ import annotations
@@ -20,13 +22,18 @@ UNSTORED = {"nbval-ignore-output", "nbval-skip"}
 
 
 def refresh(path: Path) -> None:
-    notebook = nbformat.read(path, as_version=4)
+    from trkit.exercises.notebooks import solved
+
+    committed = nbformat.read(path, as_version=4)
+    notebook = solved(committed, path.parent)
     client = NotebookClient(notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
     client.execute()
     for cell in notebook.cells:
         if cell.cell_type == "code" and UNSTORED & set(cell.metadata.get("tags", [])):
             cell.outputs = []
             cell.execution_count = None
+    for ran, kept in zip(notebook.cells, committed.cells, strict=True):
+        ran.source = kept.source  # the skeleton stays what the learner completes
     notebook.metadata.pop("widgets", None)
     nbformat.write(notebook, path)
 

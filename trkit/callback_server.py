@@ -48,6 +48,8 @@ class CallbackRecord:
     listeners_failed: list[str] = field(default_factory=list)
     reading: str = ""  # what TaskRouter makes of an assignment answer (language.answers)
     handler: str = "kit"  # who answered: "kit" or the learner's app ("your app")
+    content_type: str = ""  # the answer's Content-Type header, as sent
+    body: str = ""  # the answer's text, as sent
 
 
 def _normalise(instruction: Any) -> dict:
@@ -264,6 +266,7 @@ class CallbackServer:
         if environ.get("trkit.failure"):
             record.listeners_failed.append(environ["trkit.failure"])
         text = answer_bytes.decode("utf-8", "replace")
+        record.content_type, record.body = headers.get("Content-Type") or "", text
         if kind == "assignment":
             try:
                 record.answer = json.loads(text) if text.strip() else None

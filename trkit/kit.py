@@ -71,13 +71,16 @@ class Kit:
         return f"<trkit Kit: {where}, account {self.account_sid}, callbacks to this kernel>"
 
     # ------------------------------------------------------------- tutorial
-    def tutorial(self, reset: bool = True, seed: int | None = LESSON_SEED) -> Tutorial:
+    def tutorial(self, reset: bool = True, seed: int | None = LESSON_SEED, lesson: int | None = None) -> Tutorial:
         """The quickstart's workspace (found or built), its callbacks pointed at this kernel.
 
         On the mock, SIDs are seeded (``seed``; None to leave them random): the workspace is
         built under a fixed seed and each lesson restarts the sequence after its reset, so a
-        notebook shows the same SIDs every run.
+        notebook shows the same SIDs every run. ``lesson`` (the notebook's number) gives each
+        notebook a sequence of its own, so tasks in two notebooks never share a SID.
         """
+        if lesson is not None and seed == LESSON_SEED:
+            seed = LESSON_SEED + 100 * (lesson + 1)
         on_mock = self.mode == "mock"
         rebuilt = on_mock and reset
         if rebuilt:
@@ -330,6 +333,23 @@ class Kit:
         """
         self.callbacks.serve(app)
         return self.callbacks.base_url
+
+    # ------------------------------------------------------------ exercises
+    def check(self, objective: str, *value: Any):
+        """Judge an exercise from what your code did (TaskRouter's state, the requests your routes answered).
+
+        Prints nothing itself: the result shows ✓ or ✗, what was seen and, when it fails, what to change.
+        ``kit.progress()`` lists every objective with its state.
+        """
+        from .exercises import run_check
+
+        return run_check(self, objective, *value)
+
+    def progress(self):
+        """Every exercise of the notebooks: met, tried or still open (kept in the trkit home, per backend)."""
+        from .exercises import backend_key, progress
+
+        return progress.table(backend_key(self))
 
     # ------------------------------------------------------------- agent page
     def agent_page(self, token: str, post_work_activity_sid: str | None = None, height: int = 420):

@@ -29,11 +29,16 @@ def _attributes(text: str | None) -> str:
         return text or ""
 
 
+# columns whose cells are code a learner wrote or TaskRouter sent (TwiML, JSON): shown as code
+CODE_COLUMNS = ("Answer", "Attributes", "Expression", "Target workers", "Value")
+
+
 class Table(pd.DataFrame):
     """A DataFrame that shows what a reader needs: no positional index, cells never cut short.
 
     It stays a DataFrame (select columns, filter rows, ``.iloc``) and keeps its look through
-    those operations.
+    those operations. Cells are escaped, so an answer's TwiML shows as text instead of vanishing
+    into the page as unknown tags.
     """
 
     @property
@@ -42,7 +47,11 @@ class Table(pd.DataFrame):
 
     def _repr_html_(self) -> str:
         # a fixed table id keeps the HTML the same from run to run (Styler's default is random)
-        return self.style.hide(axis="index").set_uuid("trkit").set_table_attributes('class="dataframe trkit-table"').to_html()
+        style = self.style.hide(axis="index").format(escape="html").set_uuid("trkit")
+        code = [c for c in self.columns if c in CODE_COLUMNS]
+        if code:
+            style = style.set_properties(subset=code, **{"font-family": "monospace", "white-space": "pre-wrap"})
+        return style.set_table_attributes('class="dataframe trkit-table"').to_html()
 
     def __repr__(self) -> str:
         if self.empty:

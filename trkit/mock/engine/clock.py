@@ -2,24 +2,65 @@
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import datetime, timezone
 
+# how far back the clock remembers its offsets: no Twilio token lives longer than a day
+HISTORY_SECONDS = 86400.0
+
 
 class Clock:
-    """Seconds since the epoch, as a float, shifted by ``offset``."""
+    """Seconds since the epoch, as a float, shifted by ``offset``.
 
-    def __init__(self, offset: float = 0.0) -> None:
+    It also remembers when its offset grew (``history``: pairs of unshifted time and the offset from
+    then on), so a time a client read from its own clock, such as a token's minting, can be put on
+    the mock's clock (``offset_at``).
+    """
+
+    def __init__(self, offset: float = 0.0, history: list | None = None) -> None:
         self.offset = offset
+        self.history: list[tuple[float, float]] = [tuple(entry) for entry in history or ()]
 
     def now(self) -> float:
         return time.time() + self.offset
+
+    def base(self) -> float:
+        """The time without the offset: the wall's, for a clock that follows it."""
+        return self.now() - self.offset
 
     def jump_to(self, when: float) -> None:
         """Move the clock forward so that ``now()`` is ``when`` (never backwards)."""
         delta = when - self.now()
         if delta > 0:
             self.offset += delta
+            self._remember(self.base(), self.offset)
+
+    def _remember(self, base: float, offset: float) -> None:
+        # a client's time comes in whole seconds (a token's jti): an advance during second S is before
+        # every time from S + 1 on, so advances within one second are one entry, keyed S + 1
+        key = math.floor(base) + 1
+        if self.history and self.history[-1][0] == key:
+            self.history[-1] = (key, offset)
+        else:
+            self.history.append((key, offset))
+        old = [i for i, (when, _) in enumerate(self.history) if when < base - HISTORY_SECONDS]
+        if len(old) > 1:  # keep the newest of the old entries: it holds the offset in force since then
+            del self.history[:old[-1]]
+
+    def offset_at(self, base: float) -> float:
+        """The offset in force at unshifted time ``base``, a whole second a client read (0 before the first
+        remembered advance). An advance within that same second counts as later: in doubt, the stricter clock."""
+        offset = 0.0
+        for when, value in self.history:
+            if when > base:
+                break
+            offset = value
+        return offset
+
+    def reset(self) -> None:
+        self.offset = 0.0
+        self.history.clear()
 
 
 # the earliest date the mock takes from a client (older dates are refused as invalid)

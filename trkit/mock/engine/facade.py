@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -80,7 +81,7 @@ class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Task
         self.finished_task_lifetime = finished_task_lifetime  # None: finished tasks are kept
         self.account_sid = account_sid
         self.auth_token = auth_token
-        self.clock = clock or Clock(float(store.meta.get("clock_offset", "0")))
+        self.clock = clock or Clock(float(store.meta.get("clock_offset", "0")), json.loads(store.meta.get("clock_history", "[]")))
         self.sids = sids or SidGenerator()
         self.dispatcher = dispatcher or NullDispatcher()
         self.settle_timeout = settle_timeout
@@ -108,7 +109,7 @@ class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Task
         self.store.reset()
         self._configs = {}
         self._rebuild_indexes()
-        self.clock.offset = 0.0
+        self.clock.reset()
         self.callback_log.clear()
         self.phones = {}
 

@@ -33,6 +33,16 @@ class WorkerGrant:
     policies: tuple = ()  # a v1 token's policies: ({"url", "method", "allow"}, ...)
 
 
+def minted_at(claims: dict) -> float | None:
+    """When the client minted a token, on its own clock: the twilio libraries end ``jti`` with it
+    (``SK…-1700000000``); else the token's ``nbf``; None when it says neither."""
+    stamp = str(claims.get("jti", "")).rpartition("-")[2]
+    if stamp.isdigit():
+        return float(stamp)
+    nbf = claims.get("nbf")
+    return float(nbf) if isinstance(nbf, (int, float)) else None
+
+
 def refused(message: str, code: int = TOKEN_REFUSED) -> TaskRouterError:
     return TaskRouterError(401, code, message)
 
@@ -110,10 +120,13 @@ class Keys:
 
     def _grant(self, claims: dict, workspace_sid: str | None, worker_sid: str | None, sdk: str, policies: tuple) -> WorkerGrant:
         now = self.now()  # the mock's clock: a token expires when the learner moves time past it
+        # the client wrote the token's times on its own clock; the mock's ran ahead of it by the offset then
+        shift = self.clock.offset_at(minted) if (minted := minted_at(claims)) is not None else 0.0
         expires = claims.get("exp")
-        if not isinstance(expires, (int, float)) or expires <= now:
+        if not isinstance(expires, (int, float)) or expires + shift <= now:
             raise refused("The token has expired (or has no expiry): mint a new one", TOKEN_EXPIRED)
-        if isinstance(claims.get("nbf"), (int, float)) and claims["nbf"] > now + 1:
+        expires += shift
+        if isinstance(claims.get("nbf"), (int, float)) and claims["nbf"] + shift > now + 1:
             raise refused("The token is not valid yet (its nbf is in the future)")
         worker = self.store.get("worker", worker_sid)
         if not workspace_sid or self.store.get("workspace", workspace_sid) is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import json
 
 from ...language.vocabulary import (
     TTL_REASON,
@@ -111,3 +112,4 @@ class Timers:
     def _save_clock(self, target: float) -> None:
         self.clock.jump_to(target)
         self.store.set_meta("clock_offset", repr(self.clock.offset))
+        self.store.set_meta("clock_history", json.dumps(self.clock.history))

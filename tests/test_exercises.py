@@ -1,0 +1,86 @@
+"""Every exercise: the committed skeleton runs and fails its check, the solution passes, and typical mistakes get a
+hint that names them. The notebooks run in this process up to the check (tests/exercises.py), on the shared mock.
+
+Expected wordings come from the rules the hints teach (the reference's warning and error codes: 40005 no
+instruction, 55555 unknown instruction, 40000 not JSON, 40130 bad post-work activity, 40131 no contact_uri)."""
+
+from __future__ import annotations
+
+import pytest
+from exercises import SKELETON, mistake, run_until_check, solution_text
+
+from trkit.exercises import OBJECTIVES
+
+MISTAKES = {
+    "create-task": [
+        ('{"selected_language": "es"}', '{"language": "es"}', "no selected_language"),
+        ('{"selected_language": "es"}', '{"selected_language": "spanish"}', 'selected_language "spanish"'),
+    ],
+    "accept-by-rest": [
+        ('reservation_status="accepted"', 'reservation_status="accept"', "still pending"),
+        ('reservation_status="accepted"', 'reservation_status="rejected"', "was rejected"),
+    ],
+    "accept-by-instruction": [
+        ('"instruction": "accept"', '"instruction": "acept"', "unknown instruction 'acept' (55555)"),
+        ('mimetype="application/json"', 'mimetype="text/plain"', "not application/json (text/plain)"),
+        ('"/assignment_callback"', '"/assignment_callbacks"', "which your app does not route"),
+    ],
+    "reject-into-activity": [
+        ('{"instruction": "reject", "activity_sid": offline}', '{"instruction": "reject"}', "without activity_sid"),
+        ('"activity_sid": offline', '"activity_sid": "Offline"', "'Offline' is not an activity SID"),
+        ('"instruction": "reject"', '"instruction": "rejected"', "unknown instruction 'rejected' (55555)"),
+    ],
+    "incoming-call": [
+        ('with response.gather(action="/enqueue_call", method="POST", num_digits=1, timeout=5) as gather:',
+         "gather = response\n    if True:", "no way to press a key"),
+        ('action="/enqueue_call", ', "", "has no action"),
+        ("num_digits=1, ", "", "numDigits=None"),
+    ],
+    "enqueue-call": [
+        ('request.values.get("Digits")', 'request.args.get("Digits")', "request.values"),
+        ("workflow_sid=tutorial.workflow_sid", "workflow_sid=tutorial.workspace_sid", "not the tutorial's workflow"),
+        ("response.enqueue(None, workflow_sid=tutorial.workflow_sid)", 'response.enqueue("support")', "has no workflowSid"),
+    ],
+    "contact-uri": [
+        ('{"languages": ["en", "es"], "contact_uri": alice_phone}', '{"contact_uri": alice_phone}', "without \"es\" in languages"),
+        ('"contact_uri": alice_phone', '"contactUri": alice_phone', "not contactUri"),
+        ('"contact_uri": alice_phone', '"contact_uri": "415-555-0111"', "cannot dial that (40131)"),
+    ],
+    "dequeue": [
+        (', "post_work_activity_sid": wrap_up.sid', "", "without post_work_activity_sid"),
+        ('"post_work_activity_sid": wrap_up.sid', '"post_work_activity_sid": "WrapUp"', "refuses the dequeue (40130)"),
+        ('"instruction": "dequeue"', '"instruction": "accept"', "accept does no telephony"),
+    ],
+    "access-token": [
+        ('worker_sid=tutorial.workers["Alice"]', 'worker_sid=tutorial.workers["Bob"]', "worker_sid is Bob's"),
+        ("key.secret", "key.sid", "signature does not match"),
+        ('role="worker"', 'role="supervisor"', "role is 'supervisor'"),
+    ],
+}
+
+
+def test_every_objective_has_mistakes():
+    assert MISTAKES.keys() == OBJECTIVES.keys()
+    assert all(len(cases) >= 2 for cases in MISTAKES.values())
+
+
+@pytest.mark.parametrize("objective", list(OBJECTIVES))
+def test_the_skeleton_runs_and_fails_its_check(objective):
+    result = run_until_check(objective, SKELETON)
+    assert not result.passed, repr(result)
+    assert result.fix and "Saw:" in repr(result) and OBJECTIVES[objective].docs in repr(result)
+
+
+@pytest.mark.parametrize("objective", list(OBJECTIVES))
+def test_the_solution_passes_its_check(objective):
+    result = run_until_check(objective, solution_text(objective))
+    assert result.passed, repr(result)
+    assert repr(result).startswith("✓")
+
+
+@pytest.mark.parametrize(("objective", "old", "new", "hint"),
+                         [(objective, *case) for objective, cases in MISTAKES.items() for case in cases])
+def test_a_typical_mistake_gets_a_hint_that_names_it(objective, old, new, hint):
+    result = run_until_check(objective, mistake(objective, old, new))
+    assert not result.passed, repr(result)
+    assert hint in repr(result)
