@@ -84,3 +84,22 @@ def test_a_typical_mistake_gets_a_hint_that_names_it(objective, old, new, hint):
     result = run_until_check(objective, mistake(objective, old, new))
     assert not result.passed, repr(result)
     assert hint in repr(result)
+
+
+def test_progress_keeps_what_was_met_per_backend_in_a_private_file(tmp_path, monkeypatch):
+    import stat
+
+    from trkit.exercises import progress
+
+    monkeypatch.setattr(progress, "_path", lambda: tmp_path / "progress.json")  # the mock stays the suite's
+    before = progress.table("mock")
+    assert set(before["Status"]) == {"open"} and len(before) == len(OBJECTIVES)
+    assert not run_until_check("create-task", SKELETON).passed  # kit.check records each outcome
+    assert run_until_check("accept-by-rest", solution_text("accept-by-rest")).passed
+    assert not run_until_check("accept-by-rest", SKELETON).passed  # met once stays met
+    table = progress.table("mock").set_index("Check")
+    assert table.loc['kit.check("create-task")', "Status"] == "✗ tried"
+    assert table.loc['kit.check("accept-by-rest")', "Status"] == "✓ met"
+    assert table.loc['kit.check("dequeue")', "Status"] == "open"
+    assert set(progress.table("AC" + "1" * 32)["Status"]) == {"open"}  # real Twilio's account has its own section
+    assert stat.S_IMODE((tmp_path / "progress.json").stat().st_mode) == 0o600

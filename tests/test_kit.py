@@ -419,3 +419,43 @@ def test_the_dashboard_says_when_the_mock_stops_answering_and_clears_it_when_it_
         assert board.message.value == ""
     finally:
         board.close()
+
+
+def test_a_restarted_mock_takes_its_old_port_so_what_a_notebook_made_keeps_working(trkit_home):
+    """Doing what the stopped-mock message says (kit = trkit.connect()) must make the next cell work, the
+    notebook's `tutorial` included, which holds the old kit's client."""
+    kit = connect()
+    tutorial = kit.tutorial()
+    url = kit.mock_url
+    assert stop_shared_mock(trkit_home)
+    again = connect()
+    assert again.mock_url == url
+    task = tutorial.create_task("es")  # the old object, through the old client
+    assert again.tasks_table()["Task"].tolist() == [task.sid]
+
+
+def test_wait_for_names_the_answer_taskrouter_could_not_act_on_not_advice_the_state_contradicts(kit):
+    tutorial = kit.tutorial()
+    kit.callbacks.instruction = {"instruction": "acept"}  # the kit's handler answers a typo
+    tutorial.set_activity("Alice", "Idle")
+    task = tutorial.create_task("es")
+    with pytest.raises(KitError) as raised:
+        kit.wait_for(lambda: tutorial.workspace.tasks(task.sid).fetch().assignment_status == "assigned", timeout=0.2)
+    message = str(raised.value)
+    likely = message.split("Likely: ", 1)[1]
+    assert likely.startswith("the kit's handler's last answer was {\"instruction\": \"acept\"}: TaskRouter reads it as "
+                             "unknown instruction 'acept' (55555)")
+    assert "Alice's reservation WR" in likely and f"of task {task.sid} is pending" in likely
+    assert "no worker is in an available activity" not in message  # Alice is Reserved: that advice would be wrong
+
+
+def test_wait_for_names_a_pending_reservation_nobody_answered(kit):
+    tutorial = kit.tutorial()  # the kit's handler answers {}: no instruction (40005)
+    tutorial.set_activity("Alice", "Idle")
+    task = tutorial.create_task("es")
+    with pytest.raises(KitError) as raised:
+        kit.wait_for(lambda: tutorial.workspace.tasks(task.sid).fetch().assignment_status == "assigned", timeout=0.2)
+    likely = str(raised.value).split("Likely: ", 1)[1]
+    assert "no instruction: reservation stays pending (40005)" in likely
+    assert "Alice's reservation WR" in likely and "accept or reject it" in likely
+    assert "kit.explain(" not in likely  # nothing is waiting for a worker

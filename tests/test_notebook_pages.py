@@ -22,3 +22,24 @@ def test_the_readme_lists_every_notebook():
     readme = (ROOT / "README.md").read_text()
     listed = re.findall(r"^\| `(\d\d_\w+)` \|", readme, flags=re.M)
     assert listed == [n.stem for n in NOTEBOOKS]
+
+
+def _cells(notebook: Path) -> list[dict]:
+    return json.loads(notebook.read_text())["cells"]
+
+
+def test_every_notebook_ends_by_saying_what_comes_next():
+    for notebook in NOTEBOOKS:
+        last = "".join(_cells(notebook)[-1]["source"])
+        assert "Next:" in last, notebook.name
+    agent_page = "".join("".join(c["source"]) for c in _cells(ROOT / "notebooks" / "08_agent_page.ipynb"))
+    assert "completes the quickstart" not in agent_page  # 09 follows it
+
+
+def test_tasks_in_different_notebooks_have_different_sids():
+    seen: dict[str, str] = {}
+    for notebook in NOTEBOOKS:
+        text = json.dumps([c.get("outputs", []) for c in _cells(notebook)])
+        for sid in set(re.findall(r"WT[0-9a-f]{32}", text)):
+            assert seen.setdefault(sid, notebook.name) == notebook.name, f"{sid} is in {seen[sid]} and {notebook.name}"
+    assert len(seen) > 5

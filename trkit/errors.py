@@ -31,7 +31,9 @@ def explain(exc: BaseException) -> str:
     if isinstance(exc, (RequestsConnectionError, RequestsTimeout)):
         where = getattr(getattr(exc, "request", None), "url", None) or "TaskRouter"
         return (f"Nothing answers at {where.split('/v1/')[0]}: the bundled mock has stopped, or the network is down.\n"
-                "→ `kit = trkit.connect()` starts the mock again (state kept); `.venv/bin/python -m trkit mock status` shows it.")
+                "→ `kit = trkit.connect()` starts the mock again (state kept, on the same address when it is free, so "
+                "`tutorial` and dashboards work again; if not, `tutorial = kit.tutorial(reset=False)` after it); "
+                "`.venv/bin/python -m trkit mock status` shows it.")
     if isinstance(exc, NameError):
         return (f"NameError: {exc}\n→ An earlier cell makes it. After a kernel restart every variable is gone: "
                 "run the notebook from its first cell (Run ▸ Run All Cells, or the cells above in order).")

@@ -181,22 +181,51 @@ class Kit:
             return " ".join(lines + [f"The workspace could not be read: {explain(exc)}"])
         lines.append("Now: " + ", ".join(f"{w.friendly_name} is {w.activity_name}" for w in workers) + "; "
                      + (", ".join(f"task {t.sid} is {t.assignment_status}" for t in tasks) or "no task is open") + ".")
+        causes = self._likely_causes(workers, tasks)
+        if causes:
+            lines.append("Likely: " + "; ".join(causes) + ".")
+        return " ".join(lines)
+
+    def _likely_causes(self, workers: list, tasks: list) -> list[str]:
+        """Why nothing happened, from what did happen: the last answer TaskRouter could not act on first,
+        then reservations left pending, callbacks that reached nobody, and only then the state's gaps."""
         causes = []
-        if not any(w.available for w in workers):
-            causes.append("no worker is in an available activity (make one Idle)")
+        ignored = self._last_ignored_answer()
+        if ignored:
+            causes.append(ignored)
+        workspace = self._tutorial.workspace if self._tutorial else None
+        for task in tasks:
+            if task.assignment_status == "reserved" and workspace is not None:
+                for reservation in workspace.tasks(task.sid).reservations.list(reservation_status="pending"):
+                    causes.append(f"{reservation.worker_name}'s reservation {reservation.sid} of task {task.sid} is pending: "
+                                  "accept or reject it (by REST, or by your handler's answer)")
         taken = self.takeover()
         if taken:
             causes.append(taken.rstrip(".") + " (kit.tutorial(reset=False) takes them back)")
         unreached = self.unreached_callbacks()
         if unreached:
             causes.append(f"{len(unreached)} callback(s) reached nobody, the last to {unreached[-1]['url']}")
-        for task in tasks:
-            if task.assignment_status == "pending":
-                causes.append(f"kit.explain('{task.sid}') says: {self.explain(task.sid).summary}")
-                break
-        if causes:
-            lines.append("Likely: " + "; ".join(causes) + ".")
-        return " ".join(lines)
+        waiting = [t for t in tasks if t.assignment_status == "pending"]
+        if waiting and not any(w.available for w in workers):
+            causes.append("no worker is in an available activity (make one Idle)")
+        if waiting:
+            causes.append(f"kit.explain('{waiting[0].sid}') says: {self.explain(waiting[0].sid).summary}")
+        return causes
+
+    def _last_ignored_answer(self) -> str | None:
+        """The newest assignment answer, when TaskRouter could not act on it (the callback log's reading)."""
+        from .language.answers import read_answer
+
+        answers = [r for r in self.callbacks.assignment_requests() if r.status != 403]
+        if not answers:
+            return None
+        last = answers[-1]
+        reading = read_answer(last.status, last.content_type, last.body)
+        if reading.instruction is not None:
+            return None
+        who = "your handler" if last.handler == "your app" else "the kit's handler"
+        body = " ".join(last.body.split())[:120] or "nothing"
+        return f"{who}'s last answer was {body}: TaskRouter reads it as {reading.why}"
 
     # ---------------------------------------------------------------- tables
     def _workspace(self):

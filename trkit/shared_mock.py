@@ -54,13 +54,13 @@ def _read(info_path: Path) -> SharedMock | None:
         return None
 
 
-def _spawn(home: Path, account_sid: str, auth_token: str) -> SharedMock:
+def _spawn(home: Path, account_sid: str, auth_token: str, port: int = 0) -> SharedMock:
     db_path = home / "mock.sqlite3"
     log_path = home / "mock.log"
     offset = log_path.stat().st_size if log_path.exists() else 0
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "trkit.mock", "--port", "0", "--db", str(db_path),
+            [sys.executable, "-m", "trkit.mock", "--port", str(port), "--db", str(db_path),
              "--account-sid", account_sid, "--auth-token", auth_token],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True,
         )
@@ -77,6 +77,18 @@ def _spawn(home: Path, account_sid: str, auth_token: str) -> SharedMock:
     raise KitError(f"The bundled mock did not start; see {log_path} for why.")
 
 
+def _respawn(home: Path, previous: SharedMock | None) -> SharedMock:
+    """A new mock process, on the port the previous one had when it is free: every client, tutorial and
+    dashboard a kernel made before then keeps working; else on any free port."""
+    port = int(previous.url.rsplit(":", 1)[1]) if previous is not None else 0
+    if port:
+        try:
+            return _spawn(home, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, port)
+        except KitError:  # the port was taken meanwhile
+            pass
+    return _spawn(home, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN)
+
+
 def ensure_shared_mock(home: Path | None = None) -> SharedMock:
     """The user's running mock: found again, or started (once, even with several kernels racing)."""
     home = home or trkit_home()
@@ -88,7 +100,7 @@ def ensure_shared_mock(home: Path | None = None) -> SharedMock:
             current = _read(info_path)
             if current is not None and is_alive(current):
                 return current
-            mock = _spawn(home, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN)
+            mock = _respawn(home, current)
             if not is_alive(mock, timeout=10):
                 raise KitError(f"The bundled mock started but does not answer at {mock.url}; see {home / 'mock.log'}.")
             tmp = info_path.with_suffix(".tmp")

@@ -60,6 +60,14 @@ READS = (
 )
 
 
+def stored_clock(meta: dict) -> Clock:
+    """The clock as the store left it. A state written before the clock remembered its advances has an offset
+    and no history: the offset is taken as in force all along, so tokens minted since are read leniently."""
+    offset = float(meta.get("clock_offset", "0"))
+    history = json.loads(meta["clock_history"]) if "clock_history" in meta else ([[0.0, offset]] if offset else [])
+    return Clock(offset, history)
+
+
 class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Tasks, Reservations, EventLog, Routing, Offers,
                        Indexes, Timers, Statistics, Calls, TwimlPlayer, Telephony, Conferences,
                        Keys):
@@ -81,7 +89,7 @@ class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Task
         self.finished_task_lifetime = finished_task_lifetime  # None: finished tasks are kept
         self.account_sid = account_sid
         self.auth_token = auth_token
-        self.clock = clock or Clock(float(store.meta.get("clock_offset", "0")), json.loads(store.meta.get("clock_history", "[]")))
+        self.clock = clock or stored_clock(store.meta)
         self.sids = sids or SidGenerator()
         self.dispatcher = dispatcher or NullDispatcher()
         self.settle_timeout = settle_timeout
