@@ -150,3 +150,22 @@ def test_on_real_twilio_the_dashboard_has_no_pretend_phone(mock, monkeypatch, tr
     board = kit.dashboard()
     board.close()
     assert board.phone is None
+
+
+def test_the_dashboards_phone_says_which_lesson_sets_it_up_before_it_can_call(kit):
+    tutorial = kit.tutorial()  # a lesson's start: the number points nowhere (notebook 04 shows the board then)
+    board = kit.dashboard()
+    try:
+        board.close()
+        board.phone.refresh()
+        assert board.phone.dial_button.disabled
+        assert "notebook 05 points it at your <code>/incoming_call</code> route" in board.phone.setup_note.value
+        next(k for k in board.phone.keypad if k.description == "1").click()
+        assert f"Press “Call {kit.phone_number}” first" in board.phone.message.value
+        number = kit.client.incoming_phone_numbers.list(phone_number=kit.phone_number)[0]
+        number.update(voice_url=kit.callbacks.base_url + "/incoming_call")
+        board.phone.refresh()
+        assert not board.phone.dial_button.disabled and board.phone.setup_note.value == ""
+        assert tutorial.workspace_sid  # the lesson's workspace is untouched by the phone
+    finally:
+        board.close()

@@ -40,9 +40,11 @@ class PhonePanel(widgets.VBox):
         self.transcript = widgets.HTML()
         self.transcript.add_class("trkit-transcript")
         self.message = widgets.HTML()
+        self.setup_note = widgets.HTML()
+        self.setup_note.add_class("trkit-phone-setup")
         super().__init__(children=[
             widgets.HTML("<b>Phone</b> — a caller on the tutorial's number, and the workers' phones"),
-            widgets.HBox([self.dial_button, self.hangup_button, self.status]),
+            self.setup_note, widgets.HBox([self.dial_button, self.hangup_button, self.status]),
             widgets.HBox(self.keypad), self.ringing_box, self.transcript, self.message,
         ])
         self.add_class("trkit-phone")
@@ -53,7 +55,7 @@ class PhonePanel(widgets.VBox):
 
     def press(self, key: str) -> None:
         if self.call_sid is None:
-            raise ValueError("Dial first: no call is in progress")
+            raise ValueError(f"Press “Call {self.kit.phone_number}” first: no call is in progress")
         self.kit.phone.press(self.call_sid, key)
 
     def hang_up(self) -> None:
@@ -77,7 +79,17 @@ class PhonePanel(widgets.VBox):
         self.on_change()
 
     # ------------------------------------------------------------ reading
+    def _show_setup(self) -> None:
+        """A call needs the number's Voice URL pointed at the learner's route: until then, say which lesson does it."""
+        found = self.kit.client.incoming_phone_numbers.list(phone_number=self.kit.phone_number)
+        ready = bool(found and found[0].voice_url)
+        self.dial_button.disabled = not ready
+        self.setup_note.value = "" if ready else (
+            "<span style='color:#b54708'>Your number has no Voice URL yet, so nobody answers a call: notebook 05 points it "
+            "at your <code>/incoming_call</code> route (06 adds <code>&lt;Enqueue&gt;</code>, 07 the dequeue to Alice).</span>")
+
     def refresh(self) -> None:
+        self._show_setup()
         ringing = self.kit.client.calls.list(status="ringing", limit=10)
         rows = []
         for call in ringing:
