@@ -94,3 +94,18 @@ def test_ctrl_c_on_lab_waits_for_jupyterlab_and_says_the_mock_keeps_running(monk
     assert cli.run_until_interrupted(["jupyter-lab"], on_mock=True) == 0
     out = capsys.readouterr().out
     assert "The bundled mock keeps running" in out and "python -m trkit mock stop" in out
+
+
+def test_the_lab_needs_only_the_kits_requirements_and_opens_on_notebook_00():
+    from trkit.__main__ import lab_command
+
+    lab = (ROOT / "requirements.txt").read_text()
+    for tool in ("pytest", "nbval", "hypothesis", "schemathesis", "mutmut", "playwright", "ruff"):
+        assert f"\n{tool}==" not in lab, f"{tool} is a test tool: it belongs in requirements-dev.txt"
+    assert "-r requirements.txt" in (ROOT / "requirements-dev.txt").read_text()
+    command = lab_command(ROOT / "notebooks", 8888)
+    assert "--ServerApp.default_url=/lab/tree/00_setup_workspace.ipynb" in command  # not the Launcher
+    assert "--LabApp.news_url=None" in command and "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate" in command
+    assert (ROOT / "notebooks" / "00_setup_workspace.ipynb").exists()
+    readme = (ROOT / "README.md").read_text()
+    assert "./run lab --no-browser" in readme and "--port" in readme

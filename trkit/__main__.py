@@ -39,6 +39,17 @@ def run_until_interrupted(command: list[str], on_mock: bool) -> int:
     return code
 
 
+FIRST_NOTEBOOK = "00_setup_workspace.ipynb"
+
+
+def lab_command(notebooks: Path, port: int) -> list[str]:
+    """JupyterLab on the notebooks, opened on the first one, without the news and update pop-ups."""
+    # the server's own dependencies warn each other of deprecations (jupyter-server's token setting): nothing a learner can act on
+    return [sys.executable, "-W", "ignore::DeprecationWarning", "-m", "jupyterlab", f"--port={port}", f"--ServerApp.root_dir={notebooks}",
+            f"--ServerApp.default_url=/lab/tree/{FIRST_NOTEBOOK}", "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m trkit")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -58,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             shared = ensure_shared_mock()
             print(f"Bundled mock TaskRouter running at {shared.url}")
         notebooks = ROOT / "notebooks"
-        command = [sys.executable, "-m", "jupyterlab", f"--port={options.port}", f"--ServerApp.root_dir={notebooks}"]
+        command = lab_command(notebooks, options.port)
         if options.no_browser:
             command.append("--no-browser")
         if os.geteuid() == 0:
