@@ -44,8 +44,7 @@ FIRST_NOTEBOOK = "00_setup_workspace.ipynb"
 
 def lab_command(notebooks: Path, port: int) -> list[str]:
     """JupyterLab on the notebooks, opened on the first one, without the news and update pop-ups."""
-    # the server's own dependencies warn each other of deprecations (jupyter-server's token setting): nothing a learner can act on
-    return [sys.executable, "-W", "ignore::DeprecationWarning", "-m", "jupyterlab", f"--port={port}", f"--ServerApp.root_dir={notebooks}",
+    return [sys.executable, "-m", "jupyterlab", f"--port={port}", f"--ServerApp.root_dir={notebooks}",
             f"--ServerApp.default_url=/lab/tree/{FIRST_NOTEBOOK}", "--LabApp.news_url=None",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
 
