@@ -235,3 +235,33 @@ def test_every_route_the_v1_sdk_uses_is_answered_within_its_tokens_policies(mock
                           "token": reader}, path=channel)
     assert refused.status_code == 403
     assert post(mock, {"url": f"{base}/Workers/{wk}", "method": "GET", "token": reader}, path=channel).status_code == 200
+
+
+def _client_token(account: str, tw, key, minted: int, ttl: int) -> str:
+    """A token as the twilio library mints one at client time ``minted`` (its jti ends with it), without nbf."""
+    import jwt
+
+    claims = {"jti": f"{key.sid}-{minted}", "iss": key.sid, "sub": account,
+              "exp": minted + ttl, "grants": {"identity": "alice", "task_router": {
+                  "workspace_sid": tw.sid, "worker_sid": tw.workers["Alice"], "role": "worker"}}}
+    return jwt.encode(claims, key.secret, algorithm="HS256", headers={"cty": "twilio-fpa;v=1"})
+
+
+def test_a_token_minted_after_an_advance_is_accepted_by_a_mock_restarted_on_the_same_file(tmp_path):
+    """The clock's advances are kept with its offset: a mock restarted on its state still reads a token minted
+    on the client's clock after two hours' advance as fresh, and one minted before it as expired."""
+    from trkit.mock.server import MockServer
+
+    db = str(tmp_path / "state.sqlite3")
+    with MockServer(db_path=db) as first:
+        client = first.client()
+        tw = build_tutorial_workspace(client)
+        key = client.new_keys.create(friendly_name="agent page")
+        wall = int(time.time())
+        first.control().advance(7200)
+    with MockServer(db_path=db) as second:
+        before = _client_token(second.account_sid, tw, key, wall - 5, ttl=3600)
+        after = _client_token(second.account_sid, tw, key, wall + 2, ttl=3600)  # minted in a second after the advance's
+        url = f"Workspaces/{tw.sid}/Workers/{tw.workers['Alice']}"
+        assert post(second, {"url": url, "method": "GET", "token": after}).status_code == 200
+        assert post(second, {"url": url, "method": "GET", "token": before}).json()["code"] == 20104

@@ -103,3 +103,14 @@ def test_progress_keeps_what_was_met_per_backend_in_a_private_file(tmp_path, mon
     assert table.loc['kit.check("dequeue")', "Status"] == "open"
     assert set(progress.table("AC" + "1" * 32)["Status"]) == {"open"}  # real Twilio's account has its own section
     assert stat.S_IMODE((tmp_path / "progress.json").stat().st_mode) == 0o600
+
+
+def test_the_voice_callbacks_table_shows_the_twiml_a_route_answered_as_code():
+    run_until_check("incoming-call", solution_text("incoming-call"))
+    import trkit.kit
+
+    table = trkit.kit._current.callbacks_table("voice")
+    html = table._repr_html_()
+    assert "&lt;Response&gt;&lt;Gather" in html  # escaped: the browser shows the tags instead of swallowing them
+    assert "<Gather" not in html
+    assert "font-family: monospace" in html  # the Answer column reads as code

@@ -57,7 +57,7 @@ class MockServer:
         self.dispatcher = HttpDispatcher(self.auth_token, assignment_timeout=assignment_timeout)
         self.engine = TaskRouterEngine(
             self.store, self.account_sid, self.auth_token,
-            clock=clock or Clock(float(self.store.meta.get("clock_offset", "0"))),
+            clock=clock,  # None: the engine reads the clock the store left (its offset and its advances)
             sids=SidGenerator(seed), dispatcher=self.dispatcher, finished_task_lifetime=finished_task_lifetime,
             voice=voice,
         )
