@@ -35,18 +35,23 @@ def _workflow_points_here(objective: str, evidence: Evidence) -> CheckResult | N
     return None
 
 
-def accept_by_instruction(evidence: Evidence) -> CheckResult:
-    objective = "accept-by-instruction"
+def _last_answer(objective: str, evidence: Evidence, wanted: str, how_to_get_one: str):
+    """The newest assignment callback your route answered with an instruction TaskRouter acts on, or why there is none."""
     problem = _workflow_points_here(objective, evidence)
     if problem:
         return problem
     record = evidence.last_request("assignment")
     if record is None:
-        return failed(objective, "no assignment callback has reached this kernel.",
-                      "create a Spanish task and make Alice Idle: the reservation makes TaskRouter call your route.")
-    problem = _answer_problem(objective, evidence, record, '{"instruction": "accept"}')
-    if problem:
-        return problem
+        return failed(objective, "no assignment callback has reached this kernel.", how_to_get_one)
+    return _answer_problem(objective, evidence, record, wanted) or record
+
+
+def accept_by_instruction(evidence: Evidence) -> CheckResult:
+    objective = "accept-by-instruction"
+    record = _last_answer(objective, evidence, '{"instruction": "accept"}',
+                          "create a Spanish task and make Alice Idle: the reservation makes TaskRouter call your route.")
+    if isinstance(record, CheckResult):
+        return record
     name = str(record.answer.get("instruction"))
     if name.lower() != "accept":
         return failed(objective, f"your handler answered {compact(record.answer)}: TaskRouter carries out {name!r}.",
@@ -115,17 +120,11 @@ def reject_into_activity(evidence: Evidence) -> CheckResult:
 
 def dequeue(evidence: Evidence) -> CheckResult:
     objective = "dequeue"
-    problem = _workflow_points_here(objective, evidence)
-    if problem:
-        return problem
-    record = evidence.last_request("assignment")
-    if record is None:
-        return failed(objective, "no assignment callback has reached this kernel.",
-                      "the caller must be waiting (press 1) and Alice Idle: then TaskRouter reserves her and calls your route.")
     wanted = '{"instruction": "dequeue", "from": kit.phone_number, "post_work_activity_sid": wrap_up.sid}'
-    problem = _answer_problem(objective, evidence, record, wanted)
-    if problem:
-        return problem
+    record = _last_answer(objective, evidence, wanted,
+                          "the caller must be waiting (press 1) and Alice Idle: then TaskRouter reserves her and calls your route.")
+    if isinstance(record, CheckResult):
+        return record
     answer = record.answer
     name = str(answer.get("instruction")).lower()
     if name != "dequeue":
