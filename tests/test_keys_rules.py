@@ -153,3 +153,18 @@ def test_a_token_minted_before_an_advance_expires_with_it(desk):
     token = _minted_on_the_clients_clock(desk, key, start - 10, ttl=3600)
     desk.engine.advance(3590)
     assert refusal(desk, token).code == 20104
+
+
+def test_the_clock_remembers_a_days_advances_and_the_offset_in_force_before_them():
+    from scenario import FrozenClock
+
+    clock = FrozenClock(start=1000.0)
+    clock.jump_to(clock.now() + 10)  # during second 1000: from 1001 on the offset is 10
+    clock.jump_to(clock.now() + 5)  # the same second: one entry
+    assert clock.history == [(1001, 15.0)] and clock.offset_at(1000) == 0 and clock.offset_at(1001) == 15
+    clock.current += 100
+    clock.jump_to(clock.now() + 5)
+    clock.current += 86_400 + 2  # a day later, the first entry is older than a day; the second is the offset since
+    clock.jump_to(clock.now() + 5)
+    assert clock.history == [(1101, 20.0), (87503, 25.0)]
+    assert clock.offset_at(1200) == 20 and clock.offset_at(87503) == 25

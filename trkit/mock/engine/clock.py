@@ -44,9 +44,9 @@ class Clock:
             self.history[-1] = (key, offset)
         else:
             self.history.append((key, offset))
-        old = [i for i, (when, _) in enumerate(self.history) if when < base - HISTORY_SECONDS]
-        if len(old) > 1:  # keep the newest of the old entries: it holds the offset in force since then
-            del self.history[:old[-1]]
+        # forget entries older than a day, but the newest of them: it holds the offset in force since then
+        while len(self.history) > 1 and self.history[1][0] < base - HISTORY_SECONDS:
+            del self.history[0]
 
     def offset_at(self, base: float) -> float:
         """The offset in force at unshifted time ``base``, a whole second a client read (0 before the first
