@@ -35,6 +35,7 @@ MISTAKES = {
          "gather = response\n    if True:", "no way to press a key"),
         ('action="/enqueue_call", ', "", "has no action"),
         ("num_digits=1, ", "", "numDigits=None"),
+        ('mimetype="application/xml"', 'mimetype="application/json"', "application/json is not TwiML"),
     ],
     "enqueue-call": [
         ('request.values.get("Digits")', 'request.args.get("Digits")', "request.values"),

@@ -28,7 +28,7 @@ from werkzeug.serving import make_server
 from werkzeug.test import run_wsgi_app
 from werkzeug.wrappers import Request
 
-from .language.answers import read_answer
+from .language.answers import AnswerReading, read_answer
 from .language.twiml import read_twiml_answer
 
 Instruction = None | str | dict | Callable[[dict], Any]
@@ -50,6 +50,10 @@ class CallbackRecord:
     handler: str = "kit"  # who answered: "kit" or the learner's app ("your app")
     content_type: str = ""  # the answer's Content-Type header, as sent
     body: str = ""  # the answer's text, as sent
+
+    def answer_reading(self) -> AnswerReading:
+        """An assignment answer as TaskRouter reads it (the mock acts on the same reading)."""
+        return read_answer(self.status, self.content_type, self.body)
 
 
 def _normalise(instruction: Any) -> dict:
@@ -272,7 +276,7 @@ class CallbackServer:
                 record.answer = json.loads(text) if text.strip() else None
             except ValueError:
                 record.answer = text
-            record.reading = read_answer(code, headers.get("Content-Type"), text).why
+            record.reading = record.answer_reading().why
         elif kind == "voice":
             record.answer = text
             record.reading = read_twiml_answer(code, headers.get("Content-Type"), text)

@@ -129,6 +129,11 @@ class Kit:
             raise KitError("The phone lessons need your Twilio number: set TWILIO_PHONE_NUMBER (E.164, like +15551234567).")
         return number
 
+    def voice_url(self) -> str | None:
+        """Where the tutorial's number sends its calls (its Voice URL), or None while it points nowhere."""
+        found = self.client.incoming_phone_numbers.list(phone_number=self.phone_number)
+        return (found[0].voice_url or None) if found else None
+
     def calls_table(self):
         """The calls of this lesson, newest first: both legs of a dequeued call, their statuses and times."""
         return tables.calls_table(self.client, self._lesson_started)
@@ -193,10 +198,9 @@ class Kit:
         ignored = self._last_ignored_answer()
         if ignored:
             causes.append(ignored)
-        workspace = self._tutorial.workspace if self._tutorial else None
         for task in tasks:
-            if task.assignment_status == "reserved" and workspace is not None:
-                for reservation in workspace.tasks(task.sid).reservations.list(reservation_status="pending"):
+            if task.assignment_status == "reserved":
+                for reservation in self._tutorial.pending_reservations(task.sid):
                     causes.append(f"{reservation.worker_name}'s reservation {reservation.sid} of task {task.sid} is pending: "
                                   "accept or reject it (by REST, or by your handler's answer)")
         taken = self.takeover()
@@ -214,13 +218,11 @@ class Kit:
 
     def _last_ignored_answer(self) -> str | None:
         """The newest assignment answer, when TaskRouter could not act on it (the callback log's reading)."""
-        from .language.answers import read_answer
-
         answers = [r for r in self.callbacks.assignment_requests() if r.status != 403]
         if not answers:
             return None
         last = answers[-1]
-        reading = read_answer(last.status, last.content_type, last.body)
+        reading = last.answer_reading()
         if reading.instruction is not None:
             return None
         who = "your handler" if last.handler == "your app" else "the kit's handler"

@@ -81,8 +81,7 @@ class PhonePanel(widgets.VBox):
     # ------------------------------------------------------------ reading
     def _show_setup(self) -> None:
         """A call needs the number's Voice URL pointed at the learner's route: until then, say which lesson does it."""
-        found = self.kit.client.incoming_phone_numbers.list(phone_number=self.kit.phone_number)
-        ready = bool(found and found[0].voice_url)
+        ready = self.kit.voice_url() is not None
         self.dial_button.disabled = not ready
         self.setup_note.value = "" if ready else (
             "<span style='color:#b54708'>Your number has no Voice URL yet, so nobody answers a call: notebook 05 points it "

@@ -3,7 +3,6 @@ dequeue (07). Each judges the answers the kernel's callback server logged and wh
 
 from __future__ import annotations
 
-from ..language.answers import read_answer
 from .evidence import Evidence, attributes_of, compact
 from .objectives import CheckResult, failed, passed
 
@@ -19,7 +18,7 @@ def _answer_problem(objective: str, evidence: Evidence, record, wanted: str) -> 
         return failed(objective, f"your handler at {record.path} answered HTTP {record.status}: TaskRouter does not process "
                                  "that answer and tries the fallback assignment callback URL.",
                       "make the view return 200; an exception in it shows in the cell's output or the kernel log.")
-    reading = read_answer(record.status, record.content_type, record.body)
+    reading = record.answer_reading()
     if reading.instruction is None:
         sent = f" as {record.content_type or 'no Content-Type'}" if reading.code == 40000 else ""
         return failed(objective, f"your handler answered {compact(record.body)}{sent}; Twilio reads that as {reading.why}.",

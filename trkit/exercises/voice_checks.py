@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 
-from ..language.twiml import TwimlError, parse_twiml, read_twiml_answer
+from ..language.twiml import UnplayableAnswer, answer_verbs
 from .evidence import Evidence, attributes_of, compact
 from .objectives import CheckResult, failed, passed
 
 
 def _voice_url_problem(objective: str, evidence: Evidence) -> CheckResult | None:
-    found = evidence.kit.client.incoming_phone_numbers.list(phone_number=evidence.kit.phone_number)
-    url = found[0].voice_url if found else None
+    url = evidence.kit.voice_url()
     if not evidence.served_here(url):
         return failed(objective, f"your number's voice URL is {url or 'empty'}, not your app.",
                       'point it at your route: number.update(voice_url=base_url + "/incoming_call").')
@@ -26,14 +25,16 @@ def _played(objective: str, record, route: str):
         return failed(objective, f"the call asked {record.path} for TwiML, and your app has no route there (HTTP {record.status}): "
                                  "the caller hears an application error (11200).",
                       f"add @app.route(\"{route}\", methods=[\"GET\", \"POST\"]) to your app.")
-    reading = read_twiml_answer(record.status, record.content_type, record.body)
     try:
-        if not 200 <= record.status < 300:
-            raise TwimlError(f"HTTP {record.status}", 11200)
-        return parse_twiml(record.body)
-    except TwimlError:
-        return failed(objective, f"your route answered {compact(record.body) or 'nothing'}; Twilio reads that as: {reading}.",
+        return answer_verbs(record.status, record.content_type, record.body)
+    except UnplayableAnswer as exc:
+        return failed(objective, f"your route answered {compact(record.body) or 'nothing'}; Twilio reads that as: {exc.reading}.",
                       'return Response(str(response), mimetype="application/xml") with a VoiceResponse.')
+
+
+def _shape(verbs: list) -> str:
+    """A document's top-level verbs, as the learner would recognise them."""
+    return " ".join(f"<{v.name}>" for v in verbs) or "an empty <Response/>"
 
 
 def incoming_call(evidence: Evidence) -> CheckResult:
@@ -48,7 +49,7 @@ def incoming_call(evidence: Evidence) -> CheckResult:
     if isinstance(verbs, CheckResult):
         return verbs
     gathers = [v for v in verbs if v.name == "Gather"]
-    shape = " ".join(f"<{v.name}>" for v in verbs) or "an empty <Response/>"
+    shape = _shape(verbs)
     if not gathers:
         said = "Twilio hangs up at once" if not verbs else "the caller has no way to press a key"
         return failed(objective, f"your route answered {shape}: {said}.",
@@ -81,7 +82,7 @@ def enqueue_call(evidence: Evidence) -> CheckResult:
     if isinstance(verbs, CheckResult):
         return verbs
     enqueues = [v for v in verbs if v.name == "Enqueue"]
-    shape = " ".join(f"<{v.name}>" for v in verbs) or "an empty <Response/>"
+    shape = _shape(verbs)
     if not enqueues:
         return failed(objective, f"your route answered {shape}: no <Enqueue>, so no task is made and the call "
                                  f"{'ends' if not verbs else 'goes on without TaskRouter'}.",

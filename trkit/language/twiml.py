@@ -132,16 +132,32 @@ def outline(verbs: list[Verb]) -> str:
     return ", ".join(v.name + (f"({outline(list(v.children))})" if v.children else "") for v in verbs) or "nothing"
 
 
-def read_twiml_answer(status: int, content_type: str | None, body: str) -> str:
-    """What Voice makes of a TwiML URL's answer, in words (the mock plays it the same way)."""
+class UnplayableAnswer(Exception):
+    """A TwiML URL's answer the call cannot play: ``reading`` says what the caller hears instead."""
+
+    def __init__(self, reading: str) -> None:
+        super().__init__(reading)
+        self.reading = reading
+
+
+def answer_verbs(status: int, content_type: str | None, body: str) -> list[Verb]:
+    """The verbs Voice plays from a TwiML URL's answer, or :class:`UnplayableAnswer` saying what happens instead."""
     if not 200 <= status < 300:
-        return f"HTTP {status}: the caller hears an application error and the call ends (11200)"
+        raise UnplayableAnswer(f"HTTP {status}: the caller hears an application error and the call ends (11200)")
     media_type = (content_type or "").split(";")[0].strip().lower()
     if media_type not in TWIML_TYPES:
-        return f"{media_type or 'no Content-Type'} is not TwiML: the caller hears an application error (11200)"
+        raise UnplayableAnswer(f"{media_type or 'no Content-Type'} is not TwiML: the caller hears an application error (11200)")
     try:
-        return "plays " + outline(parse_twiml(body))
+        return parse_twiml(body)
     except TwimlError as exc:
         if read_aloud(media_type, exc):
-            return "plain text, not TwiML: the caller hears it read aloud, then the call ends"
-        return f"{exc} ({exc.code}): the caller hears an application error and the call ends"
+            raise UnplayableAnswer("plain text, not TwiML: the caller hears it read aloud, then the call ends") from None
+        raise UnplayableAnswer(f"{exc} ({exc.code}): the caller hears an application error and the call ends") from None
+
+
+def read_twiml_answer(status: int, content_type: str | None, body: str) -> str:
+    """What Voice makes of a TwiML URL's answer, in words (the mock plays it the same way)."""
+    try:
+        return "plays " + outline(answer_verbs(status, content_type, body))
+    except UnplayableAnswer as exc:
+        return exc.reading
