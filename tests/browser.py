@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from trkit.__main__ import NO_POP_UPS
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -144,8 +146,7 @@ def start_lab(root: Path, env: dict, base_url: str = "/") -> Served:
     port = free_port()
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
                "--ServerApp.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}", f"--ServerApp.base_url={base_url}",
-               "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-               "--expose-app-in-browser"]
+               *NO_POP_UPS, "--expose-app-in-browser"]  # the learner's JupyterLab has none either
     if os.geteuid() == 0:
         command.append("--allow-root")
     return Served(command, f"http://127.0.0.1:{port}{base_url.rstrip('/')}", "/api/status", env, root)

@@ -97,15 +97,36 @@ def test_ctrl_c_on_lab_waits_for_jupyterlab_and_says_the_mock_keeps_running(monk
 
 
 def test_the_lab_needs_only_the_kits_requirements_and_opens_on_notebook_00():
-    from trkit.__main__ import lab_command
 
     lab = (ROOT / "requirements.txt").read_text()
     for tool in ("pytest", "nbval", "hypothesis", "schemathesis", "mutmut", "playwright", "ruff"):
         assert f"\n{tool}==" not in lab, f"{tool} is a test tool: it belongs in requirements-dev.txt"
     assert "-r requirements.txt" in (ROOT / "requirements-dev.txt").read_text()
-    command = lab_command(ROOT / "notebooks", 8888)
-    assert "--ServerApp.default_url=/lab/tree/00_setup_workspace.ipynb" in command  # not the Launcher
-    assert "--LabApp.news_url=None" in command and "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate" in command
-    assert (ROOT / "notebooks" / "00_setup_workspace.ipynb").exists()
     readme = (ROOT / "README.md").read_text()
     assert "./run lab --no-browser" in readme and "--port" in readme
+
+
+def test_the_learners_jupyterlab_opens_on_notebook_00_without_news(tmp_path):
+    """What `./run lab` starts: `/` (where the browser is sent) leads to notebook 00, not the Launcher, and the
+    page tells JupyterLab not to fetch news."""
+    import json
+    import re
+
+    from browser import Served, free_port, jupyter_env
+
+    from trkit.__main__ import lab_command
+
+    port = free_port()
+    command = lab_command(ROOT / "notebooks", port) + ["--no-browser", "--ip=127.0.0.1", "--ServerApp.token=",
+                                                       "--ServerApp.password="]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    server = Served(command, f"http://127.0.0.1:{port}", "/api/status", jupyter_env(tmp_path), tmp_path)
+    try:
+        landing = requests.get(server.url + "/", allow_redirects=False, timeout=10)
+        assert landing.status_code in (301, 302) and landing.headers["Location"].rstrip("?").endswith("/lab/tree/00_setup_workspace.ipynb")
+        page = requests.get(server.url + "/lab/tree/00_setup_workspace.ipynb", timeout=10).text
+        config = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', page, re.S).group(1))
+        assert config["news"] == {"disabled": True}
+    finally:
+        server.stop()

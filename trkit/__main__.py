@@ -40,13 +40,13 @@ def run_until_interrupted(command: list[str], on_mock: bool) -> int:
 
 
 FIRST_NOTEBOOK = "00_setup_workspace.ipynb"
+NO_POP_UPS = ["--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]  # news, updates
 
 
 def lab_command(notebooks: Path, port: int) -> list[str]:
     """JupyterLab on the notebooks, opened on the first one, without the news and update pop-ups."""
     return [sys.executable, "-m", "jupyterlab", f"--port={port}", f"--ServerApp.root_dir={notebooks}",
-            f"--ServerApp.default_url=/lab/tree/{FIRST_NOTEBOOK}", "--LabApp.news_url=None",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+            f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}", *NO_POP_UPS]
 
 
 def main(argv: list[str] | None = None) -> int:
