@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -16,6 +17,7 @@ import pytest
 import requests
 
 from trkit.__main__ import NO_POP_UPS
+from trkit.environment import NEWS_PROMPT
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -120,7 +122,7 @@ def jupyter_env(tmp: Path) -> dict:
     labconfig = state / "jupyter-config" / "labconfig"
     labconfig.mkdir(parents=True, exist_ok=True)
     # the "get notified about Jupyter news?" toast would cover part of the page
-    (labconfig / "page_config.json").write_text('{"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": true}}')
+    (labconfig / "page_config.json").write_text(json.dumps({"disabledExtensions": {NEWS_PROMPT: True}}))
     tmp = state
     env = {**os.environ}
     env.pop("TWILIO_ACCOUNT_SID", None)

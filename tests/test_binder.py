@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -38,6 +39,8 @@ def test_notebooks_run_in_a_venv_built_only_from_binder_requirements(tmp_path):
                                 env={**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}"})
     assert post_build.returncode == 0, post_build.stderr[-2000:]
     assert (venv / "etc" / "ipython" / "ipython_kernel_config.py").read_text().endswith('extensions = ["trkit.hints"]\n')
+    page_config = json.loads((venv / "etc" / "jupyter" / "labconfig" / "page_config.json").read_text())
+    assert page_config["disabledExtensions"]["@jupyterlab/apputils-extension:announcements"] is True  # no news prompt
     env = {**os.environ, "TRKIT_HOME": str(tmp_path / "home")}
     env.pop("TWILIO_ACCOUNT_SID", None)
     env.pop("TWILIO_AUTH_TOKEN", None)

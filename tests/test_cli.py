@@ -130,3 +130,17 @@ def test_the_learners_jupyterlab_opens_on_notebook_00_without_news(tmp_path):
         assert config["news"] == {"disabled": True}
     finally:
         server.stop()
+
+
+def test_set_up_disables_jupyterlabs_news_prompt_and_keeps_the_rest_of_the_page_config(tmp_path):
+    import json
+
+    from trkit.environment import install
+
+    config = tmp_path / "etc" / "jupyter" / "labconfig" / "page_config.json"
+    config.parent.mkdir(parents=True)
+    config.write_text(json.dumps({"disabledExtensions": {"some-plugin": True}, "other": 1}))
+    written = install(str(tmp_path))
+    assert str(config) in written and (tmp_path / "etc" / "ipython" / "ipython_kernel_config.py").exists()
+    assert json.loads(config.read_text()) == {
+        "disabledExtensions": {"some-plugin": True, "@jupyterlab/apputils-extension:announcements": True}, "other": 1}

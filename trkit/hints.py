@@ -1,5 +1,5 @@
-"""An IPython extension every kernel of the kit's environment loads (``./run`` installs it in
-``{sys.prefix}/etc/ipython``): short errors from the very first cell, and the right hint when a
+"""An IPython extension every kernel of the kit's environment loads (set-up installs it in
+``{sys.prefix}/etc/ipython``: ``python -m trkit.environment``): short errors from the very first cell, and the right hint when a
 cell needs a variable an earlier cell makes — the usual sight after a kernel restart."""
 
 from __future__ import annotations
@@ -22,9 +22,3 @@ def install(prefix: str) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("# written by trkit's set-up: every kernel here loads the kit's short errors and hints\n" + KERNEL_CONFIG)
     return str(path)
-
-
-if __name__ == "__main__":
-    import sys
-
-    print(install(sys.prefix))
