@@ -123,11 +123,14 @@ def test_keys_are_listed_in_creation_order_renamed_and_deleted(desk):
     assert (caught.value.status, caught.value.code) == (404, 20404)
 
 
-def _minted_on_the_clients_clock(desk, key, minted: int, ttl: int) -> str:
-    """A token as the twilio library mints one at client time ``minted`` (its jti ends with that time)."""
-    claims = {"jti": f"{key.sid}-{minted}", "iss": key.sid, "sub": ACCOUNT, "nbf": minted, "exp": minted + ttl,
+def _minted_on_the_clients_clock(desk, key, minted: int | None, ttl: int, nbf: int | None = None, exp: int | None = None) -> str:
+    """A token as the twilio library mints one at client time ``minted`` (its jti ends with that time, nbf is
+    that time unless given); ``minted=None``: a token that says neither when it was minted nor its nbf."""
+    claims = {"iss": key.sid, "sub": ACCOUNT, "exp": exp if exp is not None else minted + ttl,
               "grants": {"identity": "alice", "task_router": {"workspace_sid": desk.ws, "worker_sid": desk.workers["Alice"],
                                                               "role": "worker"}}}
+    if minted is not None:
+        claims.update(jti=f"{key.sid}-{minted}", nbf=nbf if nbf is not None else minted)
     return jwt.encode(claims, key.secret, algorithm="HS256", headers={"cty": "twilio-fpa;v=1"})
 
 
@@ -139,7 +142,11 @@ def test_a_token_minted_after_the_clock_ran_ahead_lives_its_whole_ttl_on_the_moc
     start = math.floor(desk.engine.clock.base())
     desk.engine.advance(3600)
     token = _minted_on_the_clients_clock(desk, key, start + 1, ttl=60)  # a second after the advance, on the client's clock
-    assert desk.engine.verify_worker_token(token).worker_sid == desk.workers["Alice"]
+    grant = desk.engine.verify_worker_token(token)
+    assert grant.worker_sid == desk.workers["Alice"]
+    assert grant.expires == start + 1 + 60 + 3600  # on the mock's clock: what the event bridge counts the lifetime from
+    early = _minted_on_the_clients_clock(desk, key, start + 1, ttl=60, nbf=start + 3)  # its nbf two seconds on
+    assert "not valid yet" in refusal(desk, early).message
     desk.engine.clock.current += 5  # the client's wall clock moves on (the frozen clock stands for it)
     desk.engine.advance(55)  # now start + 3,660: the token's last valid second (minted at start + 1 + 3,600 on the mock's clock)
     assert desk.engine.verify_worker_token(token).sdk == "v2"
@@ -168,3 +175,49 @@ def test_the_clock_remembers_a_days_advances_and_the_offset_in_force_before_them
     clock.jump_to(clock.now() + 5)
     assert clock.history == [(1101, 20.0), (87503, 25.0)]
     assert clock.offset_at(1200) == 20 and clock.offset_at(87503) == 25
+    clock.jump_to(clock.now())  # not forward: nothing to remember
+    assert clock.history == [(1101, 20.0), (87503, 25.0)]
+
+
+def test_an_advance_exactly_a_day_old_is_still_remembered():
+    from scenario import FrozenClock
+
+    clock = FrozenClock(start=1000.0)
+    clock.jump_to(clock.now() + 10)  # key 1001
+    clock.current = 1100.0
+    clock.jump_to(clock.now() + 10)  # key 1101
+    clock.current = 1101.0 + 86_400  # the second entry is exactly a day old: not older, so the first still holds
+    clock.jump_to(clock.now() + 10)
+    assert [when for when, _ in clock.history] == [1001, 1101, 87502]
+
+
+def test_a_token_that_says_not_when_it_was_minted_is_read_on_the_mocks_clock_as_it_stands(desk):
+    """No jti time and no nbf: nothing to shift by, so its exp is read as it is, after an advance too."""
+    key = desk.engine.create_api_key()
+    desk.engine.advance(3600)
+    now = math.floor(desk.engine.now())
+    token = _minted_on_the_clients_clock(desk, key, None, ttl=0, exp=now + 2)
+    assert desk.engine.verify_worker_token(token).expires == now + 2
+    desk.engine.advance(2)
+    assert refusal(desk, token).code == 20104
+
+
+def test_when_a_token_was_minted_is_the_time_its_jti_ends_with_else_its_nbf():
+    from trkit.mock.engine.keys import minted_at
+
+    assert minted_at({"jti": "SK0123-1700000000", "nbf": 1700000005}) == 1700000000  # the jti's time first
+    assert minted_at({"jti": "SKab-cd-1700000000"}) == 1700000000  # after the last hyphen
+    assert minted_at({"jti": "SK0123", "nbf": 1700000005}) == 1700000005
+    assert minted_at({"nbf": 1700000005.0}) == 1700000005
+    assert minted_at({"jti": "SK0123-soon", "nbf": "1700000005"}) is None  # neither says a time
+
+
+def test_a_clock_restored_from_its_state_keeps_its_advances_and_reads_an_older_state_leniently():
+    from trkit.mock.engine.facade import stored_clock
+
+    restored = stored_clock({"clock_offset": "30.0", "clock_history": "[[1001, 10.0], [2001, 30.0]]"})
+    assert restored.offset == 30 and restored.history == [(1001, 10.0), (2001, 30.0)]
+    assert (restored.offset_at(1000), restored.offset_at(1500), restored.offset_at(2001)) == (0, 10, 30)
+    before_history = stored_clock({"clock_offset": "30.0"})  # written before the clock remembered its advances
+    assert before_history.offset_at(5) == 30 and before_history.offset_at(10**10) == 30
+    assert stored_clock({}).offset == 0 and stored_clock({}).history == []
