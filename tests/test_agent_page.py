@@ -37,6 +37,11 @@ def test_alices_page_runs_the_official_sdk_against_the_mock(kit, page):
         page.goto(frame.url)
         page.wait_for_function("() => document.getElementById('name').textContent === 'Alice'", timeout=20_000)
         assert page.locator("#activity").text_content() == "Offline"
+        # a button for each activity a worker picks; none for those TaskRouter sets when it reserves and assigns
+        # (the quickstart's queues: reservation activity Reserved, assignment activity Busy)
+        every = sorted("Go " + a.friendly_name for a in tutorial.workspace.activities.list())
+        assert sorted(page.locator(".trkit-go").all_text_contents()) == [b for b in every if b not in ("Go Busy", "Go Reserved")]
+        assert page.locator(".trkit-go-offline").is_disabled()  # she is Offline already
         page.locator(".trkit-go-idle").click()  # from the page: the worker changes over REST
         kit.wait_for(lambda: tutorial.workspace.workers(tutorial.workers["Alice"]).fetch().activity_name == "Idle", timeout=10)
         task = tutorial.create_task("es")  # from Python: the reservation is pushed to the page, within a second
@@ -44,6 +49,7 @@ def test_alices_page_runs_the_official_sdk_against_the_mock(kit, page):
         page.locator(".trkit-page-accept").click()
         kit.wait_for(lambda: tutorial.workspace.tasks(task.sid).fetch().assignment_status == "assigned", timeout=10)
         page.locator(".trkit-reservation-status", has_text="accepted").wait_for(timeout=5_000)
+        assert page.locator(".trkit-page-accept, .trkit-page-reject").count() == 0  # answered: nothing left to press
         tutorial.set_activity("Alice", "Offline")  # by REST: the page follows
         page.wait_for_function("() => document.getElementById('activity').textContent === 'Offline'", timeout=10_000)
         page.screenshot(path=str(ARTIFACTS / "agent-page.png"), full_page=True)

@@ -53,6 +53,10 @@ def drive_dashboard(page, env: dict, name: str) -> None:
         accept = page.locator(".trkit-reservations .trkit-accept")
         accept.wait_for(state="visible", timeout=20_000)
         page.locator(".trkit-reservations .trkit-status-pending").wait_for(timeout=20_000)
+        # what the learner acts on (controls, tasks, the pending reservation) fits one screen; the rest is in tabs
+        top, tabs = page.evaluate("""() => [document.querySelector('.trkit-dashboard').getBoundingClientRect().top,
+                                           document.querySelector('.trkit-board-tabs').getBoundingClientRect().top]""")
+        assert tabs - top <= 1000, f"the board's controls, tasks and reservations take {tabs - top:.0f} px"
         accept.click()
         page.locator(".trkit-tasks .trkit-status-assigned").wait_for(timeout=20_000)
         page.wait_for_function(
@@ -60,13 +64,16 @@ def drive_dashboard(page, env: dict, name: str) -> None:
             timeout=20_000)
         page.locator(".trkit-lifecycle .trkit-step-current", has_text="Task assigned").wait_for(timeout=20_000)
         # the current task as pictures: its path drawn by the page's Mermaid renderer, its timeline as SVG
+        open_tab(page, "Pictures")
         graph = page.frame_locator(".trkit-routing-graph iframe.trkit-graph-frame")  # drawn by Mermaid, in Lab and Voilà
         graph.locator("svg").first.wait_for(timeout=20_000)
         assert "Language - Spanish" in graph.locator("svg").first.text_content()
         page.locator(".trkit-timeline-picture svg.trkit-timeline circle").first.wait_for(timeout=20_000)
         # the wallboard in the board: the assigned bar stands once the task is assigned
+        open_tab(page, "Wallboard")
         page.wait_for_function("""() => { const bars = document.querySelectorAll('.trkit-dashboard .trkit-wallboard-tasks rect.bar');
-            return bars.length >= 3 && parseFloat(bars[2].getAttribute('height')) > 0; }""", timeout=20_000)
+            return bars.length >= 3 && parseFloat(bars[2].getAttribute('width')) > 0; }""", timeout=20_000)
+        check_wallboard_readable(page)
         # and on to the end of the lifecycle with the board's own buttons
         page.locator(".trkit-reservations .trkit-wrapup").click()
         page.locator(".trkit-tasks .trkit-status-wrapping").wait_for(timeout=20_000)
@@ -87,6 +94,35 @@ def drive_dashboard(page, env: dict, name: str) -> None:
     assert [r.reservation_status for r in api.tasks(task.sid).reservations.list()] == ["completed"]
     alice = next(w for w in api.workers.list() if w.friendly_name == "Alice")
     assert alice.activity_name == "Busy"  # completing a task never changes the worker's activity
+
+
+def check_wallboard_readable(page) -> None:
+    """Each chart's count ticks are whole numbers from 0, each once; no two category names overlap; no toolbar
+    covers a title; the wait chart's time axis starts at 0."""
+    page.locator(".trkit-wallboard-totals").scroll_into_view_if_needed()
+    for chart in ("tasks", "workers", "totals", "wait"):
+        figure = page.locator(f".trkit-wallboard-{chart}")
+        figure.locator("g.tick").first.wait_for(timeout=20_000)
+        axes = figure.evaluate("""(f) => [...f.querySelectorAll('g.axis')].map(axis =>
+            [...axis.querySelectorAll('g.tick text')].map(t => { const r = t.getBoundingClientRect();
+                return {text: t.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom}; }))""")
+        counts = axes[0] if chart == "wait" else axes[1]
+        if chart == "wait":
+            counts, times = axes[1], axes[0]
+            assert times[0]["text"] == "0", times
+        numbers = [t["text"] for t in counts]
+        assert numbers[0] == "0" and all(n.isdigit() for n in numbers) and len(set(numbers)) == len(numbers), numbers
+        for labels in axes:
+            for a, b in zip(labels, labels[1:]):
+                apart = a["right"] <= b["left"] or b["right"] <= a["left"] or a["bottom"] <= b["top"] or b["bottom"] <= a["top"]
+                assert apart, f"{chart}: {a['text']!r} runs into {b['text']!r}"
+        figure.hover()  # bqplot shows its toolbar while the pointer is over a chart
+        assert figure.locator("[class*='toolbar']:visible").count() == 0, f"{chart} has a toolbar over its title"
+
+
+def open_tab(page, title: str) -> None:
+    """Show one of the dashboard's tabs, as a click on its title does."""
+    page.locator(".trkit-board-tabs .lm-TabBar-tab", has_text=title).click()
 
 
 def test_dashboard_in_jupyterlab(workdir, browser_page, lab_env):
@@ -153,6 +189,7 @@ def test_dashboard_in_voila(workdir, browser_page, lab_env):
     try:
         browser_page.goto(server.url + "/")
         drive_dashboard(browser_page, env, "voila")
+        assert "<trkit" not in browser_page.locator("body").inner_text()  # a page, not a notebook's reprs
         assert browser_page.locator(".jp-InputArea-editor:visible, .jp-CodeMirrorEditor:visible").count() == 0  # no code shown
     finally:
         server.stop()
@@ -183,7 +220,8 @@ def test_a_whole_call_with_the_dashboards_phone_in_jupyterlab(tmp_path, browser_
     try:
         open_in_lab(page, server, name)
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        page.locator(".trkit-phone .trkit-dial").wait_for(timeout=90_000)
+        page.locator(".trkit-board-tabs").wait_for(timeout=90_000)
+        open_tab(page, "Phone")
         page.locator(".trkit-phone .trkit-dial").click()
         page.locator(".trkit-transcript", has_text="Para Español oprime el uno.").wait_for(timeout=20_000)
         page.locator(".trkit-phone .trkit-key-1").click()

@@ -4,10 +4,12 @@ current; and the graph really drawn by JupyterLab's Mermaid renderer in the brow
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
 import pytest
+import requests
 from browser import ROOT, needs_chromium, notebook_in_lab
 
 
@@ -101,13 +103,19 @@ def test_the_dashboard_draws_the_current_tasks_pictures_and_redraws_them_when_it
         board.close()
         task = board.create_task("es")
         board.refresh()
-        assert "<iframe class='trkit-graph-frame'" in board.graph_html.value
-        page = kit.callbacks.pages["picture:" + board._graph_id]  # the page the iframe shows: Mermaid draws it
-        assert "flowchart LR" in page and f"Task {task.sid[:8]}" in page and ":::waiting" in page
+        frame = board.graph_html.value
+        assert "<iframe class='trkit-graph-frame'" in frame
+        url = re.search(r"src='([^']+)'", frame).group(1)
+        page = requests.get(url, timeout=10)
+        assert page.status_code == 200 and '<script src="mermaid.js">' in page.text  # the frame's page: Mermaid draws it
+        source = requests.get(url + "/source", timeout=10).text  # what the page draws, asked for every second
+        assert "flowchart LR" in source and f"Task {task.sid[:8]}" in source and ":::waiting" in source
         before = board.timeline_html.value
         assert "<svg class='trkit-timeline'" in before and "reservation.created" not in before
         board.set_activity("Alice", "Idle")
         board.refresh()
         assert "reservation.created" in board.timeline_html.value  # redrawn as the task moved on
+        assert requests.get(url + "/source", timeout=10).text != source  # the graph's source too
+        assert board.graph_html.value == frame  # in the same frame: replacing it would abort its loads
     finally:
         board.close()

@@ -67,6 +67,9 @@ def test_the_wallboard_is_drawn_and_updates_in_jupyterlab(tmp_path, lab_env):
 def test_the_dashboard_carries_the_wallboard_and_it_follows_the_state(kit):
     board = kit.dashboard()
     try:
+        assert board.wallboard is None  # charts drawn in a hidden tab would get no size: made when the tab opens
+        board.show_tab("Wallboard")
+        assert board.wallboard in board.wallboard_box.children
         board.close()
         board.create_task("es")
         board.refresh()

@@ -1,6 +1,7 @@
 """Alice's agent page (Quickstart Part 4): the official worker SDK, unmodified, in a page the kit serves.
 
-The page shows the worker's activity with buttons to change it and logs each reservation as it is
+The page shows the worker's activity with buttons to change it (none for the activities TaskRouter sets itself
+when it reserves and assigns) and logs each reservation as it is
 pushed (the caller's number and language for a task from a call) with Accept, Reject and, for a call,
 Dequeue. The token is minted in the notebook (``AccessToken`` + ``TaskRouterGrant``); on the bundled
 mock the page points the SDK at the mock's event bridge (``ebServer``/``wsServer``), on real Twilio it
@@ -73,10 +74,13 @@ const start = () => {{
   }}
   listen(worker);
 }};
+// activities TaskRouter moves a worker into itself (the queues' reservation and assignment activities): no button
+const setByTaskRouter = {set_by_taskrouter};
 const show = (w) => {{
   document.getElementById("name").textContent = w.name;
   document.getElementById("activity").textContent = w.activity.name;
   document.body.dataset.activity = w.activity.name;
+  document.querySelectorAll(".trkit-go").forEach((button) => {{ button.disabled = button.dataset.activity === w.activity.name; }});
 }};
 function listen(worker) {{
   worker.on("ready", (w) => {{
@@ -86,12 +90,15 @@ function listen(worker) {{
     const buttons = document.getElementById("buttons");
     buttons.innerHTML = "";
     w.activities.forEach((activity) => {{
+      if (setByTaskRouter.includes(activity.name)) return;
       const button = document.createElement("button");
       button.textContent = "Go " + activity.name;
       button.className = "trkit-go trkit-go-" + activity.name.toLowerCase();
+      button.dataset.activity = activity.name;
       button.onclick = () => activity.setAsCurrent().catch((e) => fail(e.message));
       buttons.appendChild(button);
     }});
+    show(w);
   }});
   worker.on("activityUpdated", (w) => {{ show(w); log("Activity: " + w.activity.name); }});
   worker.on("reservationCreated", (reservation) => addReservation(reservation, "You have been reserved: "));
@@ -108,21 +115,29 @@ function addReservation(reservation, intro) {{
     const about = attributes.from ? ("a call from " + attributes.from + ", language " + attributes.selected_language)
                                    : ("a task, language " + attributes.selected_language);
     item.innerHTML = "<span class='trkit-reservation-status'>" + reservation.status + "</span> " + reservation.sid + ": " + about + " ";
+    // the answers a pending reservation takes; once it is answered (or gone) they go
+    const actions = document.createElement("span");
+    actions.className = "trkit-reservation-actions";
     const act = (label, css, action) => {{
       const button = document.createElement("button");
       button.textContent = label;
       button.className = css;
       button.onclick = () => action().catch((e) => fail(e.message));
-      item.appendChild(button);
+      actions.appendChild(button);
     }};
     act("Accept", "trkit-page-accept", () => reservation.accept());
     act("Reject", "trkit-page-reject", () => reservation.reject());
     if (attributes.call_sid && callerNumber) {{
       act("Dequeue", "trkit-page-dequeue", () => reservation.dequeue({{from: callerNumber, postWorkActivitySid: postWork || undefined}}));
     }}
+    if (reservation.status === "pending") item.appendChild(actions);
     document.getElementById("reservations").prepend(item);
     log(intro + about);
-    const status = (text) => {{ item.querySelector(".trkit-reservation-status").textContent = text; log(reservation.sid + " " + text); }};
+    const status = (text) => {{
+      item.querySelector(".trkit-reservation-status").textContent = text;
+      actions.remove();
+      log(reservation.sid + " " + text);
+    }};
     ["accepted", "rejected", "timeout", "canceled", "rescinded", "wrapup", "completed"].forEach((name) => reservation.on(name, () => status(name)));
   }}
 }}
@@ -133,10 +148,21 @@ probe().then(start, (error) => fail("The token was refused: " + error.message));
 
 
 def render_page(token: str, options: dict, sdk_url: str, post_work_activity_sid: str | None = None,
-                from_number: str | None = None) -> str:
-    """The page for one worker's token; ``options`` are the SDK's (``ebServer``/``wsServer`` on the mock)."""
+                from_number: str | None = None, set_by_taskrouter: list[str] | None = None) -> str:
+    """The page for one worker's token; ``options`` are the SDK's (``ebServer``/``wsServer`` on the mock);
+    ``set_by_taskrouter`` names the activities the page offers no button for."""
     return PAGE.format(token=json.dumps(token), options=json.dumps(options), sdk_url=html.escape(sdk_url),
-                       post_work=json.dumps(post_work_activity_sid), from_number=json.dumps(from_number))
+                       post_work=json.dumps(post_work_activity_sid), from_number=json.dumps(from_number),
+                       set_by_taskrouter=json.dumps(sorted(set_by_taskrouter or [])))
+
+
+def activities_set_by_taskrouter(workspace) -> list[str]:
+    """The activities TaskRouter puts a worker in when reserving and assigning (each queue names its own):
+    a worker who picked one by hand would look busy with nothing to do."""
+    names = set()
+    for queue in workspace.task_queues.list():
+        names.update(n for n in (queue.reservation_activity_name, queue.assignment_activity_name) if n)
+    return sorted(names)
 
 
 def sdk_missing() -> str | None:

@@ -83,6 +83,7 @@ class CallbackServer:
         self.port: int | None = None
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # its access log would land in whatever cell runs
         self.pages: dict[str, str] = {}  # agent pages by id (kit.agent_page)
+        self.pictures: dict[str, str] = {}  # routing graphs' Mermaid sources by id, drawn live by /pictures/<id>
         self.app = self._make_app()
         self.learner_app: Flask | None = None
 
@@ -217,10 +218,18 @@ class CallbackServer:
 
         @app.route("/pictures/<picture_id>", methods=["GET"])
         def picture(picture_id: str) -> Response:
-            page = self.pages.get("picture:" + picture_id)
-            if page is None:
+            from .pictures import graph_page
+
+            if picture_id not in self.pictures:
                 return Response("No such picture", 404, mimetype="text/plain")
-            return Response(page, mimetype="text/html")
+            return Response(graph_page(picture_id), mimetype="text/html")
+
+        @app.route("/pictures/<picture_id>/source", methods=["GET"])
+        def picture_source(picture_id: str) -> Response:
+            source = self.pictures.get(picture_id)
+            if source is None:
+                return Response("No such picture", 404, mimetype="text/plain")
+            return Response(source, mimetype="text/plain", headers={"Cache-Control": "no-store"})
 
         @app.route("/", methods=["GET"])
         def index() -> Response:

@@ -19,6 +19,7 @@ from .browser_links import for_browser
 from .errors import error_html
 from .language.vocabulary import LIVE_TASK_STATUSES, WAITING_TASK_STATUSES
 from .lifecycle import lifecycle_of
+from .tables import attributes_html, html_table
 
 STATUS_COLOURS = {
     "pending": "#b58900", "reserved": "#268bd2", "assigned": "#2aa198", "wrapping": "#6c71c4",
@@ -32,11 +33,7 @@ def _badge(status: str) -> str:
     return f'<span class="trkit-status trkit-status-{status}" style="color:{colour};font-weight:600">{html.escape(status)}</span>'
 
 
-def _table(headers: list[str], rows: list[list[str]], css: str) -> str:
-    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{html.escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td style='padding:2px 8px'>{cell}</td>" for cell in row) + "</tr>" for row in rows)
-    empty = f"<tr><td colspan='{len(headers)}' style='padding:2px 8px;color:#93a1a1'>none</td></tr>" if not rows else ""
-    return f"<table class='{css}' style='border-collapse:collapse;font-size:90%'><thead><tr>{head}</tr></thead><tbody>{body}{empty}</tbody></table>"
+TASK_ROWS = 5  # the newest tasks; more would push the reservations off the screen
 
 
 class Dashboard(widgets.VBox):
@@ -92,31 +89,37 @@ class Dashboard(widgets.VBox):
         self.graph_html = widgets.HTML()
         self.graph_html.add_class("trkit-routing-graph")
         self._graph_id = f"board{id(self):x}"
-        self._graph_version = 0
         self.timeline_html = widgets.HTML()
         self.timeline_html.add_class("trkit-timeline-picture")
         self._drawn: tuple[str, str] = ("", "")
-        from .wallboard import Wallboard
-
-        self.wallboard = Wallboard(kit, poll_seconds=self.poll_seconds)
+        # charts drawn inside a hidden tab get no size (bqplot draws NaN): the wallboard is made when its tab opens
+        self.wallboard = None
+        self.wallboard_box = widgets.VBox([widgets.HTML("The workspace's statistics")])
         self.phone = None
         if kit.mode == "mock":  # on real Twilio the phones are real: the panel would only pretend
             from .phone_panel import PhonePanel
 
             self.phone = PhonePanel(kit, on_change=self.refresh)
+        # what the learner acts on fits one screen; what they read about it waits in tabs below
+        sections = [("Callbacks", widgets.VBox([widgets.HTML("Callbacks and events, newest first: what TaskRouter sent, what was "
+                                                                          "answered and what TaskRouter made of it"),
+                                                             self.log_html])),
+                    ("Pictures", widgets.VBox([widgets.HTML("The current task: its path through the workflow, and its timeline"),
+                                               self.graph_html, self.timeline_html])),
+                    ("Wallboard", self.wallboard_box)]
+        if self.phone is not None:
+            sections.append(("Phone", self.phone))
+        self.tabs = widgets.Tab(children=[widget for _, widget in sections], titles=[title for title, _ in sections])
+        self.tabs.add_class("trkit-board-tabs")
+        self.tabs.observe(self._tab_opened, names="selected_index")
         super().__init__(children=[
             self.header, self.banner, self.lifecycle_html,
             widgets.HTML("<b>Workers</b> — pick an activity to change it"), self.workers_box,
             widgets.HTML("<b>Tasks</b>"), widgets.HBox([self.language, self.create_button, self.refresh_button]), self.tasks_html,
             self.explain_box, self.explain_html,
             widgets.HTML("<b>Reservations</b> — accept or reject a pending one; wrap up or complete the task of an accepted one"),
-            self.reservations_box,
-            widgets.HTML("<b>Callbacks and events</b> (newest first)"), self.log_html,
-            widgets.HTML("<b>The current task, as pictures</b> — its path through the workflow, and its timeline"),
-            self.graph_html, self.timeline_html,
-            widgets.HTML("<b>Wallboard</b> — the workspace's statistics"), self.wallboard,
-            self.message,
-        ] + ([self.phone] if self.phone is not None else []))
+            self.reservations_box, self.message, self.tabs,
+        ])
         self.add_class("trkit-dashboard")
         self.refresh()
         kit.callbacks.on_request(self._on_callback)
@@ -139,8 +142,20 @@ class Dashboard(widgets.VBox):
         self._closed.set()
         self._wake.set()
         self.kit.callbacks.remove_listener(self._on_callback)
-        self.wallboard.close()
+        if self.wallboard is not None:
+            self.wallboard.close()
         super().close()
+
+    def show_tab(self, title: str) -> None:
+        """Open one of the tabs below the board (as a click on its title does)."""
+        self.tabs.selected_index = list(self.tabs.titles).index(title)
+
+    def _tab_opened(self, change) -> None:
+        if self.tabs.titles[change["new"] or 0] == "Wallboard" and self.wallboard is None:
+            from .wallboard import Wallboard
+
+            self.wallboard = Wallboard(self.kit, poll_seconds=self.poll_seconds)
+            self.wallboard_box.children = [*self.wallboard_box.children, self.wallboard]
 
     def _on_callback(self, record) -> None:
         self._wake.set()
@@ -221,7 +236,8 @@ class Dashboard(widgets.VBox):
             self._render_lifecycle(tasks, reservations)
             self._render_log()
             self._render_pictures(tasks)
-            self.wallboard.refresh()
+            if self.wallboard is not None:
+                self.wallboard.refresh()
             if self.phone is not None:
                 self.phone.refresh()
             if self.explained:
@@ -247,13 +263,11 @@ class Dashboard(widgets.VBox):
         if (graph.source, timeline) == self._drawn:
             return
         self._drawn = (graph.source, timeline)
-        from .pictures import graph_page
-
-        self.kit.callbacks.pages["picture:" + self._graph_id] = graph_page(graph)
-        self._graph_version += 1
-        url = for_browser(f"{self.kit.callbacks.base_url}/pictures/{self._graph_id}?v={self._graph_version}")
-        self.graph_html.value = (f"<iframe class='trkit-graph-frame' src='{url}' title='routing graph' "
-                                 "style='width:100%;height:380px;border:0'></iframe>")
+        self.kit.callbacks.pictures[self._graph_id] = graph.source  # the frame's page redraws it within a second
+        if not self.graph_html.value:
+            url = for_browser(f"{self.kit.callbacks.base_url}/pictures/{self._graph_id}")
+            self.graph_html.value = (f"<iframe class='trkit-graph-frame' src='{url}' title='routing graph' "
+                                     "style='width:100%;height:380px;border:0'></iframe>")
         self.timeline_html.value = timeline
 
     def _render_lifecycle(self, tasks, reservations) -> None:
@@ -298,10 +312,12 @@ class Dashboard(widgets.VBox):
 
     def _render_tasks(self, tasks) -> None:
         rows = [[f"<code>{t.sid}</code>", _badge(t.assignment_status), html.escape(t.task_queue_friendly_name or ""),
-                 html.escape(json.dumps(json.loads(t.attributes or "{}"))), f"{t.age} s", html.escape(t.reason or "")]
-                for t in tasks[:20]]
-        self.tasks_html.value = _table(["Task", "Status", "Queue", "Attributes", "Age", "Reason"], rows, "trkit-task-table")
-        waiting = [t for t in tasks[:20] if t.assignment_status in WAITING_TASK_STATUSES]
+                 attributes_html(t.attributes), f"{t.age} s", html.escape(t.reason or "")]
+                for t in tasks[:TASK_ROWS]]
+        older = (f"<div class='trkit-older-tasks' style='color:#657b83;font-size:12px'>and {len(tasks) - TASK_ROWS} older "
+                 "(kit.tasks_table() lists them all)</div>") if len(tasks) > TASK_ROWS else ""
+        self.tasks_html.value = html_table(["Task", "Status", "Queue", "Attributes", "Age", "Reason"], rows, "trkit-task-table") + older
+        waiting = [t for t in tasks[:TASK_ROWS] if t.assignment_status in WAITING_TASK_STATUSES]
         buttons = {}
         for task in waiting:
             button = self.explain_buttons.get(task.sid)
@@ -370,7 +386,7 @@ class Dashboard(widgets.VBox):
                 answer = "" if record.answer is None else record.answer if isinstance(record.answer, str) else json.dumps(record.answer)
             rows.append([html.escape(record.kind), html.escape(what), html.escape(params.get("EventDescription", "")),
                          html.escape(record.verdict), html.escape(answer), html.escape(record.reading)])
-        self.log_html.value = _table(["Kind", "What", "Description", "Signature", "Answer", "Twilio reads"], rows,
+        self.log_html.value = html_table(["Kind", "What", "Description", "Signature", "Answer", "Twilio reads"], rows,
                                      "trkit-log-table")
 
     def snapshot_html(self) -> str:
@@ -379,7 +395,7 @@ class Dashboard(widgets.VBox):
         for box in self.workers_box.children:
             name, dropdown, detail = box.children
             worker_rows.append([name.value, html.escape(str(dropdown.value)), detail.value])
-        workers = _table(["Worker", "Activity", "State"], worker_rows, "trkit-worker-table")
+        workers = html_table(["Worker", "Activity", "State"], worker_rows, "trkit-worker-table")
         reservations = "".join(f"<div>{box.children[0].value}</div>" for box in self.reservations_box.children
                                if isinstance(box, widgets.HBox))
         label = ("<div class='trkit-snapshot-label' style='color:#657b83;font-style:italic'>A still picture of the board as it "

@@ -394,7 +394,7 @@ class Kit:
 
         from IPython.display import IFrame
 
-        from .agent_page import render_page, sdk_missing
+        from .agent_page import activities_set_by_taskrouter, render_page, sdk_missing
         from .browser_links import for_browser
 
         missing = sdk_missing()
@@ -407,7 +407,8 @@ class Kit:
         page_id = secrets.token_hex(8)
         from_number = self.phone_number if self.mode == "mock" or os.environ.get("TWILIO_PHONE_NUMBER") else None
         # the SDK's address is relative to the page's, so the page loads it the same way, proxied or not
-        self.callbacks.pages[page_id] = render_page(token, options, "sdk.js", post_work_activity_sid, from_number)
+        self.callbacks.pages[page_id] = render_page(token, options, "sdk.js", post_work_activity_sid, from_number,
+                                                    activities_set_by_taskrouter(self._workspace()))
         url = for_browser(f"{self.callbacks.base_url}/agents/{page_id}")
         frame = IFrame(url, width="100%", height=height)
         frame.url = url

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from .language.eligibility import in_queue
+from .tables import attributes_summary
 
 
 def _label(text: str) -> str:
@@ -74,7 +75,8 @@ def routing_graph(workspace, workflow_sid: str | None = None, task_sid: str | No
     entry = "W"
     lines.append(f'  W(["Workflow: {_label(workflow.friendly_name)}"])')
     if task is not None:
-        lines.append(f'  T[/"Task {task.sid[:8]}…<br/>{_label(task.attributes)}"/]:::task')
+        summary, more = attributes_summary(task.attributes)  # a voice task's thirty attributes would swamp the graph
+        lines.append(f'  T[/"Task {task.sid[:8]}…<br/>{_label(summary)}{f"<br/>… {more} more" if more else ""}"/]:::task')
         lines.append("  T --> W")
     previous = entry
     used_queues: list[str] = []
@@ -214,14 +216,36 @@ def _timeline_svg(table: pd.DataFrame, width: int = 760) -> str:
 
 MERMAID = __import__("pathlib").Path(__file__).resolve().parent.parent / "agent" / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
 
+# The page stays put while the graph changes: it asks for the graph's Mermaid source every second and redraws
+# only when the source is new (replacing the frame on every change would abort its loads and flicker).
 GRAPH_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Routing graph</title>
-<style>body {{ margin: 0; font-family: sans-serif; }}</style></head><body>
-<pre class="mermaid trkit-graph-source">{source}</pre>
+<style>body {{ margin: 0; font-family: sans-serif; }} .trkit-graph-stale {{ color: #cb4b16; font-size: 80%; }}</style></head>
+<body><div class="trkit-graph"></div><div class="trkit-graph-stale"></div>
 <script src="mermaid.js"></script>
-<script>mermaid.initialize({{startOnLoad: true, securityLevel: "strict"}});</script>
-</body></html>"""
+<script>
+mermaid.initialize({{startOnLoad: false, securityLevel: "strict"}});
+let drawn = null, count = 0;
+async function redraw() {{
+  const stale = document.querySelector(".trkit-graph-stale");
+  try {{
+    const answer = await fetch("{picture_id}/source", {{cache: "no-store"}});
+    const source = answer.ok ? await answer.text() : null;
+    stale.textContent = answer.ok ? "" : "The kernel no longer serves this picture: run the cell again.";
+    if (source !== null && source !== drawn) {{
+      const {{svg}} = await mermaid.render("trkit-graph-" + (count += 1), source);
+      document.querySelector(".trkit-graph").innerHTML = svg;
+      drawn = source;
+    }}
+  }} catch (failure) {{
+    stale.textContent = "The kernel is not answering; this picture may be out of date.";
+  }}
+  setTimeout(redraw, 1000);
+}}
+redraw();
+</script></body></html>"""
 
 
-def graph_page(graph: RoutingGraph) -> str:
-    """A page that draws the graph with Mermaid itself (for Voilà, which has no Mermaid renderer)."""
-    return GRAPH_PAGE.format(source=html.escape(graph.source))
+def graph_page(picture_id: str) -> str:
+    """A page that draws a routing graph the callback server keeps under ``picture_id`` with Mermaid itself (for
+    Voilà, which has no Mermaid renderer), and redraws it whenever it changes."""
+    return GRAPH_PAGE.format(picture_id=html.escape(picture_id))
