@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -106,14 +107,14 @@ def check_wallboard_readable(page) -> None:
         axes = figure.evaluate("""(f) => [...f.querySelectorAll('g.axis')].map(axis =>
             [...axis.querySelectorAll('g.tick text')].map(t => { const r = t.getBoundingClientRect();
                 return {text: t.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom}; }))""")
-        counts = axes[0] if chart == "wait" else axes[1]
+        counts = axes[1]  # bars lie down: names on the vertical axis, counts on the horizontal one (axes[1])
         if chart == "wait":
-            counts, times = axes[1], axes[0]
+            times = axes[0]
             assert times[0]["text"] == "0", times
         numbers = [t["text"] for t in counts]
         assert numbers[0] == "0" and all(n.isdigit() for n in numbers) and len(set(numbers)) == len(numbers), numbers
         for labels in axes:
-            for a, b in zip(labels, labels[1:]):
+            for a, b in itertools.pairwise(labels):
                 apart = a["right"] <= b["left"] or b["right"] <= a["left"] or a["bottom"] <= b["top"] or b["bottom"] <= a["top"]
                 assert apart, f"{chart}: {a['text']!r} runs into {b['text']!r}"
         figure.hover()  # bqplot shows its toolbar while the pointer is over a chart

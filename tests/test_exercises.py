@@ -7,7 +7,7 @@ instruction, 55555 unknown instruction, 40000 not JSON, 40130 bad post-work acti
 from __future__ import annotations
 
 import pytest
-from exercises import SKELETON, mistake, run_until_check, solution_text
+from exercises import NOTEBOOKS, SKELETON, mistake, run_until_check, solution_text
 
 from trkit.exercises import OBJECTIVES
 
@@ -115,3 +115,34 @@ def test_the_voice_callbacks_table_shows_the_twiml_a_route_answered_as_code():
     assert "&lt;Response&gt;&lt;Gather" in html  # escaped: the browser shows the tags instead of swallowing them
     assert "<Gather" not in html
     assert "font-family: monospace" in html  # the Answer column reads as code
+
+
+def test_a_check_cell_is_committed_without_a_verdict():
+    """A learner opening a notebook must not see a pass before doing the exercise: check cells keep no output,
+    and nbval (which then compares nothing there) fails them unless the solved run's verdict is a pass."""
+    import nbformat
+
+    from trkit.exercises.notebooks import is_check_cell
+
+    checks = 0
+    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if is_check_cell(cell):
+                checks += 1
+                assert cell.outputs == [] and cell.execution_count is None, path.name
+                assert "nbval-ignore-output" in cell.metadata.get("tags", []), path.name
+    assert checks >= 8
+
+
+@pytest.mark.parametrize(("outputs", "problem"), [
+    ([{"output_type": "execute_result", "data": {"text/plain": "✓ Create the task\n  Saw: …"}}], None),
+    ([{"output_type": "execute_result", "data": {"text/plain": "✗ Create the task\n  Saw: no task"}}], "did not pass"),
+    ([{"output_type": "error", "ename": "KitError", "evalue": "no tutorial"}], "raised KitError: no tutorial"),
+    ([], "(no verdict shown)"),
+])
+def test_nbval_fails_a_check_cell_whose_verdict_is_not_a_pass(outputs, problem):
+    from trkit.exercises.notebooks import check_verdict_problem
+
+    found = check_verdict_problem('kit.check("create-task")', outputs)
+    assert (found is None) if problem is None else (problem in found)
+    assert check_verdict_problem("tutorial.create_task('es')", []) is None  # not a check cell: nothing to judge

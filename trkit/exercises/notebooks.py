@@ -10,7 +10,10 @@ import copy
 import re
 from pathlib import Path
 
+from .objectives import PASS_MARK
+
 EXERCISE_TAG = "exercise"
+CHECK_CALL = "kit.check("
 LOAD = re.compile(r"%load\s+(solutions/[\w.-]+\.py)")
 
 
@@ -41,3 +44,25 @@ def solved(notebook, notebooks_dir: Path):
     for cell in exercise_cells(solved_copy):
         cell["source"] = solution_source(cell, notebooks_dir)
     return solved_copy
+
+
+def is_check_cell(cell) -> bool:
+    source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+    return cell["cell_type"] == "code" and CHECK_CALL in source
+
+
+def check_verdict_problem(source: str, outputs: list) -> str | None:
+    """Why a check cell's outputs (as a kernel sent them) are not a pass, or None when they are (or the cell
+    is no check)."""
+    if CHECK_CALL not in source:
+        return None
+    texts = []
+    for output in outputs:
+        if output.get("output_type") == "error":
+            return f"the check raised {output.get('ename')}: {output.get('evalue')}"
+        text = output.get("data", {}).get("text/plain") or output.get("text") or ""
+        texts.append(text if isinstance(text, str) else "".join(text))
+    verdict = "".join(texts).strip()
+    if not verdict.startswith(PASS_MARK):
+        return f"the check did not pass with the solution in place: {verdict or '(no verdict shown)'}"
+    return None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+PASS_MARK, FAIL_MARK = "✓", "✗"  # a verdict's first character, in its text and its HTML
+
 QUICKSTART = "https://www.twilio.com/docs/taskrouter/quickstart/python"
 
 
@@ -51,7 +53,7 @@ class CheckResult:
 
     @property
     def mark(self) -> str:
-        return "✓" if self.passed else "✗"
+        return PASS_MARK if self.passed else FAIL_MARK
 
     def __repr__(self) -> str:
         lines = [f"{self.mark} {self.objective.title}", f"  Saw: {self.saw}"]
@@ -69,7 +71,8 @@ class CheckResult:
             rows.append(f"<div><b>Fix:</b> {html.escape(self.fix)}</div>")
         if not self.passed:
             rows.append(f"<div><a href='{self.objective.docs}' target='_blank'>The quickstart's page</a></div>")
-        return (f"<div class='trkit-check' style='border-left:4px solid {colour};background:{background};"
+        verdict = "trkit-check-passed" if self.passed else "trkit-check-failed"
+        return (f"<div class='trkit-check {verdict}' style='border-left:4px solid {colour};background:{background};"
                 f"padding:6px 10px;line-height:1.5'>{''.join(rows)}</div>")
 
 
