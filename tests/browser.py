@@ -159,3 +159,27 @@ def start_voila(notebook: Path, env: dict) -> Served:
     command = [sys.executable, "-m", "voila", str(notebook.name), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"]
     # a GET of the page would render the notebook in a kernel: wait for the port instead
     return Served(command, f"http://127.0.0.1:{port}", None, env, notebook.parent)
+
+
+def watch_for_trouble(page) -> list[str]:
+    """Every console error, uncaught exception, failed request and HTTP error the page meets from now on."""
+    trouble: list[str] = []
+    page.on("console", lambda message: trouble.append(f"console error: {message.text} ({message.location.get('url')})")
+            if message.type == "error" else None)
+    page.on("pageerror", lambda error: trouble.append(f"uncaught: {error}"))
+    page.on("requestfailed", lambda request: trouble.append(f"request failed: {request.url} ({request.failure})"))
+    page.on("response", lambda response: trouble.append(f"HTTP {response.status}: {response.url}")
+            if response.status >= 400 else None)
+    return trouble
+
+
+def run_all_cells(page) -> None:
+    """Run the open notebook's cells in JupyterLab, returning once they ran (or one failed and the rest were not run)."""
+    page.evaluate("async () => { await window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+
+
+def restart_kernel(page) -> None:
+    page.evaluate("""async () => { const context = window.jupyterapp.shell.currentWidget.sessionContext;
+        await context.restartKernel(); }""")
+    page.wait_for_function("""() => { const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+        return k && k.status === 'idle'; }""", timeout=60_000)

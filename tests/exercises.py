@@ -58,7 +58,7 @@ def mistake(objective: str, old: str, new: str) -> str:
 def run_until_check(objective: str, exercise=SKELETON):
     """The check's result after the notebook ran up to it; ``exercise`` is the code put in that objective's
     exercise cell (SKELETON: the committed skeleton). An exception in the exercise cell is kept, as a learner
-    would see it and run the check anyway; one anywhere else fails the test."""
+    would see it and run the check anyway; one in the skeleton, or anywhere else, fails the test."""
     target = exercise_cell(objective)
     namespace: dict = {"__name__": "__main__"}
     for cell in nbformat.read(notebook_of(objective), as_version=4).cells:
@@ -70,7 +70,9 @@ def run_until_check(objective: str, exercise=SKELETON):
             source = target.source if exercise is SKELETON else exercise
             try:
                 exec(compile(source, "<exercise>", "exec"), namespace)
-            except Exception as exc:  # the learner sees it above the check
+            except Exception as exc:  # a mistake's error: the learner sees it above the check
+                if exercise is SKELETON:  # the skeleton runs as given (run all reaches the check)
+                    raise AssertionError(f"{objective}'s skeleton raised {exc!r}") from exc
                 namespace["exercise_error"] = exc
             continue
         source = solution_source(cell, NOTEBOOKS) if is_exercise(cell) else cell.source

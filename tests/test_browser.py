@@ -122,8 +122,8 @@ def check_wallboard_readable(page) -> None:
 
 
 def open_tab(page, title: str) -> None:
-    """Show one of the dashboard's tabs, as a click on its title does."""
-    page.locator(".trkit-board-tabs .lm-TabBar-tab", has_text=title).click()
+    """Show one of the sections below the dashboard, as a learner does: a click on its button."""
+    page.locator(".trkit-section-picker button", has_text=title).click()
 
 
 def test_dashboard_in_jupyterlab(workdir, browser_page, lab_env):

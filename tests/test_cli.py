@@ -144,3 +144,22 @@ def test_set_up_disables_jupyterlabs_news_prompt_and_keeps_the_rest_of_the_page_
     assert str(config) in written and (tmp_path / "etc" / "ipython" / "ipython_kernel_config.py").exists()
     assert json.loads(config.read_text()) == {
         "disabledExtensions": {"some-plugin": True, "@jupyterlab/apputils-extension:announcements": True}, "other": 1}
+
+
+def test_set_up_gives_voila_the_kits_template_and_leaves_out_the_proxy_extension_keeping_the_rest(tmp_path):
+    """Voilà's lab template links Font Awesome on a CDN (two failed requests offline) and Voilà loads
+    jupyter-server-proxy's extension, which fails without JupyterLab's file browser: set-up fixes both."""
+    import json
+
+    from trkit.environment import install
+
+    config = tmp_path / "etc" / "jupyter" / "voila.json"
+    config.parent.mkdir(parents=True)
+    config.write_text(json.dumps({"VoilaConfiguration": {"extension_denylist": ["other-ext"], "show_tracebacks": True}}))
+    install(str(tmp_path))
+    install(str(tmp_path))  # twice: nothing doubles
+    assert json.loads(config.read_text()) == {"VoilaConfiguration": {
+        "extension_denylist": ["other-ext", "@jupyterhub/jupyter-server-proxy"], "show_tracebacks": True, "template": "trkit"}}
+    template = tmp_path / "share" / "jupyter" / "voila" / "templates" / "trkit"
+    assert json.loads((template / "conf.json").read_text()) == {"base_template": "lab"}
+    assert "fontawesome-free@^5/css/all.min.css" in (template / "index.html.j2").read_text()  # the link it removes

@@ -109,9 +109,16 @@ class Dashboard(widgets.VBox):
                     ("Wallboard", self.wallboard_box)]
         if self.phone is not None:
             sections.append(("Phone", self.phone))
-        self.tabs = widgets.Tab(children=[widget for _, widget in sections], titles=[title for title, _ in sections])
+        # one section in the page at a time: a chart or a picture drawn inside a hidden tab gets no size (bqplot and
+        # Mermaid then draw NaN), so a section's views are made when it is shown
+        self.sections = dict(sections)
+        self.section_picker = widgets.ToggleButtons(options=list(self.sections), value=sections[0][0],
+                                                    style={"button_width": "120px"})
+        self.section_picker.add_class("trkit-section-picker")
+        self.section_box = widgets.Box([sections[0][1]])
+        self.tabs = widgets.VBox([self.section_picker, self.section_box])
         self.tabs.add_class("trkit-board-tabs")
-        self.tabs.observe(self._tab_opened, names="selected_index")
+        self.section_picker.observe(self._section_picked, names="value")
         super().__init__(children=[
             self.header, self.banner, self.lifecycle_html,
             widgets.HTML("<b>Workers</b> — pick an activity to change it"), self.workers_box,
@@ -147,15 +154,17 @@ class Dashboard(widgets.VBox):
         super().close()
 
     def show_tab(self, title: str) -> None:
-        """Open one of the tabs below the board (as a click on its title does)."""
-        self.tabs.selected_index = list(self.tabs.titles).index(title)
+        """Show one of the sections below the board (as a click on its button does)."""
+        self.section_picker.value = title
 
-    def _tab_opened(self, change) -> None:
-        if self.tabs.titles[change["new"] or 0] == "Wallboard" and self.wallboard is None:
+    def _section_picked(self, change) -> None:
+        title = change["new"]
+        if title == "Wallboard" and self.wallboard is None:
             from .wallboard import Wallboard
 
             self.wallboard = Wallboard(self.kit, poll_seconds=self.poll_seconds)
             self.wallboard_box.children = [*self.wallboard_box.children, self.wallboard]
+        self.section_box.children = [self.sections[title]]
 
     def _on_callback(self, record) -> None:
         self._wake.set()

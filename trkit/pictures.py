@@ -231,7 +231,8 @@ async function redraw() {{
     const answer = await fetch("{picture_id}/source", {{cache: "no-store"}});
     const source = answer.ok ? await answer.text() : null;
     stale.textContent = answer.ok ? "" : "The kernel no longer serves this picture: run the cell again.";
-    if (source !== null && source !== drawn) {{
+    // Mermaid measures its text: in a frame that is not shown (a closed tab) it measures nothing, so wait
+    if (source !== null && source !== drawn && window.innerWidth > 0) {{
       const {{svg}} = await mermaid.render("trkit-graph-" + (count += 1), source);
       document.querySelector(".trkit-graph").innerHTML = svg;
       drawn = source;
