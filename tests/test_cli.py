@@ -107,8 +107,8 @@ def test_the_lab_needs_only_the_kits_requirements_and_opens_on_notebook_00():
 
 
 def test_the_learners_jupyterlab_opens_on_notebook_00_without_news(tmp_path):
-    """What `./run lab` starts: `/` (where the browser is sent) leads to notebook 00, not the Launcher, and the
-    page tells JupyterLab not to fetch news."""
+    """What `./run lab` starts: `/` (where the browser is sent) leads to notebook 00, not the Launcher, the
+    page tells JupyterLab not to fetch news, and the terminal shows no warning."""
     import json
     import re
 
@@ -117,8 +117,8 @@ def test_the_learners_jupyterlab_opens_on_notebook_00_without_news(tmp_path):
     from trkit.__main__ import lab_command
 
     port = free_port()
-    command = lab_command(ROOT / "notebooks", port) + ["--no-browser", "--ip=127.0.0.1", "--ServerApp.token=",
-                                                       "--ServerApp.password="]
+    command = lab_command(ROOT / "notebooks", port) + ["--no-browser", "--ip=127.0.0.1", "--IdentityProvider.token=",
+                                                       "--PasswordIdentityProvider.hashed_password="]
     if os.geteuid() == 0:
         command.append("--allow-root")
     server = Served(command, f"http://127.0.0.1:{port}", "/api/status", jupyter_env(tmp_path), tmp_path)
@@ -130,6 +130,7 @@ def test_the_learners_jupyterlab_opens_on_notebook_00_without_news(tmp_path):
         assert config["news"] == {"disabled": True}
     finally:
         server.stop()
+    assert "Warning" not in server.log.read_text(), server.log.read_text()  # nothing the learner can act on
 
 
 def test_set_up_disables_jupyterlabs_news_prompt_and_keeps_the_rest_of_the_page_config(tmp_path):

@@ -44,8 +44,9 @@ NO_POP_UPS = ["--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyte
 
 
 def lab_command(notebooks: Path, port: int) -> list[str]:
-    """JupyterLab on the notebooks, opened on the first one, without the news and update pop-ups."""
-    return [sys.executable, "-m", "jupyterlab", f"--port={port}", f"--ServerApp.root_dir={notebooks}",
+    """JupyterLab on the notebooks, opened on the first one, without the news and update pop-ups (and without a
+    DeprecationWarning the learner can do nothing about: trkit.lab_server)."""
+    return [sys.executable, "-m", "trkit.lab_server", f"--port={port}", f"--ServerApp.root_dir={notebooks}",
             f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}", *NO_POP_UPS]
 
 
