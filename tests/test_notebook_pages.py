@@ -43,3 +43,12 @@ def test_tasks_in_different_notebooks_have_different_sids():
         for sid in set(re.findall(r"WT[0-9a-f]{32}", text)):
             assert seen.setdefault(sid, notebook.name) == notebook.name, f"{sid} is in {seen[sid]} and {notebook.name}"
     assert len(seen) > 5
+
+
+def test_phone_numbers_are_written_one_way_as_twilio_takes_them():
+    """E.164 (+14155550100) in every notebook and the README, as the learner types them into the twilio library:
+    never "+1 415-555-0100" beside it, nor the "(415) 555-0100" of Twilio's *_formatted fields."""
+    other_ways = re.compile(r"\+\d{1,3}[ -]\(?\d{3}\)?[ -]?\d{3}-\d{4}|\(\d{3}\) \d{3}-\d{4}")
+    for document in [*NOTEBOOKS, ROOT / "README.md"]:
+        text = "".join("".join(c["source"]) for c in _cells(document)) if document.suffix == ".ipynb" else document.read_text()
+        assert not other_ways.search(text), f"{document.name}: {other_ways.search(text).group(0)}"
