@@ -52,3 +52,15 @@ def test_phone_numbers_are_written_one_way_as_twilio_takes_them():
     for document in [*NOTEBOOKS, ROOT / "README.md"]:
         text = "".join("".join(c["source"]) for c in _cells(document)) if document.suffix == ".ipynb" else document.read_text()
         assert not other_ways.search(text), f"{document.name}: {other_ways.search(text).group(0)}"
+
+
+def test_each_notebooks_key_output_has_its_picture_linked_from_the_readme():
+    """One cell per notebook is its key output; ``./run screenshots`` (tools/screenshots.py) photographs it into
+    docs/screenshots, and the README's table of notebooks links each picture."""
+    readme = (ROOT / "README.md").read_text()
+    for notebook in NOTEBOOKS:
+        keys = [c for c in _cells(notebook) if "key-output" in c.get("metadata", {}).get("tags", [])]
+        assert len(keys) == 1 and keys[0]["cell_type"] == "code", f"{notebook.name}: one key-output code cell"
+        picture = ROOT / "docs" / "screenshots" / f"{notebook.stem}.png"
+        assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{picture.name}: run ./run screenshots"
+        assert f"](docs/screenshots/{notebook.stem}.png)" in readme, f"the README does not link {picture.name}"

@@ -389,9 +389,9 @@ class Dashboard(widgets.VBox):
             params = record.params
             if record.kind == "voice":  # a call asking for TwiML: its path and keys; the TwiML is read in the last column
                 digits = f" (keys {params['Digits']})" if params.get("Digits") else ""
-                what, answer = f"{record.path} for call {params.get('CallSid', '')}{digits}", ""
+                what, answer = f"{record.path} for call {params.get('CallSid', '')[:10]}…{digits}", ""
             else:
-                what = params.get("EventType") or f"assignment for {params.get('ReservationSid', '')}"
+                what = params.get("EventType") or f"assignment for {params.get('ReservationSid', '')[:10]}…"
                 answer = "" if record.answer is None else record.answer if isinstance(record.answer, str) else json.dumps(record.answer)
             rows.append([html.escape(record.kind), html.escape(what), html.escape(params.get("EventDescription", "")),
                          html.escape(record.verdict), html.escape(answer), html.escape(record.reading)])

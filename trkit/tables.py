@@ -34,7 +34,7 @@ def _attributes(text: str | None) -> str:
 # outside JupyterLab's rendered-HTML styles, in Voilà too): left-aligned cells, a ruled header, banded rows.
 TABLE_CSS = "border-collapse:collapse;font-size:12px;margin:2px 0"
 HEAD_CSS = "text-align:left;padding:3px 8px;line-height:1.4;vertical-align:bottom;font-weight:600;border-bottom:1px solid #93a1a1"
-CELL_CSS = "text-align:left;padding:3px 8px;line-height:1.4;vertical-align:top"
+CELL_CSS = "text-align:left;padding:3px 8px;line-height:1.4;vertical-align:top;overflow-wrap:break-word"
 BAND_CSS = "background:#f3f5f5"
 SHOWN_ATTRIBUTES = 3  # a task's attributes beyond these fold away (a voice task has about thirty)
 FIRST_ATTRIBUTES = ("selected_language", "type", "from", "to", "call_sid")  # the ones a reader looks for first
@@ -46,7 +46,9 @@ def html_table(headers: list[str], rows: list[list[str]], css: str) -> str:
     body = "".join(f"<tr style='{BAND_CSS if i % 2 else ''}'>" + "".join(f"<td style='{CELL_CSS}'>{cell}</td>" for cell in row)
                    + "</tr>" for i, row in enumerate(rows))
     empty = f"<tr><td colspan='{len(headers)}' style='{CELL_CSS};color:#93a1a1'>none</td></tr>" if not rows else ""
-    return f"<table class='{css}' style='{TABLE_CSS}'><thead><tr>{head}</tr></thead><tbody>{body}{empty}</tbody></table>"
+    # a long SID or description wraps inside its cell, and a table still too wide scrolls rather than being cut off
+    return (f"<div style='overflow-x:auto;max-width:100%'><table class='{css}' style='{TABLE_CSS}'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}{empty}</tbody></table></div>")
 
 
 def attributes_summary(text: str | None) -> tuple[str, int]:

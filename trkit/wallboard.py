@@ -25,8 +25,8 @@ CUMULATIVE = (("reservations_created", "reserved"), ("reservations_accepted", "a
 
 WIDTH, HEIGHT = "400px", "250px"
 # bars lie down: category names ("Unavailable", "timed out") read on the left, never running into each other
-MARGIN = {"top": 40, "bottom": 36, "left": 90, "right": 16}
-LINE_MARGIN = {"top": 40, "bottom": 44, "left": 44, "right": 16}
+MARGIN = {"top": 40, "bottom": 36, "left": 90, "right": 24}
+LINE_MARGIN = {"top": 40, "bottom": 44, "left": 44, "right": 24}
 
 
 def whole_number_ticks(top: float, most: int = 6) -> list[int]:
