@@ -154,3 +154,27 @@ def test_the_dashboard_under_voila_runs_without_a_console_error_or_failed_reques
     finally:
         server.stop()
     assert trouble == [], trouble
+
+
+def test_opening_every_notebook_without_running_it_changes_nothing(tmp_path, page):
+    """A learner who only opens and reads the notebooks leaves `git status` clean: no notebook is marked changed
+    (JupyterLab would save it), no file is rewritten and none appears beside them."""
+    root = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns("__pycache__"))
+    before = {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    env = jupyter_env(tmp_path)
+    server = start_lab(root, env)
+    try:
+        for name in sorted(p.name for p in root.glob("[0-9][0-9]_*.ipynb")):
+            open_in_lab(page, server, name)
+            page.wait_for_timeout(500)
+            dirty = page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty")
+            assert not dirty, f"opening {name} changed it"
+            page.evaluate("async () => { await window.jupyterapp.commands.execute('docmanager:save'); }")  # as Ctrl-S would
+    finally:
+        server.stop()
+        stop_mock(env)
+    after = {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file() and ".ipynb_checkpoints" not in p.parts}
+    assert sorted(map(str, after)) == sorted(map(str, before)), "files appeared or went"
+    changed = [str(path) for path in before if after[path] != before[path]]
+    assert changed == [], f"rewritten by opening (and saving unchanged): {changed}"

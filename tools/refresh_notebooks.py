@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 import nbformat
+from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +36,10 @@ def refresh(path: Path) -> None:
     for ran, kept in zip(notebook.cells, committed.cells, strict=True):
         ran.source = kept.source  # the skeleton stays what the learner completes
     notebook.metadata.pop("widgets", None)
+    # the kernel's own name for itself, as JupyterLab writes it when it opens the notebook: otherwise opening a
+    # notebook marks it changed, and the learner's next save shows up in git status
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    notebook.metadata["kernelspec"] = {"display_name": spec.display_name, "language": spec.language, "name": "python3"}
     nbformat.write(notebook, path)
 
 
