@@ -156,25 +156,24 @@ def test_the_dashboard_under_voila_runs_without_a_console_error_or_failed_reques
     assert trouble == [], trouble
 
 
-def test_opening_every_notebook_without_running_it_changes_nothing(tmp_path, page):
-    """A learner who only opens and reads the notebooks leaves `git status` clean: no notebook is marked changed
-    (JupyterLab would save it), no file is rewritten and none appears beside them."""
+def test_opening_a_notebook_without_running_it_changes_nothing(tmp_path, page):
+    """A learner who only opens and reads a notebook leaves `git status` clean: it is not marked changed
+    (JupyterLab would save it), saving it unchanged rewrites no byte, and no file appears beside it. (Every
+    notebook is stored as this one is: tests/test_notebook_pages.py holds them to it.)"""
     root = tmp_path / "notebooks"
-    shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns("__pycache__"))
-    before = {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    root.mkdir()
+    name = "00_setup_workspace.ipynb"
+    shutil.copy(NOTEBOOKS / name, root / name)
+    before = (root / name).read_bytes()
     env = jupyter_env(tmp_path)
     server = start_lab(root, env)
     try:
-        for name in sorted(p.name for p in root.glob("[0-9][0-9]_*.ipynb")):
-            open_in_lab(page, server, name)
-            page.wait_for_timeout(500)
-            dirty = page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty")
-            assert not dirty, f"opening {name} changed it"
-            page.evaluate("async () => { await window.jupyterapp.commands.execute('docmanager:save'); }")  # as Ctrl-S would
+        open_in_lab(page, server, name)
+        page.wait_for_timeout(500)
+        assert not page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty"), f"opening {name} changed it"
+        page.evaluate("async () => { await window.jupyterapp.commands.execute('docmanager:save'); }")  # as Ctrl-S would
     finally:
         server.stop()
         stop_mock(env)
-    after = {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file() and ".ipynb_checkpoints" not in p.parts}
-    assert sorted(map(str, after)) == sorted(map(str, before)), "files appeared or went"
-    changed = [str(path) for path in before if after[path] != before[path]]
-    assert changed == [], f"rewritten by opening (and saving unchanged): {changed}"
+    assert (root / name).read_bytes() == before
+    assert sorted(p.name for p in root.iterdir() if p.name != ".ipynb_checkpoints") == [name]

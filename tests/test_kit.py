@@ -459,3 +459,21 @@ def test_wait_for_names_a_pending_reservation_nobody_answered(kit):
     assert "no instruction: reservation stays pending (40005)" in likely
     assert "Alice's reservation WR" in likely and "accept or reject it" in likely
     assert "kit.explain(" not in likely  # nothing is waiting for a worker
+
+
+@pytest.mark.parametrize(("mode", "patience"), [("mock", 5), ("twilio", 15)])
+def test_wait_for_gives_up_after_5_s_on_the_mock_and_15_s_on_twilio(kit, monkeypatch, mode, patience):
+    """The mock routes as each request is made, so a learner is not kept waiting as long as on real Twilio."""
+    from types import SimpleNamespace
+
+    import trkit.kit
+    from trkit.errors import KitError
+
+    kit.tutorial()
+    now = [0.0]
+    monkeypatch.setattr(trkit.kit, "time", SimpleNamespace(monotonic=lambda: now[0],
+                                                          sleep=lambda seconds: now.__setitem__(0, now[0] + seconds)))
+    monkeypatch.setattr(kit, "mode", mode)
+    with pytest.raises(KitError, match=rf"^Waited {patience} s for"):
+        kit.wait_for(lambda: False)
+    assert patience <= now[0] < patience + 0.5

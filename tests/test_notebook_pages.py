@@ -64,3 +64,14 @@ def test_each_notebooks_key_output_has_its_picture_linked_from_the_readme():
         picture = ROOT / "docs" / "screenshots" / f"{notebook.stem}.png"
         assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{picture.name}: run ./run screenshots"
         assert f"](docs/screenshots/{notebook.stem}.png)" in readme, f"the README does not link {picture.name}"
+
+
+def test_every_notebook_names_its_kernel_as_jupyterlab_will_so_opening_it_changes_nothing():
+    """JupyterLab writes the running kernel's spec and language into a notebook when it opens it: stored any
+    other way, the notebook is marked changed on opening and the learner's next save shows in git status."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    for notebook in NOTEBOOKS:
+        metadata = json.loads(notebook.read_text())["metadata"]
+        assert metadata["kernelspec"] == {"display_name": spec.display_name, "language": spec.language, "name": "python3"}, notebook.name

@@ -26,6 +26,7 @@ from .tutorial import Tutorial, ensure_tutorial_workspace, remove_tutorial_works
 TWILIO_BASE = "https://taskrouter.twilio.com"
 SETUP_SEED = 1  # the tutorial workspace's SIDs on the mock
 LESSON_SEED = 2  # what each lesson creates after its reset
+WAIT_ON_TWILIO, WAIT_ON_MOCK = 15.0, 5.0  # kit.wait_for's default patience, in seconds
 _current: Kit | None = None
 
 
@@ -159,12 +160,17 @@ class Kit:
         return self.mock.clock()["now"]
 
     # --------------------------------------------------------------- waiting
-    def wait_for(self, condition: Callable[[], Any], timeout: float = 15.0, every: float = 0.25, what: str | None = None) -> Any:
+    def wait_for(self, condition: Callable[[], Any], timeout: float | None = None, every: float = 0.25,
+                 what: str | None = None) -> Any:
         """Poll ``condition`` until it returns something truthy (real Twilio routes asynchronously).
 
+        ``timeout`` defaults to 15 s on real Twilio and 5 s on the mock, which routes as each request is made
+        (what it waits for there are the kernel's own callback answers, within a second).
         On timeout it raises a :class:`KitError` saying what it waited for, how things stand
         now and the likely causes, instead of returning a falsy value the next cell trips on.
         """
+        if timeout is None:
+            timeout = WAIT_ON_TWILIO if self.mode == "twilio" else WAIT_ON_MOCK
         deadline = time.monotonic() + timeout
         if self._tutorial is not None:
             self.notice_takeover()
