@@ -28,7 +28,7 @@ def pytest_addoption(parser):
 
 # These modules run twice: with the mock in a thread of the test process, and as its own
 # `python -m trkit.mock` process reached only over HTTP.
-BOTH_WAYS = {"test_lifecycle", "test_conformance", "test_voice_http"}
+BOTH_WAYS = {"test_lifecycle", "test_conformance", "test_voice_http", "test_callback_chains"}
 
 
 def pytest_generate_tests(metafunc):

@@ -1,15 +1,20 @@
 """Outbound callbacks: signed POSTs to assignment and event callback URLs.
 
 Assignment callbacks run on a small thread pool; when one's answer causes
-another reservation (a reject routes the task to the next worker), that next
-callback runs in the same thread so a caller waiting on the first one waits on
-the whole chain. Event callbacks go through one thread, in order.
+another reservation (a reject routes the task to the next worker, or offers it to
+the same one again), that next callback is queued on the same thread and sent
+once the first is done: one after another in a loop, however long the chain, and
+a caller waiting on the first one waits on the whole chain. Event callbacks go
+through one thread, in order. Every delivery is logged; one that fails inside the
+mock is logged with its error and reported on the mock's log, never dropped.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlencode
@@ -53,17 +58,18 @@ class HttpDispatcher:
     def submit(self, items: list[Outbound], engine: Any) -> list[Future]:
         """Send ``items`` (after ``engine`` committed them); answers and the callback log go back to ``engine``."""
         futures = []
+        chain = getattr(self._local, "chain", None)
         for item in items:
             if item.kind in ("event", "voice-status"):
-                futures.append(self._events.submit(self._send_event, item, engine))
-            elif getattr(self._local, "inline", False):
-                done: Future = Future()
-                done.set_result(self._run_assignment(item, engine))
-                futures.append(done)
-            else:  # an assignment callback or a TwiML request: its answer may cause the next one, run in the same thread
-                futures.append(self._pool.submit(self._run_assignment_thread, item, engine))
+                futures.append(self._events.submit(self._deliver, self._send_event, item, engine))
+            elif chain is not None:
+                # caused by the answer this thread is applying: sent when that delivery is done (the thread's
+                # caller waits for the whole chain; waiting here, inside it, would wait for ourselves)
+                chain.append(item)
+                futures.append(_already("queued behind the delivery that caused it"))
+            else:  # an assignment callback or a TwiML request: its answer may cause the next one
+                futures.append(self._pool.submit(self._run_chain, item, engine))
         return futures
-
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._events.shutdown(wait=False, cancel_futures=True)
@@ -115,12 +121,27 @@ class HttpDispatcher:
             outcome = "delivered" if response.ok else f"failed (HTTP {response.status_code})"
         self._log(engine, item, item.url, response, error, seconds, outcome)
 
-    def _run_assignment_thread(self, item: Outbound, engine: Any) -> str:
-        self._local.inline = True
+    def _run_chain(self, first: Outbound, engine: Any) -> str:
+        """Deliver ``first``, then each callback the answers cause, in order: a loop, not recursion, so a worker
+        may reject a thousand re-offers in a row. Returns the first delivery's outcome."""
+        self._local.chain = chain = deque([first])
+        outcomes = []
         try:
-            return self._run_assignment(item, engine)
+            while chain:
+                outcomes.append(self._deliver(self._run_assignment, chain.popleft(), engine))
         finally:
-            self._local.inline = False
+            self._local.chain = None
+        return outcomes[0]
+
+    def _deliver(self, send: Any, item: Outbound, engine: Any) -> str:
+        """One delivery; a failure inside the mock is logged with it (and on the mock's log), then the next goes."""
+        try:
+            return send(item, engine)
+        except Exception as exc:
+            logging.getLogger("trkit.mock").exception("delivering %s to %s failed inside the mock", item.kind, item.url)
+            outcome = f"failed inside the mock ({type(exc).__name__}: {exc})"
+            self._log(engine, item, item.url, None, f"{type(exc).__name__}: {exc}", 0.0, outcome)
+            return outcome
 
     def _run_assignment(self, item: Outbound, engine: Any) -> str:
         if item.kind == "voice":
@@ -164,6 +185,12 @@ class HttpDispatcher:
             outcome = engine.apply_voice_answer(item.call_sid, item.token, url, status, content_type, body, error)
             break
         return outcome
+
+
+def _already(result: str) -> Future:
+    done: Future = Future()
+    done.set_result(result)
+    return done
 
 
 DEAD_RECEIVER = "no receiver: nothing listens at that address"

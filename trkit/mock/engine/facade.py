@@ -68,6 +68,9 @@ def stored_clock(meta: dict) -> Clock:
     return Clock(offset, history)
 
 
+
+CALLBACK_LOG_SIZE = 10_000  # the newest deliveries kept for GET /mock/callbacks (a long chain of re-offers fits)
+
 class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Tasks, Reservations, EventLog, Routing, Offers,
                        Indexes, Timers, Statistics, Calls, TwimlPlayer, Telephony, Conferences,
                        Keys):
@@ -142,7 +145,7 @@ class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Task
     def record_callback(self, entry: dict) -> None:
         with self.lock:
             self.callback_log.append(entry)
-            del self.callback_log[:-1000]
+            del self.callback_log[:-CALLBACK_LOG_SIZE]
 
     def callbacks(self) -> list[dict]:
         return list(self.callback_log)
