@@ -167,10 +167,18 @@ def watch_for_trouble(page) -> list[str]:
     page.on("console", lambda message: trouble.append(f"console error: {message.text} ({message.location.get('url')})")
             if message.type == "error" else None)
     page.on("pageerror", lambda error: trouble.append(f"uncaught: {error}"))
-    page.on("requestfailed", lambda request: trouble.append(f"request failed: {request.url} ({request.failure})"))
+    page.on("requestfailed", lambda request: None if _left_behind(request)
+            else trouble.append(f"request failed: {request.url} ({request.failure})"))
     page.on("response", lambda response: trouble.append(f"HTTP {response.status}: {response.url}")
             if response.status >= 400 else None)
     return trouble
+
+
+def _left_behind(request) -> bool:
+    """A request the browser cancelled (ERR_ABORTED): its frame went or moved on, as when the learner switches
+    the board's section away from a picture while the picture's page is asking for its source. Nobody is left to
+    want the answer; a request that could not be made or was refused is a failure (and Chromium logs it too)."""
+    return request.failure == "net::ERR_ABORTED"
 
 
 def run_all_cells(page) -> None:

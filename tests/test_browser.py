@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from browser import IN_CI, ROOT, chromium_page, chromium_path, copy_solved, needs_chromium, start_lab, start_voila
+from browser import IN_CI, ROOT, chromium_page, chromium_path, copy_solved, needs_chromium, start_lab, start_voila, watch_for_trouble
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
@@ -128,6 +128,7 @@ def open_tab(page, title: str) -> None:
 
 def test_dashboard_in_jupyterlab(workdir, browser_page, lab_env):
     env = lab_env
+    trouble = watch_for_trouble(browser_page)
     server = start_lab(workdir, env)
     try:
         page = browser_page
@@ -136,6 +137,7 @@ def test_dashboard_in_jupyterlab(workdir, browser_page, lab_env):
         drive_dashboard(page, env, "jupyterlab")
     finally:
         server.stop()
+    assert trouble == [], trouble  # no console error or failed request on the way
 
 
 def open_in_lab(page, server, name: str) -> None:
@@ -186,10 +188,16 @@ def test_the_learners_handler_edited_to_reject_shows_in_the_dashboard(tmp_path, 
 
 def test_dashboard_in_voila(workdir, browser_page, lab_env):
     env = lab_env
+    trouble = watch_for_trouble(browser_page)
     server = start_voila(workdir / "04_dashboard.ipynb", env)
     try:
         browser_page.goto(server.url + "/")
         drive_dashboard(browser_page, env, "voila")
+        for title in ("Pictures", "Wallboard", "Phone", "Callbacks", "Wallboard", "Pictures"):  # quickly, then settled
+            open_tab(browser_page, title)
+        browser_page.wait_for_timeout(2500)
+        assert browser_page.locator(".trkit-routing-graph iframe").count() == 1
+        assert trouble == [], trouble  # no console error or failed request: no CDN, no extension failing
         assert "<trkit" not in browser_page.locator("body").inner_text()  # a page, not a notebook's reprs
         assert browser_page.locator(".jp-InputArea-editor:visible, .jp-CodeMirrorEditor:visible").count() == 0  # no code shown
     finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from browser import ROOT, needs_chromium, notebook_in_lab
 
 from trkit.errors import KitError
 
@@ -48,20 +47,6 @@ def test_a_busy_hour_is_for_the_mocks_clock_only(mock, monkeypatch, trkit_home):
     kit.tutorial()
     with pytest.raises(KitError, match="on real Twilio, make the traffic yourself"):
         kit.busy_hour(minutes=1)
-
-
-@pytest.mark.browser
-@needs_chromium
-def test_the_wallboard_is_drawn_and_updates_in_jupyterlab(tmp_path, lab_env):
-    with notebook_in_lab(tmp_path, lab_env, "09_wallboard.ipynb") as page:
-        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        bars = page.locator(".trkit-wallboard-tasks rect.bar")
-        bars.first.wait_for(timeout=60_000)
-        # the busy hour runs: the pending bar grows as the board redraws
-        page.wait_for_function("""() => { const r = document.querySelector('.trkit-wallboard-tasks rect.bar');
-            return r && parseFloat(r.getAttribute('height')) > 20; }""", timeout=60_000)
-        assert page.locator(".trkit-wallboard-wait path.line").count() >= 1
-        page.screenshot(path=str(ROOT / ".ci-tmp" / "screenshots" / "wallboard.png"))
 
 
 def test_the_dashboard_carries_the_wallboard_and_it_follows_the_state(kit):
