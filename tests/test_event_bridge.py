@@ -265,3 +265,23 @@ def test_a_token_minted_after_an_advance_is_accepted_by_a_mock_restarted_on_the_
         url = f"Workspaces/{tw.sid}/Workers/{tw.workers['Alice']}"
         assert post(second, {"url": url, "method": "GET", "token": after}).status_code == 200
         assert post(second, {"url": url, "method": "GET", "token": before}).json()["code"] == 20104
+
+
+@pytest.mark.parametrize(("query", "after"), [("", "Offline"), ("&setWorkerOfflineIfDisconnected=true", "Offline"),
+                                              ("&setWorkerOfflineIfDisconnected=false", "Idle")])
+def test_a_closed_socket_is_noticed_at_once_and_the_sdks_default_sets_the_worker_offline(mock, desk, query, after):
+    """The SDK's WorkerOptions: setWorkerOfflineIfDisconnected "Defaults to true" (WorkerOptions, https://twilio.github.io/twilio-taskrouter.js/global.html),
+    and the SDK sends it only when the page sets it. The socket's close is noticed when it closes (within a second),
+    not at the next heartbeat (15 s)."""
+    mock.app.config["TRKIT_BRIDGE_HEARTBEAT"] = 15.0  # the real interval: the close must not wait for a heartbeat
+    tw, key = desk
+    tw.set_activity("Alice", "Idle")
+    ws = simple_websocket.Client.connect(mock.base_url.replace("http", "ws") +
+                                         f"/v1/wschannels?token={access_token(mock, tw, key)}{query}")
+    assert json.loads(ws.receive(timeout=5))["event_type"] == "init"
+    ws.close()
+    deadline = time.monotonic() + 1.0
+    while tw.api.workers(tw.workers["Alice"]).fetch().activity_name != after and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3 if after == "Idle" else 0)  # staying Idle: give a wrong move the time to happen
+    assert tw.api.workers(tw.workers["Alice"]).fetch().activity_name == after

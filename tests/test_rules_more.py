@@ -559,11 +559,12 @@ def test_next_due_is_the_earliest_timer():
     assert s.engine.next_due() == EPOCH + 120 + 300  # the completed task's deletion comes first now
 
 
-def test_the_callback_log_keeps_the_last_thousand():
+def test_the_callback_log_keeps_the_newest_ten_thousand():
+    """Bounded, and long enough for a chain of 1,000 offers (TaskRouter's limit per task) with their events."""
     s = desk()
-    for n in range(1005):
+    for n in range(10_005):
         s.engine.record_callback({"n": n})
-    assert len(s.engine.callback_log) == 1000 and s.engine.callback_log[0] == {"n": 5}
+    assert len(s.engine.callback_log) == 10_000 and s.engine.callback_log[0] == {"n": 5}
 
 
 def test_a_write_answers_with_the_resource_as_it_was_before_routing():
