@@ -90,6 +90,8 @@ def _reroute(original: Callable) -> Callable:
             return original(self, method, url, params, data, headers, auth, *args, **kwargs)
         parts = urlsplit(url)
         host = parts.hostname or ""
+        if parts.netloc == urlsplit(mock.url).netloc:  # a URL the mock handed out itself (a page's next_page_url)
+            return original(self, method, url, params, data, headers, (mock.account_sid, mock.auth_token), *args, **kwargs)
         if not (host.endswith(".twilio.com") and host.split(".")[0] in SERVED_SERVICES):
             raise NotEmulated(f"{host} is not emulated by trkit's mock_taskrouter, which serves TaskRouter and Voice "
                               "(taskrouter, api and event-bridge .twilio.com); stub this call in your test, or leave it "

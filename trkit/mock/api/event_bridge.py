@@ -10,8 +10,10 @@ at ``/v1/wschannels/{AC}/{WK}``. No Basic auth here: the token is the credential
 from __future__ import annotations
 
 import json
+import logging
 import queue
 import threading
+import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -24,6 +26,7 @@ from .sdk_render import BridgeError, kind_of, rest, rest_path, v2_answer, v2_obj
 bp = Blueprint("event_bridge", __name__)
 sock = Sock()
 HEARTBEAT_SECONDS = 15.0  # "a heart beat is sent every 15 secs by EBS" (the v2 SDK gives up after 30 s of silence)
+CLOSE_NOTICED_WITHIN = 0.25  # seconds between looks at whether the page closed its socket
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
@@ -211,15 +214,21 @@ def _serve_socket(ws, token: str, close_existing: bool, offline_on_disconnect: b
             ws.send(json.dumps({"event_type": "init", "payload": {"channel_id": grant.worker_sid, "account_sid": grant.account_sid,
                                                                    "workspace_sid": grant.workspace_sid, "token_lifetime": lifetime}}))
         heartbeat = current_app.config.get("TRKIT_BRIDGE_HEARTBEAT", HEARTBEAT_SECONDS)
-        while True:
+        last_sent = time.monotonic()
+        # a page that closes its socket is noticed as it closes (the worker goes Offline within a second), not
+        # when the next heartbeat fails to go
+        while ws.connected:
             try:
-                frame = mine.get(timeout=heartbeat)
+                frame = mine.get(timeout=min(CLOSE_NOTICED_WITHIN, heartbeat))
             except queue.Empty:
-                ws.send(" ")  # a heartbeat: a frame of whitespace
+                if time.monotonic() - last_sent >= heartbeat:
+                    ws.send(" ")  # a heartbeat: a frame of whitespace
+                    last_sent = time.monotonic()
                 continue
             if frame is None:
                 break
             ws.send(json.dumps(frame))
+            last_sent = time.monotonic()
     finally:
         engine.unsubscribe(on_events)
         with sessions.lock:
@@ -234,15 +243,17 @@ def _worker_offline(grant) -> None:
     offline = workspace.default_activity_sid  # the workspace's default activity: Offline in a new workspace
     try:
         engine.update_worker(grant.workspace_sid, grant.worker_sid, activity_sid=offline, reject_pending_reservations=True)
-    except TaskRouterError:
-        pass  # the worker is gone, or cannot move now: nothing to undo
+    except TaskRouterError as exc:  # the worker is gone, or cannot move now: said on the mock's log
+        logging.getLogger("trkit.mock").info("worker %s disconnected and stays where it is: %s", grant.worker_sid, exc.message)
 
 
 @sock.route("/v1/wschannels", bp=bp)
 def socket_v2(ws):
     args = request.args
+    # the SDK sends setWorkerOfflineIfDisconnected only when the page sets it; its WorkerOptions say it
+    # "Defaults to true" (https://twilio.github.io/twilio-taskrouter.js/global.html)
     _serve_socket(ws, args.get("token", ""), args.get("closeExistingSessions", "false") == "true",
-                  args.get("setWorkerOfflineIfDisconnected", "false") == "true", None)
+                  args.get("setWorkerOfflineIfDisconnected", "true") != "false", None)
 
 
 @sock.route("/v1/wschannels/<account>/<worker>", bp=bp)
