@@ -129,6 +129,22 @@ def worker_leg(tutorial, task_sid: str) -> str:
 
 
 @VIA
+def test_every_status_callback_event_reports_its_own_status(mock, client, listener, tutorial, via):
+    """Voice's status callback events and the CallStatus each carries: initiated, ringing, answered (sent as
+    in-progress), completed (StatusCallbackEvent, https://www.twilio.com/docs/voice/api/call-resource)."""
+    caller, task, reservation = queued_caller_reserved_for_alice(mock, client, listener, tutorial)
+    reservation_of(tutorial, via, task, reservation).update(
+        instruction="dequeue", dequeue_from=NUMBER, dequeue_status_callback_url=listener.url("/leg_status"),
+        dequeue_status_callback_event=["initiated", "ringing", "answered", "completed"])
+    leg = worker_leg(tutorial, task)
+    mock.control().answer(leg)
+    mock.control().hang_up(leg)
+    listener.wait_for(lambda received: len([r for r in received if r.path == "/leg_status"]) == 4)
+    statuses = [r.url.split("CallStatus=")[1].split("&")[0] for r in listener.of("/leg_status")]
+    assert statuses == ["initiated", "ringing", "in-progress", "completed"]
+
+
+@VIA
 def test_dequeue_parameters_by_rest(mock, client, listener, tutorial, via):
     caller, task, reservation = queued_caller_reserved_for_alice(mock, client, listener, tutorial)
     wrap_up = tutorial.api.activities.create(friendly_name="WrapUp", available=False).sid

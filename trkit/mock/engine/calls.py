@@ -257,6 +257,8 @@ class Calls:
         call.sequence += 1
         params = {**self._call_params(call), "CallbackSource": "call-progress-events", "SequenceNumber": str(call.sequence - 1),
                   "Timestamp": _rfc2822(self.now())}
+        if event == "initiated":  # the call's status when dialing starts, though it rings by the time it is sent
+            params["CallStatus"] = "initiated"
         if event == "completed":
             params["CallDuration"] = str(int(call.end_time - call.start_time) if call.start_time else 0)
         task = self.store.get("task", call.task_sid) if call.task_sid else None
