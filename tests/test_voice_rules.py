@@ -424,10 +424,14 @@ def test_dial_rings_a_number_bridges_on_answer_and_the_action_hears_the_dial_sta
     call = d.dial_in()
     (child,) = d.engine.list_calls(parent_call_sid=call)
     assert (child.to, child.direction, child.status) == (ALICE_PHONE, "outbound-dial", "ringing")
+    assert child.from_ == d.call(call).from_  # no callerId: Alice's phone shows the caller's number
     d.engine.answer_call(child.sid)
+    d.advance(42)
     d.engine.hang_up(child.sid)
     (after,) = d.phone.voice_requests("/after_dial")
-    assert after["params"]["DialCallStatus"] == "completed"
+    # the Dial action's parameters (https://www.twilio.com/docs/voice/twiml/dial#action)
+    assert {k: after["params"][k] for k in ("DialCallStatus", "DialCallSid", "DialCallDuration", "DialBridged")} == {
+        "DialCallStatus": "completed", "DialCallSid": child.sid, "DialCallDuration": "42", "DialBridged": "true"}
     assert d.heard(call)[-1] == "Bye"
 
 
@@ -441,7 +445,8 @@ def test_dial_to_a_client_nobody_answers_reports_no_answer():
     assert child.to == "client:alice"
     d.advance(10)
     (after,) = d.phone.voice_requests("/after_dial")
-    assert after["params"]["DialCallStatus"] == "no-answer"
+    assert {k: after["params"][k] for k in ("DialCallStatus", "DialCallSid", "DialCallDuration", "DialBridged")} == {
+        "DialCallStatus": "no-answer", "DialCallSid": child.sid, "DialCallDuration": "0", "DialBridged": "false"}
 
 
 def test_a_caller_who_hangs_up_while_the_workers_phone_rings_ends_both():

@@ -146,7 +146,7 @@ class Telephony:
         if call.dial_parent and was != "in-progress":
             parent = self.store.get("call", call.dial_parent)
             if parent is not None and parent.status == "in-progress" and parent.waiting == "dial":
-                self._dial_done(parent, call.status)
+                self._dial_done(parent, call.status, call)
         for child in self.list_calls(parent_call_sid=call.sid):
             if child.status in ("queued", "ringing", "in-progress"):
                 self._hang_up(child, "completed" if child.status == "in-progress" else "canceled")
@@ -155,7 +155,7 @@ class Telephony:
         if ended.dial_parent or other.dial_parent:  # a <Dial>: the dialling call goes on after it, or ends with it
             child, parent = (ended, other) if ended.dial_parent else (other, ended)
             if ended is child and parent.status == "in-progress":
-                self._dial_done(parent, "completed")
+                self._dial_done(parent, "completed", child)
             else:
                 self._hang_up(child, "completed")
             return
@@ -244,7 +244,7 @@ class Telephony:
             self._dial_queue(call, noun)
             return
         to = noun.text if noun.name == "Number" else f"client:{noun.text}"
-        from_ = verb.get("callerId") or call.to if call.direction == "inbound" else call.from_
+        from_ = verb.get("callerId") or call.from_  # without callerId the dialled phone shows the caller's number
         child = self._new_call(to, from_, "outbound-dial", parent_call_sid=call.sid, dial_parent=call.sid,
                                ring_timeout=int(verb.get("timeout", "30")))
         self._wait(call, "dial")
@@ -266,13 +266,20 @@ class Telephony:
         self._accept(res)
         self._bridge(caller, call)
 
-    def _dial_done(self, call: Call, status: str) -> None:
+    def _dial_done(self, call: Call, status: str, dialled: Call | None = None) -> None:
+        """The <Dial> is over: its action hears how it went (DialCallStatus; with the dialled leg, its SID, how
+        long it lasted and whether it was bridged), or the next verb plays."""
         dial = call.dial or {}
         call.dial = None
         self._wait(call, None)
         if dial.get("action"):
             call.documents = 0
-            self._fetch(call, dial["action"], dial["method"], {"DialCallStatus": status})
+            params = {"DialCallStatus": status}
+            if dialled is not None:
+                answered = dialled.start_time is not None
+                params.update({"DialCallSid": dialled.sid, "DialBridged": "true" if answered else "false",
+                               "DialCallDuration": str(int((dialled.end_time or self.now()) - dialled.start_time) if answered else 0)})
+            self._fetch(call, dial["action"], dial["method"], params)
         else:
             self._play(call)
 
