@@ -270,3 +270,22 @@ def test_conference_timeout_and_end_on_exit_by_rest(mock, client, listener, tuto
     mock.control().answer(leg)
     mock.control().hang_up(leg)  # EndConferenceOnExit on the worker: her exit ends it, the caller is hung up
     assert client.calls(caller).fetch().status == "completed"
+
+
+@pytest.mark.parametrize(("voice_url", "code"), [("answers 500", "11200"), ("refuses", "11205")])
+def test_the_fallback_url_is_told_which_url_failed_and_how(mock, client, listener, voice_url, code):
+    """"Twilio submits the ErrorCode and ErrorUrl parameters, indicating the error code of the failure and what
+    URL the failure occurred on" (https://www.twilio.com/docs/usage/security/availability-reliability); 11200 HTTP
+    retrieval failure, 11205 HTTP connection failure (https://www.twilio.com/docs/api/errors)."""
+    from helpers import CallbackListener
+
+    closed = CallbackListener()
+    closed.stop()  # nothing listens there any more: the connection is refused
+    failing = listener.url("/broken") if voice_url == "answers 500" else closed.url("/gone")
+    listener.answer = lambda received: (Response("boom", 500) if received.path == "/broken"
+                                        else twiml(VoiceResponse().say("Sorry, try later")))
+    client.incoming_phone_numbers.create(phone_number=NUMBER, voice_url=failing, voice_fallback_url=listener.url("/fallback"))
+    call = mock.control().place_call(CALLER, NUMBER)
+    listener.wait_for(lambda received: any(r.path == "/fallback" for r in received))
+    (fallback,) = listener.of("/fallback")
+    assert (fallback.form["ErrorCode"], fallback.form["ErrorUrl"], fallback.form["CallSid"]) == (code, failing, call["sid"])

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 from scenario import Scenario, new_engine
 
+from trkit.mock.callbacks import fallback_parameters
+
 NUMBER = "+15005550006"  # the account's number the caller dials
 CALLER = "+14155550100"
 ALICE_PHONE = "+14155550111"
@@ -37,14 +39,18 @@ class ScriptedDispatcher:
     def _voice(self, item, engine) -> None:
         """Like the mock's HTTP sender: the URL, then its fallback if the URL fails; the last answer is played."""
         tries = [item.url] + ([item.fallback_url] if item.fallback_url else [])
+        params = dict(item.params)
         for i, url in enumerate(tries):
+            if i:  # the fallback is a request of its own, told why the first failed
+                self.requests.append({"kind": item.kind, "url": url, "method": item.fallback_method, "params": params})
             handler = self.routes.get(urlsplit(url).path)
             if handler is None:
                 status, content_type, body = 404, "text/html", "not found"
             else:
-                answer = handler(dict(item.params))
+                answer = handler(dict(params))
                 status, content_type, body = answer if isinstance(answer, tuple) else (200, "application/xml", answer)
             if not 200 <= status < 300 and i < len(tries) - 1:
+                params = fallback_parameters(item.params, url, status, None)
                 continue
             engine.apply_voice_answer(item.call_sid, item.token, url, status, content_type, body)
             return

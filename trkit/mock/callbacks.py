@@ -98,13 +98,14 @@ class HttpDispatcher:
             return None, f"{type(exc).__name__}: {exc}", time.monotonic() - started
 
     @staticmethod
-    def _log(engine: Any, item: Outbound, url: str, response, error, seconds: float, outcome: str) -> None:
+    def _log(engine: Any, item: Outbound, url: str, response, error, seconds: float, outcome: str,
+             params: dict[str, str] | None = None) -> None:
         engine.record_callback({
             "kind": item.kind,
             "url": url,
             "reservation_sid": item.reservation_sid,
             "event_type": item.event_type,
-            "params": dict(item.params),
+            "params": dict(item.params if params is None else params),
             "status": response.status_code if response is not None else None,
             "answer": response.text[:2000] if response is not None else None,
             "error": error,
@@ -169,22 +170,37 @@ class HttpDispatcher:
         return "no callback answered: reservation stays pending"
 
     def _run_voice(self, item: Outbound, engine: Any) -> str:
-        """Ask a TwiML URL (then its fallback, if it fails) and hand the answer to the call."""
+        """Ask a TwiML URL (then its fallback, if it fails, told why) and hand the answer to the call."""
         tries = [(item.url, item.method)] + ([(item.fallback_url, item.fallback_method)] if item.fallback_url else [])
-        outcome = ""
+        outcome, params = "", item.params
         for url, method in tries:
-            response, error, seconds = self._post(url, item.params, self.assignment_timeout, method)
+            response, error, seconds = self._post(url, params, self.assignment_timeout, method)
             failed = response is None or not 200 <= response.status_code < 300
             self._log(engine, item, url, response, error, seconds,
-                      f"failed ({_unreached(error) if response is None else f'HTTP {response.status_code}'})" if failed else "TwiML")
-            if failed and (url, method) != tries[-1]:
-                continue
+                      f"failed ({_unreached(error) if response is None else f'HTTP {response.status_code}'})" if failed else "TwiML",
+                      params)
             status = None if response is None else response.status_code
+            if failed and (url, method) != tries[-1]:
+                params = fallback_parameters(item.params, url, status, error)
+                continue
             content_type = None if response is None else response.headers.get("Content-Type")
             body = "" if response is None else response.text
             outcome = engine.apply_voice_answer(item.call_sid, item.token, url, status, content_type, body, error)
             break
         return outcome
+
+
+def fallback_parameters(params: dict[str, str], failed_url: str, status: int | None, error: str | None) -> dict[str, str]:
+    """What Voice sends the fallback URL: the request's parameters, and why the first URL failed. "Twilio submits
+    the ErrorCode and ErrorUrl parameters, indicating the error code of the failure and what URL the failure
+    occurred on" (https://www.twilio.com/docs/usage/security/availability-reliability)."""
+    if status is not None:
+        code = "11200"  # HTTP retrieval failure: the server answered, not with a 2xx
+    elif error and ("NameResolution" in error or "Name or service not known" in error):
+        code = "11210"  # HTTP bad host name
+    else:
+        code = "11205"  # HTTP connection failure: refused, reset or timed out
+    return {**params, "ErrorCode": code, "ErrorUrl": failed_url}
 
 
 def _already(result: str) -> Future:
