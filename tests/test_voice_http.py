@@ -289,3 +289,34 @@ def test_the_fallback_url_is_told_which_url_failed_and_how(mock, client, listene
     listener.wait_for(lambda received: any(r.path == "/fallback" for r in received))
     (fallback,) = listener.of("/fallback")
     assert (fallback.form["ErrorCode"], fallback.form["ErrorUrl"], fallback.form["CallSid"]) == (code, failing, call["sid"])
+
+
+def test_the_calls_list_filters_by_when_calls_started_and_ended(mock, client, listener):
+    """StartTime (that day, GMT), StartTime<= and StartTime>= (on or before, on or after), and the same for EndTime
+    (https://www.twilio.com/docs/voice/api/call-resource, Read multiple Call resources), as twilio-python sends them:
+    start_time, start_time_before, start_time_after."""
+    from datetime import datetime, timedelta, timezone
+
+    def waits_for_a_key(received):
+        response = VoiceResponse()
+        response.gather(num_digits=1, timeout=60)  # nobody presses: the call ends a minute after it started
+        return twiml(response)
+
+    listener.answer = waits_for_a_key
+    client.incoming_phone_numbers.create(phone_number=NUMBER, voice_url=listener.url("/incoming_call"))
+    control = mock.control()
+    first = control.place_call(CALLER, NUMBER)["sid"]  # answered at once by its TwiML: started now
+    control.advance(2 * 86400)
+    second = control.place_call(CALLER, NUMBER)["sid"]  # started two days later, still going
+    started = {sid: client.calls(sid).fetch().start_time for sid in (first, second)}
+    day_one, day_three = started[first].date(), started[second].date()
+
+    def sids(**filters) -> set[str]:
+        return {c.sid for c in client.calls.list(**filters)}
+
+    assert sids(start_time=datetime(day_one.year, day_one.month, day_one.day, tzinfo=timezone.utc)) == {first}
+    assert sids(start_time_after=started[second] - timedelta(seconds=1)) == {second}
+    assert sids(start_time_before=started[first] + timedelta(hours=1)) == {first}
+    assert sids(end_time_after=started[first] - timedelta(hours=1)) == {first}  # the second has not ended
+    assert sids(start_time_after=started[first], start_time_before=started[second]) == {first, second}
+    assert day_three > day_one

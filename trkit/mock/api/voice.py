@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, request
 
+from ..engine import When
 from ..engine.errors import TaskRouterError
 from .common import args, deleted, engine, form, json_response, own_account, renderer
 
@@ -83,13 +84,21 @@ def phone_number(account: str, sid: str):
 
 
 # ------------------------------------------------------------------ calls
+def _when(a, name: str) -> When | None:
+    """``Name``, ``Name<`` and ``Name>`` (a query's ``StartTime<=2026-12-06`` is ``StartTime<`` = the date)."""
+    on, by, since = a.date(name), a.date(name + "<"), a.date(name + ">")
+    return None if on is None and by is None and since is None else When(on, by, since)
+
+
+
 @bp.route(f"{ROOT}/Calls.json", methods=["GET", "POST"])
 def calls(account: str):
     own_account(account)
     if request.method == "GET":
         a = args()
         return _page2010(engine.list_calls(to=a.str("To"), from_=a.str("From"), status=a.enum("Status", CALL_STATUSES),
-                                           parent_call_sid=a.str("ParentCallSid")), "calls")
+                                           parent_call_sid=a.str("ParentCallSid"), started=_when(a, "StartTime"),
+                                           ended=_when(a, "EndTime")), "calls")
     f = form()
     events = request.form.getlist("StatusCallbackEvent")
     f.read.add("StatusCallbackEvent")

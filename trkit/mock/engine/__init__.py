@@ -2,6 +2,7 @@
 routing, timers on the mock clock, statistics — behind one facade, :class:`TaskRouterEngine`."""
 
 from . import paths
+from .calls import When
 from .checks import FINISHED_TASK_LIFETIME
 from .clock import Clock
 from .errors import TaskRouterError
@@ -11,4 +12,4 @@ from .store import Store
 from .transaction import NullDispatcher, Outbound
 
 __all__ = ["FINISHED_TASK_LIFETIME", "paths", "Clock", "NullDispatcher", "Outbound", "SidGenerator", "Store", "TaskRouterEngine",
-           "TaskRouterError"]
+           "TaskRouterError", "When"]

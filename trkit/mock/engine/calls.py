@@ -9,6 +9,7 @@ party can hang up. Every change happens on the mock clock inside the engine's tr
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from .checks import attributes_of, check_party, formatted_number
@@ -23,6 +24,26 @@ FINAL_CALL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
 PHONE_BEHAVIOURS = ("ring", "answer", "busy", "no-answer", "fail")  # what a phone does when a call reaches it
 STATUS_EVENTS = ("initiated", "ringing", "answered", "completed")
 
+
+
+@dataclass(frozen=True)
+class When:
+    """The Calls list's StartTime and EndTime filters: ``on`` a day (GMT), ``by`` (the ``<`` form: on or before)
+    and ``since`` (the ``>`` form: on or after) an instant, as Voice reads ``StartTime=``, ``StartTime<=`` and
+    ``StartTime>=`` (https://www.twilio.com/docs/voice/api/call-resource). A call without the time (not yet
+    started, or not ended) is left out."""
+
+    on: float | None = None
+    by: float | None = None
+    since: float | None = None
+
+    def holds(self, moment: float | None) -> bool:
+        if moment is None:
+            return False
+        moment = float(int(moment))  # Voice keeps a call's times to the second, and compares them so
+        day = int(moment // 86400)
+        return ((self.on is None or day == int(self.on // 86400)) and (self.by is None or moment <= self.by)
+                and (self.since is None or moment >= self.since))
 
 class Calls:
     """Phone numbers, calls and the people on them."""
@@ -82,10 +103,11 @@ class Calls:
         return record
 
     def list_calls(self, to: str | None = None, from_: str | None = None, status: str | None = None,
-                   parent_call_sid: str | None = None) -> list[Call]:
+                   parent_call_sid: str | None = None, started: When | None = None, ended: When | None = None) -> list[Call]:
         calls = sorted(self.store.all("call"), key=lambda c: (-c.date_created, -self.store.seq(c.sid)))
         return [c for c in calls if (to is None or c.to == to) and (from_ is None or c.from_ == from_)
-                and (status is None or c.status == status) and (parent_call_sid is None or c.parent_call_sid == parent_call_sid)]
+                and (status is None or c.status == status) and (parent_call_sid is None or c.parent_call_sid == parent_call_sid)
+                and (started is None or started.holds(c.start_time)) and (ended is None or ended.holds(c.end_time))]
 
     def _new_call(self, to: str, from_: str, direction: str, **fields: Any) -> Call:
         now = self.now()
