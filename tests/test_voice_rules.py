@@ -482,6 +482,19 @@ def test_a_rest_call_rings_plays_its_twiml_when_answered_and_can_be_hung_up():
     assert d.call(call).status == "completed"
 
 
+def test_a_rest_call_given_both_url_and_twiml_plays_the_url():
+    """Voice's Calls create: "If both `twiml` and `url` are provided then `twiml` parameter will be ignored"
+    (https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource); the same on a redirect."""
+    d = Desk()
+    d.route("/agent", lambda p: '<Response><Say>From the URL</Say><Pause length="60"/></Response>')
+    d.route("/elsewhere", lambda p: "<Response><Say>Moved by URL</Say></Response>")
+    call = d.engine.create_call(ALICE_PHONE, NUMBER, url=f"{BASE}/agent", twiml="<Response><Say>Inline</Say></Response>").sid
+    d.engine.answer_call(call)
+    assert d.heard(call) == ["From the URL"]
+    d.engine.update_call(call, url=f"{BASE}/elsewhere", twiml="<Response><Say>Inline again</Say></Response>")
+    assert d.heard(call) == ["From the URL", "Moved by URL"]
+
+
 def test_a_rest_update_redirects_a_live_call():
     d = Desk()
     d.route("/incoming_call", lambda p: '<Response><Pause length="60"/></Response>')

@@ -142,8 +142,10 @@ class Calls:
         """REST ``POST /Calls``: the mock rings ``to`` and plays ``url`` (or ``twiml``) when it answers."""
         to = check_party(to, "To")
         from_ = check_party(from_, "From")
-        if (url is None) == (twiml is None):
+        if url is None and twiml is None:
             raise TaskRouterError(400, 21205, "One of Url or Twiml is required (the mock does not emulate ApplicationSid)")
+        if url is not None:  # Voice: "If both twiml and url are provided then twiml parameter will be ignored"
+            twiml = None
         self._check_ring(timeout, status_callback_events)
         call = self._new_call(to, from_, "outbound-api", url=url, method=method.upper(), fallback_url=fallback_url,
                               fallback_method=fallback_method.upper(), status_callback=status_callback,
@@ -179,7 +181,7 @@ class Calls:
             raise invalid("Nothing to update: give Status, Url or Twiml")
         if call.status != "in-progress":
             raise TaskRouterError(400, 21220, f"Call {sid} is not in-progress: it cannot be redirected")
-        self._redirect(call, url, (method or "POST").upper(), twiml=twiml)
+        self._redirect(call, url, (method or "POST").upper(), twiml=None if url is not None else twiml)  # Url first, as on create
         return call
 
     @write
