@@ -251,6 +251,9 @@ def test_conference_parameters_by_rest(mock, client, listener, tutorial, via):
     assert conference.friendly_name == reservation  # named by the reservation
     labels = {p.label: p.call_sid for p in client.conferences(conference.sid).participants.list()}
     assert labels == {"customer": caller, "worker": leg.sid}
+    for resource in (client.calls(caller).fetch(), client.calls(leg.sid).fetch(), conference,
+                     client.incoming_phone_numbers.list(phone_number=NUMBER)[0]):
+        follow_every_subresource_link(mock, resource.uri)
     mock.control().hang_up(caller)  # EndConferenceOnCustomerExit: the customer's exit ends it for Alice too
     assert client.conferences(conference.sid).fetch().status == "completed"
     assert client.calls(leg.sid).fetch().status == "completed"
@@ -320,3 +323,15 @@ def test_the_calls_list_filters_by_when_calls_started_and_ended(mock, client, li
     assert sids(end_time_after=started[first] - timedelta(hours=1)) == {first}  # the second has not ended
     assert sids(start_time_after=started[first], start_time_before=started[second]) == {first, second}
     assert day_three > day_one
+
+
+def follow_every_subresource_link(mock, uri: str) -> None:
+    """Every link a resource advertises answers: a link that answered 404 would say something exists and is lost."""
+    import requests
+
+    def get(path: str) -> requests.Response:
+        return requests.get(mock.base_url + path, auth=(mock.account_sid, mock.auth_token), timeout=10)
+
+    resource = get(uri).json()
+    for name, link in resource["subresource_uris"].items():
+        assert get(link).status_code == 200, f"{uri}: subresource_uris[{name!r}] = {link} answers {get(link).status_code}"

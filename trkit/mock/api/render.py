@@ -291,7 +291,7 @@ class Renderer:
             "voice_fallback_method": n.voice_fallback_method, "voice_fallback_url": n.voice_fallback_url,
             "voice_method": n.voice_method, "voice_url": n.voice_url, "emergency_status": "Inactive",
             "emergency_address_sid": None, "emergency_address_status": "unregistered", "bundle_sid": None, "status": "in-use",
-            "type": "local", "subresource_uris": {"assigned_add_ons": uri.replace(".json", "/AssignedAddOns.json")},
+            "type": "local", "subresource_uris": {},  # add-ons are not emulated: no link that answers 404
         }
 
 
@@ -305,9 +305,9 @@ class Renderer:
             "start_time": _rfc2822(c.start_time), "end_time": _rfc2822(c.end_time), "duration": duration, "price": None,
             "price_unit": "USD", "direction": c.direction, "answered_by": None, "api_version": "2010-04-01",
             "forwarded_from": None, "group_sid": None, "caller_name": None, "queue_time": "0", "trunk_sid": None, "uri": uri,
-            "subresource_uris": {name: uri.replace(".json", f"/{name.title().replace('_', '')}.json")
-                                 for name in ("notifications", "recordings", "payments", "events", "siprec", "streams",
-                                              "user_defined_message_subscriptions", "user_defined_messages")},
+            # only links the mock answers: it keeps no notifications, recordings, payments, events or streams of a
+            # call, and a link that answers 404 would tell a client they exist and are lost
+            "subresource_uris": {},
         }
 
     def conference(self, c) -> dict:
@@ -317,8 +317,7 @@ class Renderer:
             "date_updated": _rfc2822(c.date_updated), "friendly_name": c.friendly_name, "region": "us1", "sid": c.sid,
             "status": c.status, "uri": uri, "reason_conference_ended": c.reason_conference_ended,
             "call_sid_ending_conference": c.call_sid_ending_conference,
-            "subresource_uris": {"participants": uri.replace(".json", "/Participants.json"),
-                                 "recordings": uri.replace(".json", "/Recordings.json")},
+            "subresource_uris": {"participants": uri.replace(".json", "/Participants.json")},  # recordings: not emulated
         }
 
     def participant(self, p) -> dict:
