@@ -87,8 +87,8 @@ def test_a_workflow_that_loses_the_filter_of_a_waiting_task_keeps_working(mock):
     task = call(mock, "POST", f"{base}/Tasks", {"Attributes": "{}", "WorkflowSid": wf}).json()["sid"]
     shrunk = {"task_routing": {"filters": [], "default_filter": {"queue": other}}}
     assert call(mock, "POST", f"{base}/Workflows/{wf}", {"Configuration": json.dumps(shrunk)}).status_code == 200
-    # its step is gone: the task is evaluated again and, matching no filter, takes the default filter
-    assert call(mock, "GET", f"{base}/Tasks/{task}").json()["task_queue_sid"] == other
+    # its step is gone, and without ReEvaluateTasks it is not routed again: it waits in its queue
+    assert call(mock, "GET", f"{base}/Tasks/{task}").json()["task_queue_sid"] == queue
     available = [a["sid"] for a in call(mock, "GET", f"{base}/Activities").json()["activities"] if a["available"]][0]
     created = call(mock, "POST", f"{base}/Workers", {"FriendlyName": "Kim", "ActivitySid": available})
     assert created.status_code == 201, created.text
@@ -98,17 +98,19 @@ def test_a_workflow_that_loses_the_filter_of_a_waiting_task_keeps_working(mock):
     assert_refused(call(mock, "POST", f"{base}/Workers", {"FriendlyName": "Kim"}), "FriendlyName")
 
 
-def test_a_reserved_task_whose_step_was_removed_is_evaluated_again_when_its_reservation_ends(mock):
+@pytest.mark.parametrize(("re_evaluate", "queue_after"), [(True, "en"), (False, "es")])
+def test_a_reserved_task_whose_step_was_removed_is_placed_when_its_reservation_ends(mock, re_evaluate, queue_after):
+    """Re-evaluated (ReEvaluateTasks=true), it goes through the new configuration; otherwise it waits in its queue."""
     client = mock.client()
     tw = build_tutorial_workspace(client)
     task = tw.create_task("es")
     tw.set_activity("Alice", "Idle")
     only_english = {"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": tw.queues["en"]}]}]}}
-    tw.api.workflows(tw.workflow_sid).update(configuration=json.dumps(only_english))
+    tw.api.workflows(tw.workflow_sid).update(configuration=json.dumps(only_english), re_evaluate_tasks=str(re_evaluate).lower())
     assert tw.api.tasks(task.sid).fetch().assignment_status == "reserved"
     (offer,) = tw.reservations(task.sid)
     tw.api.tasks(task.sid).reservations(offer.sid).update(reservation_status="rejected", worker_activity_sid=tw.activities["Offline"])
-    assert tw.api.tasks(task.sid).fetch().task_queue_sid == tw.queues["en"]
+    assert tw.api.tasks(task.sid).fetch().task_queue_sid == tw.queues[queue_after]
 
 
 # ------------------------------------------------------------ 3. wrong types in a JSON body

@@ -654,10 +654,24 @@ def test_an_unchanged_step_keeps_its_tasks_where_they_are():
     assert s.queue_of(task) == "C"
 
 
-def test_a_step_that_is_gone_sends_its_pending_tasks_through_the_workflow_again():
+def test_without_re_evaluate_tasks_a_pending_task_whose_step_is_gone_waits_in_its_queue():
+    """"The default is false, which means Tasks in the Workflow will not be processed through the assignment loop
+    again" (https://www.twilio.com/docs/taskrouter/api/workflow, ReEvaluateTasks)."""
     s = two_workflows()
     task, elsewhere = s.task(), s.task(workflow="other")
     configure(s, [{"queue": "C"}])
+    assert s.queue_of(task) == "A" and s.queue_of(elsewhere) == "A"
+    s.advance(60)  # the old step's 50 s timeout no longer moves it on: it is in no step of the new configuration
+    assert s.queue_of(task) == "A" and s.status(task) == "pending"
+    s.set_activity("Alice", "Idle")  # and it is offered in that queue
+    assert s.reservations(task) == [("Alice", "pending")] or s.reservations(elsewhere) == [("Alice", "pending")]
+
+
+def test_with_re_evaluate_tasks_a_pending_task_whose_step_is_gone_is_routed_by_the_new_configuration():
+    s = two_workflows()
+    task, elsewhere = s.task(), s.task(workflow="other")
+    configure(s, [{"queue": "C"}])
+    configure(s, [{"queue": "C"}], re_evaluate=True)
     assert s.queue_of(task) == "C" and s.queue_of(elsewhere) == "A"  # only this workflow's tasks move
 
 
@@ -682,6 +696,15 @@ def test_a_reserved_task_whose_step_is_gone_goes_through_again_when_its_reservat
     assert (s.status(task), s.queue_of(task)) == ("reserved", "A")
     s.reject(task, activity="Offline")
     assert (s.status(task), s.queue_of(task)) == ("pending", "C")
+
+
+def test_without_re_evaluate_tasks_a_reserved_task_whose_step_is_gone_waits_in_its_queue_when_rejected():
+    s = two_workflows()
+    task = s.task()
+    s.set_activity("Alice", "Idle")
+    configure(s, [{"queue": "C"}])
+    s.reject(task, activity="Offline")
+    assert (s.status(task), s.queue_of(task)) == ("pending", "A")
 
 
 def test_a_reserved_task_whose_step_is_kept_is_offered_again_in_it():

@@ -28,6 +28,8 @@ UNSURE = (
     "A step timeout does not interrupt a pending reservation: the step advances when it ends.",
     "Canceled and completed tasks are deleted 300 s after they finish (`--finished-task-lifetime`).",
     "Events are kept 30 days of mock time, then dropped.",
+    "A workflow updated without `ReEvaluateTasks` routes no task again; a waiting task whose step is gone from the "
+    "new configuration waits in the queue it is in, with no step timeout, until it is re-evaluated or its TTL ends.",
 )
 # the phone network's choices where voice-and-worker-sdk.md marks a behaviour UNCONFIRMED (switches: VoiceSwitches)
 VOICE_UNSURE = (

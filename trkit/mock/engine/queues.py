@@ -19,7 +19,7 @@ from .checks import (
     sort_records,
 )
 from .errors import invalid
-from .records import TaskQueue, Worker, Workflow
+from .records import HELD_IN_QUEUE, TaskQueue, Worker, Workflow
 from .transaction import write
 
 
@@ -188,19 +188,23 @@ class QueuesAndWorkflows:
         return workflow
 
     def _rehome_tasks(self, workflow: Workflow, old_config: RoutingConfig, re_evaluate: bool) -> None:
-        """After a configuration change: ``ReEvaluateTasks`` sends every pending task through the workflow
-        again; without it a task stays at its step, unless that step is gone from the new configuration,
-        in which case it is evaluated again (at once if pending, when its reservation ends if reserved)."""
+        """After a configuration change: ``ReEvaluateTasks`` sends every pending task through the workflow again
+        (a reserved one when its reservation ends, if its step is gone). Without it no task is routed again: one
+        whose step is still there stays at it; one whose step is gone waits in its queue (HELD_IN_QUEUE)."""
         new_config = self.routing_config(workflow)
         for task in self.store.all("task", workflow.workspace_sid):
             if task.workflow_sid != workflow.sid or task.assignment_status not in WAITING_TASK_STATUSES:
                 continue
-            kept = old_config.same_step(new_config, task.filter_index, task.target_index)
-            if task.assignment_status == "pending" and (re_evaluate or (not kept and task.filter_index is not None)):
+            if task.assignment_status == "pending" and re_evaluate:
                 self._enter_workflow(task)
-            elif task.assignment_status == "reserved" and not kept and task.filter_index is not None:
+                continue
+            if task.filter_index in (None, HELD_IN_QUEUE) or old_config.same_step(new_config, task.filter_index, task.target_index):
+                continue
+            if re_evaluate:  # reserved: routed again when its reservation ends
                 task.filter_index, task.target_index, task.step_entered_at = None, 0, None
-                self._touch(task)
+            else:
+                task.filter_index, task.target_index, task.step_entered_at = HELD_IN_QUEUE, 0, None
+            self._touch(task)
 
     @write
     def delete_workflow(self, ws_sid: str, sid: str) -> None:

@@ -203,7 +203,7 @@ class Task(Record):
     routing_target: str | None = None
     addons: str = "{}"
     # routing position: index of the matched filter (-1: default filter) and target
-    filter_index: int | None = None
+    filter_index: int | None = None  # its step: a filter's index, -1 the default filter, HELD_IN_QUEUE (below)
     target_index: int = 0
     step_entered_at: float | None = None
     # a priority given at creation or by update; a target's priority overrides it
@@ -353,6 +353,13 @@ class ApiKey(Record):
     def workspace_sid(self) -> str:
         return self.account_sid
 
+
+# A task's filter_index when its workflow's configuration changed, without ReEvaluateTasks, under its step: "The
+# default is false, which means Tasks in the Workflow will not be processed through the assignment loop again"
+# (https://www.twilio.com/docs/taskrouter/api/workflow). It waits in the queue it is in, with no step timeout to
+# move it on, until it is re-evaluated. (What then becomes of the step's own worker expression and timeout is not
+# documented: the mock keeps only the queue.)
+HELD_IN_QUEUE = -2
 
 @dataclass
 class Event:  # written once, never changed: not journaled, kept in SQLite only
