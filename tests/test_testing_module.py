@@ -39,3 +39,14 @@ def test_nested_mocks_answer_innermost_first_and_each_is_fresh():
         with mock_taskrouter() as inner:
             assert inner.client.taskrouter.v1.workspaces.list() == []
         assert [w.friendly_name for w in outer.client.taskrouter.v1.workspaces.list()] == ["Outer"]
+
+
+def test_the_readmes_voice_switch_reaches_the_mock_under_mock_taskrouter():
+    """README: `mock_taskrouter(voice=VoiceSwitches(task_after_bridge="completed"))` for tests that read a
+    dequeued task's end another way (the switch's effect itself: tests/test_voice_rules.py)."""
+    from trkit.mock import VoiceSwitches
+
+    with mock_taskrouter(voice=VoiceSwitches(task_after_bridge="completed")) as mock:
+        assert mock.server.engine.voice.task_after_bridge == "completed"
+    with mock_taskrouter() as mock:
+        assert mock.server.engine.voice.task_after_bridge == "assigned"  # the reference's reading, by default

@@ -1,6 +1,8 @@
 """The bundled mock TaskRouter: a stateful emulator of TaskRouter v1's REST API."""
 
+from .client import mock_client
 from .engine.errors import TaskRouterError
+from .engine.telephony import VoiceSwitches
 from .server import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, MockServer
 
-__all__ = ["MockServer", "DEFAULT_ACCOUNT_SID", "DEFAULT_AUTH_TOKEN", "TaskRouterError"]
+__all__ = ["MockServer", "DEFAULT_ACCOUNT_SID", "DEFAULT_AUTH_TOKEN", "TaskRouterError", "VoiceSwitches", "mock_client"]
