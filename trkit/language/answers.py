@@ -2,7 +2,7 @@
 
 The mock acts on it; the kit's callback server shows it next to each answer the
 learner's handler gave, so a wrong answer is seen with its consequence on either
-backend. The rules and warning codes are the reference's (taskrouter-api.md §8.2):
+backend. The rules and warning codes are Twilio's (https://www.twilio.com/docs/taskrouter/handle-assignment-callbacks):
 only a 200 with ``Content-Type: application/json`` is read at all; an empty body,
 ``{}`` or JSON without ``instruction`` leaves the reservation pending.
 """

@@ -1,7 +1,7 @@
 """Who may take what, and why not: the one rule routing applies and ``explain`` reports.
 
 A worker may be reserved for a task from a queue under a workflow target when, in this order
-(taskrouter-api.md §5): its activity is available; it has room (single-tasking: no task held;
+(https://www.twilio.com/docs/taskrouter/lifecycle-task-workflows-and-assignment): its activity is available; it has room (single-tasking: no task held;
 multi-tasking: its channel's capacity); it does not already hold a pending reservation for the
 task; the queue's ``target_workers`` matches its attributes; the target's ``expression`` matches
 ``task.*`` and ``worker.*``; and, for known-agent routing, the task names this very worker.

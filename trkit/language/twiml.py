@@ -51,7 +51,7 @@ OTHER_TWIML = frozenset({
 })
 # the methods TwiML's action and URL attributes accept
 METHODS = ("GET", "POST")
-# the answers Voice reads as TwiML (reference §5.1); text/plain that is not XML is read aloud instead
+# the answers Voice reads as TwiML (https://www.twilio.com/docs/voice/twiml); text/plain that is not XML is read aloud instead
 TWIML_TYPES = ("text/xml", "application/xml", "text/html", "text/plain")
 
 
@@ -123,7 +123,7 @@ def _check(name: str, attributes: dict[str, str]) -> None:
 
 
 def read_aloud(media_type: str, error: TwimlError) -> bool:
-    """Whether Voice reads an unplayable answer out instead: text/plain that is not XML (reference §5.1)."""
+    """Whether Voice reads an unplayable answer out instead: text/plain that is not XML (https://www.twilio.com/docs/voice/twiml)."""
     return media_type == "text/plain" and error.code == DOCUMENT_PARSE_FAILURE
 
 

@@ -1,6 +1,6 @@
 """TaskRouter's words, each spelled once: statuses, their groupings, reasons the system gives, SID shapes.
 
-Values are Twilio's own (shared/reference: the spec's enums and taskrouter-api.md §6).
+Values are Twilio's own: its OpenAPI spec's enums and https://www.twilio.com/docs/taskrouter/lifecycle-task-state.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from .api.contract import SPEC, path_shape
 # Twilio's OpenAPI file for TaskRouter v1 (MIT, see its LICENSE beside it), shipped with the package
 DEFAULT_SPEC = SPEC
 METHODS = ("GET", "POST", "DELETE")
-# choices the mock makes where taskrouter-api.md marks a behaviour UNCONFIRMED (each also noted where it is made)
+# choices the mock makes where Twilio's documentation leaves a behaviour unsaid (each also noted where it is made)
 UNSURE = (
     "`Ordering` on Workers and TaskQueues: `DateCreated`, `DateUpdated`, `FriendlyName` (and `DateStatusChanged` for "
     "Workers), each `:asc` or `:desc`, comma-joined, as documented for Tasks; default creation order.",
@@ -31,7 +31,7 @@ UNSURE = (
     "A workflow updated without `ReEvaluateTasks` routes no task again; a waiting task whose step is gone from the "
     "new configuration waits in the queue it is in, with no step timeout, until it is re-evaluated or its TTL ends.",
 )
-# the phone network's choices where voice-and-worker-sdk.md marks a behaviour UNCONFIRMED (switches: VoiceSwitches)
+# the phone network's choices where Voice's and TaskRouter's documentation leave a behaviour unsaid (switches: VoiceSwitches)
 VOICE_UNSURE = (
     "A caller who hangs up while queued cancels the task with reason `hangup` (`caller_hangup_reason`).",
     "A dequeued task stays `assigned` when the bridged call ends (`task_after_bridge`: assigned, wrapping or completed).",

@@ -4,7 +4,7 @@ happens — whoever caused it: the page, REST, routing or the clock).
 
 v2 (npm ``twilio-taskrouter``, options ``ebServer``/``wsServer``): ``POST /v1/wschannels`` and the
 socket at ``/v1/wschannels?token=…``. v1 (the quickstart page's TaskRouter.js): ``POST`` and the socket
-at ``/v1/wschannels/{AC}/{WK}``. No Basic auth here: the token is the credential (reference §6).
+at ``/v1/wschannels/{AC}/{WK}``. No Basic auth here: the token is the credential (https://www.twilio.com/docs/taskrouter/js-sdk).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ token}``) is made against the mock's own REST API in-process, so its parameters 
 refused exactly as over REST; the answer is then reshaped for the SDK. For the v2 SDK (npm
 ``twilio-taskrouter``): dates in epoch seconds, a ``version`` on every object, lists as
 ``{"contents", "after_sid"}``, a task's queue and workflow names under the SDK's keys, and a
-reservation carrying its whole task (reference voice-and-worker-sdk.md §6.3). For v1, the REST shapes.
+reservation carrying its whole task (https://twilio.github.io/twilio-taskrouter.js/). For v1, the REST shapes.
 """
 
 from __future__ import annotations

@@ -286,7 +286,7 @@ class Calls:
         if event == "completed":
             params["CallDuration"] = str(int(call.end_time - call.start_time) if call.start_time else 0)
         task = self.store.get("task", call.task_sid) if call.task_sid else None
-        if call.reservation_sid and task is not None:  # a worker's leg tells which caller it served (reference §4)
+        if call.reservation_sid and task is not None:  # a worker's leg tells which caller it served (dequeue's status_callback_url)
             params["taskCallSid"] = str(attributes_of(task.attributes).get("call_sid", ""))
         self._outbox.append(Outbound("voice-status", call.status_callback, params, self.account_sid,
                                      method=call.status_callback_method, call_sid=call.sid))

@@ -1,4 +1,4 @@
-"""Limits and small checks every rule module shares (Twilio's documented limits, taskrouter-api.md §10)."""
+"""Limits and small checks every rule module shares (Twilio's documented limits, https://www.twilio.com/docs/taskrouter/limits)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ MAX_TASK_TIMEOUT = 1_209_600
 MAX_PRIORITY = 2_147_483_647
 MAX_ASSIGNMENTS = 1000
 MAX_ACTIVITIES = 100
-# canceled and completed tasks are deleted "about 5 minutes" later (taskrouter-api.md §6.6); a switch
+# canceled and completed tasks are deleted "about 5 minutes" later (https://www.twilio.com/docs/taskrouter/lifecycle-task-state); a switch
 FINISHED_TASK_LIFETIME = 300.0
 
 

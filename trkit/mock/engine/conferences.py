@@ -2,7 +2,7 @@
 phone rings, and when she answers she and the waiting caller are put in a conference named by the
 reservation. The conference ends when its last participant leaves (or one whose ``end_conference_on_exit``
 is set); then the worker moves to the post-work activity and the task to ``wrapping`` with reason
-``Conference ended``, as observed on Twilio (reference voice-and-worker-sdk.md §3.2, §3.3, §4).
+``Conference ended``, as observed on Twilio (the instruction: https://www.twilio.com/docs/taskrouter/handle-assignment-callbacks).
 
 The conference options the instruction can carry beyond these (recording, beeps, hold music, regions…)
 are kept with the reservation's instruction; the mock plays no audio for them.

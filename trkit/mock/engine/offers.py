@@ -31,7 +31,7 @@ class Offers:
 
 
     def _route_to_worker(self, task: Task, worker: Worker) -> None:
-        """``RoutingTarget`` = a Worker (taskrouter-api.md §6.1): no workflow, no queue, only that worker.
+        """``RoutingTarget`` = a Worker (https://www.twilio.com/docs/taskrouter/api/task): no workflow, no queue, only that worker.
 
         With ``IgnoreCapacity`` (the default) the worker is offered the task at once, busy or not
         available; without it, as soon as the worker is available with room. A task that worker

@@ -179,7 +179,7 @@ class Routing:
 
     def _check_skips(self) -> None:
         """``skip_if`` of the steps tasks entered: looked at only when routing could not reserve anyone
-        on entering the step (taskrouter-api.md §6.2); true → the next step at once."""
+        on entering the step (https://www.twilio.com/docs/taskrouter/workflow-configuration); true → the next step at once."""
         checks, self._skip_checks = self._skip_checks, {}
         for task_sid, step in checks.items():
             task = self.store.get("task", task_sid)

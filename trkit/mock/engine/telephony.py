@@ -1,6 +1,6 @@
 """Where the phone network meets TaskRouter: ``<Enqueue>`` makes a task of a call, ``dequeue``/``call``/
 ``redirect`` instructions and ``<Dial><Queue reservationSid>`` connect a worker to the caller, and a
-call that ends moves the task and the worker on (reference: voice-and-worker-sdk.md §3, §4).
+call that ends moves the task and the worker on (https://www.twilio.com/docs/taskrouter/twiml-queue-calls).
 
 Where the reference is unsure, the default it suggests is taken and can be switched (``VoiceSwitches``).
 """
@@ -136,7 +136,7 @@ class Telephony:
             partner.bridged_with = None
             self._bridge_ended(call, partner)
         elif call.queue is not None:
-            self._cancel_queued_task(call, "hangup")  # the caller gave up: the task goes (reference §3.3)
+            self._cancel_queued_task(call, "hangup")  # the caller gave up: the task goes (twiml-queue-calls)
             self._queue_result(call, "hangup")
             for leg in self.store.all("call"):  # a worker's phone still ringing for this caller stops
                 if leg.bridge_to == call.sid and leg.status in ("queued", "ringing"):

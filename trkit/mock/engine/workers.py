@@ -122,7 +122,7 @@ class Workers:
                                         task_queue_sid is not None or task_queue_name is not None):
                     yield worker
         end = None if limit is None else offset + limit
-        if ordering:  # the field names are the resource's date and name fields (format UNCONFIRMED, taskrouter-api.md §10)
+        if ordering:  # the field names are the resource's date and name fields (the format Tasks document, https://www.twilio.com/docs/taskrouter/api/task)
             keys = ordering_keys(ordering, {"DateCreated": "date_created", "DateUpdated": "date_updated",
                                             "DateStatusChanged": "date_status_changed", "FriendlyName": "friendly_name"})
             return sort_records(list(matching()), keys)[offset:end]
