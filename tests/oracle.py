@@ -1,20 +1,20 @@
-"""A reference model of who gets which task, written from shared/reference, not from the mock.
+"""A reference model of who gets which task, written from Twilio's TaskRouter pages, not from the mock.
 
 Slow and plain on purpose: no indexes, no heaps, no expression parser. It knows one workspace
 (single-tasking), activities Idle (available), Offline, Reserved and Busy (unavailable), queues
 whose members are the workers speaking a language, a workflow that sends a task to the queue
 of its language (else to a default queue everyone is in), and a reservation timeout. The
-rules it follows, each from taskrouter-api.md:
+rules it follows, each from Twilio's TaskRouter pages (under https://www.twilio.com/docs/taskrouter/):
 
-- §6.4/§6.3: a waiting task goes to an eligible worker; tasks are served highest priority
+- lifecycle-task-workflows-and-assignment: a waiting task goes to an eligible worker; tasks are served highest priority
   first, then oldest; among eligible workers the one idle longest is chosen, "idle since"
   being the later of becoming available and the end of the worker's last reservation.
-- §5.3 eligibility: available activity, no pending or unfinished task, member of the queue.
-- §5.3 moves: reserved -> Reserved, accepted -> Busy, timed out -> Offline (the workspace's
+- eligibility (https://www.twilio.com/docs/taskrouter/lifecycle-task-workflows-and-assignment): available activity, no pending or unfinished task, member of the queue.
+- moves (https://www.twilio.com/docs/taskrouter/lifecycle-task-state): reserved -> Reserved, accepted -> Busy, timed out -> Offline (the workspace's
   timeout activity), rejected -> the activity given; completing moves nobody.
-- §5.1/§5.2 statuses: pending -> reserved -> assigned -> completed; an unaccepted end puts the
+- statuses (https://www.twilio.com/docs/taskrouter/lifecycle-task-state): pending -> reserved -> assigned -> completed; an unaccepted end puts the
   task back to pending and into routing.
-- §6.6: a canceled or completed task is deleted about 5 minutes (the mock's 300 s) after it finished.
+- lifecycle-task-state: a canceled or completed task is deleted about 5 minutes (the mock's 300 s) after it finished.
 """
 
 from __future__ import annotations

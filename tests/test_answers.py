@@ -1,4 +1,4 @@
-"""What TaskRouter makes of an assignment callback's answer (taskrouter-api.md §8.2): only a 200 with
+"""What TaskRouter makes of an assignment callback's answer (https://www.twilio.com/docs/taskrouter/handle-assignment-callbacks): only a 200 with
 ``application/json`` and an ``instruction`` is acted on; the warning codes are Twilio's catalog's."""
 
 from __future__ import annotations

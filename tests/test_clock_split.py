@@ -2,7 +2,7 @@
 
 Every timer fires at its own instant and everything it causes (re-routing, new reservations
 and their timers, events) happens at that instant, before the next timer is looked at
-(taskrouter-api.md §6: reservation timeout, TTL, workflow step timeouts). So one advance of
+(https://www.twilio.com/docs/taskrouter/lifecycle-task-workflows-and-assignment). So one advance of
 200 s and twenty of 10 s must leave the same state and the same event log, with the same
 timestamps — in-process and over HTTP alike.
 """

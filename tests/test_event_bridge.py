@@ -1,4 +1,4 @@
-"""The worker SDK's event bridge at protocol level (reference voice-and-worker-sdk.md §6): tokens minted with
+"""The worker SDK's event bridge at protocol level (https://www.twilio.com/docs/taskrouter/js-sdk): tokens minted with
 the twilio library and checked by the mock, the HTTP channel answering in the SDK's representation with
 CORS, and the WebSocket channel's init, heartbeats and pushed events in order."""
 
@@ -175,7 +175,7 @@ def test_a_worker_whose_socket_closes_goes_offline_when_the_sdk_asks(mock, desk)
 
 
 def test_every_route_the_v2_sdk_uses_is_answered(mock, desk):
-    """Reference §6.3: worker, activities, worker channels, reservations (apiVersion v2, Active=true), a reservation
+    """The v2 SDK (https://twilio.github.io/twilio-taskrouter.js/): worker, activities, worker channels, reservations (apiVersion v2, Active=true), a reservation
     update on the worker path, task fetch and completion."""
     tw, key = desk
     token = access_token(mock, tw, key)
@@ -211,7 +211,7 @@ def test_a_refused_rest_request_reads_as_taskrouters_own_message(mock, desk):
 
 
 def test_every_route_the_v1_sdk_uses_is_answered_within_its_tokens_policies(mock, desk):
-    """Reference §6.2: ready (the worker), pending reservations, the task and its reservation, accept on the task path."""
+    """The v1 SDK (https://www.twilio.com/docs/taskrouter/js-sdk-v1/workspace/worker): ready (the worker), pending reservations, the task and its reservation, accept on the task path."""
     tw, _ = desk
     ws, wk = tw.sid, tw.workers["Alice"]
     capability = WorkerCapabilityToken(mock.account_sid, mock.auth_token, ws, wk)

@@ -92,7 +92,7 @@ def test_worker_explanations(tutorial):
 
 LANGS = st.lists(st.sampled_from(["en", "es", "fr"]), max_size=3, unique=True)
 # the expressions the property draws from, each with its meaning written out in plain Python
-# (the reference's rules, §7), so the expected verdicts do not come from the mock's own evaluator
+# (https://www.twilio.com/docs/taskrouter/expression-syntax), so the expected verdicts do not come from the mock's own evaluator
 QUEUE_RULES = {
     'languages HAS "es"': lambda w: "es" in w["languages"],
     'languages HAS "en"': lambda w: "en" in w["languages"],
@@ -108,7 +108,7 @@ TARGET_RULES = {
 
 
 def expected_verdict(task_sid: str, worker: dict, queue_rule, target_rule, task: dict, reservations: list) -> str:
-    """Single-tasking eligibility as the reference states it (§5.3, §6.3)."""
+    """Single-tasking eligibility as the reference states it (https://www.twilio.com/docs/taskrouter/lifecycle-task-workflows-and-assignment)."""
     mine = [r for r in reservations if r.worker_sid == worker["sid"] and r.reservation_status in ("pending", "accepted", "wrapping")]
     if any(r.task_sid == task_sid and r.reservation_status == "pending" for r in mine):
         return "reserved for this task"

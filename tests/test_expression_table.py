@@ -1,4 +1,4 @@
-"""Every operator and literal of TaskRouter's expression language, from the reference (§7).
+"""Every operator and literal of TaskRouter's expression language, from the reference (https://www.twilio.com/docs/taskrouter/expression-syntax).
 
 Each row is (expression, attributes, expected). The expectations are the reference's rules:
 aliases mean the same as their operator, a missing attribute makes a comparison false (never

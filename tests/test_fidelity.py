@@ -1,9 +1,9 @@
 """What the spec lets a client send is honoured, or refused saying the mock does not emulate it.
 
-From taskrouter-api.md: Reason is required to cancel or complete a task (§4.8); ETag on Task,
-Worker and Reservation answers and 412 on a stale If-Match (§1.2, §4.4, §4.8); finished tasks
-are deleted about 5 minutes later (§4.8, §6.6); dequeue and call add worker_call_sid to the task
-(§8.3). Workflow target keys the mock does not route by are refused.
+From Twilio's TaskRouter pages (under https://www.twilio.com/docs/taskrouter/): Reason is required to cancel or complete a task (https://www.twilio.com/docs/taskrouter/api/task); ETag on Task,
+Worker and Reservation answers and 412 on a stale If-Match (https://www.twilio.com/docs/taskrouter/api, https://www.twilio.com/docs/taskrouter/api/worker, https://www.twilio.com/docs/taskrouter/api/task); finished tasks
+are deleted about 5 minutes later (https://www.twilio.com/docs/taskrouter/api/task, https://www.twilio.com/docs/taskrouter/lifecycle-task-state); dequeue and call add worker_call_sid to the task
+(https://www.twilio.com/docs/taskrouter/handle-assignment-callbacks). Workflow target keys the mock does not route by are refused.
 """
 
 from __future__ import annotations

@@ -102,7 +102,7 @@ class Routing(RuleBasedStateMachine):
             if not multi:
                 assert len(active) <= 1, f"single-tasking worker with {len(active)} active reservations"
         # routing leaves nothing undone: no waiting task has an open slot and an eligible free worker.
-        # Eligibility is written out from the reference (§5.3) instead of asking the engine.
+        # Eligibility is written out from the reference (https://www.twilio.com/docs/taskrouter/lifecycle-task-workflows-and-assignment) instead of asking the engine.
         for task in store.all("task", self.ws):
             queue = store.get("task_queue", task.task_queue_sid)
             if queue is None or task.assignment_status not in ("pending", "reserved"):

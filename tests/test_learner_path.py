@@ -1,8 +1,8 @@
 """The learner's path: their own assignment handler, answers read as Twilio reads them, callbacks that
 were taken over, the lifecycle line, and a dashboard that goes from created to completed.
 
-Expected values come from the reference (taskrouter-api.md §8.2 for answers; the quickstart's lifecycle
-line; task statuses assigned → wrapping → completed), never from what the mock answers.
+Expected values come from Twilio's pages (how answers are read: handle-assignment-callbacks; the quickstart's lifecycle
+line; task statuses assigned → wrapping → completed: lifecycle-task-state), never from what the mock answers.
 """
 
 from __future__ import annotations

@@ -260,7 +260,7 @@ def test_a_dequeue_answer_for_a_task_not_made_from_a_call_is_refused_40140(tutor
     listener.answer = lambda req: {"instruction": "dequeue", "from": "+15005550006", "post_work_activity_sid": tutorial.activities["Idle"]}
     task = tutorial.create_task("es")
     tutorial.set_activity("Alice", "Idle")
-    # the reference (§3.2, §4): dequeue needs the call_sid an <Enqueue> puts in the task; the reservation is not changed
+    # the reference (https://www.twilio.com/docs/taskrouter/twiml-queue-calls, https://www.twilio.com/docs/taskrouter/handle-assignment-callbacks): dequeue needs the call_sid an <Enqueue> puts in the task; the reservation is not changed
     assert [r.reservation_status for r in tutorial.reservations(task.sid)] == ["pending"]
     outcomes = [c["outcome"] for c in mock.control().callbacks() if c["kind"] == "assignment"]
     assert outcomes and "(40140)" in outcomes[-1], outcomes

@@ -165,7 +165,7 @@ def test_signed_assignment_callback_and_accept_instruction(taskrouter, callbacks
     assert (reservation.reservation_status, reservation.worker_sid) == ("accepted", alice)
 
 
-# the parameters Twilio documents for a voice webhook and the task attributes <Enqueue> makes (reference §3.2, §5.1)
+# the parameters Twilio documents for a voice webhook and the task attributes <Enqueue> makes (https://www.twilio.com/docs/taskrouter/twiml-queue-calls, https://www.twilio.com/docs/voice/twiml)
 VOICE_PARAMETERS = {"CallSid", "AccountSid", "From", "To", "CallStatus", "ApiVersion", "Direction", "Caller", "Called"}
 ENQUEUE_ATTRIBUTES = {"from_country", "called", "to_country", "to_city", "to_state", "caller_country", "call_sid", "account_sid",
                       "from_zip", "from", "direction", "called_zip", "caller_state", "to_zip", "called_country", "from_city",

@@ -1,6 +1,6 @@
 """TaskRouter's rules as the reference states them, each checked where it bites.
 
-Expected values come from shared/reference (taskrouter-api.md §5-§6, §10; taskrouter-behaviour.md),
+Expected values come from Twilio's pages (https://www.twilio.com/docs/taskrouter/lifecycle-task-workflows-and-assignment, https://www.twilio.com/docs/taskrouter/limits),
 never from what the mock answers: each test fails if the rule it names is changed.
 """
 
@@ -25,7 +25,7 @@ def spanish_desk(**queue_options) -> Scenario:
     return s
 
 
-# ------------------------------------------------------------------ documented defaults (§10)
+# ------------------------------------------------------------------ documented defaults (https://www.twilio.com/docs/taskrouter/limits)
 def test_default_reservation_timeout_is_120_seconds():
     s = spanish_desk()
     assert s.engine.workflow(s.ws, s.workflows["wf"]).task_reservation_timeout == 120
@@ -91,7 +91,7 @@ def test_a_new_task_has_priority_zero_and_a_new_queue_reserves_one_worker():
     assert (queue.max_reserved_workers, queue.task_order) == (1, "FIFO")
 
 
-# --------------------------------------------------------------------- workflow steps (§6.2)
+# --------------------------------------------------------------------- workflow steps (https://www.twilio.com/docs/taskrouter/workflow-configuration)
 def layered() -> Scenario:
     s = Scenario()
     for name in ("Spanish", "French", "VIP", "Fallback", "Default"):
@@ -187,7 +187,7 @@ def test_target_expression_compares_task_and_worker():
     assert s.reservations(task) == [("Senior", "pending")]
 
 
-# ---------------------------------------------------------------- which task a worker gets (§6.4)
+# ---------------------------------------------------------------- which task a worker gets (https://www.twilio.com/docs/taskrouter/lifecycle-task-workflows-and-assignment)
 def three_waiting(order: str) -> tuple[Scenario, list[str]]:
     s = spanish_desk(task_order=order)
     tasks = []
@@ -253,7 +253,7 @@ def test_queue_membership_follows_target_workers():
     assert s.reservations(task) == [("Bob", "pending")]
 
 
-# ------------------------------------------------------------------ reservations end (§5.2, §5.3)
+# ------------------------------------------------------------------ reservations end (https://www.twilio.com/docs/taskrouter/lifecycle-task-state, https://www.twilio.com/docs/taskrouter/lifecycle-task-workflows-and-assignment)
 def test_reject_requeues_the_task_for_the_next_worker_and_moves_the_rejecter():
     s = spanish_desk()
     task = s.task()
@@ -395,7 +395,7 @@ def test_single_tasking_worker_gets_no_second_task_while_one_is_assigned():
     assert s.holder(second) == "Alice"
 
 
-# --------------------------------------------------------------------- cumulative statistics (§4.11)
+# --------------------------------------------------------------------- cumulative statistics (https://www.twilio.com/docs/taskrouter/api/workspace-statistics)
 def scripted_day() -> tuple[Scenario, dict[str, str]]:
     """Three tasks: one accepted after 40 s and completed, one rejected then timed out, both others canceled."""
     s = spanish_desk()
@@ -530,7 +530,7 @@ def test_statistics_window_defaults_to_the_last_15_minutes_and_30_days_at_most()
         window(s.engine, None, now + 30 * 86400, now + 29 * 86400)
 
 
-# ------------------------------------------------------------------------ the event log (§9)
+# ------------------------------------------------------------------------ the event log (https://www.twilio.com/docs/taskrouter/api/event/reference)
 def lifecycle_events() -> tuple[Scenario, list]:
     s = Scenario()
     s.queue("Spanish", 'languages HAS "es"')
@@ -628,7 +628,7 @@ def test_event_descriptions():
         f"Task {done} deleted by the system after it was completed"
 
 
-# ------------------------------------------------------------ a workflow's configuration changes (§6.1)
+# ------------------------------------------------------------ a workflow's configuration changes (https://www.twilio.com/docs/taskrouter/workflow-configuration)
 def two_workflows() -> Scenario:
     s = Scenario()
     for name in ("A", "B", "C"):

@@ -1,5 +1,5 @@
-"""Event callbacks and stored events (taskrouter-api.md §9), optimistic concurrency (§1.2) and the
-checks made when resources are configured (§4), on the frozen-clock scenario without HTTP."""
+"""Event callbacks and stored events (https://www.twilio.com/docs/taskrouter/api/event/reference), optimistic concurrency (https://www.twilio.com/docs/taskrouter/api) and the
+checks made when resources are configured (https://www.twilio.com/docs/taskrouter/api), on the frozen-clock scenario without HTTP."""
 
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def test_stored_events_point_at_their_resources():
     assert event.event_data["workspace_name"] == "Rules" and event.event_data["workspace_sid"] == s.ws
 
 
-# ------------------------------------------------------------------------- If-Match (§1.2, §4.8)
+# ------------------------------------------------------------------------- If-Match (https://www.twilio.com/docs/taskrouter/api, https://www.twilio.com/docs/taskrouter/api/task)
 @pytest.mark.parametrize(("header", "ok"), [
     (None, True), ('"{v}"', True), ("{v}", True), ('W/"{v}"', True), ('"1", "{v}"', True), ("*", True),
     ('"{stale}"', False), ("nonsense", False),
@@ -137,7 +137,7 @@ def test_every_change_moves_the_version_of_worker_and_reservation():
         s.engine.delete_task(s.ws, task, if_match="0")
 
 
-# -------------------------------------------------------------- configuration checks (§4.6, §4.7)
+# -------------------------------------------------------------- configuration checks (https://www.twilio.com/docs/taskrouter/api/task-queue, https://www.twilio.com/docs/taskrouter/api/workflow)
 QUEUE = "{queue}"
 
 
@@ -226,7 +226,7 @@ def test_task_channels_are_found_by_sid_or_unique_name_in_their_workspace():
         assert info.value.status == 404
 
 
-# ----------------------------------------------------------------- a restart keeps every timer (§6.6)
+# ----------------------------------------------------------------- a restart keeps every timer (https://www.twilio.com/docs/taskrouter/lifecycle-task-state)
 def reopened(s: Scenario, path: str) -> Scenario:
     """The same state read back from SQLite by a new engine, at the same mock time."""
     from scenario import new_engine
@@ -275,7 +275,7 @@ def test_timers_and_indexes_are_rebuilt_from_the_store(tmp_path):
     assert s.status(moving) == "canceled" and s.fetch_task(moving).reason == "Task TTL Exceeded"
 
 
-# ------------------------------------------------------------- multi-reservation (§5.1, §11.1)
+# ------------------------------------------------------------- multi-reservation (https://www.twilio.com/docs/taskrouter/lifecycle-task-state, https://www.twilio.com/docs/taskrouter/api/reservations)
 def offers_of(s: Scenario, task: str) -> dict[str, str]:
     return {s.names[r.worker_sid]: r.sid for r in s.engine.store.reservations_of_task(task) if r.reservation_status == "pending"}
 
@@ -319,7 +319,7 @@ def test_a_reservation_ending_at_the_step_deadline_moves_the_task_on():
     assert (s.queue_of(task), s.reservations(task)) == ("Second", [("Alice", "timeout")])
 
 
-# ---------------------------------------------------------- which task a worker gets, further down (§6.4)
+# ---------------------------------------------------------- which task a worker gets, further down (https://www.twilio.com/docs/taskrouter/lifecycle-task-workflows-and-assignment)
 def test_a_worker_skips_a_task_whose_target_excludes_her_and_takes_the_next():
     s = Scenario()
     s.queue("All")
@@ -532,7 +532,7 @@ def test_an_update_moves_date_updated_and_names_stay_unique():
     Scenario(engine=s.engine).worker("Alice")  # and another workspace may use it
 
 
-# ---------------------------------------------------------- known-agent routing and order_by (§6.2, §6.3)
+# ---------------------------------------------------------- known-agent routing and order_by (https://www.twilio.com/docs/taskrouter/workflow-configuration, https://www.twilio.com/docs/taskrouter/lifecycle-task-workflows-and-assignment)
 def agents() -> Scenario:
     s = Scenario()
     s.queue("Support")
@@ -604,7 +604,7 @@ def test_bad_known_worker_and_order_by_are_refused(target, words):
     assert words in info.value.message, info.value.message
 
 
-# ------------------------------------------------------------------ retention (taskrouter-api.md §Events: 30 days)
+# ------------------------------------------------------------------ retention ()
 def test_events_are_kept_30_days_then_dropped():
     s = Scenario()
     s.queue("Everyone")

@@ -1,5 +1,5 @@
-"""More of the reference's rules: instructions (§8.3-8.4), reservation guards (§11.1), list filters
-(§2.3, §7 contexts) and real-time statistics (§4.11), on the frozen-clock scenario."""
+"""More of the reference's rules: instructions (https://www.twilio.com/docs/taskrouter/handle-assignment-callbacks), reservation guards (https://www.twilio.com/docs/taskrouter/api/reservations), list filters
+(https://www.twilio.com/docs/taskrouter/api, https://www.twilio.com/docs/taskrouter/expression-syntax) and real-time statistics (https://www.twilio.com/docs/taskrouter/api/workspace-statistics), on the frozen-clock scenario."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def stored_instruction(s: Scenario, task: str) -> dict | None:
     return res.instruction
 
 
-# --------------------------------------------------------------------------- instructions (§8.3)
+# --------------------------------------------------------------------------- instructions (https://www.twilio.com/docs/taskrouter/handle-assignment-callbacks)
 def test_dequeue_with_an_unknown_post_work_activity_is_refused():
     s, task = reserved_for_alice()
     with pytest.raises(TaskRouterError, match="post_work_activity_sid"):
@@ -133,7 +133,7 @@ def test_callback_answers_map_to_warning_codes():
     assert s.engine.apply_assignment_answer("WR" + "0" * 32, {"instruction": "accept"}) == "reservation no longer exists"
 
 
-# ------------------------------------------------------------------- REST reservation updates (§8.4, §11.1)
+# ------------------------------------------------------------------- REST reservation updates (https://www.twilio.com/docs/taskrouter/api/reservations)
 def update(s: Scenario, task: str, res: str, **changes):
     return s.engine.update_reservation(s.ws, res, task_sid=task, **changes)
 
@@ -264,7 +264,7 @@ def test_task_queue_filters():
         names(evaluate_worker_attributes="[1]")
 
 
-# -------------------------------------------------------------------- real-time statistics (§4.11)
+# -------------------------------------------------------------------- real-time statistics (https://www.twilio.com/docs/taskrouter/api/workspace-statistics)
 def test_real_time_statistics_count_live_tasks_and_workers():
     s = desk()
     first = s.task(lang="es", priority=2)
@@ -576,7 +576,7 @@ def test_a_write_answers_with_the_resource_as_it_was_before_routing():
     assert answered.activity_sid == s.activities["Idle"]  # and the answer does not change afterwards
 
 
-# ------------------------------------------------------------------ the assignment callback (§3, §8.1)
+# ------------------------------------------------------------------ the assignment callback (https://www.twilio.com/docs/taskrouter/handle-assignment-callbacks)
 def test_assignment_callback_parameters_are_the_documented_ones():
     from scenario import ACCOUNT
 
@@ -633,7 +633,7 @@ def test_a_task_offered_a_thousand_times_is_canceled():
     assert s.fetch_task(task).reason == "Task TTL Exceeded or Max assignment count exceeded"
 
 
-# ----------------------------------------------------------------------- multitasking capacity (§5.3)
+# ----------------------------------------------------------------------- multitasking capacity (https://www.twilio.com/docs/taskrouter/lifecycle-task-workflows-and-assignment)
 def multitasking() -> Scenario:
     s = Scenario(multi_task=True)
     s.queue("All")
@@ -682,7 +682,7 @@ def test_a_worker_is_not_offered_a_task_twice_at_once():
     assert sorted(s.reservations(task)) == [("Alice", "pending"), ("Bob", "pending")]
 
 
-# ------------------------------------------------------------------ skip_if (§6.2, §7 context 5)
+# ------------------------------------------------------------------ skip_if (https://www.twilio.com/docs/taskrouter/workflow-configuration, https://www.twilio.com/docs/taskrouter/expression-syntax)
 def skipping_desk(skip_if: str) -> Scenario:
     """Spanish first (with ``skip_if``), then English; Alice speaks both, Bob English."""
     s = desk()
@@ -744,7 +744,7 @@ def test_a_skip_out_of_a_filter_goes_to_the_next_matching_filter():
     assert s.queue_of(task) == "English"
 
 
-# ------------------------------------------------------------------ RoutingTarget: a Worker (§6.1, §10 Task create)
+# ------------------------------------------------------------------ RoutingTarget: a Worker (https://www.twilio.com/docs/taskrouter/workflow-configuration, https://www.twilio.com/docs/taskrouter/limits)
 def routed_to(worker: str, **options) -> tuple[Scenario, str]:
     s = desk()
     task = s.engine.create_task(s.ws, attributes='{"lang": "es"}', routing_target=s.workers[worker], **options).sid

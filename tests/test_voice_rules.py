@@ -1,6 +1,6 @@
 """The phone network's rules, in-process: voice webhooks, the TwiML verbs, <Enqueue> tasks, dequeue to a
 worker, hang-ups at every stage and bad documents. Expected values are the reference's
-(voice-and-worker-sdk.md §1, §3, §4, §5)."""
+(https://www.twilio.com/docs/taskrouter/quickstart/python, https://www.twilio.com/docs/taskrouter/twiml-queue-calls, https://www.twilio.com/docs/taskrouter/handle-assignment-callbacks, https://www.twilio.com/docs/voice/twiml)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ GATHER = (f'<Response><Gather action="{BASE}/enqueue_call" numDigits="1" timeout
           '<Say language="en">For English, please hold or press two.</Say></Gather></Response>')
 
 
-# ------------------------------------------------------------ receiving a call (§1.1, §5.1)
+# ------------------------------------------------------------ receiving a call (https://www.twilio.com/docs/taskrouter/quickstart/python/twiml-receive-call, https://www.twilio.com/docs/voice/twiml)
 def test_an_inbound_call_asks_the_numbers_voice_url_with_the_standard_parameters():
     d = Desk()
     d.route("/incoming_call", lambda p: "<Response><Say>Hello</Say></Response>")
@@ -85,7 +85,7 @@ def test_redirect_fetches_the_next_document_and_a_loop_ends_with_11215():
     assert d.call(call).errors[0]["code"] == 11215
 
 
-# ------------------------------------------------------------ bad documents (§1.1, §5.1)
+# ------------------------------------------------------------ bad documents (https://www.twilio.com/docs/taskrouter/quickstart/python/twiml-receive-call, https://www.twilio.com/docs/voice/twiml)
 @pytest.mark.parametrize(("answer", "code"), [
     ("<Response><Say>unclosed</Response>", 12100),
     ('<!DOCTYPE r [<!ENTITY x "y">]><Response/>', 12100),
@@ -105,7 +105,7 @@ def test_a_document_the_call_cannot_use_ends_it_with_twilios_apology_and_the_err
 
 
 def test_plain_text_that_is_not_twiml_is_read_aloud_then_the_call_ends():
-    # reference §5.1: text/plain is played as TwiML when it is TwiML, else read out and the call hung up
+    # Voice (https://www.twilio.com/docs/voice/twiml): text/plain is played as TwiML when it is TwiML, else read out and the call hung up
     d = Desk()
     d.route("/incoming_call", lambda p: (200, "text/plain; charset=utf-8", " Thanks for calling, goodbye. "))
     call = d.dial_in()
@@ -136,7 +136,7 @@ def test_the_fallback_url_answers_when_the_voice_url_fails():
     assert d.heard(call) == ["Sorry, try later"] and d.call(call).errors == ()
 
 
-# ------------------------------------------------------------ <Enqueue> makes a task (§1.2, §3.1, §3.2)
+# ------------------------------------------------------------ <Enqueue> makes a task (https://www.twilio.com/docs/taskrouter/quickstart/python/twiml-create-task, https://www.twilio.com/docs/taskrouter/twiml-queue-calls)
 def test_enqueue_creates_a_voice_task_from_the_call_and_parks_the_caller():
     d = Desk()
     d.enqueue_spanish()
@@ -212,7 +212,7 @@ def test_a_caller_who_hangs_up_while_reserved_cancels_the_reservation_too():
     assert d.reservations(task.sid) == [("Alice", "canceled")] and d.status(task.sid) == "canceled"
 
 
-# ------------------------------------------------------------ dequeue to a worker (§1.3, §1.4, §3.3, §4)
+# ------------------------------------------------------------ dequeue to a worker (https://www.twilio.com/docs/taskrouter/quickstart/python/twiml-dequeue-call, https://www.twilio.com/docs/taskrouter/twiml-queue-calls, https://www.twilio.com/docs/taskrouter/handle-assignment-callbacks)
 def dequeue_to_alice(d: Desk, **extra) -> tuple[str, str]:
     d.phone.assignment = lambda p: {"instruction": "dequeue", "from": NUMBER, "post_work_activity_sid": d.activities["WrapUp"], **extra}
     call, task = d.queued_spanish_call("<Response><Say>Thanks for calling</Say></Response>")
@@ -234,7 +234,7 @@ def test_dequeue_rings_the_workers_contact_uri_and_the_reservation_waits_for_the
 
 
 def test_the_enqueue_action_hears_the_time_spent_in_the_queue_not_on_the_call():
-    # QueueTime is the time the call spent in the queue (reference §3.1, [enq]): it left the queue when it
+    # QueueTime is the time the call spent in the queue (https://www.twilio.com/docs/taskrouter/twiml-queue-calls): it left the queue when it
     # was bridged to Alice, though the action is asked only when the bridge ends
     d = Desk()
     d.phone.assignment = lambda p: {"instruction": "dequeue", "from": NUMBER, "post_work_activity_sid": d.activities["WrapUp"]}
@@ -289,7 +289,7 @@ def test_an_unanswered_worker_phone_cancels_the_reservation_and_the_task_waits_a
     d.advance(20)
     assert d.call(leg).status == "no-answer"
     assert d.reservations(task)[0] == ("Alice", "canceled") and d.call(caller).status == "in-progress"
-    # (reference §3.3, UNCONFIRMED: the mock's default moves her to the timeout activity, as a reservation timeout does)
+    # (https://www.twilio.com/docs/taskrouter/twiml-queue-calls)
     assert d.activity_of("Alice") == "Offline" and d.status(task) == "pending"
 
 
@@ -393,7 +393,7 @@ def test_an_unanswered_worker_phone_can_leave_the_reservation_pending_until_its_
     assert d.reservations(task) == [("Alice", "pending")] and d.activity_of("Alice") == "Reserved"
 
 
-# ------------------------------------------------------------ the remaining verbs (§5.1)
+# ------------------------------------------------------------ the remaining verbs (https://www.twilio.com/docs/voice/twiml)
 def test_play_is_heard_and_loop_repeats_it():
     d = Desk()
     d.route("/incoming_call", lambda p: '<Response><Play loop="2">https://example.com/jingle.mp3</Play></Response>')
@@ -471,7 +471,7 @@ def test_the_call_instruction_without_to_or_contact_uri_is_40110():
     assert refused.value.code == 40110 and d.reservations(task.sid) == [("Alice", "pending")]
 
 
-# ------------------------------------------------------------ REST Calls (§5.3)
+# ------------------------------------------------------------ REST Calls (https://www.twilio.com/docs/voice/twiml)
 def test_a_rest_call_rings_plays_its_twiml_when_answered_and_can_be_hung_up():
     d = Desk()
     call = d.engine.create_call(ALICE_PHONE, NUMBER, twiml="<Response><Say>Hi Alice</Say><Pause length=\"60\"/></Response>").sid
@@ -514,7 +514,7 @@ def test_canceling_a_ringing_call_and_listing_by_status():
         d.engine.update_call(call, url=f"{BASE}/agent")  # only a call in progress can be redirected
 
 
-# ------------------------------------------------------------ the conference instruction (§3.2, §4)
+# ------------------------------------------------------------ the conference instruction (https://www.twilio.com/docs/taskrouter/twiml-queue-calls, https://www.twilio.com/docs/taskrouter/handle-assignment-callbacks)
 def conference_for_alice(d: Desk, **extra) -> tuple[str, str, str]:
     caller, task = d.queued_spanish_call()
     d.set_activity("Alice", "Idle")
