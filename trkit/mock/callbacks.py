@@ -102,6 +102,7 @@ class HttpDispatcher:
              params: dict[str, str] | None = None) -> None:
         engine.record_callback({
             "kind": item.kind,
+            "purpose": "fallback" if params is not None and "ErrorCode" in params else item.purpose,
             "url": url,
             "reservation_sid": item.reservation_sid,
             "event_type": item.event_type,

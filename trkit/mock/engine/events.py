@@ -110,6 +110,7 @@ class EventLog:
         return {
             "worker_sid": worker.sid, "worker_name": worker.friendly_name, "worker_attributes": worker.attributes,
             "worker_activity_sid": worker.activity_sid, "worker_activity_name": activity.friendly_name if activity else "",
+            "worker_version": worker.version,
         }
 
     def _task_data(self, task: Task) -> dict:
@@ -122,6 +123,7 @@ class EventLog:
             "task_date_created": int(task.date_created), "task_channel_sid": task.task_channel_sid,
             "task_channel_unique_name": channel.unique_name if channel else "",
             "task_queue_sid": task.task_queue_sid, "task_queue_name": queue.friendly_name if queue else "",
+            "task_queue_target_expression": queue.target_workers if queue else "", "task_version": task.version,
             "task_queue_entered_date": int(task.task_queue_entered_date) if task.task_queue_entered_date else "",
             "workflow_sid": task.workflow_sid, "workflow_name": workflow.friendly_name if workflow else "",
         }

@@ -91,11 +91,11 @@ class Telephony:
                  "QueueTime": str(int(left_at - queue.get("entered_at", left_at)))}
         if queue.get("action") and call.status == "in-progress":
             call.documents = 0
-            self._fetch(call, queue["action"], queue["method"], extra)
+            self._fetch(call, queue["action"], queue["method"], extra, purpose="enqueue-action")
         elif queue.get("action"):  # the caller is gone: the action still hears why, its answer plays to nobody
             params = {**self._call_params(call), **extra}
             self._outbox.append(Outbound("voice-status", queue["action"], params, self.account_sid, method=queue["method"],
-                                         call_sid=call.sid))
+                                         call_sid=call.sid, purpose="enqueue-action"))
         elif call.status == "in-progress":
             self._wait(call, None)
             self._play(call)  # no action: the document goes on after <Enqueue>
@@ -112,7 +112,7 @@ class Telephony:
             if queue.get("action"):
                 extra = {"QueueResult": why, "QueueTime": str(int(self.now() - queue.get("entered_at", self.now())))}
                 self._outbox.append(Outbound("voice-status", queue["action"], {**self._call_params(call), **extra},
-                                             self.account_sid, method=queue["method"], call_sid=call.sid))
+                                             self.account_sid, method=queue["method"], call_sid=call.sid, purpose="enqueue-action"))
         call.gather = None
         call.dial = None
         self._wait(call, None)
@@ -279,7 +279,7 @@ class Telephony:
                 answered = dialled.start_time is not None
                 params.update({"DialCallSid": dialled.sid, "DialBridged": "true" if answered else "false",
                                "DialCallDuration": str(int((dialled.end_time or self.now()) - dialled.start_time) if answered else 0)})
-            self._fetch(call, dial["action"], dial["method"], params)
+            self._fetch(call, dial["action"], dial["method"], params, purpose="dial-action")
         else:
             self._play(call)
 

@@ -28,6 +28,14 @@ class Outbound:
     call_sid: str | None = None
     token: int = 0  # a TwiML request's number: only the latest one's answer is played
     fallback_method: str = "POST"
+    # which of Twilio's outgoing requests it is (docs/coverage.md lists what each carries): assignment, event,
+    # voice-url, gather-action, enqueue-action, dial-action, redirect, status-callback; the fallback is the sender's
+    purpose: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.purpose:
+            self.purpose = {"assignment": "assignment", "event": "event", "voice": "voice-url",
+                            "voice-status": "status-callback"}[self.kind]
 
 
 class Dispatcher(Protocol):

@@ -39,7 +39,7 @@ class TwimlPlayer:
             self._fetch(call, call.url, call.method)
 
     def _fetch(self, call: Call, url: str, method: str, extra: dict[str, str] | None = None,
-               fallback: tuple[str | None, str] | None = None) -> None:
+               fallback: tuple[str | None, str] | None = None, purpose: str = "voice-url") -> None:
         """Ask ``url`` for TwiML; the answer is played when it comes back."""
         call.documents += 1
         if call.documents > MAX_DOCUMENTS_WITHOUT_PAUSE:
@@ -51,7 +51,8 @@ class TwimlPlayer:
         params = {**self._call_params(call), **(extra or {})}
         self._wait(call, "webhook")
         self._outbox.append(Outbound("voice", url, params, self.account_sid, method=method, call_sid=call.sid,
-                                     token=call.fetches, fallback_url=fallback_url, fallback_method=fallback_method))
+                                     token=call.fetches, fallback_url=fallback_url, fallback_method=fallback_method,
+                                     purpose=purpose))
 
     @write
     def apply_voice_answer(self, call_sid: str, token: int, url: str, status: int | None, content_type: str | None,
@@ -121,7 +122,7 @@ class TwimlPlayer:
         elif name == "Redirect":
             if not verb.text:
                 raise TwimlError("<Redirect> needs a URL", 12200)
-            self._fetch(call, self._absolute(call, verb.text), (verb.get("method") or "POST").upper())
+            self._fetch(call, self._absolute(call, verb.text), (verb.get("method") or "POST").upper(), purpose="redirect")
         elif name == "Hangup":
             self._hang_up(call, "completed")
         elif name == "Reject":
@@ -185,7 +186,7 @@ class TwimlPlayer:
         if finished_on:
             extra["FinishedOnKey"] = finished_on
         call.documents = 0
-        self._fetch(call, gather["action"], gather["method"], extra)
+        self._fetch(call, gather["action"], gather["method"], extra, purpose="gather-action")
 
     def _timed_out(self, call: Call) -> None:
         if call.waiting == "gather":
@@ -203,7 +204,7 @@ class TwimlPlayer:
         if twiml is not None:
             self._play_document(call, twiml, call.document_url or "")
         else:
-            self._fetch(call, url, method)
+            self._fetch(call, url, method, purpose="redirect")
 
     @staticmethod
     def _absolute(call: Call, url: str) -> str:

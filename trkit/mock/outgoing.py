@@ -1,0 +1,120 @@
+"""What the mock sends in each request Twilio makes to an application, against what Twilio documents.
+
+Every parameter Twilio documents for an outgoing request is either sent by the mock, or listed here as not
+sent with the reason. tests/test_outgoing_parameters.py makes each request over HTTP and holds both lists to
+what the mock sent; the table goes into docs/coverage.md, and the test fails when it is out of date:
+
+    python -m trkit.mock.outgoing --write docs/coverage.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+VOICE_DOCS = "https://www.twilio.com/docs/voice/twiml#request-parameters"
+STATUS_DOCS = "https://www.twilio.com/docs/voice/api/call-resource#statuscallback"
+ASSIGNMENT_DOCS = "https://www.twilio.com/docs/taskrouter/handle-assignment-callbacks"
+EVENT_DOCS = "https://www.twilio.com/docs/taskrouter/api/event/reference"
+
+GEO = tuple(f"{side}{part}" for side in ("From", "To", "Caller", "Called") for part in ("City", "State", "Zip", "Country"))
+VOICE = ("CallSid", "AccountSid", "From", "To", "CallStatus", "ApiVersion", "Direction", "Caller", "Called", "ForwardedFrom",
+         "CallerName", "ParentCallSid", "CallToken", *GEO)
+
+# purpose -> (where Twilio documents it, the parameters it documents)
+DOCUMENTED: dict[str, tuple[str, tuple[str, ...]]] = {
+    "voice-url": (VOICE_DOCS, VOICE),
+    "gather-action": ("https://www.twilio.com/docs/voice/twiml/gather#action", (*VOICE, "Digits", "SpeechResult", "Confidence")),
+    "enqueue-action": ("https://www.twilio.com/docs/voice/twiml/enqueue#action", (*VOICE, "QueueResult", "QueueSid", "QueueTime")),
+    "dial-action": ("https://www.twilio.com/docs/voice/twiml/dial#action", (*VOICE, "DialCallStatus", "DialCallSid", "DialCallDuration",
+                                                                            "DialBridged", "RecordingUrl")),
+    "redirect": ("https://www.twilio.com/docs/voice/twiml/redirect", VOICE),
+    "fallback": ("https://www.twilio.com/docs/usage/security/availability-reliability", (*VOICE, "ErrorCode", "ErrorUrl")),
+    "status-callback": (STATUS_DOCS, (*VOICE, "Timestamp", "CallbackSource", "SequenceNumber", "CallDuration", "SipResponseCode",
+                                      "Duration", "RecordingUrl", "RecordingSid", "RecordingDuration", "StirStatus")),
+    "assignment": (ASSIGNMENT_DOCS, ("Timestamp", "AccountSid", "WorkspaceSid", "WorkflowSid", "TaskQueueSid", "WorkerSid",
+                                     "WorkerAttributes", "TaskSid", "TaskAttributes", "TaskAge", "TaskPriority", "ReservationSid")),
+    "event": (EVENT_DOCS, ("EventType", "AccountSid", "WorkspaceSid", "WorkspaceName", "EventDescription", "ResourceType",
+                           "ResourceSid", "Timestamp", "Sid", "TimestampMs", "TaskSid", "TaskAttributes", "TaskAge", "TaskPriority",
+                           "TaskAssignmentStatus", "TaskCanceledReason", "TaskCompletedReason", "TaskVersion", "TaskChannelSid",
+                           "TaskChannelUniqueName", "TaskQueueEnteredDate", "TaskDateCreated", "TaskQueueName",
+                           "TaskQueueTargetExpression", "WorkflowName", "WorkerSid", "WorkerName", "WorkerAttributes",
+                           "WorkerActivitySid", "WorkerActivityName", "WorkerVersion", "OperatingUnitSid",
+                           "WorkerTimeInPreviousActivity", "WorkerTimeInPreviousActivityMs", "WorkerPreviousActivitySid",
+                           "WorkerPreviousActivityName", "ReservationSid", "TaskQueueSid", "WorkflowSid")),
+}
+
+_NO_FORWARDING = "the mock's calls are never forwarded"
+_NO_LOOKUP = "sent only with VoiceCallerIdLookup, which the mock does not emulate"
+_NO_SIP = "the mock's phone network has no SIP"
+_NO_RECORDING = "the mock records no calls"
+_NO_SPEECH = "the mock's callers press keys; they do not speak"
+_NO_TOKEN = "CallToken serves forwarding a call's identity on, which the mock does not emulate"
+_NO_STIR = "the mock's calls carry no STIR/SHAKEN attestation"
+_NO_UNIT = "operating units are not emulated"
+
+# (purpose or "*" for every voice request, parameter) -> why the mock does not send it
+NOT_SENT: dict[tuple[str, str], str] = {
+    ("*", "ForwardedFrom"): _NO_FORWARDING,
+    ("*", "CallerName"): _NO_LOOKUP,
+    ("*", "CallToken"): _NO_TOKEN,
+    ("*", "ParentCallSid"): "sent on child legs only (a <Dial>ed number); the requests shown here are the parent's",
+    ("gather-action", "SpeechResult"): _NO_SPEECH,
+    ("gather-action", "Confidence"): _NO_SPEECH,
+    ("dial-action", "RecordingUrl"): _NO_RECORDING,
+    ("status-callback", "SipResponseCode"): _NO_SIP,
+    ("status-callback", "Duration"): "billed minutes: the mock bills nothing",
+    ("status-callback", "RecordingUrl"): _NO_RECORDING,
+    ("status-callback", "RecordingSid"): _NO_RECORDING,
+    ("status-callback", "RecordingDuration"): _NO_RECORDING,
+    ("status-callback", "StirStatus"): _NO_STIR,
+    ("event", "OperatingUnitSid"): _NO_UNIT,
+}
+
+BEGIN = "<!-- outgoing parameters: generated by python -m trkit.mock.outgoing -->"
+END = "<!-- end of outgoing parameters -->"
+
+
+def why_not_sent(purpose: str, parameter: str) -> str | None:
+    return NOT_SENT.get((purpose, parameter)) or (NOT_SENT.get(("*", parameter)) if parameter in VOICE else None)
+
+
+def table() -> str:
+    """The section for docs/coverage.md: each outgoing request, each documented parameter, sent or why not."""
+    lines = [BEGIN, "", "## Parameters of the requests the mock makes", "",
+             "Each request Twilio makes to an application, with every parameter Twilio documents for it: sent by the mock "
+             "(tests/test_outgoing_parameters.py shows it in a request made over HTTP), or not, with the reason.", ""]
+    for purpose, (docs, parameters) in DOCUMENTED.items():
+        sent = [p for p in parameters if why_not_sent(purpose, p) is None]
+        lines.append(f"- **{purpose}** ({docs}): sent: {', '.join(f'`{p}`' for p in sent)}")
+        for parameter in parameters:
+            reason = why_not_sent(purpose, parameter)
+            if reason:
+                lines.append(f"  - not sent: `{parameter}`: {reason}")
+    lines += ["", END]
+    return "\n".join(lines) + "\n"
+
+
+def written_into(text: str) -> str:
+    """``text`` (docs/coverage.md) with the section replaced, or appended when it is not there yet."""
+    if BEGIN in text and END in text:
+        before, rest = text.split(BEGIN, 1)
+        return before + table().rstrip("\n") + rest.split(END, 1)[1]
+    return text.rstrip("\n") + "\n\n" + table()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", default=None, help="write the section into this file (docs/coverage.md)")
+    options = parser.parse_args(argv)
+    if options.write:
+        path = Path(options.write)
+        path.write_text(written_into(path.read_text()))
+    else:
+        sys.stdout.write(table())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
