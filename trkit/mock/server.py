@@ -100,7 +100,10 @@ class MockServer:
                 logging.getLogger("trkit.mock").exception("timer processing failed")
 
     def stop(self) -> None:
+        from .api.event_bridge import close_sessions
+
         self._stopping.set()
+        close_sessions(self.app)
         self._server.shutdown()
         self._server.server_close()
         for thread in self._threads:

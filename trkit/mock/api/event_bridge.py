@@ -149,9 +149,25 @@ class Sessions:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.by_worker: dict[str, list[queue.Queue]] = {}
+        self.closing = False  # the mock is stopping: sockets end, and no worker is moved as they do
+
+    def close_all(self) -> None:
+        with self.lock:
+            self.closing = True
+            for sockets in self.by_worker.values():
+                for socket in sockets:
+                    socket.put(None)
 
 
 SESSIONS_KEY = "trkit.bridge.sessions"
+
+
+def close_sessions(app) -> None:
+    """End every open socket before the mock stops (a socket ending later would move its worker Offline in a
+    store that is closed)."""
+    sessions = app.extensions.get(SESSIONS_KEY)
+    if sessions is not None:
+        sessions.close_all()
 
 
 def _sessions() -> Sessions:
@@ -234,7 +250,7 @@ def _serve_socket(ws, token: str, close_existing: bool, offline_on_disconnect: b
         with sessions.lock:
             if mine in sessions.by_worker.get(grant.worker_sid, []):
                 sessions.by_worker[grant.worker_sid].remove(mine)
-        if offline_on_disconnect:
+        if offline_on_disconnect and not sessions.closing:
             _worker_offline(grant)
 
 
