@@ -37,6 +37,29 @@ def trkit_home() -> Path:
     return Path(os.environ.get("TRKIT_HOME") or Path.home() / ".trkit")
 
 
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
+
+
+def private_home(home: Path) -> Path:
+    """``home``, created 0700 with its files 0600 whatever the umask: on a shared host other users must not read
+    the mock's address and token, its state or its log. A home left looser (by an older trkit) is tightened,
+    saying so once."""
+    home.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    loose = [path for path in [home, *home.iterdir()] if path.stat().st_mode & 0o077]
+    for path in loose:
+        path.chmod(PRIVATE_DIR if path.is_dir() else PRIVATE_FILE)
+    if loose:
+        print(f"trkit: made {home} private (0700, its files 0600): other users on this host could read it", file=sys.stderr)
+    return home
+
+
+def _private(path: Path, flags: int) -> int:
+    """A file descriptor of ``path`` opened (or created) 0600."""
+    fd = os.open(path, flags, PRIVATE_FILE)
+    os.fchmod(fd, PRIVATE_FILE)
+    return fd
+
+
 def is_alive(mock: SharedMock, timeout: float = 2.0) -> bool:
     session = requests.Session()
     session.trust_env = False
@@ -58,11 +81,12 @@ def _spawn(home: Path, account_sid: str, auth_token: str, port: int = 0) -> Shar
     db_path = home / "mock.sqlite3"
     log_path = home / "mock.log"
     offset = log_path.stat().st_size if log_path.exists() else 0
-    with open(log_path, "ab") as log:
+    with open(_private(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND), "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "trkit.mock", "--port", str(port), "--db", str(db_path),
              "--account-sid", account_sid, "--auth-token", auth_token],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True,
+            umask=0o077,  # the state file and its journals are the mock's to create: 0600 too
         )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -91,10 +115,9 @@ def _respawn(home: Path, previous: SharedMock | None) -> SharedMock:
 
 def ensure_shared_mock(home: Path | None = None) -> SharedMock:
     """The user's running mock: found again, or started (once, even with several kernels racing)."""
-    home = home or trkit_home()
-    home.mkdir(parents=True, exist_ok=True)
+    home = private_home(home or trkit_home())
     info_path = home / "mock.json"
-    with open(home / "mock.lock", "w") as lock:
+    with open(_private(home / "mock.lock", os.O_WRONLY | os.O_CREAT), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             current = _read(info_path)
@@ -104,7 +127,8 @@ def ensure_shared_mock(home: Path | None = None) -> SharedMock:
             if not is_alive(mock, timeout=10):
                 raise KitError(f"The bundled mock started but does not answer at {mock.url}; see {home / 'mock.log'}.")
             tmp = info_path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(asdict(mock)))
+            with open(_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "w") as out:
+                out.write(json.dumps(asdict(mock)))
             tmp.replace(info_path)
             return mock
         finally:

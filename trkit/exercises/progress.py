@@ -48,8 +48,10 @@ def record(backend: str, result: CheckResult) -> None:
 
 
 def _write(data: dict) -> None:
+    from ..shared_mock import private_home
+
     path = _path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_home(path.parent)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".progress-")
     try:
         with os.fdopen(handle, "w") as out:
