@@ -24,6 +24,7 @@ from twilio.request_validator import RequestValidator
 
 from ..language.answers import read_answer
 from .engine import Outbound, TaskRouterError
+from .engine.twiml_player import HTTP_BAD_HOST_NAME, HTTP_CONNECTION_FAILURE, HTTP_RETRIEVAL_FAILURE
 
 ASSIGNMENT_TIMEOUT = 5.0
 EVENT_TIMEOUT = 15.0
@@ -70,6 +71,7 @@ class HttpDispatcher:
             else:  # an assignment callback or a TwiML request: its answer may cause the next one
                 futures.append(self._pool.submit(self._run_chain, item, engine))
         return futures
+
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._events.shutdown(wait=False, cancel_futures=True)
@@ -99,10 +101,10 @@ class HttpDispatcher:
 
     @staticmethod
     def _log(engine: Any, item: Outbound, url: str, response, error, seconds: float, outcome: str,
-             params: dict[str, str] | None = None) -> None:
+             params: dict[str, str] | None = None, purpose: str | None = None) -> None:
         engine.record_callback({
             "kind": item.kind,
-            "purpose": "fallback" if params is not None and "ErrorCode" in params else item.purpose,
+            "purpose": purpose or item.purpose,
             "url": url,
             "reservation_sid": item.reservation_sid,
             "event_type": item.event_type,
@@ -174,12 +176,12 @@ class HttpDispatcher:
         """Ask a TwiML URL (then its fallback, if it fails, told why) and hand the answer to the call."""
         tries = [(item.url, item.method)] + ([(item.fallback_url, item.fallback_method)] if item.fallback_url else [])
         outcome, params = "", item.params
-        for url, method in tries:
+        for attempt, (url, method) in enumerate(tries):
             response, error, seconds = self._post(url, params, self.assignment_timeout, method)
             failed = response is None or not 200 <= response.status_code < 300
             self._log(engine, item, url, response, error, seconds,
                       f"failed ({_unreached(error) if response is None else f'HTTP {response.status_code}'})" if failed else "TwiML",
-                      params)
+                      params, "fallback" if attempt else None)
             status = None if response is None else response.status_code
             if failed and (url, method) != tries[-1]:
                 params = fallback_parameters(item.params, url, status, error)
@@ -196,12 +198,12 @@ def fallback_parameters(params: dict[str, str], failed_url: str, status: int | N
     the ErrorCode and ErrorUrl parameters, indicating the error code of the failure and what URL the failure
     occurred on" (https://www.twilio.com/docs/usage/security/availability-reliability)."""
     if status is not None:
-        code = "11200"  # HTTP retrieval failure: the server answered, not with a 2xx
+        code = HTTP_RETRIEVAL_FAILURE  # the server answered, not with a 2xx
     elif error and ("NameResolution" in error or "Name or service not known" in error):
-        code = "11210"  # HTTP bad host name
+        code = HTTP_BAD_HOST_NAME
     else:
-        code = "11205"  # HTTP connection failure: refused, reset or timed out
-    return {**params, "ErrorCode": code, "ErrorUrl": failed_url}
+        code = HTTP_CONNECTION_FAILURE  # refused, reset or timed out
+    return {**params, "ErrorCode": str(code), "ErrorUrl": failed_url}
 
 
 def _already(result: str) -> Future:

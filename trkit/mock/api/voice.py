@@ -90,7 +90,6 @@ def _when(a, name: str) -> When | None:
     return None if on is None and by is None and since is None else When(on, by, since)
 
 
-
 @bp.route(f"{ROOT}/Calls.json", methods=["GET", "POST"])
 def calls(account: str):
     own_account(account)

@@ -25,7 +25,6 @@ PHONE_BEHAVIOURS = ("ring", "answer", "busy", "no-answer", "fail")  # what a pho
 STATUS_EVENTS = ("initiated", "ringing", "answered", "completed")
 
 
-
 @dataclass(frozen=True)
 class When:
     """The Calls list's StartTime and EndTime filters: ``on`` a day (GMT), ``by`` (the ``<`` form: on or before)
@@ -44,6 +43,7 @@ class When:
         day = int(moment // 86400)
         return ((self.on is None or day == int(self.on // 86400)) and (self.by is None or moment <= self.by)
                 and (self.since is None or moment >= self.since))
+
 
 class Calls:
     """Phone numbers, calls and the people on them."""

@@ -68,8 +68,8 @@ def stored_clock(meta: dict) -> Clock:
     return Clock(offset, history)
 
 
-
 CALLBACK_LOG_SIZE = 10_000  # the newest deliveries kept for GET /mock/callbacks (a long chain of re-offers fits)
+
 
 class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Tasks, Reservations, EventLog, Routing, Offers,
                        Indexes, Timers, Statistics, Calls, TwimlPlayer, Telephony, Conferences,
