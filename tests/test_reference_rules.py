@@ -559,9 +559,9 @@ def test_event_types_resources_and_order_of_a_lifecycle():
     assert seen == [
         ("worker.created", "worker", "Alice"),
         ("task.created", "task", "done"),
-        ("workflow.entered", "workflow", "wf"),
-        ("workflow.target-matched", "workflow", "wf"),
-        ("task-queue.entered", "taskqueue", "Spanish"),
+        ("workflow.entered", "task", "done"),
+        ("workflow.target-matched", "task", "done"),
+        ("task-queue.entered", "task", "done"),
         ("worker.activity.update", "worker", "Alice"),
         ("reservation.created", "reservation", "WR"),
         ("worker.activity.update", "worker", "Alice"),
@@ -572,15 +572,15 @@ def test_event_types_resources_and_order_of_a_lifecycle():
         ("reservation.completed", "reservation", "WR"),
         ("task.completed", "task", "done"),
         ("task.created", "task", "dropped"),
-        ("workflow.entered", "workflow", "wf"),
-        ("workflow.target-matched", "workflow", "wf"),
-        ("task-queue.entered", "taskqueue", "Spanish"),
-        ("task-queue.timeout", "taskqueue", "Spanish"),
-        ("workflow.target-matched", "workflow", "wf"),
-        ("task-queue.moved", "taskqueue", "English"),
-        ("task-queue.entered", "taskqueue", "English"),
-        ("task-queue.timeout", "taskqueue", "English"),
-        ("workflow.timeout", "workflow", "wf"),
+        ("workflow.entered", "task", "dropped"),
+        ("workflow.target-matched", "task", "dropped"),
+        ("task-queue.entered", "task", "dropped"),
+        ("task-queue.timeout", "task", "dropped"),
+        ("workflow.target-matched", "task", "dropped"),
+        ("task-queue.moved", "task", "dropped"),
+        ("task-queue.entered", "task", "dropped"),
+        ("task-queue.timeout", "task", "dropped"),
+        ("workflow.timeout", "task", "dropped"),
         ("task.canceled", "task", "dropped"),
         ("task.system-deleted", "task", "done"),
         ("task.system-deleted", "task", "dropped"),
@@ -592,7 +592,7 @@ def test_event_data_carries_the_reasons_and_the_step():
     s, events = lifecycle_events()
     completed = next(e for e in events if e.event_type == "task.completed")
     canceled = next(e for e in events if e.event_type == "task.canceled")
-    assert completed.event_data["task_completed_reason"] == "helped" and completed.description == "Task completed: helped"
+    assert completed.event_data["task_completed_reason"] == "helped" and completed.description == f"Task {completed.resource_sid} completed"
     assert canceled.event_data["task_canceled_reason"] == "Workflow Timeout" and canceled.description == "Workflow Timeout"
     matched = [e for e in events if e.event_type == "workflow.target-matched"]
     assert [(m.event_data["workflow_filter_name"], m.event_data["workflow_filter_target_index"], s.names[m.event_data["task_queue_sid"]])
@@ -612,18 +612,22 @@ def test_a_ttl_cancel_is_described_as_the_spec_says():
     assert (canceled.resource_sid, canceled.description) == (task, "Task TTL Exceeded")
 
 
-# The mock's own wording of event descriptions (the reference leaves it open; kept stable on purpose)
+# Event descriptions: by SID, workers by name, as the recordings in tests/captured/ show; the rest in the same pattern
 def test_event_descriptions():
     s, events = lifecycle_events()
-    described = {e.event_type: e.description for e in events}
+    described = {e.event_type: e.description for e in reversed(events)}  # the first of each type
     done = next(e.resource_sid for e in events if e.event_type == "task.created")
+    reservation = next(e.resource_sid for e in events if e.event_type == "reservation.accepted")
+    queue, workflow = s.queues["Spanish"], s.workflows["wf"]
     assert described["worker.created"] == "Worker Alice created"
-    assert described["task.created"] == "Task created"
-    assert described["task.wrapup"] == "Task wrapping up"
-    assert described["reservation.accepted"].startswith("Reservation WR") and described["reservation.accepted"].endswith(" accepted for Worker Alice")
-    assert described["worker.activity.update"] == "Worker Alice updated to Busy Activity"
-    assert described["task-queue.timeout"].endswith(" timed out of its TaskQueue")
-    assert described["workflow.timeout"].endswith(" fell out of Workflow wf")
+    assert described["task.created"] == f"Task {done} created"
+    assert described["task.completed"] == f"Task {done} completed"
+    assert described["task.wrapup"] == f"Task {done} wrapping up"
+    assert described["reservation.accepted"] == f"Reservation {reservation} accepted"
+    assert described["worker.activity.update"] == "Worker Alice updated to Idle Activity"
+    assert next(e.description for e in events if e.event_type == "task-queue.entered") == f"Task {done} entered TaskQueue {queue}"
+    assert next(e.description for e in events if e.event_type == "workflow.entered") == f"Task {done} entered Workflow {workflow}"
+    assert described["workflow.timeout"].endswith(f" timed out of Workflow {workflow}")
     assert next(e.description for e in events if e.event_type == "task.system-deleted") == \
         f"Task {done} deleted by the system after it was completed"
 

@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from .language.workflow_config import unread_keys
+
 
 def _when(value: Any) -> str:
     if value is None:
@@ -144,11 +146,14 @@ def queues_table(workspace) -> Table:
 
 
 def workflow_table(workspace) -> Table:
-    """One row per filter of each workflow: which expression sends a task to which queue."""
+    """One row per filter of each workflow: which expression sends a task to which queue. Keys of a configuration
+    that the mock's routing does not read (TaskRouter accepts keys beyond its documented ones) are listed on the
+    workflow's first row, so a document that routes differently than it reads never passes unseen."""
     queue_names = {q.sid: q.friendly_name for q in workspace.task_queues.list()}
     rows = []
     for workflow in workspace.workflows.list():
         routing = json.loads(workflow.configuration).get("task_routing", {})
+        first = len(rows)
         for raw in routing.get("filters", []):
             for target in raw.get("targets", []):
                 rows.append({"Workflow": workflow.friendly_name, "Filter": raw.get("filter_friendly_name", ""),
@@ -158,7 +163,12 @@ def workflow_table(workspace) -> Table:
             rows.append({"Workflow": workflow.friendly_name, "Filter": "(default)", "Expression": "(no filter matched)",
                          "Queue": queue_names.get(routing["default_filter"].get("queue"), ""), "Timeout": "",
                          "Reservation timeout": workflow.task_reservation_timeout})
-    return _frame(rows, ["Workflow", "Filter", "Expression", "Queue", "Timeout", "Reservation timeout"], optional=("Timeout",))
+        if len(rows) > first:
+            rows[first]["Not read by the mock"] = ", ".join(unread_keys(workflow.configuration))
+    for row in rows:
+        row.setdefault("Not read by the mock", "")
+    return _frame(rows, ["Workflow", "Filter", "Expression", "Queue", "Timeout", "Reservation timeout", "Not read by the mock"],
+                  optional=("Timeout", "Not read by the mock"))
 
 
 def tasks_table(workspace, statuses: list[str] | None = None) -> Table:

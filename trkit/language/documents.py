@@ -46,3 +46,16 @@ def parse_json_object(text: str, param: str, max_len: int | None = None) -> dict
     if not isinstance(parsed, dict):
         raise LanguageError(f"{param} must be a JSON object, got {type(parsed).__name__}")
     return parsed
+
+
+def compact_json(value: Any) -> str:
+    """A JSON document as TaskRouter stores and returns it: re-serialised without spaces, keys in the
+    client's order (payloads recorded from real Twilio show ``{"skills":["general"]}`` for any spacing sent)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def with_escaped_slashes(document: str) -> str:
+    """``/`` written ``\\/``, as TaskRouter's event callbacks write it inside JSON strings (a captured
+    ``worker.attributes.update`` event carries ``"image_url":"https:\\/\\/www.gravatar.com\\/avatar\\/…"``).
+    A compact JSON document has ``/`` only inside strings, so every one is escaped."""
+    return document.replace("/", "\\/")

@@ -40,6 +40,9 @@ class Filter:
 class RoutingConfig:
     filters: tuple[Filter, ...]
     default: Target | None
+    # keys the configuration holds that routing here does not read, as paths ("task_routing.default_filter.Expression"):
+    # TaskRouter accepts documents with keys beyond its documented ones, so they are kept and shown, not refused
+    unread: tuple[str, ...] = ()
 
     def target(self, filter_index: int | None, target_index: int) -> Target | None:
         if filter_index is None:
@@ -79,19 +82,22 @@ FILTER_KEYS = {"filter_friendly_name", "friendly_name", "expression", "targets"}
 ROUTING_KEYS = {"filters", "default_filter"}
 
 
-def _only_known(raw: dict, known: set[str], where: str) -> None:
+def _note_unread(raw: dict, known: set[str], where: str, unread: list[str]) -> None:
+    """Keys beyond the documented ones are kept and listed in ``unread``: real TaskRouter answered 201 to a
+    ``default_filter`` holding ``filter_friendly_name`` and a capitalised ``Expression``, and what it does with
+    such keys is not documented, so refusing them would refuse what works on Twilio."""
     for key in raw:
         if key in NOT_EMULATED and known is TARGET_KEYS:
             raise LanguageError(f"Configuration: {where}.{key} ({NOT_EMULATED[key]}) is not emulated by the mock TaskRouter; "
                           f"remove it to route without it here, and try it against real Twilio")
         if key not in known:
-            raise LanguageError(f"Configuration: {where} has unknown key {key!r}; known keys are {', '.join(sorted(known))}")
+            unread.append(f"{where}.{key}")
 
 
-def _target(raw: Any, where: str, inherited: Target | None, queue_exists: Callable[[str], bool]) -> Target:
+def _target(raw: Any, where: str, inherited: Target | None, queue_exists: Callable[[str], bool], unread: list[str]) -> Target:
     if not isinstance(raw, dict):
         raise LanguageError(f"Configuration: {where} must be an object")
-    _only_known(raw, TARGET_KEYS, where)
+    _note_unread(raw, TARGET_KEYS, where, unread)
     queue = raw.get("queue", inherited.queue_sid if inherited else None)
     if not queue:
         raise LanguageError(f"Configuration: {where} must name a queue")
@@ -159,8 +165,9 @@ def parse_configuration(text: str, queue_exists: Callable[[str], bool]) -> Routi
     if not isinstance(document, dict) or not isinstance(document.get("task_routing"), dict):
         raise LanguageError("Configuration must be a JSON object with a 'task_routing' object")
     routing = document["task_routing"]
-    _only_known(document, {"task_routing"}, "Configuration")
-    _only_known(routing, ROUTING_KEYS, "task_routing")
+    unread: list[str] = []
+    _note_unread({key: None for key in document if key != "task_routing"}, set(), "", unread)
+    _note_unread(routing, ROUTING_KEYS, "task_routing", unread)
     raw_filters = routing.get("filters", [])
     if not isinstance(raw_filters, list):
         raise LanguageError("Configuration: task_routing.filters must be a list")
@@ -169,7 +176,7 @@ def parse_configuration(text: str, queue_exists: Callable[[str], bool]) -> Routi
         where = f"task_routing.filters[{i}]"
         if not isinstance(raw, dict):
             raise LanguageError(f"Configuration: {where} must be an object")
-        _only_known(raw, FILTER_KEYS, where)
+        _note_unread(raw, FILTER_KEYS, where, unread)
         expression = raw.get("expression")
         if not isinstance(expression, str):
             raise LanguageError(f"Configuration: {where}.expression is required")
@@ -183,12 +190,20 @@ def parse_configuration(text: str, queue_exists: Callable[[str], bool]) -> Routi
         targets: list[Target] = []
         for j, raw_target in enumerate(raw_targets):
             previous = targets[-1] if targets else None
-            targets.append(_target(raw_target, f"{where}.targets[{j}]", previous, queue_exists))
+            targets.append(_target(raw_target, f"{where}.targets[{j}]", previous, queue_exists, unread))
         name = raw.get("filter_friendly_name", raw.get("friendly_name", f"Filter {i + 1}"))
         filters.append(Filter(name=str(name), expression=expression, targets=tuple(targets)))
     default = routing.get("default_filter")
-    default_target = _target(default, "task_routing.default_filter", None, queue_exists) if default is not None else None
-    return RoutingConfig(filters=tuple(filters), default=default_target)
+    default_target = _target(default, "task_routing.default_filter", None, queue_exists, unread) if default is not None else None
+    return RoutingConfig(filters=tuple(filters), default=default_target, unread=tuple(path.lstrip(".") for path in unread))
+
+
+def unread_keys(text: str) -> tuple[str, ...]:
+    """The keys of a configuration routing here does not read (for the kit's tables); none if it does not parse."""
+    try:
+        return parse_configuration(text, lambda sid: True).unread
+    except LanguageError:
+        return ()
 
 
 def queues_named(text: str) -> set[str]:

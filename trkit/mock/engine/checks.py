@@ -6,7 +6,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from ...language.documents import parse_json_object
+from ...language.documents import compact_json, parse_json_object
 from .errors import TaskRouterError, invalid
 
 MAX_ATTRIBUTES = 4096
@@ -19,8 +19,8 @@ FINISHED_TASK_LIFETIME = 300.0
 
 
 def check_json_object(value: str, param: str) -> str:
-    parse_json_object(value, param, max_len=MAX_ATTRIBUTES)
-    return value
+    """Attributes checked and stored as TaskRouter returns them: compact JSON, whatever spacing was sent."""
+    return compact_json(parse_json_object(value, param, max_len=MAX_ATTRIBUTES))
 
 
 # routing reads the same attributes again and again; bounded, so memory follows the live tasks

@@ -50,7 +50,7 @@ class Configuration:
         ws.default_activity_sid = ws.timeout_activity_sid = activities[0].sid
         for friendly, unique in DEFAULT_CHANNELS:
             self.store.put(TaskChannel(self._new_sid("TC"), ws.sid, friendly, unique, now, now, False))
-        self._emit(ws, "workspace.created", "workspace", ws.sid, f"Workspace {ws.friendly_name} created", {})
+        self._emit(ws, "workspace.created", "workspace", ws.sid, {})
         if template == "FIFO":
             queue = self._put_queue(ws.sid, "Sample Queue", "1==1", 1, "FIFO", None, None)
             config = json.dumps({"task_routing": {"default_filter": {"queue": queue.sid}}})
@@ -72,14 +72,14 @@ class Configuration:
             if value is not None:
                 setattr(ws, key, value)
         self._touch(ws)
-        self._emit(ws, "workspace.updated", "workspace", ws.sid, f"Workspace {ws.friendly_name} updated", {})
+        self._emit(ws, "workspace.updated", "workspace", ws.sid, {})
         return ws
 
     @write
     def delete_workspace(self, sid: str) -> None:
         ws = self.workspace(sid)
         # the event goes to the workspace's event callback; its stored copy goes with the workspace
-        self._emit(ws, "workspace.deleted", "workspace", ws.sid, f"Workspace {ws.friendly_name} deleted", {})
+        self._emit(ws, "workspace.deleted", "workspace", ws.sid, {})
         self.store.drop_events(sid)
         for kind in ("reservation", "task", "workflow", "task_queue", "worker_channel", "worker", "task_channel", "activity"):
             for obj in self.store.all(kind, sid):
@@ -108,7 +108,7 @@ class Configuration:
         if self.store.count("activity", ws_sid) >= 100:
             raise invalid("A Workspace can have at most 100 Activities")
         activity = self._put_activity(ws_sid, friendly_name, available)
-        self._emit(ws, "activity.created", "activity", activity.sid, f"Activity {friendly_name} created", self._activity_data(activity))
+        self._emit(ws, "activity.created", "activity", activity.sid, self._activity_data(activity))
         return activity
 
     @write
@@ -119,7 +119,7 @@ class Configuration:
             self._unique("activity", ws_sid, "friendly_name", friendly_name, sid, "Activity", "FriendlyName")
             activity.friendly_name = friendly_name
         self._touch(activity)
-        self._emit(self.workspace(ws_sid), "activity.updated", "activity", sid, f"Activity {activity.friendly_name} updated", self._activity_data(activity))
+        self._emit(self.workspace(ws_sid), "activity.updated", "activity", sid, self._activity_data(activity))
         return activity
 
     @write
@@ -136,7 +136,7 @@ class Configuration:
             if sid in (queue.reservation_activity_sid, queue.assignment_activity_sid):
                 raise invalid(f"Cannot delete Activity {sid} ({activity.friendly_name}): TaskQueue {queue.sid} ({queue.friendly_name}) uses it")
         self.store.delete(activity)
-        self._emit(ws, "activity.deleted", "activity", sid, f"Activity {activity.friendly_name} deleted", self._activity_data(activity))
+        self._emit(ws, "activity.deleted", "activity", sid, self._activity_data(activity))
 
     def list_activities(self, ws_sid: str, friendly_name: str | None = None, available: bool | None = None) -> list[Activity]:
         self.workspace(ws_sid)
@@ -158,7 +158,7 @@ class Configuration:
         self.store.put(channel)
         for worker in self.store.all("worker", ws_sid):
             self.store.put(WorkerChannel(self._new_sid("WC"), ws_sid, worker.sid, channel.sid, 1, True, now, now))
-        self._emit(ws, "task-channel.created", "task_channel", channel.sid, f"TaskChannel {unique_name} created", self._channel_data(channel))
+        self._emit(ws, "task-channel.created", "task_channel", channel.sid, self._channel_data(channel))
         return channel
 
     @write
@@ -169,7 +169,7 @@ class Configuration:
         if channel_optimized_routing is not None:
             channel.channel_optimized_routing = channel_optimized_routing
         self._touch(channel)
-        self._emit(self.workspace(ws_sid), "task-channel.updated", "task_channel", channel.sid, f"TaskChannel {channel.unique_name} updated", self._channel_data(channel))
+        self._emit(self.workspace(ws_sid), "task-channel.updated", "task_channel", channel.sid, self._channel_data(channel))
         return channel
 
     @write
@@ -182,7 +182,7 @@ class Configuration:
             if wc.task_channel_sid == channel.sid:
                 self.store.delete(wc)
         self.store.delete(channel)
-        self._emit(self.workspace(ws_sid), "task-channel.deleted", "task_channel", channel.sid, f"TaskChannel {channel.unique_name} deleted", self._channel_data(channel))
+        self._emit(self.workspace(ws_sid), "task-channel.deleted", "task_channel", channel.sid, self._channel_data(channel))
 
     def list_task_channels(self, ws_sid: str) -> list[TaskChannel]:
         self.workspace(ws_sid)

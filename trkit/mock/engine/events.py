@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...language.documents import with_escaped_slashes
 from . import paths
 from .checks import (
     event_string,
 )
 from .errors import invalid
+from .event_descriptions import describe
 from .records import Activity, Event, Reservation, Task, TaskChannel, TaskQueue, Worker, Workflow, Workspace
 from .transaction import Outbound
+
+# event callback parameters holding a JSON document: TaskRouter writes "/" in them as "\/"
+JSON_PARAMETERS = ("TaskAttributes", "WorkerAttributes")
 
 
 class EventLog:
@@ -57,7 +62,7 @@ class EventLog:
             return True
         return event_type in {part.strip() for part in ws.events_filter.split(",")}
 
-    def _emit(self, ws: Workspace, event_type: str, resource_type: str, resource_sid: str, description: str,
+    def _emit(self, ws: Workspace, event_type: str, resource_type: str, resource_sid: str,
               data: dict[str, Any], actor: tuple[str, str, str | None] | None = None) -> Event:
         now = self.now()
         # event data values are strings, as TaskRouter sends them
@@ -66,6 +71,7 @@ class EventLog:
                 data[key] = event_string(value)
         data.setdefault("workspace_sid", ws.sid)
         data.setdefault("workspace_name", ws.friendly_name)
+        description = describe(event_type, resource_sid, data)
         kind = "task_queue" if resource_type == "taskqueue" else resource_type
         resource_path = paths.path_of(kind, ws.sid, resource_sid) if kind in ("workspace", "activity", "task_channel", "worker", "task_queue", "workflow", "task") else ""
         if resource_type == "reservation":
@@ -83,6 +89,9 @@ class EventLog:
         self._published.append(event)  # for the event bridge's sockets, once the transaction commits
         if self._wants_callback(ws, event_type):
             params = {"".join(p.capitalize() for p in key.split("_")): value for key, value in data.items()}
+            for key in JSON_PARAMETERS:
+                if key in params:
+                    params[key] = with_escaped_slashes(params[key])
             params.update({
                 "Sid": event.sid, "EventType": event_type, "EventDescription": description,
                 "ResourceType": resource_type, "ResourceSid": resource_sid, "AccountSid": self.account_sid,
@@ -113,8 +122,11 @@ class EventLog:
             "worker_version": worker.version,
         }
 
-    def _task_data(self, task: Task) -> dict:
-        queue = self.store.get("task_queue", task.task_queue_sid)
+    def _task_data(self, task: Task, entering: str | None = None) -> dict:
+        """The task's fields in event data; ``entering`` names the queue it is entering as the event happens
+        (a task.created recorded from real TaskRouter already carries the queue the workflow sends it to)."""
+        queue = self.store.get("task_queue", entering or task.task_queue_sid)
+        entered = self.now() if entering else task.task_queue_entered_date
         workflow = self.store.get("workflow", task.workflow_sid)
         channel = self.store.get("task_channel", task.task_channel_sid)
         return {
@@ -122,9 +134,9 @@ class EventLog:
             "task_priority": task.priority, "task_assignment_status": task.assignment_status,
             "task_date_created": int(task.date_created), "task_channel_sid": task.task_channel_sid,
             "task_channel_unique_name": channel.unique_name if channel else "",
-            "task_queue_sid": task.task_queue_sid, "task_queue_name": queue.friendly_name if queue else "",
+            "task_queue_sid": queue.sid if queue else "", "task_queue_name": queue.friendly_name if queue else "",
             "task_queue_target_expression": queue.target_workers if queue else "", "task_version": task.version,
-            "task_queue_entered_date": int(task.task_queue_entered_date) if task.task_queue_entered_date else "",
+            "task_queue_entered_date": int(entered) if entered else "",
             "workflow_sid": task.workflow_sid, "workflow_name": workflow.friendly_name if workflow else "",
         }
 
@@ -139,6 +151,4 @@ class EventLog:
         data["reservation_sid"] = res.sid
         if extra:
             data.update(extra)
-        status = event_type.split(".", 1)[1]
-        self._emit(self.workspace(res.workspace_sid), event_type, "reservation", res.sid,
-                   f"Reservation {res.sid} {status} for Worker {res.worker_name}", data)
+        self._emit(self.workspace(res.workspace_sid), event_type, "reservation", res.sid, data)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from ...language.documents import compact_json
 from ...language.eligibility import in_queue
 from ...language.expressions import ExpressionError, compile_expression
 from ...language.vocabulary import (
@@ -66,7 +68,7 @@ class QueuesAndWorkflows:
             ws_sid, friendly_name, target_workers if target_workers is not None else "1==1",
             max_reserved_workers or 1, task_order or "FIFO", reservation_activity_sid, assignment_activity_sid,
         )
-        self._emit(ws, "task-queue.created", "taskqueue", queue.sid, f"TaskQueue {friendly_name} created", self._queue_data(queue))
+        self._emit(ws, "task-queue.created", "taskqueue", queue.sid, self._queue_data(queue))
         return queue
 
     @write
@@ -87,7 +89,7 @@ class QueuesAndWorkflows:
         self._touch(queue)
         self._rebuild_queue_heap(queue.sid)  # order or slots may have changed
         if expression_changed:
-            self._emit(ws, "task-queue.expression.updated", "taskqueue", sid, f"TaskQueue {queue.friendly_name} expression updated", self._queue_data(queue))
+            self._emit(ws, "task-queue.expression.updated", "taskqueue", sid, self._queue_data(queue))
         self._match(ws)
         return queue
 
@@ -102,7 +104,7 @@ class QueuesAndWorkflows:
             if task.task_queue_sid == sid and task.assignment_status in LIVE_TASK_STATUSES:
                 raise invalid(f"Cannot delete TaskQueue {sid} ({queue.friendly_name}): Task {task.sid} is in it ({task.assignment_status})")
         self.store.delete(queue)
-        self._emit(ws, "task-queue.deleted", "taskqueue", sid, f"TaskQueue {queue.friendly_name} deleted", self._queue_data(queue))
+        self._emit(ws, "task-queue.deleted", "taskqueue", sid, self._queue_data(queue))
 
     def list_task_queues(
         self,
@@ -151,7 +153,7 @@ class QueuesAndWorkflows:
     ) -> Workflow:
         ws = self.workspace(ws_sid)
         check_name(friendly_name)
-        self._check_workflow_fields(ws_sid, configuration, task_reservation_timeout)
+        configuration = self._check_workflow_fields(ws_sid, configuration, task_reservation_timeout)
         now = self.now()
         workflow = Workflow(
             self._new_sid("WW"), ws_sid, friendly_name, configuration,
@@ -159,16 +161,19 @@ class QueuesAndWorkflows:
             assignment_callback_url, fallback_assignment_callback_url,
         )
         self.store.put(workflow)
-        self._emit(ws, "workflow.created", "workflow", workflow.sid, f"Workflow {friendly_name} created", self._workflow_data(workflow))
+        self._emit(ws, "workflow.created", "workflow", workflow.sid, self._workflow_data(workflow))
         return workflow
 
-    def _check_workflow_fields(self, ws_sid: str, configuration: str | None, timeout: int | None) -> None:
-        if configuration is not None:
-            if len(configuration) > 1_000_000:
-                raise invalid("Configuration is too long: at most 1 MB is allowed")
-            parse_configuration(configuration, lambda sid: (q := self.store.get("task_queue", sid)) is not None and q.workspace_sid == ws_sid)
+    def _check_workflow_fields(self, ws_sid: str, configuration: str | None, timeout: int | None) -> str | None:
+        """Checks a workflow's fields; the configuration comes back compact, as TaskRouter stores it."""
         if timeout is not None and not 1 <= timeout <= 86400:
             raise invalid(f"TaskReservationTimeout must be between 1 and 86400 seconds, got {timeout}")
+        if configuration is None:
+            return None
+        if len(configuration) > 1_000_000:
+            raise invalid("Configuration is too long: at most 1 MB is allowed")
+        parse_configuration(configuration, lambda sid: (q := self.store.get("task_queue", sid)) is not None and q.workspace_sid == ws_sid)
+        return compact_json(json.loads(configuration))
 
     @write
     def update_workflow(self, ws_sid: str, sid: str, re_evaluate_tasks: bool = False, **changes: Any) -> Workflow:
@@ -176,13 +181,13 @@ class QueuesAndWorkflows:
         workflow = self.workflow(ws_sid, sid)
         if changes.get("friendly_name") is not None:
             check_name(changes["friendly_name"])
-        self._check_workflow_fields(ws_sid, changes.get("configuration"), changes.get("task_reservation_timeout"))
+        changes["configuration"] = self._check_workflow_fields(ws_sid, changes.get("configuration"), changes.get("task_reservation_timeout"))
         old_config = self.routing_config(workflow)
         for key, value in changes.items():
             if value is not None:
                 setattr(workflow, key, value)
         self._touch(workflow)
-        self._emit(ws, "workflow.updated", "workflow", sid, f"Workflow {workflow.friendly_name} updated", self._workflow_data(workflow))
+        self._emit(ws, "workflow.updated", "workflow", sid, self._workflow_data(workflow))
         self._rehome_tasks(workflow, old_config, re_evaluate_tasks)
         self._match(ws)
         return workflow
@@ -215,7 +220,7 @@ class QueuesAndWorkflows:
                 raise invalid(f"Cannot delete Workflow {sid} ({workflow.friendly_name}): Task {task.sid} is still {task.assignment_status}")
         self.store.delete(workflow)
         self._configs.pop(sid, None)
-        self._emit(ws, "workflow.deleted", "workflow", sid, f"Workflow {workflow.friendly_name} deleted", self._workflow_data(workflow))
+        self._emit(ws, "workflow.deleted", "workflow", sid, self._workflow_data(workflow))
 
     def list_workflows(self, ws_sid: str, friendly_name: str | None = None) -> list[Workflow]:
         self.workspace(ws_sid)

@@ -16,7 +16,7 @@ from .checks import (
     attributes_of,
 )
 from .errors import TaskRouterError
-from .records import Activity, Task, TaskQueue, Worker, Workspace
+from .records import Activity, Task, TaskQueue, Worker, Workflow, Workspace
 
 
 class Routing:
@@ -29,20 +29,40 @@ class Routing:
         if workflow is None:
             return
         config = self.routing_config(workflow)
-        self._emit(ws, "workflow.entered", "workflow", workflow.sid, f"Task {task.sid} entered Workflow {workflow.friendly_name}", self._task_data(task))
-        attrs = attributes_of(task.attributes)
-        for index, filt in enumerate(config.filters):
-            if compile_expression(filt.expression).matches(attrs):
-                self._apply_target(task, index, 0, config, explicit_priority)
-                return
-        if config.default is not None:
-            self._apply_target(task, -1, 0, config, explicit_priority)
+        step = self._first_step(config, task)
+        self._emit(ws, "workflow.entered", "task", task.sid, self._task_data(task, entering=self._step_queue(config, step)))
+        if step is not None:
+            self._apply_target(task, step, 0, config, explicit_priority)
             return
         # nothing matched and no default filter: the task waits outside any queue until its TTL
         task.filter_index, task.target_index, task.step_entered_at = None, 0, None
         task.task_queue_sid = None
         task.task_queue_entered_date = None
         self._touch(task)
+
+    @staticmethod
+    def _matching_filter(config: RoutingConfig, task: Task, start: int = 0) -> int | None:
+        """The first filter from ``start`` whose expression the task's attributes match."""
+        attrs = attributes_of(task.attributes)
+        for index in range(start, len(config.filters)):
+            if compile_expression(config.filters[index].expression).matches(attrs):
+                return index
+        return None
+
+    def _first_step(self, config: RoutingConfig, task: Task) -> int | None:
+        """Where the workflow sends a task entering it: a filter's index, -1 for the default filter, or None."""
+        index = self._matching_filter(config, task)
+        return -1 if index is None and config.default is not None else index
+
+    @staticmethod
+    def _step_queue(config: RoutingConfig, step: int | None) -> str | None:
+        target = config.target(step, 0)
+        return target.queue_sid if target is not None else None
+
+    def _workflow_queue(self, task: Task, workflow: Workflow) -> str | None:
+        """The queue a task is about to enter through its workflow (events about its entry already name it)."""
+        config = self.routing_config(workflow)
+        return self._step_queue(config, self._first_step(config, task))
 
     def _apply_target(self, task: Task, filter_index: int, target_index: int, config: RoutingConfig,
                       explicit_priority: int | None = None) -> None:
@@ -55,13 +75,10 @@ class Routing:
         elif explicit_priority is not None:
             task.priority = explicit_priority
         filter_name = "Default Filter" if filter_index == -1 else config.filters[filter_index].name
-        data = self._task_data(task)
+        data = self._task_data(task, entering=target.queue_sid)
         data.update({"workflow_filter_name": filter_name, "workflow_filter_target_index": target_index,
-                     "workflow_filter_expression": "" if filter_index == -1 else config.filters[filter_index].expression,
-                     "task_queue_sid": target.queue_sid})
-        workflow = self.store.get("workflow", task.workflow_sid)
-        self._emit(self.workspace(task.workspace_sid), "workflow.target-matched", "workflow", workflow.sid,
-                   f"Task {task.sid} matched a target of filter {filter_name}", data)
+                     "workflow_filter_expression": "" if filter_index == -1 else config.filters[filter_index].expression})
+        self._emit(self.workspace(task.workspace_sid), "workflow.target-matched", "task", task.sid, data)
         if target.timeout is not None:
             self._add_timer(now + target.timeout, "step", task.sid)
         if target.skip_if:
@@ -69,7 +86,6 @@ class Routing:
         self._enter_queue(task, target.queue_sid, filter_name)
 
     def _enter_queue(self, task: Task, queue_sid: str, filter_name: str | None) -> None:
-        queue = self.store.get("task_queue", queue_sid)
         now = self.now()
         moved_from = task.task_queue_sid
         task.task_queue_sid = queue_sid
@@ -80,9 +96,8 @@ class Routing:
         if moved_from is not None and moved_from != queue_sid:
             data = self._task_data(task)
             data["task_queue_previous_sid"] = moved_from
-            self._emit(ws, "task-queue.moved", "taskqueue", queue_sid, f"Task {task.sid} moved to TaskQueue {queue.friendly_name}", data)
-        self._emit(ws, "task-queue.entered", "taskqueue", queue_sid,
-                   f"Task {task.sid} entered TaskQueue {queue.friendly_name}", self._task_data(task))
+            self._emit(ws, "task-queue.moved", "task", task.sid, data)
+        self._emit(ws, "task-queue.entered", "task", task.sid, self._task_data(task))
         self._need_workers(task)
 
     def current_target(self, task: Task) -> Target | None:
@@ -102,23 +117,20 @@ class Routing:
             return
         config = self.routing_config(workflow)
         if not skipped:
-            self._emit(ws, "task-queue.timeout", "taskqueue", task.task_queue_sid or "", f"Task {task.sid} timed out of its TaskQueue",
-                       self._task_data(task))
+            self._emit(ws, "task-queue.timeout", "task", task.sid, self._task_data(task))
         if task.filter_index >= 0:
             if config.target(task.filter_index, task.target_index + 1) is not None:
                 self._apply_target(task, task.filter_index, task.target_index + 1, config)
                 return
-            attrs = attributes_of(task.attributes)
-            for index in range(task.filter_index + 1, len(config.filters)):
-                if compile_expression(config.filters[index].expression).matches(attrs):
-                    self._apply_target(task, index, 0, config)
-                    return
+            index = self._matching_filter(config, task, start=task.filter_index + 1)
+            if index is not None:
+                self._apply_target(task, index, 0, config)
+                return
         if skipped:
-            self._emit(ws, "workflow.skipped", "workflow", workflow.sid, f"Task {task.sid} skipped out of Workflow {workflow.friendly_name}",
-                       self._task_data(task))
+            self._emit(ws, "workflow.skipped", "task", task.sid, self._task_data(task))
             self._set_task_status(task, "canceled", WORKFLOW_SKIPPED_REASON)
             return
-        self._emit(ws, "workflow.timeout", "workflow", workflow.sid, f"Task {task.sid} fell out of Workflow {workflow.friendly_name}", self._task_data(task))
+        self._emit(ws, "workflow.timeout", "task", task.sid, self._task_data(task))
         self._set_task_status(task, "canceled", WORKFLOW_TIMEOUT_REASON)
 
     def candidate(self, worker: Worker, activity: Activity | None = None) -> Candidate:

@@ -101,7 +101,8 @@ class Tasks:
         )
         self.store.put(task)
         self._add_timer(now + task.timeout, "ttl", task.sid)
-        self._emit(ws, "task.created", "task", task.sid, "Task created", self._task_data(task))
+        entering = queue.sid if queue is not None else self._workflow_queue(task, workflow) if workflow and direct is None else None
+        self._emit(ws, "task.created", "task", task.sid, self._task_data(task, entering=entering))
         if direct is not None:
             self._route_to_worker(task, direct)
         elif queue is not None:
@@ -140,7 +141,7 @@ class Tasks:
         task = self.task(ws_sid, sid)
         self._check_if_match(task, if_match)
         if attributes is not None:
-            check_json_object(attributes, "Attributes")
+            attributes = check_json_object(attributes, "Attributes")
         if priority is not None and not 0 <= priority <= MAX_PRIORITY:
             raise invalid(f"Priority must be between 0 and {MAX_PRIORITY}, got {priority}")
         channel = self._task_channel_ref(ws_sid, task_channel) if task_channel is not None else None
@@ -165,7 +166,7 @@ class Tasks:
             changed = True
         if changed:
             self._touch(task)
-            self._emit(ws, "task.updated", "task", sid, "Task updated", self._task_data(task))
+            self._emit(ws, "task.updated", "task", sid, self._task_data(task))
             if task.assignment_status in WAITING_TASK_STATUSES:
                 self._need_workers(task)
             if attributes is not None and task.assignment_status == "pending" and task.workflow_sid:
@@ -206,13 +207,13 @@ class Tasks:
             data = self._task_data(task)
             data["task_canceled_reason"] = reason
             # the spec: on TTL expiry "the task.canceled event will fire with description Task TTL Exceeded"
-            self._emit(ws, "task.canceled", "task", task.sid, reason or "Task canceled", data)
+            self._emit(ws, "task.canceled", "task", task.sid, data)
         elif status == "wrapping":
             for res in reservations:
                 if res.reservation_status == "accepted":
                     self._set_res_status(res, "wrapping")
                     self._emit_reservation(res, "reservation.wrapup")
-            self._emit(ws, "task.wrapup", "task", task.sid, "Task wrapping up", self._task_data(task))
+            self._emit(ws, "task.wrapup", "task", task.sid, self._task_data(task))
         elif status == "completed":
             for res in reservations:
                 if res.reservation_status in ("accepted", "wrapping"):
@@ -220,9 +221,14 @@ class Tasks:
                     self._free_worker(res.worker_sid)
                     self._emit_reservation(res, "reservation.completed")
             data = self._task_data(task)
+            # a task.completed recorded from real TaskRouter carries the worker who did it
+            done_by = [r for r in reservations if r.reservation_status == "completed"]
+            worker = self.store.get("worker", done_by[-1].worker_sid) if done_by else None
+            if worker is not None:
+                data.update(self._worker_data(worker))
             data["task_completed_reason"] = reason
             # completing through the reservation (ReservationStatus=completed) gives no reason
-            self._emit(ws, "task.completed", "task", task.sid, f"Task completed: {reason}" if reason else "Task completed", data)
+            self._emit(ws, "task.completed", "task", task.sid, data)
 
     @write
     def delete_task(self, ws_sid: str, sid: str, if_match: str | None = None) -> None:
@@ -238,7 +244,7 @@ class Tasks:
             self._active.get(res.worker_sid, set()).discard(res.sid)
             self.store.delete(res)
         self.store.delete(task)
-        self._emit(ws, "task.deleted", "task", sid, "Task deleted", data)
+        self._emit(ws, "task.deleted", "task", sid, data)
         self._match(ws)
 
     def _purge_task(self, task: Task) -> None:
@@ -247,8 +253,7 @@ class Tasks:
         for res in self.store.reservations_of_task(task.sid):
             self.store.delete(res)
         self.store.delete(task)
-        self._emit(self.workspace(task.workspace_sid), "task.system-deleted", "task", task.sid,
-                   f"Task {task.sid} deleted by the system after it was {task.assignment_status}", data)
+        self._emit(self.workspace(task.workspace_sid), "task.system-deleted", "task", task.sid, data)
 
     def list_tasks(
         self,

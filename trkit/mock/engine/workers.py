@@ -37,7 +37,7 @@ class Workers:
             self._available.setdefault(ws_sid, {})[worker.sid] = None
         for channel in self.store.all("task_channel", ws_sid):
             self.store.put(WorkerChannel(self._new_sid("WC"), ws_sid, worker.sid, channel.sid, 1, True, now, now))
-        self._emit(ws, "worker.created", "worker", worker.sid, f"Worker {friendly_name} created", self._worker_data(worker))
+        self._emit(ws, "worker.created", "worker", worker.sid, self._worker_data(worker))
         self._match(ws)
         return worker
 
@@ -57,7 +57,7 @@ class Workers:
         self._check_if_match(worker, if_match)
         activity = self._activity_ref(ws_sid, activity_sid, "ActivitySid")
         if attributes is not None:
-            check_json_object(attributes, "Attributes")
+            attributes = check_json_object(attributes, "Attributes")
         if friendly_name is not None:
             check_name(friendly_name)
             self._unique("worker", ws_sid, "friendly_name", friendly_name, sid, "Worker", "FriendlyName")
@@ -65,7 +65,7 @@ class Workers:
         if attributes is not None and attributes != worker.attributes:
             worker.attributes = attributes
             self._touch(worker)
-            self._emit(ws, "worker.attributes.update", "worker", sid, f"Worker {worker.friendly_name} updated attributes", self._worker_data(worker))
+            self._emit(ws, "worker.attributes.update", "worker", sid, self._worker_data(worker))
         if activity is not None:
             if reject_pending_reservations and not activity.available:
                 for res in self.store.reservations_of_worker(sid):
@@ -90,7 +90,7 @@ class Workers:
         self.store.delete(worker)
         self._available.get(ws_sid, {}).pop(sid, None)
         self._active.pop(sid, None)
-        self._emit(ws, "worker.deleted", "worker", sid, f"Worker {worker.friendly_name} deleted", data)
+        self._emit(ws, "worker.deleted", "worker", sid, data)
         self._match(ws)
 
     def list_workers(
@@ -174,7 +174,7 @@ class Workers:
         self._touch(wc)
         worker = self.store.get("worker", worker_sid)
         self._emit(self.workspace(ws_sid), "worker.capacity.update" if capacity is not None else "worker.channel.availability.update",
-                   "worker", worker_sid, f"Worker {worker.friendly_name} channel updated", self._worker_data(worker))
+                   "worker", worker_sid, self._worker_data(worker))
         self._match(self.workspace(ws_sid))
         return wc
 
@@ -214,8 +214,7 @@ class Workers:
             "worker_time_in_previous_activity": int(spent),
             "worker_time_in_previous_activity_ms": int(spent * 1000),
         })
-        self._emit(self.workspace(worker.workspace_sid), "worker.activity.update", "worker", worker.sid,
-                   f"Worker {worker.friendly_name} updated to {activity.friendly_name} Activity", data)
+        self._emit(self.workspace(worker.workspace_sid), "worker.activity.update", "worker", worker.sid, data)
 
     def _free_worker(self, worker_sid: str) -> None:
         worker = self.store.get("worker", worker_sid)
