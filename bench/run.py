@@ -260,18 +260,19 @@ def serving_during_callback(samples: int) -> dict:
 
 
 def startup(repeats: int = 3) -> dict:
-    env = {**os.environ}
+    from trkit.mock.server import DEFAULT_ACCOUNT_SID, new_auth_token
+
+    env, token = {**os.environ}, new_auth_token()
     imports, mocks = [], []
     for _ in range(repeats):
         started = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import trkit"], env=env, check=True, timeout=60)
         imports.append(time.perf_counter() - started)
         started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "trkit.mock", "--port", "0"], stdout=subprocess.PIPE, text=True, env=env)
+        proc = subprocess.Popen([sys.executable, "-m", "trkit.mock", "--port", "0"], stdout=subprocess.PIPE, text=True,
+                                env={**env, "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID, "TWILIO_AUTH_TOKEN": token})
         url = re.search(r"(http://[\d.]+:\d+)", proc.stdout.readline()).group(1)
-        from trkit.mock.server import default_credentials
-
-        requests.get(url + "/v1/Workspaces", auth=default_credentials(), timeout=10).raise_for_status()
+        requests.get(url + "/v1/Workspaces", auth=(DEFAULT_ACCOUNT_SID, token), timeout=10).raise_for_status()
         mocks.append(time.perf_counter() - started)
         proc.terminate()
         proc.wait(timeout=10)

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from helpers import CallbackListener, build_tutorial_workspace  # noqa: E402
 from parameter_evidence import EvidenceLog, write  # noqa: E402
 
-from trkit.mock import MockServer  # noqa: E402
+from trkit.mock import DEFAULT_ACCOUNT_SID, MockServer  # noqa: E402
 from trkit.mock.client import mock_client  # noqa: E402
 
 EVIDENCE = EvidenceLog()
@@ -23,7 +23,8 @@ EVIDENCE.connect()
 
 def pytest_addoption(parser):
     parser.addoption("--mock-url", default=os.environ.get("TRKIT_TEST_MOCK_URL"),
-                     help="run the HTTP tests against an already running `python -m trkit.mock` at this URL")
+                     help="run the HTTP tests against an already running `python -m trkit.mock` at this URL "
+                          "(its token in TRKIT_MOCK_AUTH_TOKEN)")
 
 
 # These modules run twice: with the mock in a thread of the test process, and as its own
@@ -58,6 +59,9 @@ def trkit_home(tmp_path, monkeypatch):
     monkeypatch.setenv("TRKIT_HOME", str(home))
     for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TRKIT_BACKEND", "TRKIT_BROWSER_PROXY", "JUPYTERHUB_SERVICE_PREFIX"):
         monkeypatch.delenv(name, raising=False)
+    for name in ("TRKIT_ACCOUNT_SID", "TRKIT_AUTH_TOKEN"):  # connect() sets them: gone again after the test
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     yield home
     if kit_module._current is not None:
         kit_module._current.close()
@@ -80,17 +84,16 @@ def mock_mode() -> str:
 @pytest.fixture(scope="session")
 def mock_process(tmp_path_factory):
     """One `python -m trkit.mock` process for the session (each test resets it)."""
-    from trkit.mock.server import default_credentials
+    from trkit.mock.server import DEFAULT_ACCOUNT_SID, new_auth_token
 
-    account_sid, auth_token = default_credentials()
+    account_sid, auth_token = DEFAULT_ACCOUNT_SID, new_auth_token()
     db = tmp_path_factory.mktemp("mock-process") / "state.sqlite3"
-    env = {k: v for k, v in os.environ.items() if k not in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")}
-    proc = subprocess.Popen([sys.executable, "-m", "trkit.mock", "--port", "0", "--db", str(db),
-                             "--account-sid", account_sid, "--auth-token", auth_token],
+    env = {**os.environ, "TWILIO_ACCOUNT_SID": account_sid, "TWILIO_AUTH_TOKEN": auth_token}
+    proc = subprocess.Popen([sys.executable, "-m", "trkit.mock", "--port", "0", "--db", str(db)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     match = re.search(r"(http://127\.0\.0\.1:\d+)", proc.stdout.readline())
     assert match, "the mock process did not start"
-    yield match.group(1)
+    yield match.group(1), account_sid, auth_token
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=20)
 
@@ -100,10 +103,10 @@ def mock(request, mock_mode):
     """A fresh mock: in-process (thread), or the separate process over HTTP (reset first)."""
     url = request.config.getoption("--mock-url")
     if url:
-        yield RemoteMock(url)
+        yield RemoteMock(url, os.environ.get("TRKIT_MOCK_ACCOUNT_SID", DEFAULT_ACCOUNT_SID), os.environ["TRKIT_MOCK_AUTH_TOKEN"])
         return
     if mock_mode == "process":
-        yield RemoteMock(request.getfixturevalue("mock_process"))
+        yield RemoteMock(*request.getfixturevalue("mock_process"))
         return
     with MockServer() as server:
         yield server
@@ -112,11 +115,9 @@ def mock(request, mock_mode):
 class RemoteMock:
     """The same surface as MockServer for a mock running in another process."""
 
-    def __init__(self, url: str) -> None:
-        from trkit.mock.server import default_credentials
-
+    def __init__(self, url: str, account_sid: str, auth_token: str) -> None:
         self.base_url = url.rstrip("/")
-        self.account_sid, self.auth_token = default_credentials()
+        self.account_sid, self.auth_token = account_sid, auth_token
         self.engine = None
         import requests
 

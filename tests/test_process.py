@@ -13,13 +13,13 @@ import threading
 import requests
 
 from trkit.mock.client import mock_client
-from trkit.mock.server import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
+from trkit.mock.server import DEFAULT_ACCOUNT_SID, new_auth_token
 
-CREDS = (DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN)
+CREDS = (DEFAULT_ACCOUNT_SID, new_auth_token())
 
 
 def start_mock(db: str, port: int = 0) -> tuple[subprocess.Popen, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")}
+    env = {**{k: v for k, v in os.environ.items() if k != "TWILIO_ACCOUNT_SID"}, "TWILIO_AUTH_TOKEN": CREDS[1]}
     proc = subprocess.Popen([sys.executable, "-m", "trkit.mock", "--port", str(port), "--db", db],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     line = proc.stdout.readline()
@@ -88,6 +88,21 @@ def test_acknowledged_writes_survive_kill_9_and_timeouts_still_fire(tmp_path):
         assert api.tasks(first.sid).reservations(reservation.sid).fetch().reservation_status == "pending"
         requests.post(url + "/mock/clock", data={"Advance": "61"}, auth=CREDS, timeout=30).raise_for_status()
         assert api.tasks(first.sid).reservations(reservation.sid).fetch().reservation_status == "timeout"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+
+
+def test_a_mock_started_without_a_token_makes_one_up_and_says_it_once(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")}
+    proc = subprocess.Popen([sys.executable, "-m", "trkit.mock", "--port", "0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        match = re.search(r"listening on (http://127\.0\.0\.1:\d+) \(account (AC\w+), auth token ([0-9a-f]{32})\)", proc.stdout.readline())
+        assert match, "the mock did not say its made-up token"
+        url, account_sid, token = match.groups()
+        assert requests.get(url + "/v1/Workspaces", auth=(account_sid, token), timeout=10).status_code == 200
+        assert requests.get(url + "/v1/Workspaces", auth=(account_sid, "trkit-mock-auth-token"), timeout=10).status_code == 401
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)

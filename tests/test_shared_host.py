@@ -22,9 +22,10 @@ from trkit.shared_mock import ensure_shared_mock, stop_shared_mock
 
 OTHER_USER = "trkit-neighbour"
 OLD_FIXED_TOKEN = "trkit-mock-auth-token"  # what every mock used before tokens were private
+SYSTEM_PYTHON = "/usr/bin/python3"  # one every user may run (a root-installed pyenv is not)
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("useradd") is None or shutil.which("runuser") is None,
-                                reason="needs root to create a second OS user")
+pytestmark = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("useradd") is None or shutil.which("runuser") is None
+                                or not os.access(SYSTEM_PYTHON, os.X_OK), reason="needs root to create a second OS user")
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +37,7 @@ def neighbour() -> str:
 
 def as_user(user: str, script: str) -> dict:
     """Run ``script`` (stdlib Python) as ``user``; it prints one JSON object."""
-    python = shutil.which("python3") or "/usr/bin/python3"
-    done = subprocess.run(["runuser", "-u", user, "--", python, "-c", textwrap.dedent(script)], capture_output=True,
+    done = subprocess.run([shutil.which("runuser"), "-u", user, "--", SYSTEM_PYTHON, "-c", textwrap.dedent(script)], capture_output=True,
                           text=True, timeout=60, cwd="/", env={"PATH": "/usr/bin:/bin", "HOME": "/"})
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
@@ -58,8 +58,8 @@ def learner_home(tmp_path_factory):
 def test_a_neighbour_cannot_read_the_home(neighbour, learner_home):
     ensure_shared_mock(learner_home)
     seen = as_user(neighbour, f"""
-        import json
-        found = {{}}
+        import json, os
+        found = {{"home mode": oct(os.stat({str(learner_home)!r}).st_mode & 0o777)}}  # reached: only its own modes refuse
         for name in ("mock.json", "mock.sqlite3", "auth_token", "mock.log"):
             try:
                 open({str(learner_home)!r} + "/" + name).read(1)
@@ -68,7 +68,7 @@ def test_a_neighbour_cannot_read_the_home(neighbour, learner_home):
                 found[name] = "refused"
         print(json.dumps(found))
     """)
-    assert seen == {"mock.json": "refused", "mock.sqlite3": "refused", "auth_token": "refused", "mock.log": "refused"}
+    assert seen == {"home mode": "0o700", "mock.json": "refused", "mock.sqlite3": "refused", "auth_token": "refused", "mock.log": "refused"}
 
 
 def test_a_neighbour_gets_401_with_the_old_token_and_a_guessed_one(neighbour, learner_home):

@@ -50,3 +50,10 @@ def test_the_readmes_voice_switch_reaches_the_mock_under_mock_taskrouter():
         assert mock.server.engine.voice.task_after_bridge == "completed"
     with mock_taskrouter() as mock:
         assert mock.server.engine.voice.task_after_bridge == "assigned"  # the reference's reading, by default
+
+
+def test_each_mock_signs_with_a_fresh_random_token_unless_given_one():
+    with mock_taskrouter() as first, mock_taskrouter() as second:
+        assert len(first.auth_token) == 32 and first.auth_token != second.auth_token
+    with mock_taskrouter(auth_token="the-app-test-token") as given:
+        assert given.auth_token == "the-app-test-token"

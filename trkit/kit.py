@@ -24,6 +24,8 @@ from .mock import TaskRouterError
 from .tutorial import Tutorial, ensure_tutorial_workspace, remove_tutorial_workspaces
 
 TWILIO_BASE = "https://taskrouter.twilio.com"
+# where a kernel on the mock finds its credentials (the curl commands name them, so a notebook never shows the token)
+MOCK_SID_VARIABLE, MOCK_TOKEN_VARIABLE = "TRKIT_ACCOUNT_SID", "TRKIT_AUTH_TOKEN"
 SETUP_SEED = 1  # the tutorial workspace's SIDs on the mock
 LESSON_SEED = 2  # what each lesson creates after its reset
 WAIT_ON_TWILIO, WAIT_ON_MOCK = 15.0, 5.0  # kit.wait_for's default patience, in seconds
@@ -353,8 +355,8 @@ class Kit:
         for key, value in (data or {}).items():
             parts += ["--data-urlencode", shlex.quote(f"{key}={value}")]
         if self.mode == "mock":
-            # the mock's fixed, documented credentials are not a secret
-            parts += ["-u", f"{self.account_sid}:{self._auth_token}"]
+            # the mock's token is the user's secret: connect() puts it in this kernel's environment for ! commands
+            parts += ["-u", f'"${MOCK_SID_VARIABLE}:${MOCK_TOKEN_VARIABLE}"']
         else:
             parts += ["-u", '"$TWILIO_ACCOUNT_SID:$TWILIO_AUTH_TOKEN"']
         return " \\\n  ".join([" ".join(parts[:4])] + [" ".join(parts[i:i + 2]) for i in range(4, len(parts), 2)])
@@ -552,6 +554,7 @@ def connect(backend: str | None = None, public_url: str | None = None,
         from .shared_mock import ensure_shared_mock
 
         mock = ensure_shared_mock()
+        os.environ[MOCK_SID_VARIABLE], os.environ[MOCK_TOKEN_VARIABLE] = mock.account_sid, mock.auth_token
         client = mock_client(mock.url, mock.account_sid, mock.auth_token)
         callbacks = CallbackServer(mock.auth_token, port=callback_port).start()
         kit = Kit("mock", client, mock.account_sid, mock.auth_token, mock.url, callbacks, mock_url=mock.url)

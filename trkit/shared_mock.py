@@ -4,6 +4,10 @@ The first ``connect()`` starts ``python -m trkit.mock`` as a detached process
 with its SQLite file under the trkit home (``$TRKIT_HOME``, else ``~/.trkit``)
 and writes where it listens to ``mock.json``; later kernels find it there, and
 start a new one on the same file if it has died — so the state survives.
+
+On a shared host the home is the user's alone: 0700, its files 0600, and the
+mock's auth token is random, made once and kept in ``auth_token``, so no other
+user can call the mock or sign a callback the user's kernel accepts.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import fcntl
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 import time
@@ -21,7 +26,7 @@ from pathlib import Path
 import requests
 
 from .errors import KitError
-from .mock.server import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
+from .mock.server import DEFAULT_ACCOUNT_SID
 
 
 @dataclass
@@ -77,15 +82,32 @@ def _read(info_path: Path) -> SharedMock | None:
         return None
 
 
+def home_auth_token(home: Path) -> str:
+    """The user's mock token: made at random the first time, then kept in the home (0600) for every later start."""
+    path = home / "auth_token"
+    try:
+        fd = _private(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    except FileExistsError:
+        token = path.read_text().strip()
+        if re.fullmatch(r"[0-9a-f]{32}", token):
+            return token
+        fd = _private(path, os.O_WRONLY | os.O_TRUNC)  # damaged: a new token, and the next start uses it
+    token = secrets.token_hex(16)
+    with open(fd, "w") as out:
+        out.write(token + "\n")
+    return token
+
+
 def _spawn(home: Path, account_sid: str, auth_token: str, port: int = 0) -> SharedMock:
     db_path = home / "mock.sqlite3"
     log_path = home / "mock.log"
     offset = log_path.stat().st_size if log_path.exists() else 0
+    # the token goes in the environment: a process's arguments are visible to every user of the host
+    environment = {**os.environ, "TWILIO_AUTH_TOKEN": auth_token}
     with open(_private(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND), "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "trkit.mock", "--port", str(port), "--db", str(db_path),
-             "--account-sid", account_sid, "--auth-token", auth_token],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True,
+            [sys.executable, "-m", "trkit.mock", "--port", str(port), "--db", str(db_path), "--account-sid", account_sid],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True, env=environment,
             umask=0o077,  # the state file and its journals are the mock's to create: 0600 too
         )
     deadline = time.monotonic() + 20
@@ -101,16 +123,27 @@ def _spawn(home: Path, account_sid: str, auth_token: str, port: int = 0) -> Shar
     raise KitError(f"The bundled mock did not start; see {log_path} for why.")
 
 
-def _respawn(home: Path, previous: SharedMock | None) -> SharedMock:
+def _respawn(home: Path, previous: SharedMock | None, auth_token: str) -> SharedMock:
     """A new mock process, on the port the previous one had when it is free: every client, tutorial and
     dashboard a kernel made before then keeps working; else on any free port."""
     port = int(previous.url.rsplit(":", 1)[1]) if previous is not None else 0
     if port:
         try:
-            return _spawn(home, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, port)
+            return _spawn(home, DEFAULT_ACCOUNT_SID, auth_token, port)
         except KitError:  # the port was taken meanwhile
             pass
-    return _spawn(home, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN)
+    return _spawn(home, DEFAULT_ACCOUNT_SID, auth_token)
+
+
+def _stop(mock: SharedMock) -> None:
+    try:
+        os.kill(mock.pid, 15)
+    except ProcessLookupError:
+        return
+    for _ in range(100):
+        if not is_alive(mock, timeout=0.2):
+            return
+        time.sleep(0.05)
 
 
 def ensure_shared_mock(home: Path | None = None) -> SharedMock:
@@ -120,10 +153,16 @@ def ensure_shared_mock(home: Path | None = None) -> SharedMock:
     with open(_private(home / "mock.lock", os.O_WRONLY | os.O_CREAT), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
+            auth_token = home_auth_token(home)
             current = _read(info_path)
             if current is not None and is_alive(current):
-                return current
-            mock = _respawn(home, current)
+                if current.auth_token == auth_token:
+                    return current
+                # started by an older trkit with the published fixed token: anyone on the host could use it
+                print("trkit: restarting the mock with a private auth token (it ran with one other users could know)",
+                      file=sys.stderr)
+                _stop(current)
+            mock = _respawn(home, current, auth_token)
             if not is_alive(mock, timeout=10):
                 raise KitError(f"The bundled mock started but does not answer at {mock.url}; see {home / 'mock.log'}.")
             tmp = info_path.with_suffix(".tmp")
@@ -142,11 +181,8 @@ def stop_shared_mock(home: Path | None = None) -> bool:
     if current is None:
         return False
     try:
-        os.kill(current.pid, 15)
+        os.kill(current.pid, 0)
     except ProcessLookupError:
         return False
-    for _ in range(100):
-        if not is_alive(current, timeout=0.2):
-            return True
-        time.sleep(0.05)
+    _stop(current)
     return True

@@ -31,6 +31,10 @@ TROUBLES = (
     Trouble("Nothing answers at …: the bundled mock has stopped, or the network is down.",
             "`kit = trkit.connect()` starts the mock again with its state; `.venv/bin/python -m trkit mock status` shows it. "
             "The dashboard shows the same message and clears it once the mock answers again."),
+    Trouble("trkit: restarting the mock with a private auth token (it ran with one other users could know)",
+            "An older trkit started your mock with the published token `trkit-mock-auth-token`; it now runs with your own, "
+            "and your state is kept. A kernel connected before still holds the old token (its requests answer error 20003): "
+            "restart it (Kernel ▸ Restart Kernel) and run the notebook again."),
     Trouble("The bundled mock did not start; see … for why.",
             "Read the log it names (usually a port or disk problem); `.venv/bin/python -m trkit mock stop`, then connect again."),
     Trouble("The bundled mock started but does not answer at …; see ….",

@@ -3,6 +3,6 @@
 from .client import mock_client
 from .engine.errors import TaskRouterError
 from .engine.telephony import VoiceSwitches
-from .server import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, MockServer
+from .server import DEFAULT_ACCOUNT_SID, MockServer
 
-__all__ = ["MockServer", "DEFAULT_ACCOUNT_SID", "DEFAULT_AUTH_TOKEN", "TaskRouterError", "VoiceSwitches", "mock_client"]
+__all__ = ["MockServer", "DEFAULT_ACCOUNT_SID", "TaskRouterError", "VoiceSwitches", "mock_client"]

@@ -19,7 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--db", default=":memory:", help="SQLite file for the state (default: in memory)")
     parser.add_argument("--account-sid", default=os.environ.get("TWILIO_ACCOUNT_SID"))
-    parser.add_argument("--auth-token", default=os.environ.get("TWILIO_AUTH_TOKEN"))
+    parser.add_argument("--auth-token", default=os.environ.get("TWILIO_AUTH_TOKEN"),
+                        help="default: $TWILIO_AUTH_TOKEN, else a fresh random token, printed once on start "
+                             "(a token in the environment stays out of the process list, where every user of the host sees it)")
     parser.add_argument("--seed", type=int, default=None, help="make generated SIDs repeatable")
     parser.add_argument("--finished-task-lifetime", type=float, default=FINISHED_TASK_LIFETIME, metavar="SECONDS",
                         help="delete canceled and completed tasks this long after they finish, on the mock clock "
@@ -45,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    print(f"trkit mock TaskRouter listening on {server.base_url} (account {server.account_sid})", flush=True)
+    made_up = "" if options.auth_token else f", auth token {server.auth_token}"
+    print(f"trkit mock TaskRouter listening on {server.base_url} (account {server.account_sid}{made_up})", flush=True)
     server.serve_forever()
     server.dispatcher.shutdown()
     server.store.close()

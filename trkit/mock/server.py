@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import threading
 
 from werkzeug.serving import make_server
@@ -17,15 +18,20 @@ from .callbacks import HttpDispatcher
 from .engine import FINISHED_TASK_LIFETIME, Clock, SidGenerator, Store, TaskRouterEngine
 from .engine.telephony import VoiceSwitches
 
-# Documented fallback credentials for a mock started without any in the environment.
+# The account SID a mock has unless given one: fixed, so SIDs and notebook outputs are the same everywhere.
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 31 + "1"
-DEFAULT_AUTH_TOKEN = "trkit-mock-auth-token"
+
+
+def new_auth_token() -> str:
+    """A fresh random auth token: on a shared host, nobody else can sign requests or callbacks with it."""
+    return secrets.token_hex(16)
 
 
 def default_credentials() -> tuple[str, str]:
+    """``TRKIT_MOCK_ACCOUNT_SID``/``TRKIT_MOCK_AUTH_TOKEN``, else the fixed account SID and a fresh random token."""
     return (
         os.environ.get("TRKIT_MOCK_ACCOUNT_SID", DEFAULT_ACCOUNT_SID),
-        os.environ.get("TRKIT_MOCK_AUTH_TOKEN", DEFAULT_AUTH_TOKEN),
+        os.environ.get("TRKIT_MOCK_AUTH_TOKEN") or new_auth_token(),
     )
 
 
