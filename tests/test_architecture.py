@@ -34,3 +34,12 @@ def test_the_spec_file_ships_with_the_package():
     from trkit.mock.coverage import DEFAULT_SPEC
 
     assert DEFAULT_SPEC.is_file() and DEFAULT_SPEC.parent == ROOT / "mock" / "data"
+
+
+def test_nothing_reads_stored_data_with_a_format_that_can_run_code():
+    # state files travel between people: pickle, marshal and shelve run code when they read (tests/test_state_file.py)
+    graph = grimp.build_graph("trkit", include_external_packages=True)
+    unsafe = {"pickle", "marshal", "shelve", "dill", "_pickle"}
+    found = {f"{module} imports {', '.join(sorted(names))}" for module in graph.modules if module.startswith("trkit")
+             if (names := graph.find_modules_directly_imported_by(module) & unsafe)}
+    assert not found, found

@@ -173,24 +173,3 @@ def test_workspace_rebuilt_under_the_same_seed_routes_and_reloads(tmp_path):
     engine.store.close()
     reopened = Store(path)
     assert len(reopened.all("workspace")) == 1 and len(reopened.all("task")) == 1
-
-
-def test_a_state_file_from_before_the_event_table_moves_its_events_there(tmp_path):
-    import pickle
-    import sqlite3
-    from dataclasses import asdict
-
-    from trkit.mock.engine.records import Event
-
-    path = str(tmp_path / "old.sqlite3")
-    Store(path).close()
-    old = Event("EV" + "1" * 32, "WS" + "1" * 32, "task.created", "Task created", "task", "WT" + "1" * 32, "/v1/x", "workspace",
-                "WS" + "1" * 32, None, 1_800_000_000.0, {"task_sid": "WT" + "1" * 32}, task_sid="WT" + "1" * 32)
-    db = sqlite3.connect(path)  # how earlier versions stored an event: a row among the resources
-    db.execute("INSERT INTO resources(seq, sid, kind, workspace_sid, body) VALUES (7, ?, 'event', ?, ?)",
-               (old.sid, old.workspace_sid, pickle.dumps(asdict(old))))
-    db.commit()
-    db.close()
-    store = Store(path)
-    assert store.event(old.sid) == old and store.event_count() == 1
-    assert sqlite3.connect(path).execute("SELECT COUNT(*) FROM resources WHERE kind='event'").fetchone() == (0,)

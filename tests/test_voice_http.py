@@ -335,3 +335,12 @@ def follow_every_subresource_link(mock, uri: str) -> None:
     resource = get(uri).json()
     for name, link in resource["subresource_uris"].items():
         assert get(link).status_code == 200, f"{uri}: subresource_uris[{name!r}] = {link} answers {get(link).status_code}"
+
+
+def test_a_voice_url_whose_host_does_not_resolve_ends_the_call_with_11210(mock, client):
+    # the same code the fallback request names (ErrorCode): 11210 HTTP bad host name (https://www.twilio.com/docs/api/errors/11210)
+    client.incoming_phone_numbers.create(phone_number=NUMBER, voice_url="http://no-such-host.invalid/incoming_call")
+    control = mock.control()
+    call = control.place_call(CALLER, NUMBER)["sid"]
+    state = control.phone_call(call)
+    assert state["status"] == "completed" and state["errors"][0]["code"] == 11210

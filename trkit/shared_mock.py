@@ -26,7 +26,7 @@ from pathlib import Path
 import requests
 
 from .errors import KitError
-from .mock.server import DEFAULT_ACCOUNT_SID
+from .mock.server import DEFAULT_ACCOUNT_SID, STATE_FILE_REFUSED
 
 
 @dataclass
@@ -112,15 +112,33 @@ def _spawn(home: Path, account_sid: str, auth_token: str, port: int = 0) -> Shar
         )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
+        exited = process.poll() is not None
         with open(log_path, "rb") as log:
             log.seek(offset)
-            match = re.search(rb"listening on (http://[\d.]+:\d+)", log.read())
+            said = log.read()
+        match = re.search(rb"listening on (http://[\d.]+:\d+)", said)
         if match:
             return SharedMock(match.group(1).decode(), process.pid, account_sid, auth_token, str(db_path))
+        if exited:
+            if process.returncode == STATE_FILE_REFUSED:
+                raise StateRefused(said.decode(errors="replace").strip())
+            break
         time.sleep(0.05)
     raise KitError(f"The bundled mock did not start; see {log_path} for why.")
+
+
+class StateRefused(Exception):
+    """The mock would not use the state file in the home (its one line says why)."""
+
+
+def _set_aside(home: Path, reason: str) -> None:
+    """A state file the mock refused (damaged, from an older or newer trkit) is kept beside, not lost; a new one starts."""
+    aside = home / time.strftime("mock.sqlite3.refused-%Y%m%d-%H%M%S")
+    for suffix in ("", "-wal", "-shm"):
+        source = home / f"mock.sqlite3{suffix}"
+        if source.exists():
+            source.replace(Path(f"{aside}{suffix}"))
+    print(f"{reason}\ntrkit: moved it to {aside}; the mock starts with a new state", file=sys.stderr)
 
 
 def _respawn(home: Path, previous: SharedMock | None, auth_token: str) -> SharedMock:
@@ -162,7 +180,11 @@ def ensure_shared_mock(home: Path | None = None) -> SharedMock:
                 print("trkit: restarting the mock with a private auth token (it ran with one other users could know)",
                       file=sys.stderr)
                 _stop(current)
-            mock = _respawn(home, current, auth_token)
+            try:
+                mock = _respawn(home, current, auth_token)
+            except StateRefused as refused:
+                _set_aside(home, str(refused))
+                mock = _respawn(home, current, auth_token)
             if not is_alive(mock, timeout=10):
                 raise KitError(f"The bundled mock started but does not answer at {mock.url}; see {home / 'mock.log'}.")
             tmp = info_path.with_suffix(".tmp")

@@ -35,6 +35,10 @@ TROUBLES = (
             "An older trkit started your mock with the published token `trkit-mock-auth-token`; it now runs with your own, "
             "and your state is kept. A kernel connected before still holds the old token (its requests answer error 20003): "
             "restart it (Kernel ▸ Restart Kernel) and run the notebook again."),
+    Trouble("trkit: moved it to …; the mock starts with a new state",
+            "The mock would not use the state file in your trkit home; the line above says why (damaged, or written by an "
+            "older or newer trkit). The file is kept under the name shown; run the notebooks from the setup notebook to "
+            "build the workspace again."),
     Trouble("The bundled mock did not start; see … for why.",
             "Read the log it names (usually a port or disk problem); `.venv/bin/python -m trkit mock stop`, then connect again."),
     Trouble("The bundled mock started but does not answer at …; see ….",

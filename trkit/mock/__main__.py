@@ -9,8 +9,9 @@ import sys
 import threading
 
 from .engine import FINISHED_TASK_LIFETIME
+from .engine.codec import StateFileError
 from .engine.telephony import VoiceSwitches
-from .server import MockServer
+from .server import STATE_FILE_REFUSED, MockServer
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,9 +39,13 @@ def main(argv: list[str] | None = None) -> int:
     voice = VoiceSwitches(caller_hangup_reason=options.caller_hangup_reason, task_after_bridge=options.task_after_bridge,
                           unanswered_worker_call=options.unanswered_worker_call,
                           unanswered_worker_activity=options.unanswered_worker_activity)
-    server = MockServer(db_path=options.db, host=options.host, port=options.port,
-                        account_sid=options.account_sid, auth_token=options.auth_token, seed=options.seed,
-                        finished_task_lifetime=options.finished_task_lifetime or None, voice=voice)
+    try:
+        server = MockServer(db_path=options.db, host=options.host, port=options.port,
+                            account_sid=options.account_sid, auth_token=options.auth_token, seed=options.seed,
+                            finished_task_lifetime=options.finished_task_lifetime or None, voice=voice)
+    except StateFileError as exc:
+        print(f"trkit mock: {exc}", file=sys.stderr)
+        return STATE_FILE_REFUSED
 
     def stop(signum, frame):
         threading.Thread(target=server._server.shutdown, daemon=True).start()

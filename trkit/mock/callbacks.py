@@ -24,7 +24,7 @@ from twilio.request_validator import RequestValidator
 
 from ..language.answers import read_answer
 from .engine import Outbound, TaskRouterError
-from .engine.twiml_player import HTTP_BAD_HOST_NAME, HTTP_CONNECTION_FAILURE, HTTP_RETRIEVAL_FAILURE
+from .engine.twiml_player import fetch_failure_code
 
 ASSIGNMENT_TIMEOUT = 5.0
 EVENT_TIMEOUT = 15.0
@@ -197,13 +197,7 @@ def fallback_parameters(params: dict[str, str], failed_url: str, status: int | N
     """What Voice sends the fallback URL: the request's parameters, and why the first URL failed. "Twilio submits
     the ErrorCode and ErrorUrl parameters, indicating the error code of the failure and what URL the failure
     occurred on" (https://www.twilio.com/docs/usage/security/availability-reliability)."""
-    if status is not None:
-        code = HTTP_RETRIEVAL_FAILURE  # the server answered, not with a 2xx
-    elif error and ("NameResolution" in error or "Name or service not known" in error):
-        code = HTTP_BAD_HOST_NAME
-    else:
-        code = HTTP_CONNECTION_FAILURE  # refused, reset or timed out
-    return {**params, "ErrorCode": str(code), "ErrorUrl": failed_url}
+    return {**params, "ErrorCode": str(fetch_failure_code(status, error)), "ErrorUrl": failed_url}
 
 
 def _already(result: str) -> Future:

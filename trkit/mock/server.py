@@ -18,6 +18,8 @@ from .callbacks import HttpDispatcher
 from .engine import FINISHED_TASK_LIFETIME, Clock, SidGenerator, Store, TaskRouterEngine
 from .engine.telephony import VoiceSwitches
 
+STATE_FILE_REFUSED = 3  # python -m trkit.mock's exit status when --db names a file it will not use (it says why in one line)
+
 # The account SID a mock has unless given one: fixed, so SIDs and notebook outputs are the same everywhere.
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 31 + "1"
 

@@ -9,6 +9,7 @@ party can hang up. Every change happens on the mock clock inside the engine's tr
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -202,7 +203,7 @@ class Calls:
         phones = dict(self.phones)
         phones[number] = behaviour
         self.phones = phones
-        self.store.set_meta("phones", repr(sorted(phones.items())))
+        self.store.set_meta("phones", json.dumps(sorted(phones.items())))
         return {"number": number, "behaviour": behaviour}
 
     @write

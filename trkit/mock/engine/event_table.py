@@ -1,20 +1,20 @@
 """The event log's SQLite table: written in batches (one per transaction), read by workspace and date.
 
 Events are the bulk of the state (TaskRouter's event data repeats the task's attributes in every
-event), so they are not kept in memory. The events one transaction records are
-pickled together as one *batch* — they share most of their data, so a batch costs little
-more than one event — while each event keeps a row of the columns the Events list filters on.
+event), so they are not kept in memory. The events one transaction records are written together
+as one *batch* (``codec.encode_batch``: they share most of their data, kept once per batch, so a
+batch costs little more than one event), while each event keeps a row of the columns the Events
+list filters on.
 Every function here runs on the store's connection, inside the store's SQLite transaction.
 """
 
 from __future__ import annotations
 
-import pickle
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import fields
 from typing import Any
 
+from .codec import DamagedRecord, StateFileError, decode_batch, encode_batch
 from .records import Event
 
 SCHEMA = """
@@ -37,7 +37,6 @@ DROP INDEX IF EXISTS events_by_sid;
 
 # the columns the Events list filters on in SQL, beside workspace, date, type and SID
 FILTER_COLUMNS = ("task_sid", "worker_sid", "reservation_sid", "task_queue_sid", "workflow_sid")
-_FIELDS = tuple(f.name for f in fields(Event))
 
 
 def create(db: sqlite3.Connection) -> None:
@@ -53,10 +52,7 @@ def next_numbers(db: sqlite3.Connection) -> tuple[int, int]:
 
 def insert(db: sqlite3.Connection, events: list[Event], first_seq: int, batch: int) -> None:
     """Write ``events`` (one transaction's) as one compressed batch and one filter row each."""
-    # dicts, not tuples: a batch names its fields. Pickle writes each name, and each string the events
-    # share (the task's attributes...), once per batch; compressing as well would cost more time than
-    # the whole rest of a commit, for a third of the size
-    body = pickle.dumps([{name: getattr(e, name) for name in _FIELDS} for e in events], protocol=5)
+    body = encode_batch(events)
     db.execute("INSERT INTO event_batches(batch, body) VALUES (?,?)", (batch, body))
     db.executemany(
         "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -70,10 +66,13 @@ def _revive(rows: Iterable[tuple[int, int, bytes]]) -> list[Event]:
     unpacked: dict[int, list] = {}
     found = []
     for batch, position, body in rows:
-        values = unpacked.get(batch)
-        if values is None:
-            values = unpacked[batch] = pickle.loads(body)
-        found.append(Event(**values[position]))
+        events = unpacked.get(batch)
+        if events is None:
+            try:
+                events = unpacked[batch] = decode_batch(body)
+            except DamagedRecord as exc:
+                raise StateFileError(f"the state file's event batch {batch} is damaged: {exc}") from None
+        found.append(events[position])
     return found
 
 

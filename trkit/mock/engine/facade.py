@@ -12,7 +12,6 @@ TaskRouter's REST API does), and nothing a caller holds changes under it.
 
 from __future__ import annotations
 
-import ast
 import itertools
 import json
 import logging
@@ -108,7 +107,7 @@ class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Task
         self._timers: list[tuple[float, int, str, str]] = []
         self.callback_log: list[dict] = []
         self.voice = voice or VoiceSwitches()
-        self.phones: dict[str, str] = dict(ast.literal_eval(store.meta.get("phones", "[]")))  # number -> behaviour
+        self.phones: dict[str, str] = dict(json.loads(store.meta.get("phones", "[]")))  # number -> behaviour
         self._rebuild_indexes()
 
     def now(self) -> float:

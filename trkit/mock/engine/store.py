@@ -13,17 +13,15 @@ older than the retention (30 days of mock time, as on TaskRouter) are dropped.
 
 from __future__ import annotations
 
-import json
-import logging
-import pickle
-import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from typing import Any
 
 from . import event_table
+from .codec import DamagedRecord, StateFileError, check_meta, decode, encode
 from .records import JOURNALS, MODEL_CLASSES, Event, Journal
+from .state_file import open_state_file
 
 EVENT_RETENTION = 30 * 86400.0
 
@@ -40,45 +38,23 @@ CREATE TABLE IF NOT EXISTS resources (
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def _encode(obj: Any) -> bytes:
-    # pickle, not JSON: several times faster for these dicts, and the file is the mock's own
-    return pickle.dumps(_row(obj), protocol=5)
-
-
-def _decode(body: bytes | str) -> dict:
-    return json.loads(body) if isinstance(body, str) else pickle.loads(body)
-
-
-def _row(obj: Any) -> dict:
-    """A model's fields as a dict, shallow."""
-    names = _FIELD_NAMES.get(type(obj))
-    if names is None:
-        names = _FIELD_NAMES[type(obj)] = tuple(f.name for f in fields(obj))
-    return {name: getattr(obj, name) for name in names}
-
-
 class Store:
     """All resources of one mock, by kind and by workspace, in creation order; and the event log."""
 
     def __init__(self, path: str = ":memory:", event_retention: float = EVENT_RETENTION) -> None:
         self.path = path
         self.event_retention = event_retention
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db = open_state_file(path)  # a file it will not use is refused there, untouched (StateFileError)
         self._db_lock = threading.Lock()
-        if path != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
-            # WAL + NORMAL: a committed transaction survives the process being killed
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA journal_size_limit=8388608")  # the WAL shrinks back after a checkpoint
         self._db.executescript(SCHEMA)
-        self._upgrade_event_table()
         event_table.create(self._db)
         self._journal: Journal | None = None
         self._clear_transaction()
-        self._load()
+        try:
+            self._load()
+        except StateFileError:
+            self._db.close()
+            raise
 
     def _clear_transaction(self) -> None:
         self._dirty: dict[str, Any] = {}
@@ -102,34 +78,18 @@ class Store:
             rows = self._db.execute("SELECT kind, seq, body FROM resources ORDER BY seq").fetchall()
             self.meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
             self._next_event_seq, self._next_batch = event_table.next_numbers(self._db)
-        old_events = []
+        try:
+            check_meta(self.meta)
+        except DamagedRecord as exc:
+            raise StateFileError(f"{self.path} is damaged: {exc}; start from a new --db file") from None
         for kind, seq, body in rows:
-            obj = MODEL_CLASSES[kind](**_decode(body))
-            if kind == "event":
-                old_events.append((seq, obj))
-                continue
+            try:
+                obj = decode(kind, body)
+            except DamagedRecord as exc:
+                raise StateFileError(f"{self.path} holds a damaged {kind} record: {exc}; start from a new --db file") from None
             self._index(obj, seq)
             self._next_seq = max(self._next_seq, seq + 1)
         self._oldest_event = self._oldest_stored_event()  # one step down the date index per workspace
-        if old_events:
-            self._move_old_events(old_events)
-
-    def _upgrade_event_table(self) -> None:
-        """An events table from before batches (a ``body`` column per event): replaced by the current one."""
-        columns = [row[1] for row in self._db.execute("PRAGMA table_info(events)")]
-        if "body" in columns:
-            logging.getLogger("trkit.mock").warning("the event log in %s has an older layout: it starts afresh", self.path)
-            self._db.execute("DROP TABLE events")
-
-    def _move_old_events(self, old_events: list[tuple[int, Event]]) -> None:
-        """A file written before events had their own table: move them there, in their order."""
-        self._new_events = [event for _, event in old_events]
-        with self._db_lock:
-            self._db.execute("BEGIN")
-            self._db.executemany("DELETE FROM resources WHERE seq=?", [(seq,) for seq, _ in old_events])
-            self._db.execute("COMMIT")
-        self.commit()
-        self._oldest_event = self._oldest_stored_event()
 
     def _index(self, obj: Any, seq: int) -> None:
         sid = obj.sid
@@ -255,7 +215,7 @@ class Store:
         prune = now is not None and self._oldest_event is not None and self._oldest_event < now - self.event_retention
         if not (self._dirty or self._deleted or self._meta_old or self._new_events or self._dropped_event_workspaces or prune):
             return
-        rows = [(self._seq[obj.sid], obj.sid, obj.KIND, obj.workspace_sid, _encode(obj)) for obj in self._dirty.values()]
+        rows = [(self._seq[obj.sid], obj.sid, obj.KIND, obj.workspace_sid, encode(obj)) for obj in self._dirty.values()]
         with self._db_lock:
             db = self._db
             db.execute("BEGIN")

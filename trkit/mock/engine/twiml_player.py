@@ -24,6 +24,16 @@ GATHER_TIMEOUT = 5
 HTTP_RETRIEVAL_FAILURE = 11200
 HTTP_CONNECTION_FAILURE = 11205
 HTTP_BAD_HOST_NAME = 11210
+
+
+def fetch_failure_code(status: int | None, error: str | None) -> int:
+    """Voice's error code for a document that could not be fetched: the server answered, not with a 2xx (11200);
+    its host name does not resolve (11210); or the connection was refused, reset or timed out (11205)."""
+    if status is not None:
+        return HTTP_RETRIEVAL_FAILURE
+    if error and ("NameResolution" in error or "Name or service not known" in error):
+        return HTTP_BAD_HOST_NAME
+    return HTTP_CONNECTION_FAILURE
 TOO_MANY_REDIRECTS = 11215
 
 
@@ -66,8 +76,7 @@ class TwimlPlayer:
             call.start_time = self.now()
             self._set_call_status(call, "in-progress", event="answered")
         if status is None or not 200 <= status < 300:
-            code = HTTP_CONNECTION_FAILURE if status is None else HTTP_RETRIEVAL_FAILURE
-            return self._application_error(call, code, f"{url} answered {error or f'HTTP {status}'}")
+            return self._application_error(call, fetch_failure_code(status, error), f"{url} answered {error or f'HTTP {status}'}")
         media_type = (content_type or "").split(";")[0].strip().lower()
         if media_type not in TWIML_TYPES:
             return self._application_error(call, HTTP_RETRIEVAL_FAILURE, f"{url} answered {media_type or 'no Content-Type'}, "
