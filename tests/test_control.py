@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from trkit.mock import MockServer, TaskRouterError
+from trkit.mock import MockServer
+from trkit.mock.client import MockRefused
 
 
 def make_some(client) -> list[str]:
@@ -48,6 +49,6 @@ def test_clock_and_refusals():
         assert after["offset_seconds"] - before["offset_seconds"] == pytest.approx(3600, abs=0.5)
         assert after["epoch"] - before["epoch"] >= 3600
         assert control.callbacks() == []
-        with pytest.raises(TaskRouterError, match="Advance") as refused:  # the mock's own typed error
+        with pytest.raises(MockRefused, match="Advance") as refused:  # the mock's own typed error
             control.advance(-5)
         assert (refused.value.status, refused.value.code) == (400, 20001)

@@ -11,6 +11,15 @@ class KitError(Exception):
     """A problem the kit can explain in one or two sentences."""
 
 
+class BackendRefused(KitError):
+    """An error answer from TaskRouter's side, Twilio's or the mock's own control plane: its HTTP status, Twilio's
+    error code and the message (the kit never needs the mock's internal error classes to say what went wrong)."""
+
+    def __init__(self, status: int, code: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
 HINTS = {
     20003: "The credentials were refused: check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or unset both to use the bundled mock).",
     20404: "That resource does not exist: the SID may be from another workspace, or it was deleted. Re-run the setup cell.",

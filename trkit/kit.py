@@ -18,9 +18,8 @@ from twilio.rest import Client
 
 from . import receiver, tables
 from .callback_server import CallbackServer
-from .errors import KitError, explain, install_notebook_handler
+from .errors import BackendRefused, KitError, explain, install_notebook_handler
 from .language.vocabulary import LIVE_TASK_STATUSES
-from .mock import TaskRouterError
 from .tutorial import Tutorial, ensure_tutorial_workspace, remove_tutorial_workspaces
 
 TWILIO_BASE = "https://taskrouter.twilio.com"
@@ -153,10 +152,12 @@ class Kit:
 
     def advance(self, seconds: float) -> str:
         """Move the mock's clock forward; every timeout that falls due on the way fires."""
+        from .mock.client import MockRefused
+
         try:
             return self.mock.advance(seconds)["now"]
-        except TaskRouterError as exc:  # the mock's own error, in a learner's words
-            raise KitError(exc.message) from None
+        except MockRefused as exc:  # the mock's own error, in the kit's words
+            raise BackendRefused(exc.status, exc.code, exc.message) from None
 
     def clock(self) -> str:
         return self.mock.clock()["now"]

@@ -24,8 +24,8 @@ from urllib.parse import urlsplit, urlunsplit
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from .mock import MockServer, TaskRouterError
-from .mock.client import MockControl
+from .mock import MockServer
+from .mock.client import MockControl, MockRefused
 
 SERVED_SERVICES = ("taskrouter", "api", "event-bridge")  # <service>[.<edge>.<region>].twilio.com
 _ACCOUNT_IN_PATH = re.compile(r"/Accounts/AC[0-9a-fA-F]{32}")
@@ -187,4 +187,4 @@ if pytest is not None:
             yield mock
 
 
-__all__ = ["MockTaskRouter", "NotEmulated", "TaskRouterError", "mock_taskrouter", "shared_taskrouter", "taskrouter"]
+__all__ = ["MockRefused", "MockTaskRouter", "NotEmulated", "mock_taskrouter", "shared_taskrouter", "taskrouter"]

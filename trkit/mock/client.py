@@ -7,8 +7,6 @@ from urllib.parse import urlsplit, urlunsplit
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from .engine.errors import TaskRouterError
-
 
 class LocalHttpClient(TwilioHttpClient):
     """Sends every ``*.twilio.com`` request to the mock, keeping path and query.
@@ -39,6 +37,14 @@ def mock_client(base_url: str, account_sid: str, auth_token: str) -> Client:
     return client
 
 
+class MockRefused(Exception):
+    """An error answer from the mock's control plane, as Twilio shapes errors: HTTP status, error code, message."""
+
+    def __init__(self, status: int, code: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
 class MockControl:
     """The mock's ``/mock/`` control routes from Python (same credentials as the API)."""
 
@@ -54,7 +60,7 @@ class MockControl:
         response = self._session.request(method, self.base_url + path, data=data, timeout=120)
         body = response.json()
         if response.status_code >= 400:
-            raise TaskRouterError(response.status_code, body.get("code", 20001), f"The mock refused {path}: {body.get('message')}")
+            raise MockRefused(response.status_code, body.get("code", 20001), f"The mock refused {path}: {body.get('message')}")
         return body
 
     def reset(self) -> dict:

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from ...language.errors import LanguageError
 from ..engine import TaskRouterEngine
-from ..engine.errors import TaskRouterError, invalid, not_found, unauthorized
+from ..engine.errors import AuthenticationFailed, InternalError, InvalidParameter, MethodNotAllowed, NotFound, TaskRouterError
 from . import (
     activities,
     contract,
@@ -53,7 +53,7 @@ def create_app(engine: TaskRouterEngine) -> Flask:
     app.before_request(authenticate)
     app.after_request(refuse_unread_parameters)
     app.register_error_handler(TaskRouterError, error_response)
-    app.register_error_handler(LanguageError, lambda exc: error_response(invalid(str(exc))))
+    app.register_error_handler(LanguageError, lambda exc: error_response(InvalidParameter(str(exc))))
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, unexpected)
     return app
@@ -70,17 +70,17 @@ def authenticate() -> Response | None:
         return None  # the worker SDK's event bridge: the worker's token is the credential, checked there
     header = request.headers.get("Authorization", "")
     if not header.startswith("Basic "):
-        return error_response(unauthorized(False))
+        return error_response(AuthenticationFailed("No credentials provided"))
     try:
         user, _, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
     except (ValueError, UnicodeDecodeError):
-        return error_response(unauthorized(True))
+        return error_response(AuthenticationFailed("invalid username"))
     good_user = hmac.compare_digest(user.encode(), engine.account_sid.encode())
     good_password = hmac.compare_digest(password.encode(), engine.auth_token.encode())
     if not (good_user and good_password):
-        return error_response(unauthorized(True))
+        return error_response(AuthenticationFailed("invalid username"))
     if request.content_length is not None and request.content_length > MAX_BODY:
-        return error_response(invalid(f"Request body is too large: {request.content_length} bytes, at most {MAX_BODY} are allowed"))
+        return error_response(InvalidParameter(f"Request body is too large: {request.content_length} bytes, at most {MAX_BODY} are allowed"))
     return None
 
 
@@ -96,14 +96,14 @@ def refuse_unread_parameters(response: Response) -> Response:
 
 def http_error(exc: HTTPException) -> Response:
     if exc.code == 404:
-        return error_response(not_found(request.path))
+        return error_response(NotFound(path=request.path))
     if exc.code == 405:
-        return error_response(TaskRouterError(405, 20004, f"Method {request.method} not allowed on {request.path}"))
+        return error_response(MethodNotAllowed(method=request.method, path=request.path))
     if exc.code == 413:
-        return error_response(invalid(f"Request body is too large: at most {MAX_BODY} bytes are allowed"))
-    return error_response(TaskRouterError(exc.code or 400, 20001, exc.description or "Bad request"))
+        return error_response(InvalidParameter(f"Request body is too large: at most {MAX_BODY} bytes are allowed"))
+    return error_response(InvalidParameter(exc.description or "Bad request"))
 
 
 def unexpected(exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.path)
-    return error_response(TaskRouterError(500, 20500, f"Internal server error: {type(exc).__name__}"))
+    return error_response(InternalError(type(exc).__name__))

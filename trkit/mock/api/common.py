@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from flask import Response, current_app, request
 
 from ..engine import TaskRouterEngine
-from ..engine.errors import TaskRouterError, invalid, not_found
+from ..engine.errors import InvalidParameter, NotFound, TaskRouterError
 from . import contract
 from .params import Params
 from .render import Renderer
@@ -59,7 +59,7 @@ def form() -> Params:
     try:
         params = Params(request.form)
     except UnicodeDecodeError:
-        raise invalid("The request body is not valid UTF-8") from None
+        raise InvalidParameter("The request body is not valid UTF-8") from None
     contract.remember(params)
     return params
 
@@ -82,7 +82,7 @@ def url() -> str:
 def own_account(account: str) -> None:
     """A 2010-04-01 path names the account: only the mock's own is there."""
     if account != current_app.extensions[EXTENSION].account_sid:
-        raise not_found(f"/2010-04-01/Accounts/{account}")
+        raise NotFound(path=f"/2010-04-01/Accounts/{account}")
 
 
 def if_match() -> str | None:
@@ -109,7 +109,7 @@ def page(items: list | Callable[..., list], key: str, rendered: bool = False, **
     token = params.str("PageToken")
     if token is not None:
         if not (token.startswith("PT") and token[2:].isdigit()):
-            raise invalid(f"PageToken {token!r} is invalid: use the next_page_url the previous page returned")
+            raise InvalidParameter(f"PageToken {token!r} is invalid: use the next_page_url the previous page returned")
         start = int(token[2:])
     else:
         start = number * size

@@ -16,10 +16,9 @@ from pathlib import Path
 
 from flask import g, request
 
-from ..engine.errors import TaskRouterError
+from ..engine.errors import NotEmulated
 
 SPEC = Path(__file__).resolve().parents[1] / "data" / "twilio_taskrouter_v1.json"
-NOT_EMULATED_CODE = 20001
 
 
 def path_shape(path: str) -> str:
@@ -70,12 +69,11 @@ def unread() -> list[str]:
     return sorted(name for name in sent & listed if name not in read)
 
 
-def refusal(names: list[str]) -> TaskRouterError:
+def refusal(names: list[str]) -> NotEmulated:
     which = ", ".join(names)
     verb = "is" if len(names) == 1 else "are"
-    return TaskRouterError(400, NOT_EMULATED_CODE,
-                           f"{which} {verb} accepted by TaskRouter on {request.method} {request.url_rule.rule} but not emulated "
-                           "by the mock TaskRouter, which would otherwise ignore it; leave it out here, and try it against real Twilio")
+    return NotEmulated(f"{which} {verb} accepted by TaskRouter on {request.method} {request.url_rule.rule} but not emulated "
+                       "by the mock TaskRouter, which would otherwise ignore it; leave it out here, and try it against real Twilio")
 
 
 def check() -> None:

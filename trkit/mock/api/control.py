@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from ..engine.errors import invalid
+from ..engine.errors import InvalidParameter
 from .common import engine, json_response
 from .params import Params
 
@@ -21,13 +21,13 @@ def mock_clock():
     if request.method == "POST":
         seconds = request.form.get("Advance")
         if seconds is None:
-            raise invalid("Missing required parameter Advance (seconds to move the clock forward)")
+            raise InvalidParameter("Missing required parameter Advance (seconds to move the clock forward)")
         try:
             amount = float(seconds)
         except ValueError:
-            raise invalid(f"Advance must be a number of seconds, got {seconds!r}") from None
+            raise InvalidParameter(f"Advance must be a number of seconds, got {seconds!r}") from None
         if not 0 <= amount <= MAX_ADVANCE:
-            raise invalid(f"Advance must be between 0 and {MAX_ADVANCE} seconds, got {amount}")
+            raise InvalidParameter(f"Advance must be between 0 and {MAX_ADVANCE} seconds, got {amount}")
         engine.advance(amount)
     return json_response(engine.clock_state())
 
@@ -42,7 +42,7 @@ def mock_reset():
 def mock_seed():
     value = Params(request.form).int("Seed", 0, 2**63)
     if value is None:
-        raise invalid("Missing required parameter Seed")
+        raise InvalidParameter("Missing required parameter Seed")
     engine.seed(value)
     return json_response({"seed": value})
 

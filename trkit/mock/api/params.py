@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from werkzeug.datastructures import MultiDict
 
 from ..engine.clock import EARLIEST, iso, parse_iso
-from ..engine.errors import invalid, missing
+from ..engine.errors import InvalidParameter, MissingParameter
 
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
@@ -33,12 +33,12 @@ class Params:
         value = self._get(name)
         if value is None:
             if required:
-                raise missing(name)
+                raise MissingParameter(param=name)
             return None
         if max_len is not None and len(value) > max_len:
-            raise invalid(f"{name} is too long: {len(value)} characters, at most {max_len} are allowed")
+            raise InvalidParameter(f"{name} is too long: {len(value)} characters, at most {max_len} are allowed")
         if "\x00" in value:
-            raise invalid(f"{name} must not contain NUL characters")
+            raise InvalidParameter(f"{name} must not contain NUL characters")
         return value
 
     def int(self, name: str, minimum: int | None = None, maximum: int | None = None) -> int | None:
@@ -48,9 +48,9 @@ class Params:
         try:
             number = int(value.strip())
         except ValueError:
-            raise invalid(f"{name} must be an integer, got {value!r}") from None
+            raise InvalidParameter(f"{name} must be an integer, got {value!r}") from None
         if minimum is not None and number < minimum or maximum is not None and number > maximum:
-            raise invalid(f"{name} must be between {minimum} and {maximum}, got {number}")
+            raise InvalidParameter(f"{name} must be between {minimum} and {maximum}, got {number}")
         return number
 
     def bool(self, name: str, lenient: bool = False) -> bool | None:
@@ -62,13 +62,13 @@ class Params:
             return True
         if lenient or lowered in _FALSE:
             return False
-        raise invalid(f"{name} must be true or false, got {value!r}")
+        raise InvalidParameter(f"{name} must be true or false, got {value!r}")
 
     def enum(self, name: str, allowed: Iterable[str]) -> str | None:
         value = self._get(name)
         allowed = tuple(allowed)
         if value is not None and value not in allowed:
-            raise invalid(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+            raise InvalidParameter(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
         return value
 
     def list(self, name: str) -> list[str] | None:
@@ -86,9 +86,9 @@ class Params:
         try:
             when = parse_iso(value)
         except (ValueError, OverflowError):
-            raise invalid(f"{name} must be an ISO 8601 date such as 2026-01-31T12:00:00Z, got {value!r}") from None
+            raise InvalidParameter(f"{name} must be an ISO 8601 date such as 2026-01-31T12:00:00Z, got {value!r}") from None
         if when < EARLIEST:
-            raise invalid(f"{name} must not be before {iso(EARLIEST)}, got {value!r}")
+            raise InvalidParameter(f"{name} must not be before {iso(EARLIEST)}, got {value!r}")
         return when
 
     def url(self, name: str) -> str | None:
@@ -102,7 +102,7 @@ class Params:
         except ValueError:
             parts = None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
-            raise invalid(f"{name} must be an absolute http or https URL, got {value!r}")
+            raise InvalidParameter(f"{name} must be an absolute http or https URL, got {value!r}")
         return value
 
     def prefixed(self, prefix: str) -> dict[str, str]:

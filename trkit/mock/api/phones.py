@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from ..engine.errors import invalid
+from ..engine.errors import InvalidParameter
 from .common import engine, form, json_response, renderer
 
 bp = Blueprint("phones", __name__)
@@ -15,7 +15,7 @@ bp = Blueprint("phones", __name__)
 def _required(f, name: str) -> str:
     value = f.str(name)
     if not value:
-        raise invalid(f"Missing required parameter {name}")
+        raise InvalidParameter(f"Missing required parameter {name}")
     return value
 
 
@@ -48,7 +48,7 @@ def act(sid: str, action: str):
     elif action == "hangup":
         call = engine.hang_up(sid)
     else:
-        raise invalid(f"A person on a call can do digits, answer, decline or hangup, not {action!r}")
+        raise InvalidParameter(f"A person on a call can do digits, answer, decline or hangup, not {action!r}")
     return json_response(_with_transcript(call))
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, request
 
 from ...language.documents import parse_json
-from ..engine.errors import invalid
+from ..engine.errors import InvalidParameter
 from .common import args, engine, json_response, page, url
 
 bp = Blueprint("statistics", __name__)
@@ -93,14 +93,14 @@ def queues_bulk_real_time(ws: str):
     try:
         text = request.get_data(as_text=True) or "{}"
     except UnicodeDecodeError:
-        raise invalid("The request body is not valid UTF-8") from None
+        raise InvalidParameter("The request body is not valid UTF-8") from None
     body = parse_json(text, "The request body")
     sids = body.get("QueueSids", body.get("queueSids")) if isinstance(body, dict) else None
     if not isinstance(sids, list) or not 1 <= len(sids) <= 50:
-        raise invalid("QueueSids must be a list of 1 to 50 TaskQueue SIDs, in a JSON body such as {\"QueueSids\": [\"WQ...\"]}")
+        raise InvalidParameter("QueueSids must be a list of 1 to 50 TaskQueue SIDs, in a JSON body such as {\"QueueSids\": [\"WQ...\"]}")
     wrong = [sid for sid in sids if not isinstance(sid, str)]
     if wrong:
-        raise invalid(f"QueueSids must hold TaskQueue SIDs as strings, got {json.dumps(wrong[0])[:80]}")
+        raise InvalidParameter(f"QueueSids must hold TaskQueue SIDs as strings, got {json.dumps(wrong[0])[:80]}")
     data = []
     for sid in sids:
         if engine.lookup("task_queue", sid) is None or engine.lookup("task_queue", sid).workspace_sid != ws:

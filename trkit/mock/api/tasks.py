@@ -7,7 +7,7 @@ from functools import partial
 from flask import Blueprint, request
 
 from ...language.vocabulary import TASK_STATUSES
-from ..engine.errors import invalid
+from ..engine.errors import InvalidParameter
 from .common import args, deleted, engine, form, if_match, one, page
 
 bp = Blueprint("tasks", __name__)
@@ -20,7 +20,7 @@ def tasks(ws: str):
         statuses = a.list("AssignmentStatus")
         for status in statuses or []:
             if status not in TASK_STATUSES:
-                raise invalid(f"AssignmentStatus must be one of {', '.join(TASK_STATUSES)}, got {status!r}")
+                raise InvalidParameter(f"AssignmentStatus must be one of {', '.join(TASK_STATUSES)}, got {status!r}")
         return page(partial(
             engine.list_tasks, ws,
             priority=a.int("Priority"),

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, request
 
 from ..engine import When
-from ..engine.errors import TaskRouterError
+from ..engine.errors import PhoneNumberRequired
 from .common import args, deleted, engine, form, json_response, own_account, renderer
 
 bp = Blueprint("voice", __name__)
@@ -68,7 +68,7 @@ def phone_numbers(account: str):
     f = form()
     number = f.str("PhoneNumber")
     if number is None:
-        raise TaskRouterError(400, 21452, "Missing required parameter PhoneNumber (the mock gives you any number you ask for)")
+        raise PhoneNumberRequired("Missing required parameter PhoneNumber (the mock gives you any number you ask for)")
     return json_response(render(engine.create_phone_number(number, **_number_fields(f))), 201)
 
 

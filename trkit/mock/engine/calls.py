@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .checks import attributes_of, check_party, formatted_number
-from .errors import TaskRouterError, invalid, not_found
+from .errors import CallNotInProgress, InvalidParameter, NotComplete, NotFound, NumberNotAvailable, UrlRequired
 from .records import Call, PhoneNumber
 from .transaction import Outbound, write
 
@@ -54,9 +54,9 @@ class Calls:
     def create_phone_number(self, phone_number: str, **fields: Any) -> PhoneNumber:
         number = check_party(phone_number, "PhoneNumber")
         if number.startswith("client:"):
-            raise invalid("PhoneNumber must be an E.164 number")
+            raise InvalidParameter("PhoneNumber must be an E.164 number")
         if any(p.phone_number == number for p in self.store.all("phone_number")):
-            raise TaskRouterError(400, 21422, f"PhoneNumber {number} is already one of this account's numbers")
+            raise NumberNotAvailable(f"PhoneNumber {number} is already one of this account's numbers")
         now = self.now()
         record = PhoneNumber(sid=self._new_sid("PN"), account_sid=self.account_sid, phone_number=number,
                              friendly_name=fields.pop("friendly_name", None) or formatted_number(number),
@@ -79,7 +79,7 @@ class Calls:
     def phone_number(self, sid: str) -> PhoneNumber:
         record = self.store.get("phone_number", sid)
         if record is None:
-            raise not_found(f"/2010-04-01/Accounts/{self.account_sid}/IncomingPhoneNumbers/{sid}.json")
+            raise NotFound(path=f"/2010-04-01/Accounts/{self.account_sid}/IncomingPhoneNumbers/{sid}.json")
         return record
 
     def list_phone_numbers(self, phone_number: str | None = None, friendly_name: str | None = None) -> list[PhoneNumber]:
@@ -93,14 +93,14 @@ class Calls:
             if value is None:
                 continue
             if name.endswith("_method") and str(value).upper() not in ("GET", "POST"):
-                raise invalid(f"{_camel(name)} must be GET or POST, got {value!r}")
+                raise InvalidParameter(f"{_camel(name)} must be GET or POST, got {value!r}")
             setattr(record, name, str(value).upper() if name.endswith("_method") else value)
 
     # ------------------------------------------------------------ calls
     def call(self, sid: str) -> Call:
         record = self.store.get("call", sid)
         if record is None:
-            raise not_found(f"/2010-04-01/Accounts/{self.account_sid}/Calls/{sid}.json")
+            raise NotFound(path=f"/2010-04-01/Accounts/{self.account_sid}/Calls/{sid}.json")
         return record
 
     def list_calls(self, to: str | None = None, from_: str | None = None, status: str | None = None,
@@ -123,9 +123,9 @@ class Calls:
         caller = check_party(from_, "From")
         number = next((p for p in self.store.all("phone_number") if p.phone_number == to), None)
         if number is None:
-            raise invalid(f"{to!r} is not one of this account's numbers: create it under IncomingPhoneNumbers first")
+            raise InvalidParameter(f"{to!r} is not one of this account's numbers: create it under IncomingPhoneNumbers first")
         if not number.voice_url:
-            raise invalid(f"Number {to} has no voice_url: point it at your handler first")
+            raise InvalidParameter(f"Number {to} has no voice_url: point it at your handler first")
         call = self._new_call(to, caller, "inbound", phone_number_sid=number.sid, url=number.voice_url,
                               method=number.voice_method, fallback_url=number.voice_fallback_url,
                               fallback_method=number.voice_fallback_method, status_callback=number.status_callback,
@@ -144,7 +144,7 @@ class Calls:
         to = check_party(to, "To")
         from_ = check_party(from_, "From")
         if url is None and twiml is None:
-            raise TaskRouterError(400, 21205, "One of Url or Twiml is required (the mock does not emulate ApplicationSid)")
+            raise UrlRequired("One of Url or Twiml is required (the mock does not emulate ApplicationSid)")
         if url is not None:  # Voice: "If both twiml and url are provided then twiml parameter will be ignored"
             twiml = None
         self._check_ring(timeout, status_callback_events)
@@ -158,10 +158,10 @@ class Calls:
     @staticmethod
     def _check_ring(timeout: int, events: tuple[str, ...]) -> None:
         if not 1 <= timeout <= MAX_RING_TIMEOUT:
-            raise invalid(f"Timeout must be between 1 and {MAX_RING_TIMEOUT} seconds, got {timeout}")
+            raise InvalidParameter(f"Timeout must be between 1 and {MAX_RING_TIMEOUT} seconds, got {timeout}")
         for event in events:
             if event not in STATUS_EVENTS:
-                raise invalid(f"StatusCallbackEvent {event!r} is not one of {', '.join(STATUS_EVENTS)}")
+                raise InvalidParameter(f"StatusCallbackEvent {event!r} is not one of {', '.join(STATUS_EVENTS)}")
 
     @write
     def update_call(self, sid: str, status: str | None = None, url: str | None = None, twiml: str | None = None,
@@ -176,12 +176,12 @@ class Calls:
                 if call.status in ("queued", "ringing"):
                     self._hang_up(call, "canceled")
             else:
-                raise invalid(f"Status must be completed or canceled, got {status!r}")
+                raise InvalidParameter(f"Status must be completed or canceled, got {status!r}")
             return call
         if url is None and twiml is None:
-            raise invalid("Nothing to update: give Status, Url or Twiml")
+            raise InvalidParameter("Nothing to update: give Status, Url or Twiml")
         if call.status != "in-progress":
-            raise TaskRouterError(400, 21220, f"Call {sid} is not in-progress: it cannot be redirected")
+            raise CallNotInProgress(f"Call {sid} is not in-progress: it cannot be redirected")
         self._redirect(call, url, (method or "POST").upper(), twiml=None if url is not None else twiml)  # Url first, as on create
         return call
 
@@ -190,7 +190,7 @@ class Calls:
         """REST ``DELETE /Calls/{CA}``: a finished call's record goes; a live call must end first."""
         call = self.call(sid)
         if call.status in LIVE_CALL_STATUSES:
-            raise TaskRouterError(400, 20009, f"Call {sid} is {call.status}: hang it up before deleting its record")
+            raise NotComplete(f"Call {sid} is {call.status}: hang it up before deleting its record")
         self.store.delete(call)
 
     # ------------------------------------------------------------ people
@@ -199,7 +199,7 @@ class Calls:
         """What a phone does when a call reaches it: ring (a person answers), answer, busy, no-answer or fail."""
         number = check_party(number, "To")
         if behaviour not in PHONE_BEHAVIOURS:
-            raise invalid(f"A phone's behaviour is one of {', '.join(PHONE_BEHAVIOURS)}, not {behaviour!r}")
+            raise InvalidParameter(f"A phone's behaviour is one of {', '.join(PHONE_BEHAVIOURS)}, not {behaviour!r}")
         phones = dict(self.phones)
         phones[number] = behaviour
         self.phones = phones
@@ -210,7 +210,7 @@ class Calls:
     def answer_call(self, sid: str) -> Call:
         call = self.call(sid)
         if call.status != "ringing" or call.direction == "inbound":
-            raise invalid(f"Call {sid} is {call.status}: only a ringing outbound call can be answered")
+            raise InvalidParameter(f"Call {sid} is {call.status}: only a ringing outbound call can be answered")
         self._answered(call)
         return call
 
@@ -218,7 +218,7 @@ class Calls:
     def decline_call(self, sid: str) -> Call:
         call = self.call(sid)
         if call.status != "ringing" or call.direction == "inbound":
-            raise invalid(f"Call {sid} is {call.status}: only a ringing outbound call can be declined")
+            raise InvalidParameter(f"Call {sid} is {call.status}: only a ringing outbound call can be declined")
         self._hang_up(call, "busy")
         return call
 
@@ -226,9 +226,9 @@ class Calls:
     def press_digits(self, sid: str, digits: str) -> Call:
         call = self.call(sid)
         if call.status != "in-progress":
-            raise invalid(f"Call {sid} is {call.status}: keys can be pressed only on a call in progress")
+            raise InvalidParameter(f"Call {sid} is {call.status}: keys can be pressed only on a call in progress")
         if not digits or any(d not in "0123456789*#" for d in digits):
-            raise invalid(f"Digits are 0-9, * and #, got {digits!r}")
+            raise InvalidParameter(f"Digits are 0-9, * and #, got {digits!r}")
         self._keys(call, digits)
         return call
 
@@ -237,7 +237,7 @@ class Calls:
         """The person on this leg puts the phone down."""
         call = self.call(sid)
         if call.status not in LIVE_CALL_STATUSES:
-            raise invalid(f"Call {sid} is {call.status} already")
+            raise InvalidParameter(f"Call {sid} is {call.status} already")
         self._hang_up(call, "completed" if call.status == "in-progress" else "canceled")
         return call
 

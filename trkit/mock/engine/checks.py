@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from ...language.documents import compact_json, parse_json_object
-from .errors import TaskRouterError, invalid
+from .errors import InvalidFromNumber, InvalidParameter, InvalidToNumber
 
 MAX_ATTRIBUTES = 4096
 MAX_TASK_TIMEOUT = 1_209_600
@@ -40,11 +40,11 @@ def attributes_of(value: str | None) -> dict:
 
 def check_name(value: str, param: str = "FriendlyName", limit: int = 64) -> str:
     if not value or not value.strip():
-        raise invalid(f"{param} must not be empty")
+        raise InvalidParameter(f"{param} must not be empty")
     if len(value) > limit:
-        raise invalid(f"{param} is too long: {len(value)} characters, at most {limit} are allowed")
+        raise InvalidParameter(f"{param} is too long: {len(value)} characters, at most {limit} are allowed")
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
-        raise invalid(f"{param} must not contain control characters")
+        raise InvalidParameter(f"{param} must not contain control characters")
     return value
 
 
@@ -66,7 +66,7 @@ def ordering_keys(ordering: str, fields: dict[str, str]) -> list[tuple[str, bool
     for part in ordering.split(","):
         name, _, direction = part.strip().partition(":")
         if name not in fields or direction.lower() not in ("asc", "desc"):
-            raise invalid(f"Ordering {part.strip()!r} is invalid: use {', '.join(fields)} followed by :asc or :desc")
+            raise InvalidParameter(f"Ordering {part.strip()!r} is invalid: use {', '.join(fields)} followed by :asc or :desc")
         keys.append((fields[name], direction.lower() == "desc"))
     return keys
 
@@ -88,8 +88,8 @@ def check_party(value: str, param: str) -> str:
     value = (value or "").strip()
     if is_e164(value) or (value.startswith("client:") and len(value) > 7):
         return value
-    raise TaskRouterError(400, 21211 if param == "To" else 21212,
-                          f"Invalid '{param}' Phone Number: {value!r} (the mock rings E.164 numbers and client:name)")
+    refusal = InvalidToNumber if param == "To" else InvalidFromNumber
+    raise refusal(f"Invalid '{param}' Phone Number: {value!r} (the mock rings E.164 numbers and client:name)")
 
 
 def formatted_number(number: str) -> str:

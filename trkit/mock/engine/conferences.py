@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from .checks import attributes_of
-from .errors import not_found
+from .errors import ConferenceCallerGone, ConferenceFromInvalid, ConferenceToInvalid, NotFound
 from .records import Call, Conference, Reservation
 
 CONFERENCE_ENDED = "Conference ended"  # the task's reason after the conference, as observed on Twilio
@@ -30,7 +30,7 @@ class Conferences:
     def conference(self, sid: str) -> Conference:
         record = self.store.get("conference", sid)
         if record is None:
-            raise not_found(f"/2010-04-01/Accounts/{self.account_sid}/Conferences/{sid}.json")
+            raise NotFound(path=f"/2010-04-01/Accounts/{self.account_sid}/Conferences/{sid}.json")
         return record
 
     def list_conferences(self, status: str | None = None, friendly_name: str | None = None) -> list[Conference]:
@@ -39,8 +39,8 @@ class Conferences:
 
     # ------------------------------------------------------------ the instruction
     def _conference_instruction(self, res: Reservation, params: dict[str, Any]) -> None:
-        caller = self._parked_caller(res, "conference", 40141)
-        to = self._worker_to(res, params, "conference", 40137)
+        caller = self._parked_caller(res, "conference", ConferenceCallerGone)
+        to = self._worker_to(res, params, "conference", ConferenceToInvalid)
         task = self.store.get("task", res.task_sid)
         from_ = params.get("from") or attributes_of(task.attributes).get("to")
         now = self.now()
@@ -49,7 +49,7 @@ class Conferences:
                                 participants=({"call_sid": caller.sid, "label": "customer", "status": "waiting",
                                                "end_conference_on_exit": _true(params.get("end_conference_on_customer_exit"))},))
         self.store.put(conference)
-        leg = self._worker_leg(res, to, from_, 40137, 40138, int(params.get("timeout") or 60))
+        leg = self._worker_leg(res, to, from_, ConferenceToInvalid, ConferenceFromInvalid, int(params.get("timeout") or 60))
         leg.conference_sid = conference.sid
         leg.post_work_activity_sid = params.get("post_work_activity_sid")
         conference.participants = conference.participants + (

@@ -13,7 +13,7 @@ from ...language.vocabulary import (
 from .checks import (
     check_name,
 )
-from .errors import invalid
+from .errors import InvalidParameter
 from .records import Activity, TaskChannel, WorkerChannel, Workflow, Workspace
 from .transaction import write
 
@@ -33,7 +33,7 @@ class Configuration:
     ) -> Workspace:
         check_name(friendly_name)
         if template not in (None, "NONE", "FIFO"):
-            raise invalid(f"Template must be NONE or FIFO, got {template!r}")
+            raise InvalidParameter(f"Template must be NONE or FIFO, got {template!r}")
         now = self.now()
         ws = Workspace(
             sid=self._new_sid("WS"),
@@ -67,7 +67,7 @@ class Configuration:
                 param = "DefaultActivitySid" if key == "default_activity_sid" else "TimeoutActivitySid"
                 self._activity_ref(sid, changes[key], param)
         if changes.get("multi_task_enabled") is False and ws.multi_task_enabled:
-            raise invalid("MultiTaskEnabled: a multi-tasking Workspace cannot be switched back to single-tasking")
+            raise InvalidParameter("MultiTaskEnabled: a multi-tasking Workspace cannot be switched back to single-tasking")
         for key, value in changes.items():
             if value is not None:
                 setattr(ws, key, value)
@@ -106,7 +106,7 @@ class Configuration:
         check_name(friendly_name)
         self._unique("activity", ws_sid, "friendly_name", friendly_name, None, "Activity", "FriendlyName")
         if self.store.count("activity", ws_sid) >= 100:
-            raise invalid("A Workspace can have at most 100 Activities")
+            raise InvalidParameter("A Workspace can have at most 100 Activities")
         activity = self._put_activity(ws_sid, friendly_name, available)
         self._emit(ws, "activity.created", "activity", activity.sid, self._activity_data(activity))
         return activity
@@ -128,13 +128,13 @@ class Configuration:
         ws = self.workspace(ws_sid)
         if sid in (ws.default_activity_sid, ws.timeout_activity_sid):
             role = "default" if sid == ws.default_activity_sid else "timeout"
-            raise invalid(f"Cannot delete Activity {sid} ({activity.friendly_name}): it is the Workspace's {role} activity")
+            raise InvalidParameter(f"Cannot delete Activity {sid} ({activity.friendly_name}): it is the Workspace's {role} activity")
         for worker in self.store.all("worker", ws_sid):
             if worker.activity_sid == sid:
-                raise invalid(f"Cannot delete Activity {sid} ({activity.friendly_name}): Worker {worker.sid} ({worker.friendly_name}) is in it")
+                raise InvalidParameter(f"Cannot delete Activity {sid} ({activity.friendly_name}): Worker {worker.sid} ({worker.friendly_name}) is in it")
         for queue in self.store.all("task_queue", ws_sid):
             if sid in (queue.reservation_activity_sid, queue.assignment_activity_sid):
-                raise invalid(f"Cannot delete Activity {sid} ({activity.friendly_name}): TaskQueue {queue.sid} ({queue.friendly_name}) uses it")
+                raise InvalidParameter(f"Cannot delete Activity {sid} ({activity.friendly_name}): TaskQueue {queue.sid} ({queue.friendly_name}) uses it")
         self.store.delete(activity)
         self._emit(ws, "activity.deleted", "activity", sid, self._activity_data(activity))
 
@@ -151,7 +151,7 @@ class Configuration:
         check_name(friendly_name)
         check_name(unique_name, "UniqueName")
         if "-" in unique_name or " " in unique_name:
-            raise invalid(f"UniqueName {unique_name!r} must not contain hyphens or spaces")
+            raise InvalidParameter(f"UniqueName {unique_name!r} must not contain hyphens or spaces")
         self._unique("task_channel", ws_sid, "unique_name", unique_name, None, "TaskChannel", "UniqueName")
         now = self.now()
         channel = TaskChannel(self._new_sid("TC"), ws_sid, friendly_name, unique_name, now, now, bool(channel_optimized_routing))
@@ -177,7 +177,7 @@ class Configuration:
         channel = self.task_channel(ws_sid, sid)
         for task in self.store.all("task", ws_sid):
             if task.task_channel_sid == channel.sid and task.assignment_status in LIVE_TASK_STATUSES:
-                raise invalid(f"Cannot delete TaskChannel {channel.sid} ({channel.unique_name}): Task {task.sid} uses it")
+                raise InvalidParameter(f"Cannot delete TaskChannel {channel.sid} ({channel.unique_name}): Task {task.sid} uses it")
         for wc in self.store.all("worker_channel", ws_sid):
             if wc.task_channel_sid == channel.sid:
                 self.store.delete(wc)

@@ -9,7 +9,7 @@ from . import paths
 from .checks import (
     event_string,
 )
-from .errors import invalid
+from .errors import InvalidParameter
 from .event_descriptions import describe
 from .records import Activity, Event, Reservation, Task, TaskChannel, TaskQueue, Worker, Workflow, Workspace
 from .transaction import Outbound
@@ -44,7 +44,7 @@ class EventLog:
         if start_date is None:
             start_date = end - 60 * (minutes if minutes is not None else 15)
         if now - start_date > 30 * 86400:
-            raise invalid("StartDate must be within the last 30 days")
+            raise InvalidParameter("StartDate must be within the last 30 days")
         found = self.store.events(ws_sid, start_date, end + 0.999, event_type=event_type, sid=sid,
                                   offset=0 if task_channel else offset, limit=None if task_channel else limit,
                                   reservation_sid=reservation_sid, task_queue_sid=task_queue_sid, task_sid=task_sid,

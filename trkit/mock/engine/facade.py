@@ -28,7 +28,7 @@ from .checks import FINISHED_TASK_LIFETIME
 from .clock import Clock, iso
 from .conferences import Conferences
 from .configuration import Configuration
-from .errors import invalid
+from .errors import InvalidParameter
 from .events import EventLog
 from .indexes import Indexes
 from .keys import Keys
@@ -212,7 +212,7 @@ def _as_transaction(method: Callable) -> Callable:
                 if outer:
                     self._abort()
                     if isinstance(exc, LanguageError):
-                        raise invalid(str(exc)) from None
+                        raise InvalidParameter(str(exc)) from None
                 raise
             finally:
                 self._depth -= 1
@@ -236,7 +236,7 @@ def _as_read(method: Callable) -> Callable:
                 return _detached(result) if outer else result
             except LanguageError as exc:
                 if outer:
-                    raise invalid(str(exc)) from None
+                    raise InvalidParameter(str(exc)) from None
                 raise
             finally:
                 self._depth -= 1

@@ -13,12 +13,9 @@ from dataclasses import dataclass
 
 import jwt
 
-from .errors import TaskRouterError, not_found
+from .errors import AccessTokenExpired, InvalidAccessToken, NotFound
 from .records import ApiKey
 from .transaction import write
-
-TOKEN_REFUSED = 20101  # Twilio's "Invalid Access Token"
-TOKEN_EXPIRED = 20104  # Twilio's "Access Token expired or expiration date invalid"
 
 
 @dataclass(frozen=True)
@@ -43,10 +40,6 @@ def minted_at(claims: dict) -> float | None:
     return float(nbf) if isinstance(nbf, (int, float)) else None
 
 
-def refused(message: str, code: int = TOKEN_REFUSED) -> TaskRouterError:
-    return TaskRouterError(401, code, message)
-
-
 class Keys:
     """The account's API keys, and the worker tokens signed with them."""
 
@@ -61,7 +54,7 @@ class Keys:
     def api_key(self, sid: str) -> ApiKey:
         key = self.store.get("api_key", sid)
         if key is None:
-            raise not_found(f"/2010-04-01/Accounts/{self.account_sid}/Keys/{sid}.json")
+            raise NotFound(path=f"/2010-04-01/Accounts/{self.account_sid}/Keys/{sid}.json")
         return key
 
     def list_api_keys(self) -> list[ApiKey]:
@@ -86,7 +79,7 @@ class Keys:
             header = jwt.get_unverified_header(token)
             claims = jwt.decode(token, options={"verify_signature": False})
         except jwt.PyJWTError as exc:
-            raise refused(f"The token is not a JWT: {exc}") from None
+            raise InvalidAccessToken(f"The token is not a JWT: {exc}") from None
         if header.get("cty") == "twilio-fpa;v=1" or "grants" in claims:
             return self._access_token(token, header, claims)
         return self._capability_token(token, header, claims)
@@ -94,17 +87,17 @@ class Keys:
     def _access_token(self, token: str, header: dict, claims: dict) -> WorkerGrant:
         key = self.store.get("api_key", claims.get("iss"))
         if key is None:
-            raise refused(f"The token's issuer {claims.get('iss')!r} is not an API key of this account")
+            raise InvalidAccessToken(f"The token's issuer {claims.get('iss')!r} is not an API key of this account")
         self._check_signature(token, key.secret)
         if claims.get("sub") != self.account_sid:
-            raise refused(f"The token is for account {claims.get('sub')!r}, not {self.account_sid}")
+            raise InvalidAccessToken(f"The token is for account {claims.get('sub')!r}, not {self.account_sid}")
         grant = (claims.get("grants") or {}).get("task_router") or {}
         return self._grant(claims, grant.get("workspace_sid"), grant.get("worker_sid"), "v2", ())
 
     def _capability_token(self, token: str, header: dict, claims: dict) -> WorkerGrant:
         self._check_signature(token, self.auth_token)
         if claims.get("account_sid") != self.account_sid or claims.get("iss") != self.account_sid:
-            raise refused(f"The token is for account {claims.get('account_sid')!r}, not {self.account_sid}")
+            raise InvalidAccessToken(f"The token is for account {claims.get('account_sid')!r}, not {self.account_sid}")
         worker_sid = claims.get("worker_sid") or claims.get("channel")
         return self._grant(claims, claims.get("workspace_sid"), worker_sid, "v1", tuple(claims.get("policies") or ()))
 
@@ -114,9 +107,9 @@ class Keys:
             jwt.decode(token, secret, algorithms=["HS256"], options={"verify_exp": False, "verify_nbf": False,
                                                                      "verify_iat": False, "verify_aud": False})
         except jwt.InvalidSignatureError:
-            raise refused("The token's signature does not match its key: it was forged or signed with another secret") from None
+            raise InvalidAccessToken("The token's signature does not match its key: it was forged or signed with another secret") from None
         except jwt.PyJWTError as exc:
-            raise refused(f"The token cannot be read: {exc}") from None
+            raise InvalidAccessToken(f"The token cannot be read: {exc}") from None
 
     def _grant(self, claims: dict, workspace_sid: str | None, worker_sid: str | None, sdk: str, policies: tuple) -> WorkerGrant:
         now = self.now()  # the mock's clock: a token expires when the learner moves time past it
@@ -124,13 +117,13 @@ class Keys:
         shift = self.clock.offset_at(minted) if (minted := minted_at(claims)) is not None else 0.0
         expires = claims.get("exp")
         if not isinstance(expires, (int, float)) or expires + shift <= now:
-            raise refused("The token has expired (or has no expiry): mint a new one", TOKEN_EXPIRED)
+            raise AccessTokenExpired("The token has expired (or has no expiry): mint a new one")
         expires += shift
         if isinstance(claims.get("nbf"), (int, float)) and claims["nbf"] + shift > now + 1:
-            raise refused("The token is not valid yet (its nbf is in the future)")
+            raise InvalidAccessToken("The token is not valid yet (its nbf is in the future)")
         worker = self.store.get("worker", worker_sid)
         if not workspace_sid or self.store.get("workspace", workspace_sid) is None:
-            raise refused(f"The token's workspace {workspace_sid!r} does not exist")
+            raise InvalidAccessToken(f"The token's workspace {workspace_sid!r} does not exist")
         if worker is None or worker.workspace_sid != workspace_sid:
-            raise refused(f"The token's worker {worker_sid!r} is not a worker of workspace {workspace_sid}")
+            raise InvalidAccessToken(f"The token's worker {worker_sid!r} is not a worker of workspace {workspace_sid}")
         return WorkerGrant(self.account_sid, workspace_sid, worker_sid, float(expires), sdk, policies)

@@ -6,7 +6,7 @@ from typing import Any
 
 from ...language.workflow_config import RoutingConfig, parse_configuration
 from . import paths
-from .errors import TaskRouterError, invalid, not_found
+from .errors import InvalidParameter, NotFound, PreconditionFailed
 from .records import Activity, Event, Reservation, Task, TaskChannel, TaskQueue, Worker, Workflow, Workspace
 
 
@@ -25,14 +25,14 @@ class Lookups:
     def workspace(self, sid: str) -> Workspace:
         ws = self.store.get("workspace", sid)
         if ws is None:
-            raise not_found(f"/v1/Workspaces/{sid}")
+            raise NotFound(path=f"/v1/Workspaces/{sid}")
         return ws
 
     def _get(self, kind: str, ws_sid: str, sid: str | None) -> Any:
         self.workspace(ws_sid)
         obj = self.store.get(kind, sid)
         if obj is None or obj.workspace_sid != ws_sid:
-            raise not_found(paths.path_of(kind, ws_sid, sid or ""))
+            raise NotFound(path=paths.path_of(kind, ws_sid, sid or ""))
         return obj
 
     def activity(self, ws_sid: str, sid: str) -> Activity:
@@ -61,7 +61,7 @@ class Lookups:
                 (c for c in self.store.all("task_channel", ws_sid) if c.unique_name == sid_or_name), None
             )
         if channel is None:
-            raise not_found(paths.path_of("task_channel", ws_sid, sid_or_name))
+            raise NotFound(path=paths.path_of("task_channel", ws_sid, sid_or_name))
         return channel
 
     def reservation(self, ws_sid: str, sid: str, task_sid: str | None = None, worker_sid: str | None = None) -> Reservation:
@@ -81,7 +81,7 @@ class Lookups:
                 if task_sid
                 else paths.worker_reservation_path(ws_sid, worker_sid or "", sid)
             )
-            raise not_found(path)
+            raise NotFound(path=path)
         return res
 
     def _activity_ref(self, ws_sid: str, sid: str | None, param: str) -> Activity | None:
@@ -89,13 +89,13 @@ class Lookups:
             return None
         activity = self.store.get("activity", sid)
         if activity is None or activity.workspace_sid != ws_sid:
-            raise invalid(f"{param} {sid!r} is not an Activity of Workspace {ws_sid}")
+            raise InvalidParameter(f"{param} {sid!r} is not an Activity of Workspace {ws_sid}")
         return activity
 
     def _unique(self, kind: str, ws_sid: str, attr: str, value: str, exclude: str | None, label: str, param: str) -> None:
         for obj in self.store.all(kind, ws_sid):
             if getattr(obj, attr) == value and obj.sid != exclude:
-                raise invalid(f"{param} '{value}' is already used by {label} {obj.sid} in this Workspace")
+                raise InvalidParameter(f"{param} '{value}' is already used by {label} {obj.sid} in this Workspace")
 
     def _touch(self, obj: Any) -> None:
         obj.date_updated = self.now()
@@ -110,8 +110,8 @@ class Lookups:
             return
         wanted = {tag.strip().removeprefix("W/").strip('"') for tag in if_match.split(",")}
         if "*" not in wanted and str(obj.version) not in wanted:
-            raise TaskRouterError(412, 20001, f"Precondition failed: If-Match {if_match!r} does not match the current ETag "
-                                              f"\"{obj.version}\" of {obj.sid}; fetch it again and retry")
+            raise PreconditionFailed(f"If-Match {if_match!r} does not match the current ETag \"{obj.version}\" of {obj.sid}; "
+                                     "fetch it again and retry")
 
     def routing_config(self, workflow: Workflow) -> RoutingConfig:
         cached = self._configs.get(workflow.sid)

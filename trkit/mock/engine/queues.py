@@ -20,7 +20,7 @@ from .checks import (
     ordering_keys,
     sort_records,
 )
-from .errors import invalid
+from .errors import InvalidParameter
 from .records import HELD_IN_QUEUE, TaskQueue, Worker, Workflow
 from .transaction import write
 
@@ -39,11 +39,11 @@ class QueuesAndWorkflows:
             try:
                 compile_expression(target_workers)
             except ExpressionError as exc:
-                raise invalid(f"TargetWorkers is invalid: {exc}") from None
+                raise InvalidParameter(f"TargetWorkers is invalid: {exc}") from None
         if max_reserved_workers is not None and not 1 <= max_reserved_workers <= 50:
-            raise invalid(f"MaxReservedWorkers must be between 1 and 50, got {max_reserved_workers}")
+            raise InvalidParameter(f"MaxReservedWorkers must be between 1 and 50, got {max_reserved_workers}")
         if task_order is not None and task_order not in ("FIFO", "LIFO"):
-            raise invalid(f"TaskOrder must be FIFO or LIFO, got {task_order!r}")
+            raise InvalidParameter(f"TaskOrder must be FIFO or LIFO, got {task_order!r}")
         self._activity_ref(ws_sid, reservation_activity_sid, "ReservationActivitySid")
         self._activity_ref(ws_sid, assignment_activity_sid, "AssignmentActivitySid")
 
@@ -63,7 +63,7 @@ class QueuesAndWorkflows:
         self._unique("task_queue", ws_sid, "friendly_name", friendly_name, None, "TaskQueue", "FriendlyName")
         self._check_queue_fields(ws_sid, target_workers, max_reserved_workers, task_order, reservation_activity_sid, assignment_activity_sid)
         if self.store.count("task_queue", ws_sid) >= 5000:
-            raise invalid("A Workspace can have at most 5000 TaskQueues")
+            raise InvalidParameter("A Workspace can have at most 5000 TaskQueues")
         queue = self._put_queue(
             ws_sid, friendly_name, target_workers if target_workers is not None else "1==1",
             max_reserved_workers or 1, task_order or "FIFO", reservation_activity_sid, assignment_activity_sid,
@@ -99,10 +99,10 @@ class QueuesAndWorkflows:
         queue = self.task_queue(ws_sid, sid)
         for workflow in self.store.all("workflow", ws_sid):
             if sid in queues_named(workflow.configuration):
-                raise invalid(f"Cannot delete TaskQueue {sid} ({queue.friendly_name}): Workflow {workflow.sid} ({workflow.friendly_name}) routes Tasks to it")
+                raise InvalidParameter(f"Cannot delete TaskQueue {sid} ({queue.friendly_name}): Workflow {workflow.sid} ({workflow.friendly_name}) routes Tasks to it")
         for task in self.store.all("task", ws_sid):
             if task.task_queue_sid == sid and task.assignment_status in LIVE_TASK_STATUSES:
-                raise invalid(f"Cannot delete TaskQueue {sid} ({queue.friendly_name}): Task {task.sid} is in it ({task.assignment_status})")
+                raise InvalidParameter(f"Cannot delete TaskQueue {sid} ({queue.friendly_name}): Task {task.sid} is in it ({task.assignment_status})")
         self.store.delete(queue)
         self._emit(ws, "task-queue.deleted", "taskqueue", sid, self._queue_data(queue))
 
@@ -167,11 +167,11 @@ class QueuesAndWorkflows:
     def _check_workflow_fields(self, ws_sid: str, configuration: str | None, timeout: int | None) -> str | None:
         """Checks a workflow's fields; the configuration comes back compact, as TaskRouter stores it."""
         if timeout is not None and not 1 <= timeout <= 86400:
-            raise invalid(f"TaskReservationTimeout must be between 1 and 86400 seconds, got {timeout}")
+            raise InvalidParameter(f"TaskReservationTimeout must be between 1 and 86400 seconds, got {timeout}")
         if configuration is None:
             return None
         if len(configuration) > 1_000_000:
-            raise invalid("Configuration is too long: at most 1 MB is allowed")
+            raise InvalidParameter("Configuration is too long: at most 1 MB is allowed")
         parse_configuration(configuration, lambda sid: (q := self.store.get("task_queue", sid)) is not None and q.workspace_sid == ws_sid)
         return compact_json(json.loads(configuration))
 
@@ -217,7 +217,7 @@ class QueuesAndWorkflows:
         workflow = self.workflow(ws_sid, sid)
         for task in self.store.all("task", ws_sid):
             if task.workflow_sid == sid and task.assignment_status in LIVE_TASK_STATUSES:
-                raise invalid(f"Cannot delete Workflow {sid} ({workflow.friendly_name}): Task {task.sid} is still {task.assignment_status}")
+                raise InvalidParameter(f"Cannot delete Workflow {sid} ({workflow.friendly_name}): Task {task.sid} is still {task.assignment_status}")
         self.store.delete(workflow)
         self._configs.pop(sid, None)
         self._emit(ws, "workflow.deleted", "workflow", sid, self._workflow_data(workflow))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...language.vocabulary import INSTRUCTIONS
-from .errors import TaskRouterError, invalid
+from .errors import InvalidParameter, RejectActivityInvalid, ReservationRescinded, TaskRouterError, UnknownInstruction
 from .records import Activity, Reservation
 from .transaction import write
 
@@ -44,7 +44,7 @@ class Reservations:
         self._check_if_match(res, if_match)
         activity = self._activity_ref(ws_sid, worker_activity_sid, "WorkerActivitySid")
         if reservation_status is None and instruction is None:
-            raise invalid("Missing required parameter ReservationStatus or Instruction in the post body")
+            raise InvalidParameter("Missing required parameter ReservationStatus or Instruction in the post body")
         if instruction is not None:
             self._apply_instruction(res, instruction, instruction_params or {}, source="rest")
             return res
@@ -53,8 +53,8 @@ class Reservations:
 
     def _state_error(self, res: Reservation, target: str) -> TaskRouterError:
         if res.reservation_status == "rescinded":
-            return TaskRouterError(410, 20001, f"Reservation {res.sid} has been rescinded and cannot be updated to [{target}]")
-        return invalid(f"Reservation {res.sid} is already in state [{res.reservation_status}] and cannot be updated to [{target}]")
+            return ReservationRescinded(f"Reservation {res.sid} has been rescinded and cannot be updated to [{target}]")
+        return InvalidParameter(f"Reservation {res.sid} is already in state [{res.reservation_status}] and cannot be updated to [{target}]")
 
     def _apply_status(self, res: Reservation, status: str, activity: Activity | None) -> None:
         current = res.reservation_status
@@ -74,19 +74,19 @@ class Reservations:
                 raise self._state_error(res, status)
             self._set_task_status(self.store.get("task", res.task_sid), "completed", None)
         elif status in ("timeout", "canceled", "rescinded", "pending"):
-            raise invalid(f"ReservationStatus cannot be set to {status!r}: use accepted, rejected, wrapping or completed")
+            raise InvalidParameter(f"ReservationStatus cannot be set to {status!r}: use accepted, rejected, wrapping or completed")
         else:
-            raise invalid(f"ReservationStatus {status!r} is not one of accepted, rejected, wrapping, completed")
+            raise InvalidParameter(f"ReservationStatus {status!r} is not one of accepted, rejected, wrapping, completed")
         if activity is not None and status in ("accepted", "wrapping", "completed"):
             self._set_activity(self.store.get("worker", res.worker_sid), activity)
 
     def _apply_instruction(self, res: Reservation, instruction: str, params: dict[str, Any], source: str) -> None:
         name = instruction.lower()
         if name not in INSTRUCTIONS:
-            raise invalid(f"Instruction {instruction!r} is not one of {', '.join(INSTRUCTIONS)}")
+            raise InvalidParameter(f"Instruction {instruction!r} is not one of {', '.join(INSTRUCTIONS)}")
         if name == "supervise":
             if res.reservation_status != "accepted":
-                raise invalid(f"Reservation {res.sid} must be accepted to be supervised")
+                raise InvalidParameter(f"Reservation {res.sid} must be accepted to be supervised")
             res.instruction = {"instruction": name, **params}
             self._touch(res)
             return
@@ -103,9 +103,9 @@ class Reservations:
         if name in ("dequeue", "conference"):
             self._activity_ref(ws_sid, params.get("post_work_activity_sid"), "post_work_activity_sid")
         if name == "call" and (not params.get("url") or not params.get("from")):
-            raise invalid("The call instruction needs url and from")
+            raise InvalidParameter("The call instruction needs url and from")
         if name == "redirect" and (not params.get("call_sid") or not params.get("url")):
-            raise invalid("The redirect instruction needs call_sid and url")
+            raise InvalidParameter("The redirect instruction needs call_sid and url")
         res.instruction = {"instruction": name, **params}
         self._touch(res)
         if name == "dequeue":
@@ -140,6 +140,9 @@ class Reservations:
             self._apply_instruction(res, str(instruction), params, source="callback")
         except TaskRouterError as exc:
             # a bad instruction leaves the reservation as it was (warning in Twilio's debugger)
-            code = 55555 if "is not one of" in exc.message else 40100 if instruction == "reject" else exc.code
-            raise TaskRouterError(exc.status, code, exc.message) from None
+            if "is not one of" in exc.message:
+                raise UnknownInstruction(exc.message) from None
+            if instruction == "reject":
+                raise RejectActivityInvalid(exc.message) from None
+            raise
         return f"{instruction} applied"

@@ -10,7 +10,7 @@ from typing import Any
 
 from ...language.vocabulary import LIVE_TASK_STATUSES, WAITING_TASK_STATUSES
 from .clock import iso
-from .errors import invalid
+from .errors import InvalidParameter
 
 TaskRouterEngine = Any  # the facade; the rules here only read it
 
@@ -42,9 +42,9 @@ def window(engine: TaskRouterEngine, minutes: int | None, start: float | None, e
     end = end if end is not None else now
     start = start if start is not None else end - 60 * (minutes if minutes is not None else 15)
     if now - start > 30 * 86400:
-        raise invalid("StartDate must be within the last 30 days")
+        raise InvalidParameter("StartDate must be within the last 30 days")
     if start > end:
-        raise invalid("StartDate must be before EndDate")
+        raise InvalidParameter("StartDate must be before EndDate")
     return start, end
 
 
@@ -63,7 +63,7 @@ def compute_cumulative(engine: TaskRouterEngine, ws_sid: str, start: float, end:
         try:
             thresholds = [int(part) for part in split_by_wait_time.split(",") if part.strip()]
         except ValueError:
-            raise invalid(f"SplitByWaitTime must be a comma-separated list of seconds, got {split_by_wait_time!r}") from None
+            raise InvalidParameter(f"SplitByWaitTime must be a comma-separated list of seconds, got {split_by_wait_time!r}") from None
     split = {str(t): {"above": {"tasks_canceled": 0, "reservations_accepted": 0},
                       "below": {"tasks_canceled": 0, "reservations_accepted": 0}} for t in thresholds}
     for event in engine.store.events(ws_sid, start, end + 0.999, task_queue_sid=task_queue_sid or None,

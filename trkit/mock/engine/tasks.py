@@ -16,7 +16,7 @@ from .checks import (
     ordering_keys,
     sort_records,
 )
-from .errors import TaskRouterError, invalid
+from .errors import InvalidParameter, TaskRouterError
 from .records import Task, TaskChannel, Workflow, Workspace
 from .transaction import write
 
@@ -41,18 +41,18 @@ class Tasks:
         ws = self.workspace(ws_sid)
         attributes = check_json_object(attributes if attributes is not None else "{}", "Attributes")
         if priority is not None and not 0 <= priority <= MAX_PRIORITY:
-            raise invalid(f"Priority must be between 0 and {MAX_PRIORITY}, got {priority}")
+            raise InvalidParameter(f"Priority must be between 0 and {MAX_PRIORITY}, got {priority}")
         if timeout is not None and not 1 <= timeout <= MAX_TASK_TIMEOUT:
-            raise invalid(f"Timeout must be between 1 and {MAX_TASK_TIMEOUT} seconds, got {timeout}")
+            raise InvalidParameter(f"Timeout must be between 1 and {MAX_TASK_TIMEOUT} seconds, got {timeout}")
         now = self.now()
         if virtual_start_time is not None and virtual_start_time > now + 1:
-            raise invalid("VirtualStartTime must not be in the future")
+            raise InvalidParameter("VirtualStartTime must not be in the future")
         channel = self._task_channel_ref(ws_sid, task_channel or "default")
         queue = direct = None
         if routing_target is not None:
             target = self.store.get_any(routing_target)
             if target is None or getattr(target, "workspace_sid", None) != ws_sid or target.KIND not in ("task_queue", "workflow", "worker"):
-                raise invalid(f"RoutingTarget {routing_target!r} is not a Worker, TaskQueue or Workflow of this Workspace")
+                raise InvalidParameter(f"RoutingTarget {routing_target!r} is not a Worker, TaskQueue or Workflow of this Workspace")
             if target.KIND == "task_queue":
                 queue = target
             elif target.KIND == "worker":
@@ -60,13 +60,13 @@ class Tasks:
             else:
                 workflow_sid = target.sid
         if ignore_capacity is not None and direct is None:
-            raise invalid("IgnoreCapacity can only be used when RoutingTarget is a Worker SID")
+            raise InvalidParameter("IgnoreCapacity can only be used when RoutingTarget is a Worker SID")
         if direct is not None and ignore_capacity is None:
             ignore_capacity = True  # the documented default for a Worker target
         if task_queue_sid is not None:
             queue = self.store.get("task_queue", task_queue_sid)
             if queue is None or queue.workspace_sid != ws_sid:
-                raise invalid(f"TaskQueueSid {task_queue_sid!r} is not a TaskQueue of this Workspace")
+                raise InvalidParameter(f"TaskQueueSid {task_queue_sid!r} is not a TaskQueue of this Workspace")
         workflow = None
         if direct is not None and workflow_sid is not None:
             workflow = self._workflow_ref(ws_sid, workflow_sid)
@@ -79,7 +79,7 @@ class Tasks:
             if workflow_sid is None:
                 workflows = self.store.all("workflow", ws_sid)
                 if len(workflows) != 1:
-                    raise invalid("Missing required parameter WorkflowSid: the Workspace has "
+                    raise InvalidParameter("Missing required parameter WorkflowSid: the Workspace has "
                                   f"{len(workflows)} Workflows, so the Task must name one")
                 workflow = workflows[0]
             else:
@@ -115,14 +115,14 @@ class Tasks:
     def _workflow_ref(self, ws_sid: str, workflow_sid: str) -> Workflow:
         workflow = self.store.get("workflow", workflow_sid)
         if workflow is None or workflow.workspace_sid != ws_sid:
-            raise invalid(f"WorkflowSid {workflow_sid!r} is not a Workflow of this Workspace")
+            raise InvalidParameter(f"WorkflowSid {workflow_sid!r} is not a Workflow of this Workspace")
         return workflow
 
     def _task_channel_ref(self, ws_sid: str, value: str) -> TaskChannel:
         try:
             return self.task_channel(ws_sid, value)
         except TaskRouterError:
-            raise invalid(f"TaskChannel {value!r} is not a TaskChannel SID or unique name of this Workspace") from None
+            raise InvalidParameter(f"TaskChannel {value!r} is not a TaskChannel SID or unique name of this Workspace") from None
 
     @write
     def update_task(
@@ -143,14 +143,14 @@ class Tasks:
         if attributes is not None:
             attributes = check_json_object(attributes, "Attributes")
         if priority is not None and not 0 <= priority <= MAX_PRIORITY:
-            raise invalid(f"Priority must be between 0 and {MAX_PRIORITY}, got {priority}")
+            raise InvalidParameter(f"Priority must be between 0 and {MAX_PRIORITY}, got {priority}")
         channel = self._task_channel_ref(ws_sid, task_channel) if task_channel is not None else None
         if assignment_status is not None:
             self._check_task_transition(ws, task, assignment_status)
             if assignment_status in ("canceled", "completed") and not reason:
-                raise invalid(f"Missing required parameter Reason: a Task set to {assignment_status} needs a Reason")
+                raise InvalidParameter(f"Missing required parameter Reason: a Task set to {assignment_status} needs a Reason")
             if attributes is not None and assignment_status in ("wrapping", "completed"):
-                raise invalid("AssignmentStatus and Attributes cannot be changed in the same request: update the attributes first")
+                raise InvalidParameter("AssignmentStatus and Attributes cannot be changed in the same request: update the attributes first")
         changed = False
         if attributes is not None and attributes != task.attributes:
             task.attributes = attributes
@@ -181,13 +181,13 @@ class Tasks:
         where = f"in workspace {ws.sid} for account {self.account_sid}"
         current = task.assignment_status
         if status == "canceled" and current not in WAITING_TASK_STATUSES:
-            raise invalid(f"Cannot cancel task {task.sid} {where} because it is not pending or reserved.")
+            raise InvalidParameter(f"Cannot cancel task {task.sid} {where} because it is not pending or reserved.")
         if status == "wrapping" and current != "assigned":
-            raise invalid(f"Cannot wrap up a task {task.sid} {where} because it's not currently assigned")
+            raise InvalidParameter(f"Cannot wrap up a task {task.sid} {where} because it's not currently assigned")
         if status == "completed" and current not in ("assigned", "wrapping"):
-            raise invalid(f"Cannot complete task {task.sid} {where} because it is not assigned or wrapping.")
+            raise InvalidParameter(f"Cannot complete task {task.sid} {where} because it is not assigned or wrapping.")
         if status in ("pending", "reserved", "assigned"):
-            raise invalid(f"AssignmentStatus can only be set to canceled, wrapping or completed, not {status!r}")
+            raise InvalidParameter(f"AssignmentStatus can only be set to canceled, wrapping or completed, not {status!r}")
 
     def _set_task_status(self, task: Task, status: str, reason: str | None) -> None:
         ws = self.workspace(task.workspace_sid)
@@ -318,5 +318,5 @@ class Tasks:
         keys = ordering_keys(ordering, {"DateCreated": "date_created", "Priority": "priority", "VirtualStartTime": "virtual_start_time"})
         names = [k for k, _ in keys]
         if "date_created" in names and "virtual_start_time" in names:
-            raise invalid("Ordering cannot combine DateCreated and VirtualStartTime")
+            raise InvalidParameter("Ordering cannot combine DateCreated and VirtualStartTime")
         return keys

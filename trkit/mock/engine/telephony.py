@@ -15,7 +15,19 @@ from typing import Any
 from ...language.twiml import TwimlError, Verb
 from ...language.vocabulary import WAITING_TASK_STATUSES
 from .checks import attributes_of, is_e164
-from .errors import TaskRouterError
+from .errors import (
+    CallFromInvalid,
+    CallNotPlaced,
+    CallToInvalid,
+    DequeueFailed,
+    DequeueFromInvalid,
+    DequeueStatusEventsInvalid,
+    DequeueToInvalid,
+    NotEmulated,
+    RedirectCallInvalid,
+    TaskHasNoCall,
+    TaskRouterError,
+)
 from .records import Call, Reservation
 from .transaction import Outbound
 
@@ -292,54 +304,54 @@ class Telephony:
     # ------------------------------------------------------------ TaskRouter's voice instructions
     def _dequeue(self, res: Reservation, params: dict[str, Any]) -> None:
         """Ring the worker from ``from``; on answer the parked caller is bridged and the reservation accepted."""
-        caller = self._parked_caller(res, "dequeue", 40133)
-        to = self._worker_to(res, params, "dequeue", 40131)
+        caller = self._parked_caller(res, "dequeue", DequeueFailed)
+        to = self._worker_to(res, params, "dequeue", DequeueToInvalid)
         from_ = params.get("from") or attributes_of(self.store.get("task", res.task_sid).attributes).get("to")
         timeout = int(params.get("timeout") or DEQUEUE_TIMEOUT)
         if not 1 <= timeout <= MAX_DEQUEUE_TIMEOUT:
-            raise TaskRouterError(400, 40133, f"dequeue timeout must be between 1 and {MAX_DEQUEUE_TIMEOUT}, got {timeout}")
+            raise DequeueFailed(f"dequeue timeout must be between 1 and {MAX_DEQUEUE_TIMEOUT}, got {timeout}")
         self._not_recording(params, "dequeue")
-        leg = self._worker_leg(res, to, from_, 40131, 40132, timeout)
+        leg = self._worker_leg(res, to, from_, DequeueToInvalid, DequeueFromInvalid, timeout)
         leg.bridge_to = caller.sid
         leg.post_work_activity_sid = params.get("post_work_activity_sid")
-        self._leg_status_callback(leg, params, 40134)
+        self._leg_status_callback(leg, params, DequeueStatusEventsInvalid)
         self._ring(leg)
 
     def _call_worker(self, res: Reservation, params: dict[str, Any]) -> None:
         """``call``: ring the worker and play ``url`` to them; the reservation is accepted only with ``accept``."""
-        to = self._worker_to(res, params, "call", 40110)
+        to = self._worker_to(res, params, "call", CallToInvalid)
         self._not_recording(params, "call")
         timeout = int(params.get("timeout") or DEQUEUE_TIMEOUT)
         if not 1 <= timeout <= MAX_DEQUEUE_TIMEOUT:
-            raise TaskRouterError(400, 40113, f"call timeout must be between 1 and {MAX_DEQUEUE_TIMEOUT}, got {timeout}")
-        leg = self._worker_leg(res, to, params.get("from", ""), 40110, 40111, timeout)
+            raise CallNotPlaced(f"call timeout must be between 1 and {MAX_DEQUEUE_TIMEOUT}, got {timeout}")
+        leg = self._worker_leg(res, to, params.get("from", ""), CallToInvalid, CallFromInvalid, timeout)
         leg.url, leg.method = params["url"], "POST"
-        self._leg_status_callback(leg, params, 40110)
+        self._leg_status_callback(leg, params, CallToInvalid)
         self._ring(leg)
 
     def _redirect_call(self, res: Reservation, params: dict[str, Any]) -> None:
         call = self.store.get("call", params.get("call_sid"))
         if call is None or call.status != "in-progress":
-            raise TaskRouterError(400, 40121, f"redirect: call {params.get('call_sid')!r} is not a live call")
+            raise RedirectCallInvalid(f"redirect: call {params.get('call_sid')!r} is not a live call")
         self._redirect(call, params["url"], "POST", keep_task=True)
 
-    def _parked_caller(self, res: Reservation, instruction: str, not_waiting_code: int) -> Call:
+    def _parked_caller(self, res: Reservation, instruction: str, not_waiting: type[TaskRouterError]) -> Call:
         """The caller an <Enqueue> parked for this reservation's task: 40140 when the task is not from a call."""
         task = self.store.get("task", res.task_sid)
         call_sid = attributes_of(task.attributes).get("call_sid")
         if not call_sid:
-            raise TaskRouterError(400, 40140, f"Task {task.sid} has no call_sid: {instruction} works on tasks made by <Enqueue>")
+            raise TaskHasNoCall(f"Task {task.sid} has no call_sid: {instruction} works on tasks made by <Enqueue>")
         caller = self._caller_of(res)
         if caller is None:
-            raise TaskRouterError(400, not_waiting_code, f"Call {call_sid} is not waiting in a queue")
+            raise not_waiting(f"Call {call_sid} is not waiting in a queue")
         return caller
 
-    def _worker_to(self, res: Reservation, params: dict[str, Any], instruction: str, code: int) -> str:
+    def _worker_to(self, res: Reservation, params: dict[str, Any], instruction: str, refusal: type[TaskRouterError]) -> str:
         """Where an instruction rings the worker: its ``to``, else the worker's ``contact_uri``."""
         worker = self.store.get("worker", res.worker_sid)
         to = params.get("to") or attributes_of(worker.attributes).get("contact_uri")
         if not to or not isinstance(to, str):
-            raise TaskRouterError(400, code, f"{instruction} needs 'to' or a contact_uri in the worker's attributes")
+            raise refusal(f"{instruction} needs 'to' or a contact_uri in the worker's attributes")
         return to
 
     @staticmethod
@@ -347,25 +359,26 @@ class Telephony:
         """Recording calls is not emulated: ``record`` may only ask for what happens anyway (no recording)."""
         record = str(params.get("record", "do-not-record")).lower()
         if record not in ("do-not-record", "false"):
-            raise TaskRouterError(400, 20001, f"{instruction} with record={params['record']!r}: recording calls is not "
+            raise NotEmulated(f"{instruction} with record={params['record']!r}: recording calls is not "
                                               "emulated by the mock; leave record out (or do-not-record)")
 
-    def _leg_status_callback(self, leg: Call, params: dict[str, Any], code: int) -> None:
+    def _leg_status_callback(self, leg: Call, params: dict[str, Any], refusal: type[TaskRouterError]) -> None:
         """``status_callback_url``: Twilio GETs it for the worker's leg (``completed`` unless other events are named)."""
         url = params.get("status_callback_url")
         events = tuple(e.strip() for e in str(params.get("status_callback_event") or params.get("status_callback_events") or
                                               "completed").replace(" ", ",").split(",") if e.strip())
         wrong = [e for e in events if e not in ("initiated", "ringing", "answered", "completed")]
         if wrong:
-            raise TaskRouterError(400, code, f"status_callback_events {', '.join(wrong)}: use initiated, ringing, answered, completed")
+            raise refusal(f"status_callback_events {', '.join(wrong)}: use initiated, ringing, answered, completed")
         if url:
             leg.status_callback, leg.status_callback_method, leg.status_callback_events = url, "GET", events
 
-    def _worker_leg(self, res: Reservation, to: str, from_: str, to_code: int, from_code: int, timeout: int) -> Call:
+    def _worker_leg(self, res: Reservation, to: str, from_: str, bad_to: type[TaskRouterError], bad_from: type[TaskRouterError],
+                    timeout: int) -> Call:
         if not (is_e164(to) or to.startswith("client:")):
-            raise TaskRouterError(400, to_code, f"'to' {to!r} is not a phone number (E.164) or client:name")
+            raise bad_to(f"'to' {to!r} is not a phone number (E.164) or client:name")
         if not is_e164(from_ or ""):
-            raise TaskRouterError(400, from_code, f"'from' {from_!r} is not a phone number (E.164)")
+            raise bad_from(f"'from' {from_!r} is not a phone number (E.164)")
         task = self.store.get("task", res.task_sid)
         leg = self._new_call(to, from_, "outbound-api", reservation_sid=res.sid, task_sid=res.task_sid, ring_timeout=timeout)
         attributes = dict(attributes_of(task.attributes))

@@ -9,7 +9,7 @@ from ...language.vocabulary import (
     TTL_REASON,
     WAITING_TASK_STATUSES,
 )
-from .errors import invalid
+from .errors import InvalidParameter
 from .records import Task
 from .transaction import write
 
@@ -101,7 +101,7 @@ class Timers:
     def advance(self, seconds: float) -> float:
         """Move the clock forward, firing everything that falls due on the way."""
         if seconds < 0:
-            raise invalid(f"Advance must not be negative, got {seconds}")
+            raise InvalidParameter(f"Advance must not be negative, got {seconds}")
         with self.lock:
             target = self.now() + seconds
         self.process_due(until=target)

@@ -13,7 +13,7 @@ from .checks import (
     ordering_keys,
     sort_records,
 )
-from .errors import invalid, not_found
+from .errors import InvalidParameter, NotFound
 from .records import Activity, Worker, WorkerChannel
 from .transaction import write
 
@@ -29,7 +29,7 @@ class Workers:
         attributes = check_json_object(attributes if attributes is not None else "{}", "Attributes")
         activity = self._activity_ref(ws_sid, activity_sid, "ActivitySid") or self.store.get("activity", ws.default_activity_sid)
         if activity is None:
-            raise invalid("ActivitySid is required: the Workspace has no default activity")
+            raise InvalidParameter("ActivitySid is required: the Workspace has no default activity")
         now = self.now()
         worker = Worker(self._new_sid("WK"), ws_sid, friendly_name, attributes, activity.sid, now, now, now, idle_since=now)
         self.store.put(worker)
@@ -149,7 +149,7 @@ class Workers:
         try:
             return compile_expression(text)
         except ExpressionError as exc:
-            raise invalid(f"{param} is invalid: {exc}") from None
+            raise InvalidParameter(f"{param} is invalid: {exc}") from None
 
     def worker_channels(self, ws_sid: str, worker_sid: str) -> list[WorkerChannel]:
         self.worker(ws_sid, worker_sid)
@@ -160,14 +160,14 @@ class Workers:
             channel = self.store.get("task_channel", wc.task_channel_sid)
             if wc.sid == sid or (channel is not None and channel.unique_name == sid):
                 return wc
-        raise not_found(paths.worker_channel_path(ws_sid, worker_sid, sid))
+        raise NotFound(path=paths.worker_channel_path(ws_sid, worker_sid, sid))
 
     @write
     def update_worker_channel(self, ws_sid: str, worker_sid: str, sid: str, capacity: int | None = None, available: bool | None = None) -> WorkerChannel:
         wc = self.worker_channel(ws_sid, worker_sid, sid)
         if capacity is not None:
             if capacity < 0 or capacity > 50:
-                raise invalid(f"Capacity must be between 0 and 50, got {capacity}")
+                raise InvalidParameter(f"Capacity must be between 0 and 50, got {capacity}")
             wc.configured_capacity = capacity
         if available is not None:
             wc.available = available
