@@ -26,7 +26,7 @@ def test_nobody_available_and_bob_not_eligible(tutorial):
     assert found["Alice"] == ("not eligible", "activity Offline is not available")
     assert found["Bob"][0] == "not eligible" and 'lacks "es" in languages' in found["Bob"][1]
     assert [(f.name, f.matched, f.chosen) for f in explanation.filters] == [
-        ("Language - Spanish", True, True), ("Language - English", False, False), ("(default)", False, False)]
+        ("Language - Spanish", True, True), ("Language - English", False, False), ("Default Filter", False, False)]
     assert explanation.queue == "Customer Care Requests - Spanish" and not explanation.routable
     assert "Alice" in explanation._repr_html_() and "lacks" in repr(explanation)
 

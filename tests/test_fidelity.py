@@ -15,7 +15,7 @@ import requests
 from helpers import build_tutorial_workspace
 from twilio.base.exceptions import TwilioRestException
 
-from trkit.language.workflow_config import unread_keys
+from trkit.language.workflow_config import read_configuration
 from trkit.mock import MockServer
 
 
@@ -170,7 +170,7 @@ def test_undocumented_configuration_keys_are_kept_and_listed_as_unread(tw, confi
     text = json.dumps(config).replace("{es}", tw.queues["es"])
     saved = tw.api.workflows(tw.workflow_sid).update(configuration=text)
     assert json.loads(saved.configuration) == json.loads(text)
-    assert unread_keys(saved.configuration) == (unread,)
+    assert read_configuration(saved.configuration).unread == (unread,)
 
 
 def test_a_task_routed_straight_to_a_worker_is_offered_to_that_worker_through_the_library(tw):

@@ -113,7 +113,7 @@ def test_tables_after_the_seed_scenario(kit):
     callbacks = kit.callbacks_table()
     assert "assignment" in set(callbacks["Kind"]) and set(callbacks["Signature"]) == {"valid signature"}
     assert list(kit.queues_table()["Queue"]) == ["Customer Care Requests - Spanish", "Customer Care Requests - English"]
-    assert list(kit.workflow_table()["Filter"]) == ["Language - Spanish", "Language - English", "(default)"]
+    assert list(kit.workflow_table()["Filter"]) == ["Language - Spanish", "Language - English", "Default Filter"]
     for frame in (workers, tasks, reservations, events, callbacks):
         assert kit._auth_token not in frame.to_string()
 

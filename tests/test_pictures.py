@@ -18,7 +18,7 @@ def test_the_routing_graph_shows_the_filters_in_order_and_the_tasks_path(kit):
     graph = kit.routing_graph()
     source = repr(graph)
     assert source.startswith("flowchart LR")
-    assert source.index("Language - Spanish") < source.index("Language - English") < source.index("default filter")
+    assert source.index("Language - Spanish") < source.index("Language - English") < source.index("Default Filter")
     assert "languages HAS #quot;es#quot;" in source  # each queue's target workers
     assert graph._repr_markdown_().startswith("```mermaid\n")
     task = tutorial.create_task("es")

@@ -18,7 +18,7 @@ import pandas as pd
 from .language.eligibility import Candidate, why_not
 from .language.expressions import ExpressionError, compile_expression
 from .language.vocabulary import HELD_RESERVATION_STATUSES, WAITING_TASK_STATUSES
-from .language.workflow_config import target_as_read
+from .language.workflow_config import DEFAULT_FILTER_NAME, Target, read_configuration
 
 
 @dataclass
@@ -102,41 +102,22 @@ def _evaluate(expression: str, context: dict) -> tuple[bool, list[str]]:
     return compiled.matches(context), compiled.why_false(context)
 
 
-def _routing(workflow) -> tuple[list[dict], dict | None]:
-    try:
-        routing = json.loads(workflow.configuration).get("task_routing", {})
-    except (ValueError, AttributeError):
-        return [], None
-    return routing.get("filters", []) or [], routing.get("default_filter")
-
-
-def _find_target(task, filters: list[dict], default: dict | None) -> tuple[int | None, dict | None]:
-    """The filter index (-1: default) and target the task's queue corresponds to."""
-    for index, raw in enumerate(filters):
-        for target in raw.get("targets", []):
-            if target.get("queue") == task.task_queue_sid:
-                return index, target
-    if default and default.get("queue") == task.task_queue_sid:
-        return -1, default
-    return None, None
-
-
 def explain_task(workspace, task_sid: str, multi_task: bool | None = None) -> TaskExplanation:
     """Explain where ``task_sid`` stands and, worker by worker, why it is (not) being offered."""
     task = workspace.tasks(task_sid).fetch()
     attributes = _attributes(task.attributes)
     workflow = workspace.workflows(task.workflow_sid).fetch() if task.workflow_sid else None
-    filters_raw, default = _routing(workflow) if workflow else ([], None)
+    config = read_configuration(workflow.configuration if workflow else None)
     checks: list[FilterCheck] = []
     chosen_seen = False
-    for index, raw in enumerate(filters_raw):
-        matched, _ = _evaluate(raw.get("expression", ""), attributes)
+    for filt in config.filters:
+        matched, _ = _evaluate(filt.expression, attributes)
         chosen = matched and not chosen_seen
         chosen_seen = chosen_seen or matched
-        checks.append(FilterCheck(raw.get("filter_friendly_name", f"Filter {index + 1}"), raw.get("expression", ""), matched, chosen))
-    if default is not None:
-        checks.append(FilterCheck("(default)", "(used when no filter matches)", not chosen_seen, not chosen_seen))
-    _, target = _find_target(task, filters_raw, default)
+        checks.append(FilterCheck(filt.name, filt.expression, matched, chosen))
+    if config.default is not None:
+        checks.append(FilterCheck(DEFAULT_FILTER_NAME, "(used when no filter matches)", not chosen_seen, not chosen_seen))
+    _, target = config.step_of_queue(task.task_queue_sid)
     queue = workspace.task_queues(task.task_queue_sid).fetch() if task.task_queue_sid else None
     if multi_task is None:
         multi_task = bool(workspace.fetch().multi_task_enabled)
@@ -152,12 +133,14 @@ def explain_task(workspace, task_sid: str, multi_task: bool | None = None) -> Ta
     return TaskExplanation(
         task_sid=task.sid, status=task.assignment_status, summary=summary,
         queue=queue.friendly_name if queue else None, queue_expression=queue.target_workers if queue else None,
-        target_expression=(target or {}).get("expression"), seconds_in_queue=waited, target_timeout=(target or {}).get("timeout"),
+        target_expression=target.expression if target else None, seconds_in_queue=waited,
+        target_timeout=target.timeout if target else None,
         filters=checks, workers=verdicts,
     )
 
 
-def _worker_verdict(workspace, worker, task, task_attributes: dict, queue, target: dict | None, reservations, multi_task: bool) -> WorkerVerdict:
+def _worker_verdict(workspace, worker, task, task_attributes: dict, queue, target: Target | None, reservations,
+                    multi_task: bool) -> WorkerVerdict:
     verdict = WorkerVerdict(worker.friendly_name, worker.activity_name, bool(worker.available), "not eligible", sid=worker.sid)
     mine = [r for r in reservations if r.worker_sid == worker.sid]
     if any(r.reservation_status in ("accepted", "wrapping", "completed") for r in mine):
@@ -182,8 +165,7 @@ def _worker_verdict(workspace, worker, task, task_attributes: dict, queue, targe
             busy = f"already holds {kind} ({held[0].task_sid})"
     candidate = Candidate(worker.sid, worker.friendly_name, _attributes(worker.attributes), worker.activity_sid,
                           worker.activity_name, bool(worker.available))
-    step = target_as_read(target, task.task_queue_sid) if target else None
-    verdict.reasons.extend(why_not(candidate, task_attributes, queue.target_workers, step, busy=busy, explain=True))
+    verdict.reasons.extend(why_not(candidate, task_attributes, queue.target_workers, target, busy=busy, explain=True))
     if not verdict.reasons:
         if task.assignment_status not in WAITING_TASK_STATUSES:
             verdict.verdict = "could have taken it"

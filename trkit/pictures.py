@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from .language.eligibility import in_queue
+from .language.workflow_config import DEFAULT_FILTER_NAME, read_configuration
 from .tables import attributes_summary
 
 
@@ -32,7 +33,7 @@ def _label(text: str) -> str:
             .replace("[", "#91;").replace("]", "#93;").replace("{", "#123;").replace("}", "#125;"))
 
 
-def _target_text(target: dict, queue_names: dict[str, str]) -> str:
+def _target_text(target: dict) -> str:
     parts = []
     for key in ("priority", "timeout", "expression", "order_by", "skip_if"):
         if key in target:
@@ -60,8 +61,7 @@ def routing_graph(workspace, workflow_sid: str | None = None, task_sid: str | No
     workflow = next((w for w in workflows if w.sid == workflow_sid), workflows[0] if workflows else None)
     if workflow is None:
         raise ValueError("the workspace has no workflow to draw")
-    routing = json.loads(workflow.configuration or "{}").get("task_routing", {})
-    filters, default = routing.get("filters", []) or [], routing.get("default_filter")
+    config = read_configuration(workflow.configuration)
     queues = {q.sid: q for q in workspace.task_queues.list()}
     workers = workspace.workers.list()
     task = explanation = None
@@ -80,26 +80,26 @@ def routing_graph(workspace, workflow_sid: str | None = None, task_sid: str | No
         lines.append("  T --> W")
     previous = entry
     used_queues: list[str] = []
-    for index, raw in enumerate(filters):
-        name = raw.get("filter_friendly_name", f"Filter {index + 1}")
+    for index, filt in enumerate(config.filters):
+        name = filt.name
         node = f"F{index}"
         css = ":::chosen" if name in chosen else ""
-        lines.append(f'  {node}{{"{_label(name)}<br/>{_label(raw.get("expression", ""))}"}}{css}')
+        lines.append(f'  {node}{{"{_label(name)}<br/>{_label(filt.expression)}"}}{css}')
         lines.append(f"  {previous} -->{'|no match|' if previous != entry else ''} {node}")
-        for t_index, target in enumerate(raw.get("targets", [])):
-            queue = target.get("queue")
+        for t_index, target in enumerate(filt.targets):
+            queue = target.queue_sid
             used_queues.append(queue)
-            detail = _target_text(target, {})
+            detail = _target_text(target.source)
             label = f"target {t_index + 1}" + (f"<br/>{detail}" if detail else "")
             arrow = "==>" if name in chosen and t_index == 0 else "-->"
             lines.append(f'  {node} {arrow}|"{label}"| Q{_queue_key(queue)}')
         previous = node
-    if default is not None:
-        css = ":::chosen" if "(default)" in chosen else ""
-        lines.append(f'  D{{"default filter"}}{css}')
+    if config.default is not None:
+        css = ":::chosen" if DEFAULT_FILTER_NAME in chosen else ""
+        lines.append(f'  D{{"{DEFAULT_FILTER_NAME}"}}{css}')
         lines.append(f"  {previous} -->{'|no match|' if previous != entry else ''} D")
-        lines.append(f"  D {'==>' if css else '-->'} Q{_queue_key(default.get('queue'))}")
-        used_queues.append(default.get("queue"))
+        lines.append(f"  D {'==>' if css else '-->'} Q{_queue_key(config.default.queue_sid)}")
+        used_queues.append(config.default.queue_sid)
     for queue_sid in dict.fromkeys(used_queues):
         queue = queues.get(queue_sid)
         name = queue.friendly_name if queue else queue_sid

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from .language.workflow_config import unread_keys
+from .language.workflow_config import DEFAULT_FILTER_NAME, read_configuration
 
 
 def _when(value: Any) -> str:
@@ -152,19 +152,19 @@ def workflow_table(workspace) -> Table:
     queue_names = {q.sid: q.friendly_name for q in workspace.task_queues.list()}
     rows = []
     for workflow in workspace.workflows.list():
-        routing = json.loads(workflow.configuration).get("task_routing", {})
+        config = read_configuration(workflow.configuration)
         first = len(rows)
-        for raw in routing.get("filters", []):
-            for target in raw.get("targets", []):
-                rows.append({"Workflow": workflow.friendly_name, "Filter": raw.get("filter_friendly_name", ""),
-                             "Expression": raw.get("expression", ""), "Queue": queue_names.get(target.get("queue"), target.get("queue")),
-                             "Timeout": target.get("timeout", ""), "Reservation timeout": workflow.task_reservation_timeout})
-        if routing.get("default_filter"):
-            rows.append({"Workflow": workflow.friendly_name, "Filter": "(default)", "Expression": "(no filter matched)",
-                         "Queue": queue_names.get(routing["default_filter"].get("queue"), ""), "Timeout": "",
+        for filt in config.filters:
+            for target in filt.targets:
+                rows.append({"Workflow": workflow.friendly_name, "Filter": filt.name, "Expression": filt.expression,
+                             "Queue": queue_names.get(target.queue_sid, target.queue_sid), "Timeout": target.timeout or "",
+                             "Reservation timeout": workflow.task_reservation_timeout})
+        if config.default is not None:
+            rows.append({"Workflow": workflow.friendly_name, "Filter": DEFAULT_FILTER_NAME, "Expression": "(no filter matched)",
+                         "Queue": queue_names.get(config.default.queue_sid, config.default.queue_sid), "Timeout": "",
                          "Reservation timeout": workflow.task_reservation_timeout})
         if len(rows) > first:
-            rows[first]["Not read by the mock"] = ", ".join(unread_keys(workflow.configuration))
+            rows[first]["Not read by the mock"] = ", ".join(config.unread)
     for row in rows:
         row.setdefault("Not read by the mock", "")
     return _frame(rows, ["Workflow", "Filter", "Expression", "Queue", "Timeout", "Reservation timeout", "Not read by the mock"],

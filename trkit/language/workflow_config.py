@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .documents import parse_json
@@ -27,6 +27,8 @@ class Target:
     # skip this step at once when nobody can take the task on entering it and this holds over
     # ``workers.available``, ``workers.unavailable`` and ``workers.<activity SID>`` (counts in the queue)
     skip_if: str | None = None
+    # the target as the configuration writes it, for showing (pictures, tables); not part of its meaning
+    source: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,16 @@ class RoutingConfig:
         targets = self.filters[filter_index].targets
         return targets[target_index] if 0 <= target_index < len(targets) else None
 
+    def step_of_queue(self, queue_sid: str | None) -> tuple[int | None, Target | None]:
+        """The first step routing to ``queue_sid``: its filter's index (-1 for the default filter) and target."""
+        for index, filt in enumerate(self.filters):
+            for target in filt.targets:
+                if target.queue_sid == queue_sid:
+                    return index, target
+        if self.default is not None and self.default.queue_sid == queue_sid:
+            return -1, self.default
+        return None, None
+
     def same_step(self, other: RoutingConfig, filter_index: int | None, target_index: int) -> bool:
         """Does ``other`` have the very step (filter and target) this configuration has at that position?"""
         mine, theirs = self.target(filter_index, target_index), other.target(filter_index, target_index)
@@ -72,6 +84,14 @@ def _int(value: Any, where: str, minimum: int = 0) -> int:
     if number < minimum:
         raise LanguageError(f"Configuration: {where} must be at least {minimum}, got {number}")
     return number
+
+
+DEFAULT_FILTER_NAME = "Default Filter"  # what the default filter is called wherever a filter is named
+
+
+def filter_name(raw: dict, index: int) -> str:
+    """A filter's name: its ``filter_friendly_name`` (or ``friendly_name``), else its place ("Filter 2")."""
+    return str(raw.get("filter_friendly_name", raw.get("friendly_name", f"Filter {index + 1}")))
 
 
 TARGET_KEYS = {"queue", "expression", "priority", "timeout", "order_by", "known_worker_sid", "known_worker_friendly_name",
@@ -111,6 +131,7 @@ def _target(raw: Any, where: str, inherited: Target | None, queue_exists: Callab
     if len(known) > 1:
         raise LanguageError(f"Configuration: {where} may name known_worker_sid or known_worker_friendly_name, not both")
     return Target(
+        source=raw,
         queue_sid=queue,
         priority=_int(priority, f"{where}.priority") if priority is not None else None,
         timeout=_int(timeout, f"{where}.timeout", 1) if timeout is not None else None,
@@ -191,19 +212,10 @@ def parse_configuration(text: str, queue_exists: Callable[[str], bool]) -> Routi
         for j, raw_target in enumerate(raw_targets):
             previous = targets[-1] if targets else None
             targets.append(_target(raw_target, f"{where}.targets[{j}]", previous, queue_exists, unread))
-        name = raw.get("filter_friendly_name", raw.get("friendly_name", f"Filter {i + 1}"))
-        filters.append(Filter(name=str(name), expression=expression, targets=tuple(targets)))
+        filters.append(Filter(name=filter_name(raw, i), expression=expression, targets=tuple(targets)))
     default = routing.get("default_filter")
     default_target = _target(default, "task_routing.default_filter", None, queue_exists, unread) if default is not None else None
     return RoutingConfig(filters=tuple(filters), default=default_target, unread=tuple(path.lstrip(".") for path in unread))
-
-
-def unread_keys(text: str) -> tuple[str, ...]:
-    """The keys of a configuration routing here does not read (for the kit's tables); none if it does not parse."""
-    try:
-        return parse_configuration(text, lambda sid: True).unread
-    except LanguageError:
-        return ()
 
 
 def queues_named(text: str) -> set[str]:
@@ -223,6 +235,30 @@ def queues_named(text: str) -> set[str]:
     return found
 
 
+def read_configuration(text: str | None) -> RoutingConfig:
+    """A configuration as TaskRouter returns it, for reading (explain, pictures, tables). Checked as on save when it
+    passes (queues not looked up); else read as it stands, so that one from real Twilio the mock would refuse still
+    shows: what cannot be read is left out, never guessed."""
+    try:
+        return parse_configuration(text or "", lambda sid: True)
+    except LanguageError:
+        pass
+    try:
+        routing = json.loads(text or "{}").get("task_routing", {})
+    except (ValueError, AttributeError):
+        return RoutingConfig(filters=(), default=None)
+    filters = []
+    for index, raw in enumerate(routing.get("filters", []) or []):
+        if isinstance(raw, dict):
+            targets: list[Target] = []
+            for target in raw.get("targets", []) or []:
+                if isinstance(target, dict):
+                    targets.append(target_as_read(target, targets[-1].queue_sid if targets else None))
+            filters.append(Filter(filter_name(raw, index), str(raw.get("expression", "")), tuple(targets)))
+    default = routing.get("default_filter")
+    return RoutingConfig(filters=tuple(filters), default=target_as_read(default) if isinstance(default, dict) else None)
+
+
 def target_as_read(raw: dict, inherited_queue: str | None = None) -> Target:
     """A target as a configuration read back from TaskRouter states it, without the checks of a save
     (``explain`` reads configurations the mock did not write, possibly with keys it does not emulate)."""
@@ -237,6 +273,6 @@ def target_as_read(raw: dict, inherited_queue: str | None = None) -> Target:
     except LanguageError:
         order_by = ()
     timeout, priority = raw.get("timeout"), raw.get("priority")
-    return Target(queue_sid=raw.get("queue", inherited_queue or ""), expression=raw.get("expression"), order_by=order_by,
+    return Target(source=raw, queue_sid=raw.get("queue", inherited_queue or ""), expression=raw.get("expression"), order_by=order_by,
                   timeout=timeout if isinstance(timeout, int) else None, priority=priority if isinstance(priority, int) else None,
                   **{k: v for k, v in known.items() if v is not None})

@@ -11,7 +11,7 @@ from ...language.vocabulary import (
     WORKFLOW_SKIPPED_REASON,
     WORKFLOW_TIMEOUT_REASON,
 )
-from ...language.workflow_config import RoutingConfig, Target
+from ...language.workflow_config import DEFAULT_FILTER_NAME, RoutingConfig, Target
 from .checks import (
     attributes_of,
 )
@@ -74,7 +74,7 @@ class Routing:
             task.priority = target.priority
         elif explicit_priority is not None:
             task.priority = explicit_priority
-        filter_name = "Default Filter" if filter_index == -1 else config.filters[filter_index].name
+        filter_name = DEFAULT_FILTER_NAME if filter_index == -1 else config.filters[filter_index].name
         data = self._task_data(task, entering=target.queue_sid)
         data.update({"workflow_filter_name": filter_name, "workflow_filter_target_index": target_index,
                      "workflow_filter_expression": "" if filter_index == -1 else config.filters[filter_index].expression})
