@@ -459,6 +459,13 @@ class Kit:
             raise KitError("There is no task yet: create one first.")
         return lifecycle_of(task, workspace.tasks(task.sid).reservations.list())
 
+    def lifecycle_diagram(self, name: str = "Task"):
+        """Every status of a Task (or a Reservation) and every move between them, as a state diagram: the moves a
+        client may ask for are marked (client), with the event TaskRouter records after the slash."""
+        from .lifecycle import lifecycle_diagram
+
+        return lifecycle_diagram(name)
+
     def close(self) -> None:
         """Stop this kernel's dashboards and callback server, giving back the callbacks it took over."""
         for board in self._dashboards:

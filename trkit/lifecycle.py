@@ -10,6 +10,8 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+from .errors import KitError
+from .language.lifecycles import LIFECYCLES
 from .language.vocabulary import FINISHED_TASK_STATUSES, LIVE_TASK_STATUSES
 
 STEPS = ("Task created", "Reservation created", "Reservation accepted", "Task assigned", "Task completed")
@@ -81,3 +83,25 @@ def newest_live_task(workspace):
         return None
     live = [t for t in tasks if t.assignment_status in LIVE_TASK_STATUSES]
     return (live or tasks)[0]
+
+
+@dataclass
+class LifecycleDiagram:
+    """A whole lifecycle as a Mermaid state diagram (``source``): every status and every move between them."""
+
+    name: str
+    source: str
+
+    def __repr__(self) -> str:
+        return self.source
+
+    def _repr_markdown_(self) -> str:
+        return f"```mermaid\n{self.source}\n```"
+
+
+def lifecycle_diagram(name: str = "Task") -> LifecycleDiagram:
+    """The Task's (or the Reservation's) lifecycle as the mock applies it (trkit/language/lifecycles.py)."""
+    for lifecycle in LIFECYCLES:
+        if lifecycle.name.lower() == name.lower():
+            return LifecycleDiagram(lifecycle.name, lifecycle.mermaid())
+    raise KitError(f"There is no lifecycle called {name!r}: ask for {' or '.join(repr(x.name) for x in LIFECYCLES)}.")

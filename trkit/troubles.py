@@ -62,6 +62,8 @@ TROUBLES = (
             "Run `kit.tutorial(reset=False)`."),
     Trouble("No assignment callback has arrived yet: is a worker available for the task?",
             "Make an eligible worker available (Idle); `kit.explain(task_sid)` says who could take the task."),
+    Trouble("There is no lifecycle called …: ask for ….",
+            "`kit.lifecycle_diagram()` draws the Task's lifecycle; `kit.lifecycle_diagram(\"Reservation\")` the Reservation's."),
     Trouble("There is no task yet: create one first.", "`tutorial.create_task(\"es\")`, then ask again."),
     Trouble("Only the bundled mock has a control plane (clock, reset, seed); on real Twilio, time passes by itself.",
             "On real Twilio, wait (`time.sleep`) instead of `kit.advance`."),

@@ -6,17 +6,41 @@ Values are Twilio's own: its OpenAPI spec's enums and https://www.twilio.com/doc
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 
-# a Task's assignment_status (spec: task_enum_status)
-TASK_STATUSES = ("pending", "reserved", "assigned", "canceled", "completed", "wrapping")
-WAITING_TASK_STATUSES = ("pending", "reserved")  # still looking for a worker
-LIVE_TASK_STATUSES = ("pending", "reserved", "assigned", "wrapping")  # not yet finished
-FINISHED_TASK_STATUSES = ("canceled", "completed")
 
-# a Reservation's reservation_status (spec: task_reservation_enum_status)
-RESERVATION_STATUSES = ("pending", "accepted", "rejected", "timeout", "canceled", "rescinded", "wrapping", "completed")
-HELD_RESERVATION_STATUSES = ("pending", "accepted", "wrapping")  # the worker is busy with it
-FINAL_RESERVATION_STATUSES = ("rejected", "timeout", "canceled", "rescinded", "completed")
+class TaskStatus(StrEnum):
+    """A Task's ``assignment_status`` (Twilio's spec: task_enum_status)."""
+
+    PENDING = "pending"
+    RESERVED = "reserved"
+    ASSIGNED = "assigned"
+    CANCELED = "canceled"
+    COMPLETED = "completed"
+    WRAPPING = "wrapping"
+
+
+class ReservationStatus(StrEnum):
+    """A Reservation's ``reservation_status`` (Twilio's spec: task_reservation_enum_status)."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    TIMEOUT = "timeout"
+    CANCELED = "canceled"
+    RESCINDED = "rescinded"
+    WRAPPING = "wrapping"
+    COMPLETED = "completed"
+
+
+# groupings (how they move: lifecycles.py)
+TASK_STATUSES = tuple(TaskStatus)
+WAITING_TASK_STATUSES = (TaskStatus.PENDING, TaskStatus.RESERVED)  # still looking for a worker
+LIVE_TASK_STATUSES = (*WAITING_TASK_STATUSES, TaskStatus.ASSIGNED, TaskStatus.WRAPPING)  # not yet finished
+FINISHED_TASK_STATUSES = (TaskStatus.CANCELED, TaskStatus.COMPLETED)
+RESERVATION_STATUSES = tuple(ReservationStatus)
+HELD_RESERVATION_STATUSES = (ReservationStatus.PENDING, ReservationStatus.ACCEPTED, ReservationStatus.WRAPPING)  # the worker is busy
+FINAL_RESERVATION_STATUSES = tuple(s for s in ReservationStatus if s not in HELD_RESERVATION_STATUSES)
 
 # reasons TaskRouter writes on a task it cancels itself
 TTL_REASON = "Task TTL Exceeded"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...language.eligibility import why_not
+from ...language.lifecycles import RESERVATION
 from ...language.vocabulary import (
     HELD_RESERVATION_STATUSES,
     MAX_ASSIGNMENTS_REASON,
@@ -20,8 +21,12 @@ class Offers:
     """Reservations made, accepted and ended."""
 
     def _set_res_status(self, res: Reservation, status: str) -> None:
-        """Every reservation status change goes through here, to keep the worker's load index right."""
-        res.reservation_status = status
+        """Every reservation status change goes through here, by the Reservation lifecycle's table, to keep the
+        worker's load index right."""
+        if RESERVATION.allows(res.reservation_status, status) is None:
+            raise RuntimeError(f"Reservation {res.sid} cannot go from {res.reservation_status} to {status}: "
+                               "the Reservation lifecycle has no such move")
+        res.reservation_status = str(status)
         self._touch(res)
         active = self._active.setdefault(res.worker_sid, set())
         if status in HELD_RESERVATION_STATUSES:
@@ -82,7 +87,7 @@ class Offers:
         )
         self.store.put(res)
         self._active.setdefault(worker.sid, set()).add(res.sid)
-        task.assignment_status = "reserved"
+        self._set_task_status(task, "reserved", None)
         task.assignment_count += 1
         self._touch(task)
         self._add_timer(res.timeout_at, "reservation", res.sid)
@@ -118,8 +123,7 @@ class Offers:
         worker = self.store.get("worker", res.worker_sid)
         ws = self.workspace(res.workspace_sid)
         self._set_res_status(res, "accepted")
-        task.assignment_status = "assigned"
-        self._touch(task)
+        self._set_task_status(task, "assigned", None)
         self._emit_reservation(res, "reservation.accepted")
         for other in self.store.reservations_of_task(task.sid):
             if other.sid != res.sid and other.reservation_status == "pending":
@@ -158,8 +162,7 @@ class Offers:
             if reroute and not any(r.reservation_status in ("accepted", "wrapping") for r in self.store.reservations_of_task(task.sid)):
                 self._need_workers(task)  # a slot of a multi-reservation task opened again
             return
-        task.assignment_status = "pending"
-        self._touch(task)
+        self._set_task_status(task, "pending", None)
         if self._waits_for_one_worker(task):
             self._direct[task.sid] = task.routing_target  # routed straight to a worker: it waits for that one
             return

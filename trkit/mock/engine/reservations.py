@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...language.lifecycles import RESERVATION
 from ...language.vocabulary import INSTRUCTIONS
 from .errors import InvalidParameter, RejectActivityInvalid, ReservationRescinded, TaskRouterError, UnknownInstruction
 from .records import Activity, Reservation
@@ -54,29 +55,23 @@ class Reservations:
     def _state_error(self, res: Reservation, target: str) -> TaskRouterError:
         if res.reservation_status == "rescinded":
             return ReservationRescinded(f"Reservation {res.sid} has been rescinded and cannot be updated to [{target}]")
-        return InvalidParameter(f"Reservation {res.sid} is already in state [{res.reservation_status}] and cannot be updated to [{target}]")
+        return InvalidParameter(RESERVATION.refusals[target].format(sid=res.sid, current=res.reservation_status, target=target))
 
     def _apply_status(self, res: Reservation, status: str, activity: Activity | None) -> None:
-        current = res.reservation_status
-        if status in ("accepted", "rejected"):
-            if current != "pending":
-                raise self._state_error(res, status)
-            if status == "accepted":
-                self._accept(res)
-            else:
-                self._end_reservation(res, "rejected", activity=activity)
-        elif status == "wrapping":
-            if current != "accepted":
-                raise self._state_error(res, status)
-            self._set_task_status(self.store.get("task", res.task_sid), "wrapping", None)
-        elif status == "completed":
-            if current not in ("accepted", "wrapping"):
-                raise self._state_error(res, status)
-            self._set_task_status(self.store.get("task", res.task_sid), "completed", None)
-        elif status in ("timeout", "canceled", "rescinded", "pending"):
-            raise InvalidParameter(f"ReservationStatus cannot be set to {status!r}: use accepted, rejected, wrapping or completed")
-        else:
-            raise InvalidParameter(f"ReservationStatus {status!r} is not one of accepted, rejected, wrapping, completed")
+        """A client's ``ReservationStatus``: allowed where the Reservation lifecycle lets a client ask for it."""
+        allowed = RESERVATION.client_targets()
+        if status in RESERVATION.statuses and status not in allowed:
+            raise InvalidParameter(f"ReservationStatus cannot be set to {status!r}: use {', '.join(allowed[:-1])} or {allowed[-1]}")
+        if status not in allowed:
+            raise InvalidParameter(f"ReservationStatus {status!r} is not one of {', '.join(allowed)}")
+        if RESERVATION.allows(res.reservation_status, status) is None:
+            raise self._state_error(res, status)
+        if status == "accepted":
+            self._accept(res)
+        elif status == "rejected":
+            self._end_reservation(res, "rejected", activity=activity)
+        else:  # wrapping or completed: the task moves, and its accepted reservations with it
+            self._set_task_status(self.store.get("task", res.task_sid), status, None)
         if activity is not None and status in ("accepted", "wrapping", "completed"):
             self._set_activity(self.store.get("worker", res.worker_sid), activity)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import islice
 
+from ...language.lifecycles import TASK
 from ...language.vocabulary import (
     WAITING_TASK_STATUSES,
 )
@@ -178,20 +179,20 @@ class Tasks:
         return task
 
     def _check_task_transition(self, ws: Workspace, task: Task, status: str) -> None:
-        where = f"in workspace {ws.sid} for account {self.account_sid}"
-        current = task.assignment_status
-        if status == "canceled" and current not in WAITING_TASK_STATUSES:
-            raise InvalidParameter(f"Cannot cancel task {task.sid} {where} because it is not pending or reserved.")
-        if status == "wrapping" and current != "assigned":
-            raise InvalidParameter(f"Cannot wrap up a task {task.sid} {where} because it's not currently assigned")
-        if status == "completed" and current not in ("assigned", "wrapping"):
-            raise InvalidParameter(f"Cannot complete task {task.sid} {where} because it is not assigned or wrapping.")
-        if status in ("pending", "reserved", "assigned"):
-            raise InvalidParameter(f"AssignmentStatus can only be set to canceled, wrapping or completed, not {status!r}")
+        """A client's ``AssignmentStatus``: allowed where the Task lifecycle lets a client ask for it, else Twilio's refusal."""
+        allowed = TASK.client_targets()
+        if status not in allowed:
+            raise InvalidParameter(f"AssignmentStatus can only be set to {', '.join(allowed[:-1])} or {allowed[-1]}, not {status!r}")
+        if TASK.allows(task.assignment_status, status) is None:
+            where = f"in workspace {ws.sid} for account {self.account_sid}"
+            raise InvalidParameter(TASK.refusals[status].format(sid=task.sid, where=where))
 
     def _set_task_status(self, task: Task, status: str, reason: str | None) -> None:
+        """Every change of a task's status, by the Task lifecycle's table; and what each brings (events, reservations)."""
+        if TASK.allows(task.assignment_status, status) is None:
+            raise RuntimeError(f"Task {task.sid} cannot go from {task.assignment_status} to {status}: the Task lifecycle has no such move")
         ws = self.workspace(task.workspace_sid)
-        task.assignment_status = status
+        task.assignment_status = str(status)
         if reason is not None:
             task.reason = reason
         if status in ("canceled", "completed"):
