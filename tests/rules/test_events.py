@@ -1,0 +1,217 @@
+"""The rules of events, through Scenario.
+
+From Twilio's pages:
+- https://www.twilio.com/docs/taskrouter/api/event/reference
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from desks import lifecycle_events, sent_events, spanish_desk, watched
+from scenario import ACCOUNT, EPOCH, Scenario
+
+from trkit.mock.engine.errors import TaskRouterError
+
+
+def test_event_types_resources_and_order_of_a_lifecycle():
+    s, events = lifecycle_events()
+    seen = [(e.event_type, e.resource_type, s.names.get(e.resource_sid, e.resource_sid[:2])) for e in events]
+    assert seen == [
+        ("worker.created", "worker", "Alice"),
+        ("task.created", "task", "done"),
+        ("workflow.entered", "task", "done"),
+        ("workflow.target-matched", "task", "done"),
+        ("task-queue.entered", "task", "done"),
+        ("worker.activity.update", "worker", "Alice"),
+        ("reservation.created", "reservation", "WR"),
+        ("worker.activity.update", "worker", "Alice"),
+        ("reservation.accepted", "reservation", "WR"),
+        ("worker.activity.update", "worker", "Alice"),
+        ("reservation.wrapup", "reservation", "WR"),
+        ("task.wrapup", "task", "done"),
+        ("reservation.completed", "reservation", "WR"),
+        ("task.completed", "task", "done"),
+        ("task.created", "task", "dropped"),
+        ("workflow.entered", "task", "dropped"),
+        ("workflow.target-matched", "task", "dropped"),
+        ("task-queue.entered", "task", "dropped"),
+        ("task-queue.timeout", "task", "dropped"),
+        ("workflow.target-matched", "task", "dropped"),
+        ("task-queue.moved", "task", "dropped"),
+        ("task-queue.entered", "task", "dropped"),
+        ("task-queue.timeout", "task", "dropped"),
+        ("workflow.timeout", "task", "dropped"),
+        ("task.canceled", "task", "dropped"),
+        ("task.system-deleted", "task", "done"),
+        ("task.system-deleted", "task", "dropped"),
+    ]
+    assert [e.event_date - EPOCH for e in events[-5:]] == [60, 60, 60, 300, 360]
+
+
+def test_event_data_carries_the_reasons_and_the_step():
+    s, events = lifecycle_events()
+    completed = next(e for e in events if e.event_type == "task.completed")
+    canceled = next(e for e in events if e.event_type == "task.canceled")
+    assert completed.event_data["task_completed_reason"] == "helped" and completed.description == f"Task {completed.resource_sid} completed"
+    assert canceled.event_data["task_canceled_reason"] == "Workflow Timeout" and canceled.description == "Workflow Timeout"
+    matched = [e for e in events if e.event_type == "workflow.target-matched"]
+    assert [(m.event_data["workflow_filter_name"], m.event_data["workflow_filter_target_index"], s.names[m.event_data["task_queue_sid"]])
+            for m in matched] == [("es", "0", "Spanish"), ("es", "0", "Spanish"), ("es", "1", "English")]
+    moved = next(e for e in events if e.event_type == "task-queue.moved")
+    assert s.names[moved.event_data["task_queue_previous_sid"]] == "Spanish"
+    updates = [e for e in events if e.event_type == "worker.activity.update"]
+    assert [(u.event_data["worker_previous_activity_name"], u.event_data["worker_activity_name"]) for u in updates] == [
+        ("Offline", "Idle"), ("Idle", "Reserved"), ("Reserved", "Busy")]
+
+
+def test_a_ttl_cancel_is_described_as_the_spec_says():
+    s = spanish_desk()
+    task = s.task(timeout=10)
+    s.advance(10)
+    (canceled,) = [e for e in s.events() if e.event_type == "task.canceled"]
+    assert (canceled.resource_sid, canceled.description) == (task, "Task TTL Exceeded")
+
+
+def test_event_descriptions():
+    s, events = lifecycle_events()
+    described = {e.event_type: e.description for e in reversed(events)}  # the first of each type
+    done = next(e.resource_sid for e in events if e.event_type == "task.created")
+    reservation = next(e.resource_sid for e in events if e.event_type == "reservation.accepted")
+    queue, workflow = s.queues["Spanish"], s.workflows["wf"]
+    assert described["worker.created"] == "Worker Alice created"
+    assert described["task.created"] == f"Task {done} created"
+    assert described["task.completed"] == f"Task {done} completed"
+    assert described["task.wrapup"] == f"Task {done} wrapping up"
+    assert described["reservation.accepted"] == f"Reservation {reservation} accepted"
+    assert described["worker.activity.update"] == "Worker Alice updated to Idle Activity"
+    assert next(e.description for e in events if e.event_type == "task-queue.entered") == f"Task {done} entered TaskQueue {queue}"
+    assert next(e.description for e in events if e.event_type == "workflow.entered") == f"Task {done} entered Workflow {workflow}"
+    assert described["workflow.timeout"].endswith(f" timed out of Workflow {workflow}")
+    assert next(e.description for e in events if e.event_type == "task.system-deleted") == \
+        f"Task {done} deleted by the system after it was completed"
+
+
+def test_an_event_callback_carries_the_documented_fields():
+    s = watched()
+    task = s.task(priority=2)
+    s.advance(5)
+    s.set_activity("Alice", "Idle")
+    (created,) = [o for o in sent_events(s) if o.event_type == "reservation.created"]
+    (stored,) = [e for e in s.events() if e.event_type == "reservation.created"]
+    res = s.offer(task)
+    assert created.url == "http://127.0.0.1:9/events" and created.workspace_sid == s.ws
+    p = created.params
+    assert {k: p[k] for k in ("EventType", "AccountSid", "WorkspaceSid", "WorkspaceName", "ResourceType", "ResourceSid", "Sid",
+                              "Timestamp", "TimestampMs")} == {
+        "EventType": "reservation.created", "AccountSid": ACCOUNT, "WorkspaceSid": s.ws, "WorkspaceName": "Rules",
+        "ResourceType": "reservation", "ResourceSid": res, "Sid": stored.sid,
+        "Timestamp": str(int(EPOCH + 5)), "TimestampMs": str(int((EPOCH + 5) * 1000))}
+    assert p["EventDescription"] == stored.description
+    assert {k: p[k] for k in ("TaskSid", "TaskAge", "TaskPriority", "TaskAssignmentStatus", "TaskQueueSid", "TaskQueueName",
+                              "WorkflowSid", "WorkflowName", "TaskChannelUniqueName", "TaskDateCreated", "ReservationSid")} == {
+        "TaskSid": task, "TaskAge": "5", "TaskPriority": "2", "TaskAssignmentStatus": "reserved", "TaskQueueSid": s.queues["Spanish"],
+        "TaskQueueName": "Spanish", "WorkflowSid": s.workflows["wf"], "WorkflowName": "wf", "TaskChannelUniqueName": "default",
+        "TaskDateCreated": str(int(EPOCH)), "ReservationSid": res}
+    assert json.loads(p["TaskAttributes"]) == {} and p["TaskChannelSid"] == s.fetch_task(task).task_channel_sid
+    assert (p["WorkerSid"], p["WorkerName"], p["WorkerActivityName"]) == (s.workers["Alice"], "Alice", "Idle")
+    assert json.loads(p["WorkerAttributes"]) == {"languages": ["es"]} and p["WorkerActivitySid"] == s.activities["Idle"]
+    assert p["TaskQueueEnteredDate"] == str(int(EPOCH))
+
+
+def test_an_activity_change_tells_the_time_in_the_previous_activity():
+    s = watched()
+    s.advance(42)
+    s.set_activity("Alice", "Idle")
+    (update,) = [o for o in sent_events(s) if o.event_type == "worker.activity.update"]
+    p = update.params
+    assert (p["WorkerPreviousActivitySid"], p["WorkerPreviousActivityName"]) == (s.activities["Offline"], "Offline")
+    assert (p["WorkerTimeInPreviousActivity"], p["WorkerTimeInPreviousActivityMs"]) == ("42", "42000")
+    assert (p["ResourceType"], p["ResourceSid"], p["WorkerActivityName"]) == ("worker", s.workers["Alice"], "Idle")
+
+
+def test_events_filter_chooses_what_is_sent_and_everything_is_stored():
+    s = watched(events_filter="task.created, reservation.accepted")
+    task = s.task()
+    s.set_activity("Alice", "Idle")
+    s.accept(task)
+    assert [o.event_type for o in sent_events(s)] == ["task.created", "reservation.accepted"]
+    stored = {e.event_type for e in s.events()}
+    assert {"task.created", "reservation.created", "reservation.accepted", "worker.activity.update"} <= stored
+
+
+def test_no_event_callback_without_a_url():
+    s = watched()
+    s.engine.update_workspace(s.ws, event_callback_url="")
+    before = len(sent_events(s))
+    s.task()
+    assert len(sent_events(s)) == before
+
+
+def test_stored_events_point_at_their_resources():
+    s = watched()
+    task = s.task()
+    s.set_activity("Alice", "Idle")
+    res = s.offer(task)
+    by_type = {e.event_type: e for e in s.events()}
+    assert by_type["task.created"].resource_url_path == f"/v1/Workspaces/{s.ws}/Tasks/{task}"
+    assert by_type["reservation.created"].resource_url_path == f"/v1/Workspaces/{s.ws}/Tasks/{task}/Reservations/{res}"
+    assert by_type["worker.activity.update"].resource_url_path == f"/v1/Workspaces/{s.ws}/Workers/{s.workers['Alice']}"
+    # events about a task entering its workflow and queue are the task's (tests/test_captured_payloads.py)
+    assert by_type["task-queue.entered"].resource_url_path == f"/v1/Workspaces/{s.ws}/Tasks/{task}"
+    assert by_type["workflow.entered"].resource_url_path == f"/v1/Workspaces/{s.ws}/Tasks/{task}"
+    event = by_type["task.created"]
+    assert (event.actor_type, event.actor_sid, event.actor_url_path) == ("workspace", s.ws, f"/v1/Workspaces/{s.ws}")
+    # created already naming the queue its workflow sends it to, as a recorded task.created does
+    assert (event.task_sid, event.workflow_sid, event.task_queue_sid) == (task, s.workflows["wf"], s.queues["Spanish"])
+    assert by_type["task-queue.entered"].task_queue_sid == s.queues["Spanish"]
+    assert event.task_channel == s.fetch_task(task).task_channel_sid
+    assert all(isinstance(v, str) for v in event.event_data.values())  # as TaskRouter sends them
+    assert event.event_data["workspace_name"] == "Rules" and event.event_data["workspace_sid"] == s.ws
+
+
+def test_the_events_window_edges():
+    s = watched()
+    s.advance(1000)
+    s.task()
+    created_at = s.engine.now()
+    s.advance(900)
+    assert "task.created" in [e.event_type for e in s.engine.list_events(s.ws)]  # exactly 15 minutes ago is inside
+    s.advance(1)
+    assert "task.created" not in [e.event_type for e in s.engine.list_events(s.ws)]
+    assert "task.created" in [e.event_type for e in s.engine.list_events(s.ws, minutes=16)]
+    assert [e.event_type for e in s.engine.list_events(s.ws, start_date=created_at, end_date=created_at)][0] == "task.created"
+    s.advance(30 * 86400 - 901)
+    assert s.engine.list_events(s.ws, start_date=created_at)  # 30 days back is still allowed
+    s.advance(1)
+    with pytest.raises(TaskRouterError, match="^StartDate must be within the last 30 days$"):
+        s.engine.list_events(s.ws, start_date=created_at)
+
+
+def test_events_of_another_workspace_are_not_listed():
+    s = watched()
+    other = Scenario(engine=s.engine)
+    mine = {e.sid for e in s.engine.list_events(s.ws, minutes=60)}
+    theirs = {e.sid for e in s.engine.list_events(other.ws, minutes=60)}
+    assert mine and theirs and not mine & theirs
+    first_type = s.engine.list_events(other.ws, minutes=60)[0].event_type
+    assert [e.event_type for e in s.engine.list_events(s.ws, minutes=60, event_type="worker.created")] == ["worker.created"]
+    assert first_type == "workspace.created"
+
+
+def test_events_are_kept_30_days_then_dropped():
+    s = Scenario()
+    s.queue("Everyone")
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "Everyone"}]}])
+    s.worker("Alice")
+    s.task()  # its events are dated day 0
+    made = s.stored_events()
+    assert made >= 3
+    s.advance(30 * 86400 - 1)
+    s.set_activity("Alice", "Idle")  # a later change: its own events, and a moment to sweep
+    later = s.stored_events() - made
+    assert later >= 1
+    assert s.stored_events() == made + later  # nothing is 30 days old yet
+    s.advance(2)
+    assert s.stored_events() == later  # day 0's events are gone; the day-30 ones stay

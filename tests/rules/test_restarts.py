@@ -1,0 +1,54 @@
+"""The rules of restarts, through Scenario.
+
+From Twilio's pages:
+- https://www.twilio.com/docs/taskrouter/lifecycle-task-state
+"""
+
+from __future__ import annotations
+
+import pytest
+from desks import on_file, reopened
+
+from trkit.mock.engine.errors import TaskRouterError
+
+
+def test_timers_and_indexes_are_rebuilt_from_the_store(tmp_path):
+    s, path = on_file(tmp_path)
+    s.queue("First", 'languages HAS "es"')
+    s.queue("Second", 'languages HAS "es"')
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "First", "timeout": 100}, {"queue": "Second"}]}], task_reservation_timeout=60)
+    s.worker("Alice", languages=["es"])
+    s.worker("Bob", "Idle", languages=["es"])
+    held = s.task(timeout=1000)          # Bob takes it
+    done = s.task()
+    s.set_activity("Alice", "Idle")      # Alice takes done
+    s.accept(done)
+    s.set_task(done, "completed")         # deleted at 300 s
+    moving = s.task(timeout=1000)        # nobody is free: it waits in First, to move at 100 s
+    s.set_activity("Alice", "Idle")      # now Alice takes it
+    s = reopened(s, path)
+    assert s.holder(held) == "Bob" and s.holder(moving) == "Alice"
+    s.advance(60)
+    assert s.reservations(held) == [("Bob", "timeout")] and s.reservations(moving) == [("Alice", "timeout")]
+    s.advance(40)
+    assert s.queue_of(moving) == "Second" and s.queue_of(held) == "Second"
+    s.set_activity("Bob", "Idle")
+    assert s.holder(held) == "Bob"  # the index of available workers came back: the older task is his
+    s.advance(200)
+    with pytest.raises(TaskRouterError):
+        s.fetch_task(done)
+    s.advance(700)
+    assert s.status(moving) == "canceled" and s.fetch_task(moving).reason == "Task TTL Exceeded"
+
+
+def test_a_restart_remembers_who_is_free_and_who_holds_a_task(tmp_path):
+    s, path = on_file(tmp_path)
+    s.queue("Plain", reservation_activity_sid=None, assignment_activity_sid=None)  # workers stay Idle while they hold a task
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "Plain"}]}], task_reservation_timeout=3600)
+    s.worker("Eve", "Idle")
+    first = s.task()
+    s.advance(5)
+    s.worker("Carla", "Idle")
+    s = reopened(s, path)
+    second = s.task()
+    assert (s.holder(first), s.holder(second)) == ("Eve", "Carla")  # Eve still holds hers; Carla was known to be free
