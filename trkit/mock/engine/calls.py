@@ -16,7 +16,7 @@ from typing import Any
 from .checks import attributes_of, check_party, formatted_number
 from .errors import CallNotInProgress, InvalidParameter, NotComplete, NotFound, NumberNotAvailable, UrlRequired
 from .records import Call, PhoneNumber
-from .transaction import Outbound, write
+from .transaction import Outbound, read, write
 
 RING_TIMEOUT = 60  # seconds a call rings before "no-answer" (Calls' Timeout default)
 MAX_RING_TIMEOUT = 600
@@ -76,12 +76,14 @@ class Calls:
     def delete_phone_number(self, sid: str) -> None:
         self.store.delete(self.phone_number(sid))
 
+    @read
     def phone_number(self, sid: str) -> PhoneNumber:
         record = self.store.get("phone_number", sid)
         if record is None:
             raise NotFound(path=f"/2010-04-01/Accounts/{self.account_sid}/IncomingPhoneNumbers/{sid}.json")
         return record
 
+    @read
     def list_phone_numbers(self, phone_number: str | None = None, friendly_name: str | None = None) -> list[PhoneNumber]:
         records = self.store.all("phone_number")
         return [r for r in records if (phone_number is None or r.phone_number == phone_number)
@@ -97,12 +99,14 @@ class Calls:
             setattr(record, name, str(value).upper() if name.endswith("_method") else value)
 
     # ------------------------------------------------------------ calls
+    @read
     def call(self, sid: str) -> Call:
         record = self.store.get("call", sid)
         if record is None:
             raise NotFound(path=f"/2010-04-01/Accounts/{self.account_sid}/Calls/{sid}.json")
         return record
 
+    @read
     def list_calls(self, to: str | None = None, from_: str | None = None, status: str | None = None,
                    parent_call_sid: str | None = None, started: When | None = None, ended: When | None = None) -> list[Call]:
         calls = sorted(self.store.all("call"), key=lambda c: (-c.date_created, -self.store.seq(c.sid)))

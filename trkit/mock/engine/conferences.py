@@ -16,6 +16,7 @@ from typing import Any
 from .checks import attributes_of
 from .errors import ConferenceCallerGone, ConferenceFromInvalid, ConferenceToInvalid, NotFound
 from .records import Call, Conference, Reservation
+from .transaction import read
 
 CONFERENCE_ENDED = "Conference ended"  # the task's reason after the conference, as observed on Twilio
 
@@ -27,12 +28,14 @@ def _true(value: Any) -> bool:
 class Conferences:
     """Conferences between a caller and a worker."""
 
+    @read
     def conference(self, sid: str) -> Conference:
         record = self.store.get("conference", sid)
         if record is None:
             raise NotFound(path=f"/2010-04-01/Accounts/{self.account_sid}/Conferences/{sid}.json")
         return record
 
+    @read
     def list_conferences(self, status: str | None = None, friendly_name: str | None = None) -> list[Conference]:
         found = sorted(self.store.all("conference"), key=lambda c: (-c.date_created, -self.store.seq(c.sid)))
         return [c for c in found if (status is None or c.status == status) and (friendly_name is None or c.friendly_name == friendly_name)]

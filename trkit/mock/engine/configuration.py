@@ -15,7 +15,7 @@ from .checks import (
 )
 from .errors import InvalidParameter
 from .records import Activity, TaskChannel, WorkerChannel, Workflow, Workspace
-from .transaction import write
+from .transaction import read, write
 
 
 class Configuration:
@@ -90,6 +90,7 @@ class Configuration:
         # gives a rebuilt workspace the same SIDs again
         self._rebuild_indexes()
 
+    @read
     def list_workspaces(self, friendly_name: str | None = None) -> list[Workspace]:
         items = self.store.all("workspace")
         return [w for w in items if friendly_name is None or w.friendly_name == friendly_name]
@@ -138,6 +139,7 @@ class Configuration:
         self.store.delete(activity)
         self._emit(ws, "activity.deleted", "activity", sid, self._activity_data(activity))
 
+    @read
     def list_activities(self, ws_sid: str, friendly_name: str | None = None, available: bool | None = None) -> list[Activity]:
         self.workspace(ws_sid)
         return [
@@ -184,6 +186,7 @@ class Configuration:
         self.store.delete(channel)
         self._emit(self.workspace(ws_sid), "task-channel.deleted", "task_channel", channel.sid, self._channel_data(channel))
 
+    @read
     def list_task_channels(self, ws_sid: str) -> list[TaskChannel]:
         self.workspace(ws_sid)
         return self.store.all("task_channel", ws_sid)

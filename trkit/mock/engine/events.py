@@ -12,7 +12,7 @@ from .checks import (
 from .errors import InvalidParameter
 from .event_descriptions import describe
 from .records import Activity, Event, Reservation, Task, TaskChannel, TaskQueue, Worker, Workflow, Workspace
-from .transaction import Outbound
+from .transaction import Outbound, read
 
 # event callback parameters holding a JSON document: TaskRouter writes "/" in them as "\/"
 JSON_PARAMETERS = ("TaskAttributes", "WorkerAttributes")
@@ -21,6 +21,7 @@ JSON_PARAMETERS = ("TaskAttributes", "WorkerAttributes")
 class EventLog:
     """Events: emitted, stored, listed."""
 
+    @read
     def list_events(
         self,
         ws_sid: str,

@@ -5,7 +5,7 @@ workflows, tasks, reservations, events, routing, timers, statistics). Every meth
 marks with :func:`~.transaction.write` runs as a transaction: under the lock, the store journals it,
 routing runs inside it, it commits, and only then are its callbacks sent — and the call waits for
 their answers, so the next call sees their effect. A refusal or a fault rolls back only what the
-call touched. The reads listed in :data:`READS` run under the lock too. Records returned to a caller
+call touched. The reads marked with :func:`~.transaction.read` run under the lock too. Records returned to a caller
 outside the engine are copies: a write answers with the resource as it was before routing ran (as
 TaskRouter's REST API does), and nothing a caller holds changes under it.
 """
@@ -44,20 +44,11 @@ from .store import Store
 from .tasks import Tasks
 from .telephony import Telephony, VoiceSwitches
 from .timers import Timers
-from .transaction import Dispatcher, NullDispatcher, Outbound, write
+from .transaction import Dispatcher, NullDispatcher, Outbound, read, write
 from .twiml_player import TwimlPlayer
 from .workers import Workers
 
 SETTLE_TIMEOUT = 12.0  # seconds a call waits for the answers of the callbacks it caused
-
-# the public reads (every write is marked in its rule module)
-READS = (
-    "workspace", "activity", "worker", "task_queue", "workflow", "task", "event", "task_channel", "reservation",
-    "worker_channels", "worker_channel", "real_time_statistics", "cumulative_statistics", "worker_cumulative_statistics",
-    "statistics_window", "dump", "lookup", "channel_load", "clock_state", "callbacks", "next_due",
-    "phone_number", "call", "conference", "api_key", "verify_worker_token",
-)
-
 
 def stored_clock(meta: dict) -> Clock:
     """The clock as the store left it. A state written before the clock remembered its advances has an offset
@@ -127,16 +118,20 @@ class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Task
         """From now on SIDs come from a seeded sequence: the same script makes the same SIDs."""
         self.sids.seed(value)
 
+    @read
     def dump(self) -> dict:
         return {"clock": {"now": iso(self.now()), "offset": self.clock.offset}, **self.store.dump()}
 
+    @read
     def clock_state(self) -> dict:
         return {"now": iso(self.now()), "epoch": self.now(), "offset_seconds": self.clock.offset, "next_due": iso(self.next_due())}
 
+    @read
     def lookup(self, kind: str, sid: str | None) -> Any | None:
         """A record by kind and SID, or None (the renderer names related records with it)."""
         return self.store.get(kind, sid)
 
+    @read
     def channel_load(self, worker_sid: str, task_channel_sid: str) -> int:
         """Tasks a worker holds on one channel (a worker channel's ``assigned_tasks``)."""
         return self.assigned_tasks(worker_sid, task_channel_sid)
@@ -146,6 +141,7 @@ class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Task
             self.callback_log.append(entry)
             del self.callback_log[:-CALLBACK_LOG_SIZE]
 
+    @read
     def callbacks(self) -> list[dict]:
         return list(self.callback_log)
 
@@ -250,7 +246,7 @@ def _wrap(cls: type) -> None:
         method = getattr(cls, name)
         if getattr(method, "__trkit_write__", False):
             setattr(cls, name, _as_transaction(method))
-        elif name in READS or name.startswith("list_"):
+        elif getattr(method, "__trkit_read__", False):
             setattr(cls, name, _as_read(method))
 
 

@@ -15,7 +15,7 @@ import jwt
 
 from .errors import AccessTokenExpired, InvalidAccessToken, NotFound
 from .records import ApiKey
-from .transaction import write
+from .transaction import read, write
 
 
 @dataclass(frozen=True)
@@ -51,12 +51,14 @@ class Keys:
         self.store.put(key)
         return key
 
+    @read
     def api_key(self, sid: str) -> ApiKey:
         key = self.store.get("api_key", sid)
         if key is None:
             raise NotFound(path=f"/2010-04-01/Accounts/{self.account_sid}/Keys/{sid}.json")
         return key
 
+    @read
     def list_api_keys(self) -> list[ApiKey]:
         return sorted(self.store.all("api_key"), key=lambda k: self.store.seq(k.sid))
 
@@ -73,6 +75,7 @@ class Keys:
         self.store.delete(self.api_key(sid))
 
     # ------------------------------------------------------------ tokens
+    @read
     def verify_worker_token(self, token: str) -> WorkerGrant:
         """The worker a token lets in, or a 401 saying what is wrong with it."""
         try:

@@ -8,6 +8,7 @@ from ...language.workflow_config import RoutingConfig, parse_configuration
 from . import paths
 from .errors import InvalidParameter, NotFound, PreconditionFailed
 from .records import Activity, Event, Reservation, Task, TaskChannel, TaskQueue, Worker, Workflow, Workspace
+from .transaction import read
 
 
 class Lookups:
@@ -22,6 +23,7 @@ class Lookups:
             sid = self.sids.new(prefix)
         return sid
 
+    @read
     def workspace(self, sid: str) -> Workspace:
         ws = self.store.get("workspace", sid)
         if ws is None:
@@ -35,24 +37,31 @@ class Lookups:
             raise NotFound(path=paths.path_of(kind, ws_sid, sid or ""))
         return obj
 
+    @read
     def activity(self, ws_sid: str, sid: str) -> Activity:
         return self._get("activity", ws_sid, sid)
 
+    @read
     def worker(self, ws_sid: str, sid: str) -> Worker:
         return self._get("worker", ws_sid, sid)
 
+    @read
     def task_queue(self, ws_sid: str, sid: str) -> TaskQueue:
         return self._get("task_queue", ws_sid, sid)
 
+    @read
     def workflow(self, ws_sid: str, sid: str) -> Workflow:
         return self._get("workflow", ws_sid, sid)
 
+    @read
     def task(self, ws_sid: str, sid: str) -> Task:
         return self._get("task", ws_sid, sid)
 
+    @read
     def event(self, ws_sid: str, sid: str) -> Event:
         return self._get("event", ws_sid, sid)
 
+    @read
     def task_channel(self, ws_sid: str, sid_or_name: str) -> TaskChannel:
         self.workspace(ws_sid)
         channel = self.store.get("task_channel", sid_or_name)
@@ -64,6 +73,7 @@ class Lookups:
             raise NotFound(path=paths.path_of("task_channel", ws_sid, sid_or_name))
         return channel
 
+    @read
     def reservation(self, ws_sid: str, sid: str, task_sid: str | None = None, worker_sid: str | None = None) -> Reservation:
         if task_sid is not None:
             self.task(ws_sid, task_sid)

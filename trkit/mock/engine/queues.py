@@ -22,7 +22,7 @@ from .checks import (
 )
 from .errors import InvalidParameter
 from .records import HELD_IN_QUEUE, TaskQueue, Worker, Workflow
-from .transaction import write
+from .transaction import read, write
 
 
 class QueuesAndWorkflows:
@@ -106,6 +106,7 @@ class QueuesAndWorkflows:
         self.store.delete(queue)
         self._emit(ws, "task-queue.deleted", "taskqueue", sid, self._queue_data(queue))
 
+    @read
     def list_task_queues(
         self,
         ws_sid: str,
@@ -222,6 +223,7 @@ class QueuesAndWorkflows:
         self._configs.pop(sid, None)
         self._emit(ws, "workflow.deleted", "workflow", sid, self._workflow_data(workflow))
 
+    @read
     def list_workflows(self, ws_sid: str, friendly_name: str | None = None) -> list[Workflow]:
         self.workspace(ws_sid)
         return [w for w in self.store.all("workflow", ws_sid) if friendly_name is None or w.friendly_name == friendly_name]

@@ -8,12 +8,13 @@ from ...language.lifecycles import RESERVATION
 from ...language.vocabulary import INSTRUCTIONS
 from .errors import InvalidParameter, RejectActivityInvalid, ReservationRescinded, TaskRouterError, UnknownInstruction
 from .records import Activity, Reservation
-from .transaction import write
+from .transaction import read, write
 
 
 class Reservations:
     """Reservation updates and instructions."""
 
+    @read
     def list_reservations(self, ws_sid: str, task_sid: str | None = None, worker_sid: str | None = None,
                           reservation_status: str | None = None, filter_worker_sid: str | None = None) -> list[Reservation]:
         if task_sid is not None:

@@ -11,6 +11,7 @@ from typing import Any
 from ...language.vocabulary import LIVE_TASK_STATUSES, WAITING_TASK_STATUSES
 from .clock import iso
 from .errors import InvalidParameter
+from .transaction import read
 
 TaskRouterEngine = Any  # the facade; the rules here only read it
 
@@ -151,16 +152,20 @@ def compute_worker_cumulative(engine: TaskRouterEngine, ws_sid: str, start: floa
 class Statistics:
     """The statistics routes' figures, computed under the engine's lock."""
 
+    @read
     def statistics_window(self, minutes: int | None, start: float | None, end: float | None) -> tuple[float, float]:
         return window(self, minutes, start, end)
 
+    @read
     def cumulative_statistics(self, ws_sid: str, start: float, end: float, scope: str, **options: Any) -> dict[str, Any]:
         return compute_cumulative(self, ws_sid, start, end, scope, **options)
 
+    @read
     def worker_cumulative_statistics(self, ws_sid: str, start: float, end: float, worker_sid: str | None = None,
                                      **options: Any) -> dict[str, Any]:
         return compute_worker_cumulative(self, ws_sid, start, end, worker_sid, **options)
 
+    @read
     def real_time_statistics(self, ws_sid: str, task_queue_sid: str | None = None, workflow_sid: str | None = None,
                              task_channel: str | None = None, workers: set[str] | None = None) -> dict:
         """Counts from live state for a workspace, one queue or one workflow."""

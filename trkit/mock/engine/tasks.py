@@ -19,7 +19,7 @@ from .checks import (
 )
 from .errors import InvalidParameter, TaskRouterError
 from .records import Task, TaskChannel, Workflow, Workspace
-from .transaction import write
+from .transaction import read, write
 
 
 class Tasks:
@@ -256,6 +256,7 @@ class Tasks:
         self.store.delete(task)
         self._emit(self.workspace(task.workspace_sid), "task.system-deleted", "task", task.sid, data)
 
+    @read
     def list_tasks(
         self,
         ws_sid: str,

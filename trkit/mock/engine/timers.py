@@ -11,7 +11,7 @@ from ...language.vocabulary import (
 )
 from .errors import InvalidParameter
 from .records import Task
-from .transaction import write
+from .transaction import read, write
 
 
 class Timers:
@@ -41,6 +41,7 @@ class Timers:
             if target is not None and target.timeout is not None and task.step_entered_at is not None:
                 self._add_timer(task.step_entered_at + target.timeout, "step", task.sid)
 
+    @read
     def next_due(self) -> float | None:
         with self.lock:
             return self._timers[0][0] if self._timers else None

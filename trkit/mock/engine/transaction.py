@@ -57,3 +57,9 @@ def write(method: Callable) -> Callable:
     """Mark a state change: the facade runs it as one transaction (one lock, one commit, callbacks after)."""
     method.__trkit_write__ = True
     return method
+
+
+def read(method: Callable) -> Callable:
+    """Mark a public read: the facade runs it under the lock, and hands out copies of the records it returns."""
+    method.__trkit_read__ = True
+    return method

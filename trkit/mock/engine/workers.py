@@ -15,7 +15,7 @@ from .checks import (
 )
 from .errors import InvalidParameter, NotFound
 from .records import Activity, Worker, WorkerChannel
-from .transaction import write
+from .transaction import read, write
 
 
 class Workers:
@@ -93,6 +93,7 @@ class Workers:
         self._emit(ws, "worker.deleted", "worker", sid, data)
         self._match(ws)
 
+    @read
     def list_workers(
         self,
         ws_sid: str,
@@ -151,10 +152,12 @@ class Workers:
         except ExpressionError as exc:
             raise InvalidParameter(f"{param} is invalid: {exc}") from None
 
+    @read
     def worker_channels(self, ws_sid: str, worker_sid: str) -> list[WorkerChannel]:
         self.worker(ws_sid, worker_sid)
         return self.store.channels_of_worker(worker_sid)
 
+    @read
     def worker_channel(self, ws_sid: str, worker_sid: str, sid: str) -> WorkerChannel:
         for wc in self.worker_channels(ws_sid, worker_sid):
             channel = self.store.get("task_channel", wc.task_channel_sid)
