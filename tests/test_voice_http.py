@@ -225,15 +225,21 @@ def test_redirect_parameters_by_rest(mock, client, listener, tutorial, via):
     assert mock.control().phone_call(caller)["heard"][-1] == "Connecting you"
 
 
-def test_a_voice_url_nothing_answers_ends_the_call_with_11205(mock, client):
-    client.incoming_phone_numbers.create(phone_number=NUMBER, voice_url="http://127.0.0.1:9/incoming_call")
+# Voice's codes for a document it cannot fetch (https://www.twilio.com/docs/api/errors): 11205 HTTP connection
+# failure, 11210 HTTP bad host name; the same the fallback request names (ErrorCode)
+@pytest.mark.parametrize(("voice_url", "code", "logged_as"), [
+    ("http://127.0.0.1:9/incoming_call", 11205, "failed (no receiver"),  # the mock's log names the dead receiver
+    ("http://no-such-host.invalid/incoming_call", 11210, "failed ("),
+])
+def test_a_voice_url_that_cannot_be_fetched_ends_the_call_with_voices_code(mock, client, voice_url, code, logged_as):
+    client.incoming_phone_numbers.create(phone_number=NUMBER, voice_url=voice_url)
     control = mock.control()
     call = control.place_call(CALLER, NUMBER)["sid"]
     state = control.phone_call(call)
-    assert state["status"] == "completed" and state["errors"][0]["code"] == 11205
+    assert state["status"] == "completed" and state["errors"][0]["code"] == code
     assert state["heard"] == ["We are sorry, an application error has occurred. Goodbye."]
     (logged,) = [c for c in control.callbacks() if c["kind"] == "voice"]
-    assert logged["outcome"].startswith("failed (no receiver")  # the mock's log names the dead receiver
+    assert logged["outcome"].startswith(logged_as)
 
 
 @VIA
@@ -336,11 +342,3 @@ def follow_every_subresource_link(mock, uri: str) -> None:
     for name, link in resource["subresource_uris"].items():
         assert get(link).status_code == 200, f"{uri}: subresource_uris[{name!r}] = {link} answers {get(link).status_code}"
 
-
-def test_a_voice_url_whose_host_does_not_resolve_ends_the_call_with_11210(mock, client):
-    # the same code the fallback request names (ErrorCode): 11210 HTTP bad host name (https://www.twilio.com/docs/api/errors/11210)
-    client.incoming_phone_numbers.create(phone_number=NUMBER, voice_url="http://no-such-host.invalid/incoming_call")
-    control = mock.control()
-    call = control.place_call(CALLER, NUMBER)["sid"]
-    state = control.phone_call(call)
-    assert state["status"] == "completed" and state["errors"][0]["code"] == 11210

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from .errors import KitError
 from .language.lifecycles import LIFECYCLES
 from .language.vocabulary import FINISHED_TASK_STATUSES, LIVE_TASK_STATUSES
+from .mermaid import MermaidPicture
 
 STEPS = ("Task created", "Reservation created", "Reservation accepted", "Task assigned", "Task completed")
 
@@ -86,22 +87,15 @@ def newest_live_task(workspace):
 
 
 @dataclass
-class LifecycleDiagram:
+class LifecycleDiagram(MermaidPicture):
     """A whole lifecycle as a Mermaid state diagram (``source``): every status and every move between them."""
 
     name: str
-    source: str
-
-    def __repr__(self) -> str:
-        return self.source
-
-    def _repr_markdown_(self) -> str:
-        return f"```mermaid\n{self.source}\n```"
 
 
 def lifecycle_diagram(name: str = "Task") -> LifecycleDiagram:
     """The Task's (or the Reservation's) lifecycle as the mock applies it (trkit/language/lifecycles.py)."""
     for lifecycle in LIFECYCLES:
         if lifecycle.name.lower() == name.lower():
-            return LifecycleDiagram(lifecycle.name, lifecycle.mermaid())
+            return LifecycleDiagram(source=lifecycle.mermaid(), name=lifecycle.name)
     raise KitError(f"There is no lifecycle called {name!r}: ask for {' or '.join(repr(x.name) for x in LIFECYCLES)}.")

@@ -24,6 +24,7 @@ import pandas as pd
 
 from .language.eligibility import in_queue
 from .language.workflow_config import DEFAULT_FILTER_NAME, read_configuration
+from .mermaid import MermaidPicture
 from .tables import attributes_summary
 
 
@@ -42,17 +43,10 @@ def _target_text(target: dict) -> str:
 
 
 @dataclass
-class RoutingGraph:
+class RoutingGraph(MermaidPicture):
     """A workflow as a Mermaid flowchart (``source``); shown as Markdown, compared as text."""
 
-    source: str
     workflow: str
-
-    def __repr__(self) -> str:
-        return self.source
-
-    def _repr_markdown_(self) -> str:
-        return f"```mermaid\n{self.source}\n```"
 
 
 def routing_graph(workspace, workflow_sid: str | None = None, task_sid: str | None = None) -> RoutingGraph:
