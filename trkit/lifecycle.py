@@ -86,7 +86,7 @@ def newest_live_task(workspace):
     return (live or tasks)[0]
 
 
-@dataclass
+@dataclass(repr=False)  # shown as its Mermaid text (MermaidPicture.__repr__)
 class LifecycleDiagram(MermaidPicture):
     """A whole lifecycle as a Mermaid state diagram (``source``): every status and every move between them."""
 

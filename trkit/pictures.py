@@ -42,7 +42,7 @@ def _target_text(target: dict) -> str:
     return "<br/>".join(_label(p) for p in parts)
 
 
-@dataclass
+@dataclass(repr=False)  # shown as its Mermaid text (MermaidPicture.__repr__)
 class RoutingGraph(MermaidPicture):
     """A workflow as a Mermaid flowchart (``source``); shown as Markdown, compared as text."""
 
