@@ -2,8 +2,8 @@
 
 Events are the bulk of the state (TaskRouter's event data repeats the task's attributes in every
 event), so they are not kept in memory. The events one transaction records are written together
-as one *batch* (``codec.encode_batch``: they share most of their data, kept once per batch, so a
-batch costs little more than one event), while each event keeps a row of the columns the Events
+as one compressed *batch* (``codec.encode_batch``: they share most of their data, which the
+compression keeps once, so a batch costs little more than one event), while each event keeps a row of the columns the Events
 list filters on.
 Every function here runs on the store's connection, inside the store's SQLite transaction.
 """

@@ -191,7 +191,6 @@ class Tasks:
         """Every change of a task's status, by the Task lifecycle's table; and what each brings (events, reservations)."""
         if TASK.allows(task.assignment_status, status) is None:
             raise RuntimeError(f"Task {task.sid} cannot go from {task.assignment_status} to {status}: the Task lifecycle has no such move")
-        ws = self.workspace(task.workspace_sid)
         task.assignment_status = str(status)
         if reason is not None:
             task.reason = reason
@@ -200,6 +199,9 @@ class Tasks:
             if self.finished_task_lifetime is not None:
                 self._add_timer(task.finished_at + self.finished_task_lifetime, "purge", task.sid)
         self._touch(task)
+        if status not in ("canceled", "wrapping", "completed"):
+            return  # reserved, assigned, back to pending: what comes with them is the reservation's doing
+        ws = self.workspace(task.workspace_sid)
         reservations = self.store.reservations_of_task(task.sid)
         if status == "canceled":
             for res in reservations:
