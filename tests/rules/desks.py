@@ -238,3 +238,12 @@ def agents() -> Scenario:
     s.worker("Carla", level=5, tenure=7)
     s.worker("Dan")
     return s
+
+
+def accepted_by_alice(s: Scenario) -> tuple[str, str]:
+    """A new task, offered to Alice (made Idle) and accepted: (task, its reservation)."""
+    task = s.task()
+    s.set_activity("Alice", "Idle")
+    res = s.offer(task)
+    s.accept(task)
+    return task, res

@@ -9,7 +9,7 @@ From Twilio's pages:
 from __future__ import annotations
 
 import pytest
-from desks import offers_of, reserved_for_alice, spanish_desk, update, watched
+from desks import accepted_by_alice, offers_of, reserved_for_alice, spanish_desk, update, watched
 from scenario import Scenario
 
 from trkit.mock.engine.errors import TaskRouterError
@@ -106,10 +106,7 @@ def test_task_state_guards(from_status, to_status):
 
 def test_a_second_accept_is_refused():
     s = spanish_desk()
-    task = s.task()
-    s.set_activity("Alice", "Idle")
-    res = s.offer(task)
-    s.accept(task)
+    task, res = accepted_by_alice(s)
     with pytest.raises(TaskRouterError) as info:
         s.engine.update_reservation(s.ws, res, task_sid=task, reservation_status="accepted")
     assert "already in state [accepted]" in info.value.message

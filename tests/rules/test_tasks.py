@@ -3,15 +3,12 @@
 
 from __future__ import annotations
 
-from desks import watched
+from desks import accepted_by_alice, watched
 
 
 def test_completing_through_the_reservation_has_no_reason():
     s = watched()
-    task = s.task()
-    s.set_activity("Alice", "Idle")
-    res = s.offer(task)
-    s.accept(task)
+    task, res = accepted_by_alice(s)
     s.engine.update_reservation(s.ws, res, task_sid=task, reservation_status="completed")
     (done,) = [e for e in s.events() if e.event_type == "task.completed"]
     assert (done.description, done.event_data["task_completed_reason"], s.fetch_task(task).reason) == (f"Task {task} completed", "", None)
