@@ -43,7 +43,7 @@ def test_nested_mocks_answer_innermost_first_and_each_is_fresh():
 
 def test_the_readmes_voice_switch_reaches_the_mock_under_mock_taskrouter():
     """README: `mock_taskrouter(voice=VoiceSwitches(task_after_bridge="completed"))` for tests that read a
-    dequeued task's end another way (the switch's effect itself: tests/test_voice_rules.py)."""
+    dequeued task's end another way (the switch's effect itself: tests/rules/test_dequeue.py)."""
     from trkit.mock import VoiceSwitches
 
     with mock_taskrouter(voice=VoiceSwitches(task_after_bridge="completed")) as mock:

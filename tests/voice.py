@@ -3,6 +3,7 @@ handlers written in the test, answered in-process (no HTTP) by :class:`ScriptedD
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -102,3 +103,24 @@ class Desk(Scenario):
 
     def heard(self, sid: str) -> list[str]:
         return [line["heard"] for line in self.engine.call(sid).transcript]
+
+
+GATHER = (f'<Response><Gather action="{BASE}/enqueue_call" numDigits="1" timeout="5">'
+          '<Say language="es">Para Español oprime el uno.</Say>'
+          '<Say language="en">For English, please hold or press two.</Say></Gather></Response>')
+
+
+def dequeue_to_alice(d: Desk, **extra) -> tuple[str, str]:
+    d.phone.assignment = lambda p: {"instruction": "dequeue", "from": NUMBER, "post_work_activity_sid": d.activities["WrapUp"], **extra}
+    call, task = d.queued_spanish_call("<Response><Say>Thanks for calling</Say></Response>")
+    d.set_activity("Alice", "Idle")
+    return call, task
+
+
+def conference_for_alice(d: Desk, **extra) -> tuple[str, str, str]:
+    caller, task = d.queued_spanish_call()
+    d.set_activity("Alice", "Idle")
+    d.engine.update_reservation(d.ws, d.offer(task), task_sid=task, instruction="conference",
+                                instruction_params={"from": NUMBER, "post_work_activity_sid": d.activities["WrapUp"], **extra})
+    leg = json.loads(d.fetch_task(task).attributes)["worker_call_sid"]
+    return caller, task, leg

@@ -1,0 +1,142 @@
+"""The rules of TwiML documents: the verbs, and documents a call cannot use, through the voice Desk.
+
+From Twilio's pages:
+- https://www.twilio.com/docs/taskrouter/quickstart/python/twiml-receive-call
+- https://www.twilio.com/docs/voice/twiml
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from voice import ALICE_PHONE, BASE, NUMBER, Desk, dequeue_to_alice
+
+from trkit.mock.engine.errors import TaskRouterError
+
+
+@pytest.mark.parametrize(("answer", "code"), [
+    ("<Response><Say>unclosed</Response>", 12100),
+    ('<!DOCTYPE r [<!ENTITY x "y">]><Response/>', 12100),
+    ("<Speak>hello</Speak>", 12200),
+    ("<Response><Dance/></Response>", 12200),
+    ((500, "text/html", "boom"), 11200),
+    ((200, "application/json", "{}"), 11200),
+])
+def test_a_document_the_call_cannot_use_ends_it_with_twilios_apology_and_the_error_code(answer, code):
+    d = Desk()
+    d.route("/incoming_call", lambda p: answer)
+    call = d.dial_in()
+    record = d.call(call)
+    assert record.status == "completed"
+    assert d.heard(call)[-1] == "We are sorry, an application error has occurred. Goodbye."
+    assert record.errors[0]["code"] == code
+
+
+def test_plain_text_that_is_not_twiml_is_read_aloud_then_the_call_ends():
+    # Voice (https://www.twilio.com/docs/voice/twiml): text/plain is played as TwiML when it is TwiML, else read out and the call hung up
+    d = Desk()
+    d.route("/incoming_call", lambda p: (200, "text/plain; charset=utf-8", " Thanks for calling, goodbye. "))
+    call = d.dial_in()
+    record = d.call(call)
+    assert d.heard(call) == ["Thanks for calling, goodbye."] and record.status == "completed" and record.errors == ()
+
+
+def test_plain_text_that_is_twiml_is_played():
+    d = Desk()
+    d.route("/incoming_call", lambda p: (200, "text/plain", "<Response><Say>Hola</Say><Pause length=\"5\"/></Response>"))
+    call = d.dial_in()
+    assert d.heard(call) == ["Hola"] and d.call(call).status == "in-progress"
+
+
+def test_valid_twiml_the_mock_does_not_play_is_refused_saying_so():
+    d = Desk()
+    d.route("/incoming_call", lambda p: "<Response><Dial><Conference>room</Conference></Dial></Response>")
+    call = d.dial_in()
+    assert "does not emulate" in d.call(call).errors[0]["message"]
+
+
+def test_the_fallback_url_answers_when_the_voice_url_fails():
+    d = Desk()
+    d.engine.update_phone_number(d.number, voice_fallback_url=f"{BASE}/fallback")
+    d.route("/incoming_call", lambda p: (500, "text/html", "boom"))
+    d.route("/fallback", lambda p: "<Response><Say>Sorry, try later</Say></Response>")
+    call = d.dial_in()
+    assert d.heard(call) == ["Sorry, try later"] and d.call(call).errors == ()
+
+
+def test_play_is_heard_and_loop_repeats_it():
+    d = Desk()
+    d.route("/incoming_call", lambda p: '<Response><Play loop="2">https://example.com/jingle.mp3</Play></Response>')
+    call = d.dial_in()
+    assert d.heard(call) == ["(plays https://example.com/jingle.mp3)"] * 2
+
+
+@pytest.mark.parametrize(("reason", "status"), [("busy", "busy"), ("rejected", "no-answer")])
+def test_reject_ends_the_call_without_answering_it(reason, status):
+    d = Desk()
+    d.route("/incoming_call", lambda p: f'<Response><Reject reason="{reason}"/></Response>')
+    call = d.dial_in()
+    assert d.call(call).status == status
+
+
+def test_leave_outside_a_wait_url_is_refused_saying_so():
+    d = Desk()
+    d.route("/incoming_call", lambda p: "<Response><Leave/></Response>")
+    call = d.dial_in()
+    assert "waitUrl" in d.call(call).errors[0]["message"]
+
+
+def test_dial_rings_a_number_bridges_on_answer_and_the_action_hears_the_dial_status():
+    d = Desk()
+    d.route("/incoming_call", lambda p: f'<Response><Dial action="{BASE}/after_dial" timeout="20">'
+                                        f'<Number>{ALICE_PHONE}</Number></Dial></Response>')
+    d.route("/after_dial", lambda p: "<Response><Say>Bye</Say></Response>")
+    call = d.dial_in()
+    (child,) = d.engine.list_calls(parent_call_sid=call)
+    assert (child.to, child.direction, child.status) == (ALICE_PHONE, "outbound-dial", "ringing")
+    assert child.from_ == d.call(call).from_  # no callerId: Alice's phone shows the caller's number
+    d.engine.answer_call(child.sid)
+    d.advance(42)
+    d.engine.hang_up(child.sid)
+    (after,) = d.phone.voice_requests("/after_dial")
+    # the Dial action's parameters (https://www.twilio.com/docs/voice/twiml/dial#action)
+    assert {k: after["params"][k] for k in ("DialCallStatus", "DialCallSid", "DialCallDuration", "DialBridged")} == {
+        "DialCallStatus": "completed", "DialCallSid": child.sid, "DialCallDuration": "42", "DialBridged": "true"}
+    assert d.heard(call)[-1] == "Bye"
+
+
+def test_dial_to_a_client_nobody_answers_reports_no_answer():
+    d = Desk()
+    d.route("/incoming_call", lambda p: f'<Response><Dial action="{BASE}/after_dial" timeout="10"><Client>alice</Client>'
+                                        "</Dial></Response>")
+    d.route("/after_dial", lambda p: "<Response/>")
+    call = d.dial_in()
+    (child,) = d.engine.list_calls(parent_call_sid=call)
+    assert child.to == "client:alice"
+    d.advance(10)
+    (after,) = d.phone.voice_requests("/after_dial")
+    assert {k: after["params"][k] for k in ("DialCallStatus", "DialCallSid", "DialCallDuration", "DialBridged")} == {
+        "DialCallStatus": "no-answer", "DialCallSid": child.sid, "DialCallDuration": "0", "DialBridged": "false"}
+
+
+def test_a_caller_who_hangs_up_while_the_workers_phone_rings_ends_both():
+    d = Desk()
+    caller, task = dequeue_to_alice(d)
+    leg = json.loads(d.fetch_task(task).attributes)["worker_call_sid"]
+    d.engine.hang_up(caller)
+    assert d.status(task) == "canceled" and d.reservations(task) == [("Alice", "canceled")]
+    assert d.call(leg).status == "canceled"  # nobody is left to connect Alice to
+
+
+def test_the_call_instruction_without_to_or_contact_uri_is_40110():
+    d = Desk()
+    d.enqueue_spanish()
+    d.dial_in()
+    (task,) = d.engine.list_tasks(d.ws)
+    d.engine.update_worker(d.ws, d.workers["Alice"], attributes=json.dumps({"languages": ["es"]}))
+    d.set_activity("Alice", "Idle")
+    with pytest.raises(TaskRouterError) as refused:
+        d.engine.update_reservation(d.ws, d.offer(task.sid), task_sid=task.sid, instruction="call",
+                                    instruction_params={"from": NUMBER, "url": f"{BASE}/agent"})
+    assert refused.value.code == 40110 and d.reservations(task.sid) == [("Alice", "pending")]
