@@ -77,7 +77,8 @@ def test_reject_ends_the_call_without_answering_it(reason, status):
     d = Desk()
     d.route("/incoming_call", lambda p: f'<Response><Reject reason="{reason}"/></Response>')
     call = d.dial_in()
-    assert d.call(call).status == status
+    # "Twilio will not answer the call" (https://www.twilio.com/docs/voice/twiml/reject): it never was in progress
+    assert (d.call(call).status, d.call(call).start_time) == (status, None)
 
 
 def test_leave_outside_a_wait_url_is_refused_saying_so():

@@ -1,4 +1,4 @@
-"""The lives of a Task and a Reservation, declared as data: every status, and every move between them.
+"""The lives of a Task, a Reservation and a Voice call, declared as data: every status, and every move between them.
 
 Each :class:`Transition` says from which statuses it goes to which, what causes it, whether a client may ask
 for it (``AssignmentStatus=``, ``ReservationStatus=``) and the event TaskRouter records; the engine applies a
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .vocabulary import ReservationStatus, TaskStatus
+from .vocabulary import CallStatus, ReservationStatus, TaskStatus
 
 
 @dataclass(frozen=True)
@@ -90,16 +90,34 @@ RESERVATION = Lifecycle(
               for target in (R.ACCEPTED, R.REJECTED, R.WRAPPING, R.COMPLETED)},
 )
 
-LIFECYCLES = (TASK, RESERVATION)
+C = CallStatus
+
+CALL = Lifecycle(
+    name="Call",
+    statuses=tuple(C),
+    initial=C.QUEUED,
+    transitions=(
+        Transition("dialing starts", (C.QUEUED,), C.RINGING, event="initiated"),
+        Transition("answered", (C.RINGING,), C.IN_PROGRESS, event="answered"),
+        Transition("hung up after talking, or the document ended", (C.IN_PROGRESS,), C.COMPLETED, event="completed"),
+        Transition("hung up before it was answered", (C.QUEUED, C.RINGING), C.CANCELED, event="completed"),
+        Transition("the line was busy", (C.RINGING,), C.BUSY, event="completed"),
+        Transition("it could not be placed", (C.RINGING,), C.FAILED, event="completed"),
+        Transition("nobody answered in time", (C.RINGING,), C.NO_ANSWER, event="completed"),
+    ),
+    refusals={},
+)
+
+LIFECYCLES = (TASK, RESERVATION, CALL)
 
 
 def markdown() -> str:
     """docs/lifecycles.md: each lifecycle as a state diagram, and its table."""
-    parts = ["# Lifecycles of a Task and a Reservation", "",
+    parts = ["# Lifecycles of a Task, a Reservation and a Call", "",
              "Written from `trkit/language/lifecycles.py` (`.venv/bin/python -m trkit.language.lifecycles > docs/lifecycles.md`),",
              "the tables the mock applies every status change through; a test checks this page is current. A move marked",
              "*(client)* is one a client may ask for by setting the status; the others TaskRouter makes itself. After the",
-             "slash, the event TaskRouter records.", ""]
+             "slash, the event TaskRouter records (for a call, the status callback event Voice sends).", ""]
     for lifecycle in LIFECYCLES:
         parts += [f"## {lifecycle.name}", "", "```mermaid", lifecycle.mermaid(), "```", "",
                   "| from | to | what moves it | a client may ask | event |", "|---|---|---|---|---|"]

@@ -33,6 +33,19 @@ class ReservationStatus(StrEnum):
     COMPLETED = "completed"
 
 
+class CallStatus(StrEnum):
+    """A Voice call's ``status`` (https://www.twilio.com/docs/voice/api/call-resource#call-status-values)."""
+
+    QUEUED = "queued"
+    RINGING = "ringing"
+    IN_PROGRESS = "in-progress"
+    COMPLETED = "completed"
+    BUSY = "busy"
+    FAILED = "failed"
+    NO_ANSWER = "no-answer"
+    CANCELED = "canceled"
+
+
 # groupings (how they move: lifecycles.py)
 TASK_STATUSES = tuple(TaskStatus)
 WAITING_TASK_STATUSES = (TaskStatus.PENDING, TaskStatus.RESERVED)  # still looking for a worker

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ...language.lifecycles import CALL
 from .checks import attributes_of, check_party, formatted_number
 from .errors import CallNotInProgress, InvalidParameter, NotComplete, NotFound, NumberNotAvailable, UrlRequired
 from .records import Call, PhoneNumber
@@ -274,7 +275,10 @@ class Calls:
         self._call_ended(call, was)
 
     def _set_call_status(self, call: Call, status: str, event: str | None = None) -> None:
-        call.status = status
+        """Every change of a call's status, by the Call lifecycle's table."""
+        if CALL.allows(call.status, status) is None:
+            raise RuntimeError(f"Call {call.sid} cannot go from {call.status} to {status}: the Call lifecycle has no such move")
+        call.status = str(status)
         self._touch(call)
         if event is not None:
             self._call_event(call, event)

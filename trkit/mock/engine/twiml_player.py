@@ -72,26 +72,37 @@ class TwimlPlayer:
         call = self.store.get("call", call_sid)
         if call is None or call.status not in ("ringing", "in-progress") or call.waiting != "webhook" or call.fetches != token:
             return "ignored: the call is not waiting for this document any more"
-        if call.status == "ringing":  # an inbound call is answered by its first document (or by Twilio's apology)
-            call.start_time = self.now()
-            self._set_call_status(call, "in-progress", event="answered")
         if status is None or not 200 <= status < 300:
+            self._answer_if_ringing(call)  # Twilio's apology answers it
             return self._application_error(call, fetch_failure_code(status, error), f"{url} answered {error or f'HTTP {status}'}")
         media_type = (content_type or "").split(";")[0].strip().lower()
         if media_type not in TWIML_TYPES:
+            self._answer_if_ringing(call)
             return self._application_error(call, HTTP_RETRIEVAL_FAILURE, f"{url} answered {media_type or 'no Content-Type'}, "
                                                                          "not TwiML")
         return self._play_document(call, body, url, media_type)
+
+    def _answer_if_ringing(self, call: Call) -> None:
+        """An inbound call is answered by its first document, or by Twilio's apology for one it cannot use."""
+        if call.status == "ringing":
+            call.start_time = self.now()
+            self._set_call_status(call, "in-progress", event="answered")
 
     def _play_document(self, call: Call, body: str, url: str, media_type: str = "text/xml") -> str:
         try:
             verbs = parse_twiml(body)
         except TwimlError as exc:
+            self._answer_if_ringing(call)
             if read_aloud(media_type, exc):  # text that is not XML: Twilio reads it out, then hangs up
                 self._hear(call, body.strip())
                 self._hang_up(call, "completed")
                 return "read the text aloud, then hung up"
             return self._application_error(call, exc.code, str(exc))
+        if verbs and verbs[0].name == "Reject" and call.status == "ringing":
+            # "<Reject> ... Twilio will not answer the call" (https://www.twilio.com/docs/voice/twiml/reject)
+            self._verb(call, verbs[0])
+            return "rejected the call unanswered"
+        self._answer_if_ringing(call)
         call.document_url = url
         call.program = tuple(verbs)
         self._wait(call, None)
