@@ -22,15 +22,17 @@ from .records import Activity, Task, TaskQueue, Worker, Workflow, Workspace
 class Routing:
     """Matching waiting tasks with free workers."""
 
-    def _enter_workflow(self, task: Task, explicit_priority: int | None = None) -> None:
-        """Evaluate the workflow's filters against the task and apply the first target."""
+    def _enter_workflow(self, task: Task, explicit_priority: int | None = None,
+                        entry: tuple[int | None, str | None] | None = None) -> None:
+        """Evaluate the workflow's filters against the task and apply the first target (``entry``: that step and its
+        queue, when the caller has found them already)."""
         ws = self.workspace(task.workspace_sid)
         workflow = self.store.get("workflow", task.workflow_sid)
         if workflow is None:
             return
         config = self.routing_config(workflow)
-        step = self._first_step(config, task)
-        self._emit(ws, "workflow.entered", "task", task.sid, self._task_data(task, entering=self._step_queue(config, step)))
+        step, queue_sid = entry or self._workflow_entry(task, workflow)
+        self._emit(ws, "workflow.entered", "task", task.sid, self._task_data(task, entering=queue_sid))
         if step is not None:
             self._apply_target(task, step, 0, config, explicit_priority)
             return
@@ -59,10 +61,12 @@ class Routing:
         target = config.target(step, 0)
         return target.queue_sid if target is not None else None
 
-    def _workflow_queue(self, task: Task, workflow: Workflow) -> str | None:
-        """The queue a task is about to enter through its workflow (events about its entry already name it)."""
+    def _workflow_entry(self, task: Task, workflow: Workflow) -> tuple[int | None, str | None]:
+        """Where a task entering its workflow goes: the step (filter index, -1 for the default, None for nowhere) and
+        its queue (events about its entry already name it)."""
         config = self.routing_config(workflow)
-        return self._step_queue(config, self._first_step(config, task))
+        step = self._first_step(config, task)
+        return step, self._step_queue(config, step)
 
     def _apply_target(self, task: Task, filter_index: int, target_index: int, config: RoutingConfig,
                       explicit_priority: int | None = None) -> None:

@@ -102,14 +102,16 @@ class Tasks:
         )
         self.store.put(task)
         self._add_timer(now + task.timeout, "ttl", task.sid)
-        entering = queue.sid if queue is not None else self._workflow_queue(task, workflow) if workflow and direct is None else None
+        # the workflow's filters are evaluated once: task.created already names the queue they send the task to
+        entry = self._workflow_entry(task, workflow) if queue is None and direct is None else None
+        entering = queue.sid if queue is not None else entry[1] if entry else None
         self._emit(ws, "task.created", "task", task.sid, self._task_data(task, entering=entering))
         if direct is not None:
             self._route_to_worker(task, direct)
         elif queue is not None:
             self._enter_queue(task, queue.sid, None)
         else:
-            self._enter_workflow(task, explicit_priority=priority)
+            self._enter_workflow(task, explicit_priority=priority, entry=entry)
         self._match(ws)
         return task
 
