@@ -163,6 +163,22 @@ def advance(mock):
     return go
 
 
+def pytest_configure(config):
+    """Under pytest-xdist each worker gets its own home, so its own shared mock (the notebooks' kernels start it
+    there): two workers never reset or tighten each other's mock. Ports are chosen free by each server already."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and os.environ.get("TRKIT_HOME") and not os.environ["TRKIT_HOME"].endswith(f"-{worker}"):
+        os.environ["TRKIT_HOME"] = f"{os.environ['TRKIT_HOME']}-{worker}"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """The controller gathers each worker's parameter evidence (see pytest_sessionfinish)."""
+    output = getattr(node, "workeroutput", {})
+    if "evidence" in output:
+        EVIDENCE.merge(output["evidence"])
+
+
 def pytest_collection_modifyitems(config, items):
     EVIDENCE.recorded_only = {item.nodeid for item in items if item.get_closest_marker("recorded_only")}
     EVIDENCE.random = {item.nodeid for item in items if getattr(getattr(item, "obj", None), "is_hypothesis_test", False)}
@@ -170,7 +186,10 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_sessionfinish(session, exitstatus):
     """After a full run: the parameter table (docs/coverage.md), and a failure for any parameter of the
-    spec that no test showed honoured."""
+    spec that no test showed honoured. A pytest-xdist worker hands its evidence to the controller instead."""
+    if hasattr(session.config, "workerinput"):
+        session.config.workeroutput["evidence"] = EVIDENCE.as_output()
+        return
     options, root = session.config.option, Path(session.config.rootpath)
     whole = {root, root / "tests", root / "notebooks"}
     if options.keyword or options.markexpr or exitstatus != 0 \

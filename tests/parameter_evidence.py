@@ -34,6 +34,16 @@ class EvidenceLog:
         self.recorded_only: set[str] = set()  # tests marked recorded_only: they show a parameter kept, not acted on
         self.random: set[str] = set()  # property tests: what they send varies from run to run, so they are not evidence
 
+    def as_output(self) -> dict:
+        """What a pytest-xdist worker hands the controller (plain lists: it travels between processes)."""
+        return {"seen": [[*key, sorted(tests)] for key, tests in self.seen.items()], "recorded_only": sorted(self.recorded_only)}
+
+    def merge(self, output: dict) -> None:
+        """Add a worker's evidence: together the workers saw what one process running every test sees."""
+        for method, shape, name, tests in output["seen"]:
+            self.seen[(method, shape, name)].update(tests)
+        self.recorded_only.update(output["recorded_only"])
+
     def connect(self) -> None:
         request_finished.connect(self._answered, weak=False)
 

@@ -33,6 +33,16 @@ def desk(mock):
     return tw, key
 
 
+class SocketClient(simple_websocket.Client):
+    """simple_websocket's client, keeping the frames that arrive with the handshake's answer: the bridge sends
+    ``init`` at once, and the stock client leaves a frame read with the handshake unread until more data comes
+    (15 s later, at the next heartbeat), where a browser's WebSocket delivers it."""
+
+    def handshake(self):
+        super().handshake()
+        self._handle_events()
+
+
 def access_token(mock, tw, key, worker: str = "Alice", ttl: int = 3600) -> str:
     token = AccessToken(mock.account_sid, key.sid, key.secret, identity=worker.lower(), ttl=ttl)
     token.add_grant(TaskRouterGrant(workspace_sid=tw.sid, worker_sid=tw.workers[worker], role="worker"))
@@ -86,7 +96,7 @@ def test_a_forged_an_expired_or_a_strangers_token_is_refused(mock, desk):
 def test_the_socket_pushes_init_heartbeats_and_a_whole_lifecycle_in_order(mock, desk):
     tw, key = desk
     token = access_token(mock, tw, key)
-    ws = simple_websocket.Client.connect(mock.base_url.replace("http", "ws") + f"/v1/wschannels?token={token}&closeExistingSessions=true")
+    ws = SocketClient.connect(mock.base_url.replace("http", "ws") + f"/v1/wschannels?token={token}&closeExistingSessions=true")
     try:
         init = json.loads(ws.receive(timeout=5))
         assert init["event_type"] == "init" and init["payload"]["channel_id"] == tw.workers["Alice"]
@@ -119,8 +129,8 @@ def test_a_second_session_coexists_and_close_existing_sessions_closes_the_others
     tw, key = desk
     token = access_token(mock, tw, key)
     base = mock.base_url.replace("http", "ws") + f"/v1/wschannels?token={token}"
-    first = simple_websocket.Client.connect(base)
-    second = simple_websocket.Client.connect(base)
+    first = SocketClient.connect(base)
+    second = SocketClient.connect(base)
     try:
         assert json.loads(first.receive(timeout=5))["event_type"] == "init"
         assert json.loads(second.receive(timeout=5))["event_type"] == "init"
@@ -130,7 +140,7 @@ def test_a_second_session_coexists_and_close_existing_sessions_closes_the_others
             while not frame.strip():
                 frame = session.receive(timeout=5)
             assert json.loads(frame)["event_type"] == "worker.activity.update"
-        third = simple_websocket.Client.connect(base + "&closeExistingSessions=true")
+        third = SocketClient.connect(base + "&closeExistingSessions=true")
         assert json.loads(third.receive(timeout=5))["event_type"] == "init"
         for session in (first, second):
             with pytest.raises(simple_websocket.ConnectionClosed):
@@ -164,7 +174,7 @@ def test_a_worker_whose_socket_closes_goes_offline_when_the_sdk_asks(mock, desk)
     tw, key = desk
     tw.set_activity("Alice", "Idle")
     token = access_token(mock, tw, key)
-    ws = simple_websocket.Client.connect(mock.base_url.replace("http", "ws") +
+    ws = SocketClient.connect(mock.base_url.replace("http", "ws") +
                                          f"/v1/wschannels?token={token}&setWorkerOfflineIfDisconnected=true")
     assert json.loads(ws.receive(timeout=5))["event_type"] == "init"
     ws.close()
@@ -276,7 +286,7 @@ def test_a_closed_socket_is_noticed_at_once_and_the_sdks_default_sets_the_worker
     mock.app.config["TRKIT_BRIDGE_HEARTBEAT"] = 15.0  # the real interval: the close must not wait for a heartbeat
     tw, key = desk
     tw.set_activity("Alice", "Idle")
-    ws = simple_websocket.Client.connect(mock.base_url.replace("http", "ws") +
+    ws = SocketClient.connect(mock.base_url.replace("http", "ws") +
                                          f"/v1/wschannels?token={access_token(mock, tw, key)}{query}")
     assert json.loads(ws.receive(timeout=5))["event_type"] == "init"
     ws.close()
