@@ -27,11 +27,11 @@ def _percentile(samples: list[float], share: float) -> float:
 def push_latency(connected: int, changes: int) -> dict:
     with MockServer() as mock:
         engine = mock.engine
-        ws = engine.create_workspace("Bridge").sid
-        activities = {a.friendly_name: a.sid for a in engine.list_activities(ws)}
-        idle = engine.create_activity(ws, "Idle", True).sid
-        workers = [engine.create_worker(ws, f"W{n}", activity_sid=activities["Offline"]).sid for n in range(connected)]
-        key = engine.create_api_key("bench")
+        ws = engine.configuration.create_workspace("Bridge").sid
+        activities = {a.friendly_name: a.sid for a in engine.configuration.list_activities(ws)}
+        idle = engine.configuration.create_activity(ws, "Idle", True).sid
+        workers = [engine.workers.create_worker(ws, f"W{n}", activity_sid=activities["Offline"]).sid for n in range(connected)]
+        key = engine.keys.create_api_key("bench")
         arrived: dict[str, list[float]] = {sid: [] for sid in workers}
         sockets = []
         for sid in workers:

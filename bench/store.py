@@ -39,13 +39,13 @@ def _populated(path: str, tasks: int) -> tuple[MockServer, str, str, str]:
     """A mock on ``path`` holding ``tasks`` pending tasks (in a queue no worker matches: no routing)."""
     mock = MockServer(db_path=path, finished_task_lifetime=None).start()
     engine = mock.engine
-    ws = engine.create_workspace("Store").sid
-    queue = engine.create_task_queue(ws, "Nobody", "1==2").sid
+    ws = engine.configuration.create_workspace("Store").sid
+    queue = engine.queues.create_task_queue(ws, "Nobody", "1==2").sid
     config = json.dumps({"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": queue}]}]}})
-    workflow = engine.create_workflow(ws, "Flow", config).sid
+    workflow = engine.queues.create_workflow(ws, "Flow", config).sid
     for n in range(tasks):
-        engine.create_task(ws, attributes=json.dumps({**ATTRIBUTES, "n": n}), workflow_sid=workflow, timeout=1_209_600)
-    task = engine.list_tasks(ws, limit=1)[0].sid
+        engine.tasks.create_task(ws, attributes=json.dumps({**ATTRIBUTES, "n": n}), workflow_sid=workflow, timeout=1_209_600)
+    task = engine.tasks.list_tasks(ws, limit=1)[0].sid
     return mock, ws, workflow, task
 
 
@@ -113,21 +113,21 @@ def steady_month(days: int = 40, every_seconds: int = 300) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         path = str(Path(tmp) / "month.db")
         engine = TaskRouterEngine(Store(path), "AC" + "4" * 32, "token", sids=SidGenerator(4))  # no HTTP needed
-        ws = engine.create_workspace("Month", multi_task_enabled=False).sid
-        idle = engine.create_activity(ws, "Idle", True).sid
-        queue = engine.create_task_queue(ws, "All", "1==1").sid
+        ws = engine.configuration.create_workspace("Month", multi_task_enabled=False).sid
+        idle = engine.configuration.create_activity(ws, "Idle", True).sid
+        queue = engine.queues.create_task_queue(ws, "All", "1==1").sid
         config = json.dumps({"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": queue}]}]}})
-        workflow = engine.create_workflow(ws, "Flow", config).sid
-        worker = engine.create_worker(ws, "Alice", activity_sid=idle).sid
+        workflow = engine.queues.create_workflow(ws, "Flow", config).sid
+        worker = engine.workers.create_worker(ws, "Alice", activity_sid=idle).sid
         sizes = {}
         per_day = 86400 // every_seconds
         for day in range(1, days + 1):
             for _ in range(per_day):
-                task = engine.create_task(ws, attributes=json.dumps(ATTRIBUTES), workflow_sid=workflow).sid
-                (res,) = [r for r in engine.list_reservations(ws, worker_sid=worker) if r.reservation_status == "pending"]
-                engine.update_reservation(ws, res.sid, task_sid=task, reservation_status="accepted")
-                engine.update_task(ws, task, assignment_status="completed", reason="done")
-                engine.update_worker(ws, worker, activity_sid=idle)
+                task = engine.tasks.create_task(ws, attributes=json.dumps(ATTRIBUTES), workflow_sid=workflow).sid
+                (res,) = [r for r in engine.reservations.list_reservations(ws, worker_sid=worker) if r.reservation_status == "pending"]
+                engine.reservations.update_reservation(ws, res.sid, task_sid=task, reservation_status="accepted")
+                engine.tasks.update_task(ws, task, assignment_status="completed", reason="done")
+                engine.workers.update_worker(ws, worker, activity_sid=idle)
                 engine.advance(every_seconds)
             if day in (1, 31, days):
                 sizes[day] = {"records": sum(len(engine.store.all(kind)) for kind in RECORD_KINDS),

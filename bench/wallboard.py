@@ -13,14 +13,14 @@ from trkit.mock import MockServer
 def _refresh_ms(queues: int, workers: int, repeats: int) -> float:
     with MockServer() as mock:
         engine = mock.engine
-        ws = engine.create_workspace("Wallboard").sid
-        queue_sids = [engine.create_task_queue(ws, f"Q{n}", f"skill == {n}").sid for n in range(queues)]
+        ws = engine.configuration.create_workspace("Wallboard").sid
+        queue_sids = [engine.queues.create_task_queue(ws, f"Q{n}", f"skill == {n}").sid for n in range(queues)]
         config = json.dumps({"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": queue_sids[0]}]}]}})
-        workflow = engine.create_workflow(ws, "Flow", config).sid
+        workflow = engine.queues.create_workflow(ws, "Flow", config).sid
         for n in range(workers):
-            engine.create_worker(ws, f"W{n}", attributes=json.dumps({"skill": n % queues}))
+            engine.workers.create_worker(ws, f"W{n}", attributes=json.dumps({"skill": n % queues}))
         for n in range(200):
-            engine.create_task(ws, attributes=json.dumps({"n": n}), workflow_sid=workflow)
+            engine.tasks.create_task(ws, attributes=json.dumps({"n": n}), workflow_sid=workflow)
         workspace = mock.client().taskrouter.v1.workspaces(ws)
         samples = []
         for _ in range(repeats):

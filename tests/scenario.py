@@ -49,10 +49,10 @@ class Scenario:
     def __init__(self, multi_task: bool = False, queue_order: str | None = None, engine: TaskRouterEngine | None = None) -> None:
         self.engine = engine or new_engine()
         e = self.engine
-        self.ws = e.create_workspace("Rules", multi_task_enabled=multi_task, prioritize_queue_order=queue_order).sid
-        self.activities = {a.friendly_name: a.sid for a in e.list_activities(self.ws)}
+        self.ws = e.configuration.create_workspace("Rules", multi_task_enabled=multi_task, prioritize_queue_order=queue_order).sid
+        self.activities = {a.friendly_name: a.sid for a in e.configuration.list_activities(self.ws)}
         for name, available in (("Idle", True), ("Reserved", False), ("Busy", False)):
-            self.activities[name] = e.create_activity(self.ws, name, available).sid
+            self.activities[name] = e.configuration.create_activity(self.ws, name, available).sid
         self.queues: dict[str, str] = {}
         self.workers: dict[str, str] = {}
         self.workflows: dict[str, str] = {}
@@ -62,7 +62,7 @@ class Scenario:
     def queue(self, name: str, target_workers: str = "1==1", **options: Any) -> str:
         options.setdefault("reservation_activity_sid", self.activities["Reserved"])
         options.setdefault("assignment_activity_sid", self.activities["Busy"])
-        sid = self.engine.create_task_queue(self.ws, name, target_workers, **options).sid
+        sid = self.engine.queues.create_task_queue(self.ws, name, target_workers, **options).sid
         self.queues[name] = sid
         self.names[sid] = name
         return sid
@@ -73,7 +73,7 @@ class Scenario:
         if default is not None:
             routing["default_filter"] = {"queue": self.queues[default]}
         options.setdefault("assignment_callback_url", "http://127.0.0.1:9/assignment")
-        sid = self.engine.create_workflow(self.ws, name, json.dumps({"task_routing": routing}), **options).sid
+        sid = self.engine.queues.create_workflow(self.ws, name, json.dumps({"task_routing": routing}), **options).sid
         self.workflows[name] = sid
         self.names[sid] = name
         return sid
@@ -83,18 +83,18 @@ class Scenario:
         return {**raw, "targets": targets}
 
     def worker(self, name: str, activity: str = "Offline", **attributes: Any) -> str:
-        sid = self.engine.create_worker(self.ws, name, activity_sid=self.activities[activity], attributes=json.dumps(attributes)).sid
+        sid = self.engine.workers.create_worker(self.ws, name, activity_sid=self.activities[activity], attributes=json.dumps(attributes)).sid
         self.workers[name] = sid
         self.names[sid] = name
         return sid
 
     def task(self, workflow: str = "wf", priority: int | None = None, timeout: int | None = None, **attributes: Any) -> str:
-        return self.engine.create_task(self.ws, attributes=json.dumps(attributes), workflow_sid=self.workflows[workflow],
+        return self.engine.tasks.create_task(self.ws, attributes=json.dumps(attributes), workflow_sid=self.workflows[workflow],
                                        priority=priority, timeout=timeout).sid
 
     # ------------------------------------------------------------- actions
     def set_activity(self, worker: str, activity: str, **options: Any) -> None:
-        self.engine.update_worker(self.ws, self.workers[worker], activity_sid=self.activities[activity], **options)
+        self.engine.workers.update_worker(self.ws, self.workers[worker], activity_sid=self.activities[activity], **options)
 
     def advance(self, seconds: float) -> None:
         self.engine.advance(seconds)
@@ -105,31 +105,31 @@ class Scenario:
         return res.sid
 
     def accept(self, task: str) -> None:
-        self.engine.update_reservation(self.ws, self.offer(task), task_sid=task, reservation_status="accepted")
+        self.engine.reservations.update_reservation(self.ws, self.offer(task), task_sid=task, reservation_status="accepted")
 
     def reject(self, task: str, activity: str | None = None) -> None:
-        self.engine.update_reservation(self.ws, self.offer(task), task_sid=task, reservation_status="rejected",
+        self.engine.reservations.update_reservation(self.ws, self.offer(task), task_sid=task, reservation_status="rejected",
                                        worker_activity_sid=self.activities[activity] if activity else None)
 
     def answer(self, task: str, **instruction: Any) -> None:
-        self.engine.apply_assignment_answer(self.offer(task), instruction)
+        self.engine.reservations.apply_assignment_answer(self.offer(task), instruction)
 
     def set_task(self, task: str, status: str, reason: str = "done") -> None:
-        self.engine.update_task(self.ws, task, assignment_status=status, reason=reason)
+        self.engine.tasks.update_task(self.ws, task, assignment_status=status, reason=reason)
 
     # ------------------------------------------------------------- reading
     def status(self, task: str) -> str:
-        return self.engine.task(self.ws, task).assignment_status
+        return self.engine.lookups.task(self.ws, task).assignment_status
 
     def fetch_task(self, task: str):
-        return self.engine.task(self.ws, task)
+        return self.engine.lookups.task(self.ws, task)
 
     def queue_of(self, task: str) -> str | None:
-        sid = self.engine.task(self.ws, task).task_queue_sid
+        sid = self.engine.lookups.task(self.ws, task).task_queue_sid
         return self.names.get(sid) if sid else None
 
     def activity_of(self, worker: str) -> str:
-        sid = self.engine.worker(self.ws, self.workers[worker]).activity_sid
+        sid = self.engine.lookups.worker(self.ws, self.workers[worker]).activity_sid
         return next(name for name, a in self.activities.items() if a == sid)
 
     def reservations(self, task: str) -> list[tuple[str, str]]:
@@ -145,7 +145,7 @@ class Scenario:
     def events(self, event_type: str | None = None) -> list:
         """The workspace's event log (all of the last 30 days), oldest first."""
         now = self.engine.now()
-        return self.engine.list_events(self.ws, start_date=now - 30 * 86400, end_date=now, event_type=event_type)
+        return self.engine.events.list_events(self.ws, start_date=now - 30 * 86400, end_date=now, event_type=event_type)
 
     def stored_events(self) -> int:
         """How many events the mock keeps, of every age (what the store holds, not what a list shows)."""

@@ -98,17 +98,17 @@ def test_an_internal_error_in_a_write_changes_nothing(method, path, data, where,
         auth = (mock.account_sid, mock.auth_token)
         before = stored(mock)
         engine = mock.engine
-        point = "_emit" if where == "first event" else "_flush_matches"
+        service, point = (engine.events, "emit") if where == "first event" else (engine.routing, "flush_matches")
 
         def explode(*args, **kwargs):
             raise Fault("injected")
 
-        setattr(engine, point, explode)
+        setattr(service, point, explode)
         try:
             with caplog.at_level(logging.ERROR, logger="trkit.mock"):
                 failed = requests.request(method, url, data=form, auth=auth, timeout=30)
         finally:
-            delattr(engine, point)
+            delattr(service, point)
         assert failed.status_code == 500, failed.text
         assert failed.json() == {"code": 20500, "message": "Internal server error: Fault", "status": 500,
                                  "more_info": "https://www.twilio.com/docs/errors/20500"}

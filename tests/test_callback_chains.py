@@ -101,8 +101,10 @@ def test_a_failure_inside_the_mock_while_delivering_is_logged_with_the_delivery_
         def now(self) -> float:
             return 0.0
 
-        def apply_assignment_answer(self, reservation_sid: str, instruction: dict) -> str:
-            raise RuntimeError(f"the engine broke on {reservation_sid}")
+        class reservations:  # noqa: N801 (the engine's reservations service, broken)
+            @staticmethod
+            def apply_assignment_answer(reservation_sid: str, instruction: dict) -> str:
+                raise RuntimeError(f"the engine broke on {reservation_sid}")
 
     listener.answer = lambda received: {"instruction": "accept"}
     dispatcher = HttpDispatcher("token")

@@ -39,7 +39,7 @@ def test_one_long_advance_times_out_both_workers_as_the_reference_says():
     assert s.status(task) == "pending"
     assert s.reservations(task) == [("A", "timeout"), ("B", "timeout")]
     assert (s.activity_of("A"), s.activity_of("B")) == ("Offline", "Offline")
-    offers = sorted(e.event_date - EPOCH for e in s.engine.list_events(s.ws, event_type="reservation.created"))
+    offers = sorted(e.event_date - EPOCH for e in s.engine.events.list_events(s.ws, event_type="reservation.created"))
     assert offers == [0, 60]  # B's offer is made when A's times out, not when the advance ends
 
 
@@ -93,12 +93,12 @@ class Direct:
             s.set_activity(arg, "Idle" if kind == "idle" else "Offline")
         else:
             pending = sorted((r.sid, r.task_sid) for w in s.workers.values()
-                             for r in s.engine.list_reservations(s.ws, worker_sid=w) if r.reservation_status == "pending")
+                             for r in s.engine.reservations.list_reservations(s.ws, worker_sid=w) if r.reservation_status == "pending")
             if pending:
                 self.answer(*pending[0], "accepted" if kind == "accept" else "rejected")
 
     def answer(self, reservation_sid: str, task_sid: str, status: str) -> None:
-        self.s.engine.update_reservation(self.s.ws, reservation_sid, task_sid=task_sid, reservation_status=status)
+        self.s.engine.reservations.update_reservation(self.s.ws, reservation_sid, task_sid=task_sid, reservation_status=status)
 
     def state(self) -> dict:
         return comparable(self.s.engine.dump())

@@ -24,21 +24,21 @@ class Routing(RuleBasedStateMachine):
     def build(self, multi: bool, max_reserved: int) -> None:
         self.engine = TaskRouterEngine(Store(), "AC" + "2" * 32, "t", clock=Clock(), sids=SidGenerator(0), dispatcher=NullDispatcher())
         e = self.engine
-        self.ws = e.create_workspace("Prop", multi_task_enabled=multi).sid
-        self.activities = {a.friendly_name: a.sid for a in e.list_activities(self.ws)}
+        self.ws = e.configuration.create_workspace("Prop", multi_task_enabled=multi).sid
+        self.activities = {a.friendly_name: a.sid for a in e.configuration.list_activities(self.ws)}
         for name, available in (("Idle", True), ("Busy", False), ("Reserved", False)):
-            self.activities[name] = e.create_activity(self.ws, name, available).sid
+            self.activities[name] = e.configuration.create_activity(self.ws, name, available).sid
         queues = {}
         for lang in ("es", "en"):
-            queues[lang] = e.create_task_queue(self.ws, lang, f'languages HAS "{lang}"', max_reserved_workers=max_reserved,
+            queues[lang] = e.queues.create_task_queue(self.ws, lang, f'languages HAS "{lang}"', max_reserved_workers=max_reserved,
                                                reservation_activity_sid=self.activities["Reserved"],
                                                assignment_activity_sid=self.activities["Busy"]).sid
         config = {"task_routing": {"filters": [
             {"expression": 'lang == "es"', "targets": [{"queue": queues["es"], "timeout": 30}, {"queue": queues["en"]}]},
             {"expression": 'lang == "en"', "targets": [{"queue": queues["en"]}]},
         ]}}
-        e.create_workflow(self.ws, "wf", json.dumps(config), assignment_callback_url="http://127.0.0.1:1/cb", task_reservation_timeout=60)
-        self.workers = {name: e.create_worker(self.ws, name, attributes=json.dumps({"languages": langs})).sid for name, langs in WORKERS.items()}
+        e.queues.create_workflow(self.ws, "wf", json.dumps(config), assignment_callback_url="http://127.0.0.1:1/cb", task_reservation_timeout=60)
+        self.workers = {name: e.workers.create_worker(self.ws, name, attributes=json.dumps({"languages": langs})).sid for name, langs in WORKERS.items()}
         self.finals: dict[str, str] = {}
 
     def _pending(self):
@@ -46,11 +46,11 @@ class Routing(RuleBasedStateMachine):
 
     @rule(lang=st.sampled_from(["es", "en", "fr"]), priority=st.integers(0, 3))
     def create_task(self, lang, priority):
-        self.engine.create_task(self.ws, attributes=json.dumps({"lang": lang}), priority=priority, timeout=500)
+        self.engine.tasks.create_task(self.ws, attributes=json.dumps({"lang": lang}), priority=priority, timeout=500)
 
     @rule(worker=st.sampled_from(list(WORKERS)), activity=st.sampled_from(["Idle", "Offline", "Busy"]), reject=st.booleans())
     def set_activity(self, worker, activity, reject):
-        self.engine.update_worker(self.ws, self.workers[worker], activity_sid=self.activities[activity], reject_pending_reservations=reject)
+        self.engine.workers.update_worker(self.ws, self.workers[worker], activity_sid=self.activities[activity], reject_pending_reservations=reject)
 
     @rule(index=st.integers(0, 10), how=st.sampled_from(["accepted", "rejected", "accept-callback", "reject-callback"]))
     def answer(self, index, how):
@@ -60,9 +60,9 @@ class Routing(RuleBasedStateMachine):
         res = pending[index % len(pending)]
         if how.endswith("callback"):
             instruction = {"instruction": how.split("-")[0]}
-            self.engine.apply_assignment_answer(res.sid, instruction)
+            self.engine.reservations.apply_assignment_answer(res.sid, instruction)
         else:
-            self.engine.update_reservation(self.ws, res.sid, task_sid=res.task_sid, reservation_status=how)
+            self.engine.reservations.update_reservation(self.ws, res.sid, task_sid=res.task_sid, reservation_status=how)
 
     @rule(index=st.integers(0, 10), status=st.sampled_from(["canceled", "completed", "wrapping"]))
     def change_task(self, index, status):
@@ -71,7 +71,7 @@ class Routing(RuleBasedStateMachine):
             return
         task = tasks[index % len(tasks)]
         try:
-            self.engine.update_task(self.ws, task.sid, assignment_status=status, reason="property")
+            self.engine.tasks.update_task(self.ws, task.sid, assignment_status=status, reason="property")
         except TaskRouterError:
             pass  # illegal transitions are refused; the invariants say nothing changed
 

@@ -34,7 +34,7 @@ class ScriptedDispatcher:
             if item.kind == "voice":
                 self._voice(item, engine)
             elif item.kind == "assignment" and self.assignment is not None:
-                engine.apply_assignment_answer(item.reservation_sid, self.assignment(item.params))
+                engine.reservations.apply_assignment_answer(item.reservation_sid, self.assignment(item.params))
         return []
 
     def _voice(self, item, engine) -> None:
@@ -53,7 +53,7 @@ class ScriptedDispatcher:
             if not 200 <= status < 300 and i < len(tries) - 1:
                 params = fallback_parameters(item.params, url, status, None)
                 continue
-            engine.apply_voice_answer(item.call_sid, item.token, url, status, content_type, body)
+            engine.twiml.apply_voice_answer(item.call_sid, item.token, url, status, content_type, body)
             return
 
     def voice_requests(self, path: str | None = None) -> list[dict[str, Any]]:
@@ -70,13 +70,13 @@ class Desk(Scenario):
         for name, value in switches.items():
             setattr(engine.voice, name, value)
         super().__init__(engine=engine)
-        self.activities["WrapUp"] = self.engine.create_activity(self.ws, "WrapUp", False).sid
+        self.activities["WrapUp"] = self.engine.configuration.create_activity(self.ws, "WrapUp", False).sid
         self.queue("Spanish", 'languages HAS "es"')
         self.queue("English", 'languages HAS "en"')
         self.workflow([{"expression": 'selected_language == "es"', "targets": [{"queue": "Spanish"}]}], default="English")
         self.worker("Alice", languages=["en", "es"], contact_uri=ALICE_PHONE)
         self.worker("Bob", languages=["en"])
-        self.number = self.engine.create_phone_number(NUMBER, voice_url=f"{BASE}/incoming_call").sid
+        self.number = self.engine.calls.create_phone_number(NUMBER, voice_url=f"{BASE}/incoming_call").sid
 
     def route(self, path: str, handler: Handler) -> None:
         self.phone.routes[path] = handler
@@ -92,17 +92,17 @@ class Desk(Scenario):
         self.enqueue_spanish(action=f"{BASE}/after_queue")
         self.route("/after_queue", lambda p: after_queue)
         call = self.dial_in()
-        (task,) = self.engine.list_tasks(self.ws)
+        (task,) = self.engine.tasks.list_tasks(self.ws)
         return call, task.sid
 
     def dial_in(self) -> str:
-        return self.engine.place_call(CALLER, NUMBER).sid
+        return self.engine.calls.place_call(CALLER, NUMBER).sid
 
     def call(self, sid: str):
-        return self.engine.call(sid)
+        return self.engine.calls.call(sid)
 
     def heard(self, sid: str) -> list[str]:
-        return [line["heard"] for line in self.engine.call(sid).transcript]
+        return [line["heard"] for line in self.engine.calls.call(sid).transcript]
 
 
 GATHER = (f'<Response><Gather action="{BASE}/enqueue_call" numDigits="1" timeout="5">'
@@ -120,7 +120,7 @@ def dequeue_to_alice(d: Desk, **extra) -> tuple[str, str]:
 def conference_for_alice(d: Desk, **extra) -> tuple[str, str, str]:
     caller, task = d.queued_spanish_call()
     d.set_activity("Alice", "Idle")
-    d.engine.update_reservation(d.ws, d.offer(task), task_sid=task, instruction="conference",
+    d.engine.reservations.update_reservation(d.ws, d.offer(task), task_sid=task, instruction="conference",
                                 instruction_params={"from": NUMBER, "post_work_activity_sid": d.activities["WrapUp"], **extra})
     leg = json.loads(d.fetch_task(task).attributes)["worker_call_sid"]
     return caller, task, leg

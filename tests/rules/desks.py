@@ -115,7 +115,7 @@ def two_workflows() -> Scenario:
 
 def configure(s: Scenario, targets: list[dict], re_evaluate: bool = False, name: str = "wf") -> None:
     config = {"task_routing": {"filters": [{"expression": "1==1", "targets": [{**t, "queue": s.queues[t["queue"]]} for t in targets]}]}}
-    s.engine.update_workflow(s.ws, s.workflows[name], re_evaluate_tasks=re_evaluate, configuration=json.dumps(config))
+    s.engine.queues.update_workflow(s.ws, s.workflows[name], re_evaluate_tasks=re_evaluate, configuration=json.dumps(config))
 
 
 def desk(**queue_options) -> Scenario:
@@ -137,7 +137,7 @@ def reserved_for_alice(**queue_options) -> tuple[Scenario, str]:
 
 
 def instruct(s: Scenario, task: str, instruction: str, **params):
-    return s.engine.update_reservation(s.ws, s.offer(task), task_sid=task, instruction=instruction, instruction_params=params)
+    return s.engine.reservations.update_reservation(s.ws, s.offer(task), task_sid=task, instruction=instruction, instruction_params=params)
 
 
 def stored_instruction(s: Scenario, task: str) -> dict | None:
@@ -146,7 +146,7 @@ def stored_instruction(s: Scenario, task: str) -> dict | None:
 
 
 def update(s: Scenario, task: str, res: str, **changes):
-    return s.engine.update_reservation(s.ws, res, task_sid=task, **changes)
+    return s.engine.reservations.update_reservation(s.ws, res, task_sid=task, **changes)
 
 
 def spec_fields(name: str) -> set[str]:
@@ -175,7 +175,7 @@ def multitasking() -> Scenario:
 
 
 def channel(s: Scenario, worker: str, unique_name: str):
-    return s.engine.worker_channel(s.ws, s.workers[worker], unique_name)
+    return s.engine.workers.worker_channel(s.ws, s.workers[worker], unique_name)
 
 
 def skipping_desk(skip_if: str) -> Scenario:
@@ -187,13 +187,13 @@ def skipping_desk(skip_if: str) -> Scenario:
 
 def routed_to(worker: str, **options) -> tuple[Scenario, str]:
     s = desk()
-    task = s.engine.create_task(s.ws, attributes='{"lang": "es"}', routing_target=s.workers[worker], **options).sid
+    task = s.engine.tasks.create_task(s.ws, attributes='{"lang": "es"}', routing_target=s.workers[worker], **options).sid
     return s, task
 
 
 def watched(events_filter: str | None = None) -> Scenario:
     s = Scenario()
-    s.engine.update_workspace(s.ws, event_callback_url="http://127.0.0.1:9/events", events_filter=events_filter)
+    s.engine.configuration.update_workspace(s.ws, event_callback_url="http://127.0.0.1:9/events", events_filter=events_filter)
     s.queue("Spanish", 'languages HAS "es"')
     s.workflow([{"expression": "1==1", "targets": [{"queue": "Spanish"}]}])
     s.worker("Alice", languages=["es"])

@@ -16,8 +16,8 @@ def test_the_conference_instruction_accepts_and_puts_the_worker_and_caller_in_a_
     d = Desk()
     caller, task, leg = conference_for_alice(d)
     assert d.reservations(task) == [("Alice", "accepted")] and d.call(leg).to == ALICE_PHONE
-    d.engine.answer_call(leg)
-    (conference,) = d.engine.list_conferences()
+    d.engine.calls.answer_call(leg)
+    (conference,) = d.engine.conferences.list_conferences()
     assert conference.status == "in-progress" and conference.friendly_name == d.engine.store.reservations_of_task(task)[0].sid
     attributes = json.loads(d.fetch_task(task).attributes)
     assert attributes["conference"] == {"sid": conference.sid, "participants": {"worker": leg, "customer": caller}}
@@ -28,11 +28,11 @@ def test_the_conference_instruction_accepts_and_puts_the_worker_and_caller_in_a_
 def test_the_conference_ends_with_its_last_participant_and_the_task_wraps_up():
     d = Desk()
     caller, task, leg = conference_for_alice(d)
-    d.engine.answer_call(leg)
-    d.engine.hang_up(caller)  # the customer leaves; Alice is still in the conference
-    assert d.engine.list_conferences()[0].status == "in-progress" and d.call(leg).status == "in-progress"
-    d.engine.hang_up(leg)
-    conference = d.engine.list_conferences()[0]
+    d.engine.calls.answer_call(leg)
+    d.engine.calls.hang_up(caller)  # the customer leaves; Alice is still in the conference
+    assert d.engine.conferences.list_conferences()[0].status == "in-progress" and d.call(leg).status == "in-progress"
+    d.engine.calls.hang_up(leg)
+    conference = d.engine.conferences.list_conferences()[0]
     assert conference.status == "completed"
     assert d.status(task) == "wrapping" and d.fetch_task(task).reason == "Conference ended"  # as observed on Twilio
     assert d.activity_of("Alice") == "WrapUp"
@@ -41,14 +41,14 @@ def test_the_conference_ends_with_its_last_participant_and_the_task_wraps_up():
 def test_end_conference_on_exit_ends_it_for_everyone():
     d = Desk()
     caller, task, leg = conference_for_alice(d, end_conference_on_customer_exit="true")
-    d.engine.answer_call(leg)
-    d.engine.hang_up(caller)
-    assert d.engine.list_conferences()[0].status == "completed" and d.call(leg).status == "completed"
+    d.engine.calls.answer_call(leg)
+    d.engine.calls.hang_up(caller)
+    assert d.engine.conferences.list_conferences()[0].status == "completed" and d.call(leg).status == "completed"
     assert d.status(task) == "wrapping"
 
 
 def test_a_caller_gone_before_the_worker_answers_leaves_no_conference_and_stops_the_ring():
     d = Desk()
     caller, task, leg = conference_for_alice(d)
-    d.engine.hang_up(caller)
-    assert d.call(leg).status == "canceled" and d.engine.list_conferences()[0].status == "completed"
+    d.engine.calls.hang_up(caller)
+    assert d.call(leg).status == "canceled" and d.engine.conferences.list_conferences()[0].status == "completed"

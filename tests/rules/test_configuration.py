@@ -20,20 +20,20 @@ def test_a_queue_a_workflow_routes_to_cannot_be_deleted():
     s = desk()
     spare = s.queue("Spare")
     with pytest.raises(TaskRouterError, match="Workflow .* routes Tasks to it"):
-        s.engine.delete_task_queue(s.ws, s.queues["Spanish"])
+        s.engine.queues.delete_task_queue(s.ws, s.queues["Spanish"])
     default_only = {"task_routing": {"filters": [], "default_filter": {"queue": spare}}}
-    s.engine.update_workflow(s.ws, s.workflows["wf"], configuration=json.dumps(default_only))
+    s.engine.queues.update_workflow(s.ws, s.workflows["wf"], configuration=json.dumps(default_only))
     with pytest.raises(TaskRouterError, match="routes Tasks to it"):
-        s.engine.delete_task_queue(s.ws, spare)
-    s.engine.delete_task_queue(s.ws, s.queues["Spanish"])  # no longer routed to
+        s.engine.queues.delete_task_queue(s.ws, spare)
+    s.engine.queues.delete_task_queue(s.ws, s.queues["Spanish"])  # no longer routed to
     assert s.engine.store.get("task_queue", s.queues["Spanish"]) is None
 
 
 def test_task_channel_events_carry_the_channel():
     s = desk()
-    channel = s.engine.create_task_channel(s.ws, "Fax", "fax")
-    s.engine.update_task_channel(s.ws, channel.sid, friendly_name="Telefax", channel_optimized_routing=True)
-    s.engine.delete_task_channel(s.ws, channel.sid)
+    channel = s.engine.configuration.create_task_channel(s.ws, "Fax", "fax")
+    s.engine.configuration.update_task_channel(s.ws, channel.sid, friendly_name="Telefax", channel_optimized_routing=True)
+    s.engine.configuration.delete_task_channel(s.ws, channel.sid)
     events = [e for e in s.events() if e.event_type.startswith("task-channel.")]
     assert [e.event_type for e in events] == ["task-channel.created", "task-channel.updated", "task-channel.deleted"]
     assert all(e.resource_sid == channel.sid for e in events)
@@ -45,10 +45,10 @@ def test_fetching_by_sid_stays_in_the_workspace():
     s = desk()
     other = busy_neighbour(s)
     idle = s.activities["Idle"]
-    assert s.engine.activity(s.ws, idle).friendly_name == "Idle"
+    assert s.engine.lookups.activity(s.ws, idle).friendly_name == "Idle"
     event = s.events()[0]
-    assert s.engine.event(s.ws, event.sid).sid == event.sid
-    for fetch, sid in ((s.engine.activity, idle), (s.engine.event, event.sid)):
+    assert s.engine.lookups.event(s.ws, event.sid).sid == event.sid
+    for fetch, sid in ((s.engine.lookups.activity, idle), (s.engine.lookups.event, event.sid)):
         with pytest.raises(TaskRouterError) as info:
             fetch(other.ws, sid)
         assert info.value.status == 404
@@ -56,12 +56,12 @@ def test_fetching_by_sid_stays_in_the_workspace():
 
 def test_next_due_is_the_earliest_timer():
     s, task = reserved_for_alice()
-    assert s.engine.next_due() == EPOCH + 120  # the reservation times out before the task's TTL
+    assert s.engine.timers.next_due() == EPOCH + 120  # the reservation times out before the task's TTL
     s.accept(task)
     s.advance(120)
-    assert s.engine.next_due() == EPOCH + 86400  # only the TTL remains
+    assert s.engine.timers.next_due() == EPOCH + 86400  # only the TTL remains
     s.set_task(task, "completed")
-    assert s.engine.next_due() == EPOCH + 120 + 300  # the completed task's deletion comes first now
+    assert s.engine.timers.next_due() == EPOCH + 120 + 300  # the completed task's deletion comes first now
 
 
 def test_the_callback_log_keeps_the_newest_ten_thousand():
@@ -75,7 +75,7 @@ def test_the_callback_log_keeps_the_newest_ten_thousand():
 def test_a_write_answers_with_the_resource_as_it_was_before_routing():
     s = desk()
     s.task(lang="es")
-    answered = s.engine.update_worker(s.ws, s.workers["Alice"], activity_sid=s.activities["Idle"])
+    answered = s.engine.workers.update_worker(s.ws, s.workers["Alice"], activity_sid=s.activities["Idle"])
     assert answered.activity_sid == s.activities["Idle"]  # what the request did
     assert s.activity_of("Alice") == "Reserved"  # what routing then did, in the same transaction
     assert answered.activity_sid == s.activities["Idle"]  # and the answer does not change afterwards
@@ -106,7 +106,7 @@ def test_a_write_answers_with_the_resource_as_it_was_before_routing():
 def test_bad_configurations_are_refused_naming_the_problem(config, words):
     s = watched()
     with pytest.raises(TaskRouterError) as info:
-        s.engine.update_workflow(s.ws, s.workflows["wf"], configuration=config.replace(QUEUE, s.queues["Spanish"]))
+        s.engine.queues.update_workflow(s.ws, s.workflows["wf"], configuration=config.replace(QUEUE, s.queues["Spanish"]))
     assert info.value.status == 400 and words in info.value.message, info.value.message
 
 
@@ -117,8 +117,8 @@ def test_configuration_details_are_read_as_written():
         "filters": [{"friendly_name": "Named", "expression": "1==1", "targets": [{"queue": spare, "priority": "3", "timeout": "30"}, {"timeout": 5}]},
                     {"expression": "2==2", "targets": [{"queue": spare}]}],
         "default_filter": {"queue": spare}}}
-    s.engine.update_workflow(s.ws, s.workflows["wf"], configuration=json.dumps(config))
-    routing = s.engine.routing_config(s.engine.workflow(s.ws, s.workflows["wf"]))
+    s.engine.queues.update_workflow(s.ws, s.workflows["wf"], configuration=json.dumps(config))
+    routing = s.engine.lookups.routing_config(s.engine.lookups.workflow(s.ws, s.workflows["wf"]))
     first, second = routing.filters
     assert (first.name, second.name) == ("Named", "Filter 2")
     assert (first.targets[0].priority, first.targets[0].timeout) == (3, 30)
@@ -142,24 +142,24 @@ def test_configuration_details_are_read_as_written():
 def test_bad_queue_settings_are_refused_naming_them(change, words):
     s = watched()
     with pytest.raises(TaskRouterError) as info:
-        s.engine.update_task_queue(s.ws, s.queues["Spanish"], **change)
+        s.engine.queues.update_task_queue(s.ws, s.queues["Spanish"], **change)
     assert words in info.value.message, info.value.message
 
 
 def test_queue_limits_at_their_edges_are_accepted():
     s = watched()
     for value in (1, 50):
-        assert s.engine.update_task_queue(s.ws, s.queues["Spanish"], max_reserved_workers=value).max_reserved_workers == value
-    assert s.engine.update_task_queue(s.ws, s.queues["Spanish"], friendly_name="x" * 64).friendly_name == "x" * 64
-    assert s.engine.update_task_queue(s.ws, s.queues["Spanish"], task_order="LIFO").task_order == "LIFO"
+        assert s.engine.queues.update_task_queue(s.ws, s.queues["Spanish"], max_reserved_workers=value).max_reserved_workers == value
+    assert s.engine.queues.update_task_queue(s.ws, s.queues["Spanish"], friendly_name="x" * 64).friendly_name == "x" * 64
+    assert s.engine.queues.update_task_queue(s.ws, s.queues["Spanish"], task_order="LIFO").task_order == "LIFO"
 
 
 def test_task_channels_are_found_by_sid_or_unique_name_in_their_workspace():
     s = watched()
-    voice = s.engine.task_channel(s.ws, "voice")
-    assert s.engine.task_channel(s.ws, voice.sid).unique_name == "voice"
+    voice = s.engine.lookups.task_channel(s.ws, "voice")
+    assert s.engine.lookups.task_channel(s.ws, voice.sid).unique_name == "voice"
     other = Scenario(engine=s.engine)
     for ws, ref in ((other.ws, voice.sid), (s.ws, "fax")):
         with pytest.raises(TaskRouterError) as info:
-            s.engine.task_channel(ws, ref)
+            s.engine.lookups.task_channel(ws, ref)
         assert info.value.status == 404

@@ -14,7 +14,7 @@ from trkit.mock.engine.errors import TaskRouterError
 
 def test_default_reservation_timeout_is_120_seconds():
     s = spanish_desk()
-    assert s.engine.workflow(s.ws, s.workflows["wf"]).task_reservation_timeout == 120
+    assert s.engine.lookups.workflow(s.ws, s.workflows["wf"]).task_reservation_timeout == 120
     task = s.task()
     s.set_activity("Alice", "Idle")
     s.advance(119)
@@ -39,7 +39,7 @@ def test_default_task_ttl_is_86400_seconds_then_canceled_with_the_documented_rea
 
 def test_ttl_cancels_a_reserved_task_and_its_pending_reservation():
     s = spanish_desk()
-    s.engine.update_workflow(s.ws, s.workflows["wf"], task_reservation_timeout=3600)
+    s.engine.queues.update_workflow(s.ws, s.workflows["wf"], task_reservation_timeout=3600)
     task = s.task(timeout=100)
     s.set_activity("Alice", "Idle")
     s.advance(100)
@@ -63,15 +63,15 @@ def test_task_limits_at_the_edges_are_accepted():
 def test_reservation_timeout_limits(value, ok):
     s = spanish_desk()
     if ok:
-        s.engine.update_workflow(s.ws, s.workflows["wf"], task_reservation_timeout=value)
-        assert s.engine.workflow(s.ws, s.workflows["wf"]).task_reservation_timeout == value
+        s.engine.queues.update_workflow(s.ws, s.workflows["wf"], task_reservation_timeout=value)
+        assert s.engine.lookups.workflow(s.ws, s.workflows["wf"]).task_reservation_timeout == value
     else:
         with pytest.raises(TaskRouterError):
-            s.engine.update_workflow(s.ws, s.workflows["wf"], task_reservation_timeout=value)
+            s.engine.queues.update_workflow(s.ws, s.workflows["wf"], task_reservation_timeout=value)
 
 
 def test_a_new_task_has_priority_zero_and_a_new_queue_reserves_one_worker():
     s = spanish_desk()
     assert s.fetch_task(s.task()).priority == 0
-    queue = s.engine.task_queue(s.ws, s.queues["Everyone"])
+    queue = s.engine.lookups.task_queue(s.ws, s.queues["Everyone"])
     assert (queue.max_reserved_workers, queue.task_order) == (1, "FIFO")

@@ -13,7 +13,7 @@ from trkit.mock.engine.errors import TaskRouterError
 def test_worker_filters():
     s = desk()
     s.set_activity("Alice", "Idle")
-    names = lambda **f: sorted(w.friendly_name for w in s.engine.list_workers(s.ws, **f))  # noqa: E731
+    names = lambda **f: sorted(w.friendly_name for w in s.engine.workers.list_workers(s.ws, **f))  # noqa: E731
     assert names(available=True) == ["Alice"] and names(available=False) == ["Bob"]
     assert names(activity_name="Offline") == ["Bob"] and names(activity_sid=s.activities["Idle"]) == ["Alice"]
     assert names(friendly_name="Bob") == ["Bob"]
@@ -33,7 +33,7 @@ def test_task_filters_and_ordering():
     en = s.task(lang="en", priority=5)
     s.advance(1)
     other = s.task(lang="es", priority=3)
-    sids = lambda **f: [t.sid for t in s.engine.list_tasks(s.ws, **f)]  # noqa: E731
+    sids = lambda **f: [t.sid for t in s.engine.tasks.list_tasks(s.ws, **f)]  # noqa: E731
     assert sids() == [es, en, other]  # oldest first by default
     assert sids(ordering="Priority:desc") == [en, other, es]
     assert sids(ordering="Priority:asc,DateCreated:desc") == [es, other, en]
@@ -53,17 +53,17 @@ def test_reservation_and_event_filters():
     s, task = reserved_for_alice()
     s.reject(task, activity="Offline")
     s.set_activity("Alice", "Idle")
-    statuses = [r.reservation_status for r in s.engine.list_reservations(s.ws, task_sid=task)]
+    statuses = [r.reservation_status for r in s.engine.reservations.list_reservations(s.ws, task_sid=task)]
     assert sorted(statuses) == ["pending", "rejected"]
-    assert [r.reservation_status for r in s.engine.list_reservations(s.ws, worker_sid=s.workers["Alice"], reservation_status="pending")] == ["pending"]
-    events = s.engine.list_events(s.ws, task_sid=task, event_type="reservation.rejected")
+    assert [r.reservation_status for r in s.engine.reservations.list_reservations(s.ws, worker_sid=s.workers["Alice"], reservation_status="pending")] == ["pending"]
+    events = s.engine.events.list_events(s.ws, task_sid=task, event_type="reservation.rejected")
     assert [e.event_type for e in events] == ["reservation.rejected"]
-    assert all(e.worker_sid == s.workers["Alice"] for e in s.engine.list_events(s.ws, worker_sid=s.workers["Alice"]))
+    assert all(e.worker_sid == s.workers["Alice"] for e in s.engine.events.list_events(s.ws, worker_sid=s.workers["Alice"]))
 
 
 def test_task_queue_filters():
     s = desk()
-    names = lambda **f: sorted(q.friendly_name for q in s.engine.list_task_queues(s.ws, **f))  # noqa: E731
+    names = lambda **f: sorted(q.friendly_name for q in s.engine.queues.list_task_queues(s.ws, **f))  # noqa: E731
     assert names() == ["English", "Spanish"]
     assert names(friendly_name="English") == ["English"]
     assert names(evaluate_worker_attributes='{"languages": ["es"]}') == ["Spanish"]
@@ -80,9 +80,9 @@ def test_task_list_filters_by_routing_target_and_addons_and_stays_in_its_workspa
     other.workflow([{"expression": "1==1", "targets": [{"queue": "Theirs"}]}])
     other.task()
     by_workflow = s.task()
-    by_queue = s.engine.create_task(s.ws, attributes='{"x": 1}', routing_target=s.queues["Spanish"]).sid
+    by_queue = s.engine.tasks.create_task(s.ws, attributes='{"x": 1}', routing_target=s.queues["Spanish"]).sid
     later = s.task()
-    sids = lambda **f: [t.sid for t in s.engine.list_tasks(s.ws, **f)]  # noqa: E731
+    sids = lambda **f: [t.sid for t in s.engine.tasks.list_tasks(s.ws, **f)]  # noqa: E731
     assert sids() == [by_workflow, by_queue, later]
     assert sids(routing_target=s.queues["Spanish"]) == [by_queue]
     assert sids(has_addons=False) == [by_workflow, by_queue, later] and sids(has_addons=True) == []

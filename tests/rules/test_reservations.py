@@ -49,7 +49,7 @@ def test_reject_instruction_moves_the_worker_to_the_activity_given():
 
 def test_timeout_requeues_the_task_for_another_worker():
     s = spanish_desk()
-    s.engine.update_workflow(s.ws, s.workflows["wf"], task_reservation_timeout=60)
+    s.engine.queues.update_workflow(s.ws, s.workflows["wf"], task_reservation_timeout=60)
     task = s.task()
     s.set_activity("Alice", "Idle")
     s.advance(1)
@@ -108,7 +108,7 @@ def test_a_second_accept_is_refused():
     s = spanish_desk()
     task, res = accepted_by_alice(s)
     with pytest.raises(TaskRouterError) as info:
-        s.engine.update_reservation(s.ws, res, task_sid=task, reservation_status="accepted")
+        s.engine.reservations.update_reservation(s.ws, res, task_sid=task, reservation_status="accepted")
     assert "already in state [accepted]" in info.value.message
 
 
@@ -121,12 +121,12 @@ def test_multi_reservation_accept_rescinds_the_rest_and_pending_only_when_all_en
         s.advance(1)
     assert sorted(s.reservations(task)) == [("Alice", "pending"), ("Bob", "pending")]
     alice_res = next(r for r in s.engine.store.reservations_of_task(task) if r.worker_sid == s.workers["Alice"])
-    s.engine.update_reservation(s.ws, alice_res.sid, task_sid=task, reservation_status="rejected",
+    s.engine.reservations.update_reservation(s.ws, alice_res.sid, task_sid=task, reservation_status="rejected",
                                 worker_activity_sid=s.activities["Offline"])
     assert s.status(task) == "reserved"  # Bob's offer still stands
     s.set_activity("Carla", "Idle")
     bob_res = next(r for r in s.engine.store.reservations_of_task(task) if r.worker_sid == s.workers["Bob"])
-    s.engine.update_reservation(s.ws, bob_res.sid, task_sid=task, reservation_status="accepted")
+    s.engine.reservations.update_reservation(s.ws, bob_res.sid, task_sid=task, reservation_status="accepted")
     assert dict(s.reservations(task)) == {"Alice": "rejected", "Bob": "accepted", "Carla": "rescinded"}
 
 
@@ -199,11 +199,11 @@ def test_a_rescinded_reservation_answers_410():
 def test_a_reservation_is_found_under_its_task_and_its_worker_only():
     s, task = reserved_for_alice()
     res = s.offer(task)
-    assert s.engine.reservation(s.ws, res, worker_sid=s.workers["Alice"]).sid == res
+    assert s.engine.lookups.reservation(s.ws, res, worker_sid=s.workers["Alice"]).sid == res
     other = s.task(lang="en")
     for where in ({"task_sid": other}, {"worker_sid": s.workers["Bob"]}):
         with pytest.raises(TaskRouterError) as info:
-            s.engine.reservation(s.ws, res, **where)
+            s.engine.lookups.reservation(s.ws, res, **where)
         assert info.value.status == 404
 
 
@@ -223,9 +223,9 @@ def test_a_multi_reserved_task_returns_to_pending_only_when_every_offer_ended():
     s.worker("Bob", "Idle")
     task = s.task()
     offers = offers_of(s, task)
-    s.engine.update_reservation(s.ws, offers["Alice"], task_sid=task, reservation_status="rejected", worker_activity_sid=s.activities["Offline"])
+    s.engine.reservations.update_reservation(s.ws, offers["Alice"], task_sid=task, reservation_status="rejected", worker_activity_sid=s.activities["Offline"])
     assert s.status(task) == "reserved"
-    s.engine.update_reservation(s.ws, offers["Bob"], task_sid=task, reservation_status="rejected", worker_activity_sid=s.activities["Offline"])
+    s.engine.reservations.update_reservation(s.ws, offers["Bob"], task_sid=task, reservation_status="rejected", worker_activity_sid=s.activities["Offline"])
     assert s.status(task) == "pending"
 
 
@@ -238,7 +238,7 @@ def test_a_freed_slot_of_a_multi_reserved_task_is_offered_to_the_next_worker():
         s.advance(1)
     task = s.task()
     assert set(offers_of(s, task)) == {"Alice", "Bob"}  # the two idle longest
-    s.engine.update_reservation(s.ws, offers_of(s, task)["Alice"], task_sid=task, reservation_status="rejected",
+    s.engine.reservations.update_reservation(s.ws, offers_of(s, task)["Alice"], task_sid=task, reservation_status="rejected",
                                 worker_activity_sid=s.activities["Offline"])
     assert set(offers_of(s, task)) == {"Bob", "Carla"}
 
@@ -266,8 +266,8 @@ def test_a_reservation_not_found_names_its_path():
         ({"worker_sid": bob}, s.ws, f"/v1/Workspaces/{s.ws}/Workers/{bob}/Reservations/{res}"),
         ({}, other.ws, f"/v1/Workspaces/{other.ws}/Workers//Reservations/{res}"),
     ]
-    assert s.engine.reservation(s.ws, res, worker_sid=alice).sid == res
+    assert s.engine.lookups.reservation(s.ws, res, worker_sid=alice).sid == res
     for where, ws, path in cases:
         with pytest.raises(TaskRouterError) as info:
-            s.engine.reservation(ws, res, **where)
+            s.engine.lookups.reservation(ws, res, **where)
         assert info.value.message == f"The requested resource {path} was not found"

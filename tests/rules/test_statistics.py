@@ -16,7 +16,7 @@ from trkit.mock.engine.statistics import compute_cumulative, compute_worker_cumu
 
 def test_cumulative_statistics_of_a_scripted_day():
     s, _ = scripted_day()
-    stats = compute_cumulative(s.engine, s.ws, EPOCH, EPOCH + 300, "workspace")
+    stats = compute_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 300, "workspace")
     assert {k: stats[k] for k in stats if k.startswith(("reservations_", "tasks_"))} == {
         "reservations_created": 3, "reservations_accepted": 1, "reservations_rejected": 1,
         "reservations_timed_out": 1, "reservations_canceled": 0, "reservations_rescinded": 0,
@@ -30,22 +30,22 @@ def test_cumulative_statistics_of_a_scripted_day():
 
 def test_cumulative_statistics_count_only_the_window():
     s, _ = scripted_day()
-    late = compute_cumulative(s.engine, s.ws, EPOCH + 105, EPOCH + 300, "workspace")
+    late = compute_cumulative(s.engine.statistics, s.ws, EPOCH + 105, EPOCH + 300, "workspace")
     assert (late["tasks_created"], late["reservations_created"], late["reservations_rejected"],
             late["reservations_timed_out"], late["tasks_completed"], late["tasks_canceled"]) == (0, 1, 1, 1, 0, 2)
 
 
 def test_cumulative_split_by_wait_time():
     s, _ = scripted_day()
-    stats = compute_cumulative(s.engine, s.ws, EPOCH, EPOCH + 300, "workspace", split_by_wait_time="60")
+    stats = compute_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 300, "workspace", split_by_wait_time="60")
     assert stats["split_by_wait_time"] == {"60": {"below": {"tasks_canceled": 0, "reservations_accepted": 1},
                                                   "above": {"tasks_canceled": 2, "reservations_accepted": 0}}}
 
 
 def test_worker_cumulative_statistics_of_a_scripted_day():
     s, _ = scripted_day()
-    alice = compute_worker_cumulative(s.engine, s.ws, EPOCH, EPOCH + 300, s.workers["Alice"])
-    bob = compute_worker_cumulative(s.engine, s.ws, EPOCH, EPOCH + 300, s.workers["Bob"])
+    alice = compute_worker_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 300, s.workers["Alice"])
+    bob = compute_worker_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 300, s.workers["Bob"])
     assert (alice["reservations_created"], alice["reservations_accepted"], alice["reservations_timed_out"]) == (2, 1, 1)
     assert (bob["reservations_created"], bob["reservations_rejected"]) == (1, 1)
     durations = {d["friendly_name"]: d for d in alice["activity_durations"]}
@@ -57,8 +57,8 @@ def test_worker_cumulative_statistics_of_a_scripted_day():
 
 def test_cumulative_statistics_of_a_queue_count_what_entered_it():
     s, _ = two_queue_day()
-    spanish = compute_cumulative(s.engine, s.ws, EPOCH, EPOCH + 100, "queue", task_queue_sid=s.queues["Spanish"])
-    english = compute_cumulative(s.engine, s.ws, EPOCH, EPOCH + 100, "queue", task_queue_sid=s.queues["English"])
+    spanish = compute_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 100, "queue", task_queue_sid=s.queues["Spanish"])
+    english = compute_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 100, "queue", task_queue_sid=s.queues["English"])
     assert (spanish["tasks_entered"], spanish["reservations_accepted"], spanish["task_queue_sid"]) == (2, 1, s.queues["Spanish"])
     assert (english["tasks_entered"], english["reservations_accepted"]) == (2, 1)  # en, then late moved in
     assert "tasks_created" not in spanish and "tasks_timed_out_in_workflow" not in spanish
@@ -69,22 +69,22 @@ def test_cumulative_statistics_of_a_queue_count_what_entered_it():
 
 def test_cumulative_statistics_of_a_workflow_and_the_workspace():
     s, _ = two_queue_day()
-    flow = compute_cumulative(s.engine, s.ws, EPOCH, EPOCH + 100, "workflow", workflow_sid=s.workflows["wf"])
+    flow = compute_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 100, "workflow", workflow_sid=s.workflows["wf"])
     assert (flow["tasks_entered"], flow["workflow_sid"], flow["tasks_timed_out_in_workflow"]) == (3, s.workflows["wf"], 0)
     assert flow["avg_task_acceptance_time"] == 40  # (20 + 60) / 2
     assert flow["wait_duration_until_accepted"] == {"avg": 40, "min": 20, "max": 60, "total": 80}
-    workspace = compute_cumulative(s.engine, s.ws, EPOCH, EPOCH + 100, "workspace")
+    workspace = compute_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 100, "workspace")
     assert (workspace["start_time"], workspace["end_time"]) == ("2027-01-15T08:00:00Z", "2027-01-15T08:01:40Z")
     assert workspace["split_by_wait_time"] is None
 
 
 def test_split_by_wait_time_with_several_thresholds():
     s, _ = two_queue_day()
-    split = compute_cumulative(s.engine, s.ws, EPOCH, EPOCH + 100, "workspace", split_by_wait_time="30, 90")["split_by_wait_time"]
+    split = compute_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 100, "workspace", split_by_wait_time="30, 90")["split_by_wait_time"]
     assert split["30"] == {"below": {"tasks_canceled": 0, "reservations_accepted": 1}, "above": {"tasks_canceled": 0, "reservations_accepted": 1}}
     assert split["90"] == {"below": {"tasks_canceled": 0, "reservations_accepted": 2}, "above": {"tasks_canceled": 0, "reservations_accepted": 0}}
     with pytest.raises(TaskRouterError, match="SplitByWaitTime must be a comma-separated list of seconds, got '30;60'"):
-        compute_cumulative(s.engine, s.ws, EPOCH, EPOCH + 100, "workspace", split_by_wait_time="30;60")
+        compute_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 100, "workspace", split_by_wait_time="30;60")
 
 
 def test_statistics_window_defaults_to_the_last_15_minutes_and_30_days_at_most():
@@ -93,16 +93,16 @@ def test_statistics_window_defaults_to_the_last_15_minutes_and_30_days_at_most()
     s = spanish_desk()
     s.advance(86400)
     now = EPOCH + 86400
-    assert window(s.engine, None, None, None) == (now - 900, now)
-    assert window(s.engine, 60, None, None) == (now - 3600, now)
-    assert window(s.engine, None, now - 100, now - 50) == (now - 100, now - 50)
-    assert window(s.engine, 5, None, now - 600) == (now - 900, now - 600)
+    assert window(s.engine.statistics, None, None, None) == (now - 900, now)
+    assert window(s.engine.statistics, 60, None, None) == (now - 3600, now)
+    assert window(s.engine.statistics, None, now - 100, now - 50) == (now - 100, now - 50)
+    assert window(s.engine.statistics, 5, None, now - 600) == (now - 900, now - 600)
     s.advance(30 * 86400)
     with pytest.raises(TaskRouterError, match="within the last 30 days"):
-        window(s.engine, None, now - 1, None)  # 30 days and a second ago
-    assert window(s.engine, None, now, None)[0] == now  # exactly 30 days ago is still allowed
+        window(s.engine.statistics, None, now - 1, None)  # 30 days and a second ago
+    assert window(s.engine.statistics, None, now, None)[0] == now  # exactly 30 days ago is still allowed
     with pytest.raises(TaskRouterError, match="before EndDate"):
-        window(s.engine, None, now + 30 * 86400, now + 29 * 86400)
+        window(s.engine.statistics, None, now + 30 * 86400, now + 29 * 86400)
 
 
 def test_real_time_statistics_count_live_tasks_and_workers():
@@ -112,7 +112,7 @@ def test_real_time_statistics_count_live_tasks_and_workers():
     s.task(lang="en")
     s.advance(10)
     s.set_activity("Bob", "Idle")  # Bob takes the English task
-    stats = s.engine.real_time_statistics(s.ws)
+    stats = s.engine.statistics.real_time_statistics(s.ws)
     assert stats["tasks_by_status"] == {"pending": 1, "reserved": 1, "assigned": 0, "wrapping": 0}
     assert stats["tasks_by_priority"] == {"2": 1, "0": 1}
     assert (stats["total_tasks"], stats["total_workers"]) == (2, 2)
@@ -125,11 +125,11 @@ def test_queue_real_time_statistics():
     s = desk()
     s.task(lang="es")
     s.advance(15)
-    stats = s.engine.real_time_statistics(s.ws, task_queue_sid=s.queues["English"])
+    stats = s.engine.statistics.real_time_statistics(s.ws, task_queue_sid=s.queues["English"])
     assert (stats["total_tasks"], stats["longest_task_waiting_age"], stats["longest_task_waiting_sid"]) == (0, 0, None)
     assert (stats["total_eligible_workers"], stats["total_available_workers"]) == (2, 0)
     s.set_activity("Bob", "Idle")
-    spanish = s.engine.real_time_statistics(s.ws, task_queue_sid=s.queues["Spanish"])
+    spanish = s.engine.statistics.real_time_statistics(s.ws, task_queue_sid=s.queues["Spanish"])
     assert (spanish["total_eligible_workers"], spanish["total_available_workers"]) == (1, 0)
     assert spanish["longest_relative_task_age_in_queue"] == 15 and spanish["total_tasks"] == 1
 
@@ -139,21 +139,21 @@ def test_workflow_real_time_statistics_see_only_its_tasks():
     s.workflow([{"expression": "1==1", "targets": [{"queue": "English"}]}], name="other")
     s.task(lang="es")
     s.task(workflow="other", lang="es")
-    assert s.engine.real_time_statistics(s.ws, workflow_sid=s.workflows["other"])["total_tasks"] == 1
+    assert s.engine.statistics.real_time_statistics(s.ws, workflow_sid=s.workflows["other"])["total_tasks"] == 1
 
 
 def test_finished_tasks_leave_real_time_statistics():
     s, task = reserved_for_alice()
     s.accept(task)
-    assert s.engine.real_time_statistics(s.ws)["tasks_by_status"]["assigned"] == 1
+    assert s.engine.statistics.real_time_statistics(s.ws)["tasks_by_status"]["assigned"] == 1
     s.set_task(task, "completed")
-    assert s.engine.real_time_statistics(s.ws)["total_tasks"] == 0
+    assert s.engine.statistics.real_time_statistics(s.ws)["total_tasks"] == 0
 
 
 def test_attributes_stored_compact_as_twilio_returns_them():
     s = desk()
     text = '{"lang": "es",   "note": "spaces  inside strings kept"}'
-    task = s.engine.create_task(s.ws, attributes=text, workflow_sid=s.workflows["wf"])
+    task = s.engine.tasks.create_task(s.ws, attributes=text, workflow_sid=s.workflows["wf"])
     assert task.attributes == '{"lang":"es","note":"spaces  inside strings kept"}'
     assert s.fetch_task(task.sid).date_created == EPOCH
 
@@ -162,26 +162,26 @@ def test_worker_context_has_sid_name_and_activity_for_expressions():
     s = desk()
     s.set_activity("Alice", "Idle")
     alice, bob = s.workers["Alice"], s.workers["Bob"]
-    names = lambda expression: sorted(w.friendly_name for w in s.engine.list_workers(s.ws, target_workers_expression=expression))  # noqa: E731
+    names = lambda expression: sorted(w.friendly_name for w in s.engine.workers.list_workers(s.ws, target_workers_expression=expression))  # noqa: E731
     assert names(f'sid == "{alice}"') == ["Alice"]
     assert names(f'activity_sid == "{s.activities["Offline"]}"') == ["Bob"]
     assert names('activity_name == "Idle"') == ["Alice"]
     # an attribute of the worker's own wins over the built-in name
-    s.engine.update_worker(s.ws, bob, attributes='{"languages": ["en"], "friendly_name": "Robert"}')
+    s.engine.workers.update_worker(s.ws, bob, attributes='{"languages": ["en"], "friendly_name": "Robert"}')
     assert names('friendly_name == "Robert"') == ["Bob"] and names('friendly_name == "Bob"') == []
 
 
 def test_worker_channels_are_found_by_sid_or_by_the_channel_unique_name():
     s = desk()
     alice = s.workers["Alice"]
-    channels = s.engine.worker_channels(s.ws, alice)
+    channels = s.engine.workers.worker_channels(s.ws, alice)
     voice = next(wc for wc in channels if s.engine.store.get("task_channel", wc.task_channel_sid).unique_name == "voice")
-    assert s.engine.worker_channel(s.ws, alice, "voice").sid == voice.sid
-    assert s.engine.worker_channel(s.ws, alice, voice.sid).sid == voice.sid
+    assert s.engine.workers.worker_channel(s.ws, alice, "voice").sid == voice.sid
+    assert s.engine.workers.worker_channel(s.ws, alice, voice.sid).sid == voice.sid
     with pytest.raises(TaskRouterError) as info:
-        s.engine.worker_channel(s.ws, s.workers["Bob"], voice.sid)
+        s.engine.workers.worker_channel(s.ws, s.workers["Bob"], voice.sid)
     assert info.value.status == 404
-    assert len(channels) == len(s.engine.list_task_channels(s.ws)) == 5
+    assert len(channels) == len(s.engine.configuration.list_task_channels(s.ws)) == 5
 
 
 def test_lists_stay_inside_their_workspace_and_filter_by_name():
@@ -189,34 +189,34 @@ def test_lists_stay_inside_their_workspace_and_filter_by_name():
     other = Scenario(engine=s.engine)
     other.queue("Elsewhere")
     other.workflow([{"expression": "1==1", "targets": [{"queue": "Elsewhere"}]}], name="elsewhere")
-    assert [w.friendly_name for w in s.engine.list_workflows(s.ws)] == ["wf"]
-    assert [w.friendly_name for w in s.engine.list_workflows(other.ws, friendly_name="elsewhere")] == ["elsewhere"]
-    assert s.engine.list_workflows(other.ws, friendly_name="wf") == []
-    assert {c.unique_name for c in s.engine.list_task_channels(other.ws)} == {"default", "voice", "sms", "chat", "video"}
-    assert [w.friendly_name for w in s.engine.list_workspaces("Rules")] == ["Rules", "Rules"]
-    assert s.engine.list_workspaces("Nope") == []
+    assert [w.friendly_name for w in s.engine.queues.list_workflows(s.ws)] == ["wf"]
+    assert [w.friendly_name for w in s.engine.queues.list_workflows(other.ws, friendly_name="elsewhere")] == ["elsewhere"]
+    assert s.engine.queues.list_workflows(other.ws, friendly_name="wf") == []
+    assert {c.unique_name for c in s.engine.configuration.list_task_channels(other.ws)} == {"default", "voice", "sms", "chat", "video"}
+    assert [w.friendly_name for w in s.engine.configuration.list_workspaces("Rules")] == ["Rules", "Rules"]
+    assert s.engine.configuration.list_workspaces("Nope") == []
 
 
 def test_events_list_window_and_filters():
     s = desk()
-    s.engine.update_workflow(s.ws, s.workflows["wf"], task_reservation_timeout=3600)
+    s.engine.queues.update_workflow(s.ws, s.workflows["wf"], task_reservation_timeout=3600)
     task = s.task(lang="es")
     s.set_activity("Alice", "Idle")
     res = s.offer(task)
     s.advance(1200)  # twenty minutes later
     s.accept(task)
-    recent = [e.event_type for e in s.engine.list_events(s.ws)]
+    recent = [e.event_type for e in s.engine.events.list_events(s.ws)]
     assert recent == ["reservation.accepted", "worker.activity.update"]  # the default window is 15 minutes
-    everything = s.engine.list_events(s.ws, minutes=60)
+    everything = s.engine.events.list_events(s.ws, minutes=60)
     assert everything[0].event_type == "workspace.created" and len(everything) > len(recent)
-    assert [e.event_type for e in s.engine.list_events(s.ws, minutes=60, reservation_sid=res)] == ["reservation.created", "reservation.accepted"]
-    assert {e.event_type for e in s.engine.list_events(s.ws, minutes=60, task_queue_sid=s.queues["Spanish"])} >= {"task-queue.entered", "reservation.created"}
-    assert all(e.workflow_sid == s.workflows["wf"] for e in s.engine.list_events(s.ws, minutes=60, workflow_sid=s.workflows["wf"]))
+    assert [e.event_type for e in s.engine.events.list_events(s.ws, minutes=60, reservation_sid=res)] == ["reservation.created", "reservation.accepted"]
+    assert {e.event_type for e in s.engine.events.list_events(s.ws, minutes=60, task_queue_sid=s.queues["Spanish"])} >= {"task-queue.entered", "reservation.created"}
+    assert all(e.workflow_sid == s.workflows["wf"] for e in s.engine.events.list_events(s.ws, minutes=60, workflow_sid=s.workflows["wf"]))
     first = everything[0]
-    assert s.engine.list_events(s.ws, minutes=60, sid=first.sid) == [first]
-    assert s.engine.list_events(s.ws, start_date=EPOCH, end_date=EPOCH + 1)[0].event_type == "workspace.created"
-    assert s.engine.list_events(s.ws, minutes=60, task_channel="default")
-    assert s.engine.list_events(s.ws, minutes=60, task_channel="voice") == []
+    assert s.engine.events.list_events(s.ws, minutes=60, sid=first.sid) == [first]
+    assert s.engine.events.list_events(s.ws, start_date=EPOCH, end_date=EPOCH + 1)[0].event_type == "workspace.created"
+    assert s.engine.events.list_events(s.ws, minutes=60, task_channel="default")
+    assert s.engine.events.list_events(s.ws, minutes=60, task_channel="voice") == []
 
 
 def test_statistics_have_the_spec_fields():
@@ -224,25 +224,25 @@ def test_statistics_have_the_spec_fields():
 
     s, task = reserved_for_alice()
     base = {"account_sid", "workspace_sid"}
-    assert set(compute_cumulative(s.engine, s.ws, EPOCH, EPOCH + 1, "workspace")) == spec_fields(
+    assert set(compute_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 1, "workspace")) == spec_fields(
         "taskrouter.v1.workspace.workspace_cumulative_statistics")
-    queue = compute_cumulative(s.engine, s.ws, EPOCH, EPOCH + 1, "queue", task_queue_sid=s.queues["Spanish"])
+    queue = compute_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 1, "queue", task_queue_sid=s.queues["Spanish"])
     assert set(queue) == spec_fields("taskrouter.v1.workspace.task_queue.task_queue_cumulative_statistics")
-    flow = compute_cumulative(s.engine, s.ws, EPOCH, EPOCH + 1, "workflow", workflow_sid=s.workflows["wf"])
+    flow = compute_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 1, "workflow", workflow_sid=s.workflows["wf"])
     assert set(flow) == spec_fields("taskrouter.v1.workspace.workflow.workflow_cumulative_statistics")
-    assert set(compute_worker_cumulative(s.engine, s.ws, EPOCH, EPOCH + 1)) | base == spec_fields(
+    assert set(compute_worker_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 1)) | base == spec_fields(
         "taskrouter.v1.workspace.worker.workers_cumulative_statistics")
-    assert set(s.engine.real_time_statistics(s.ws)) | base == spec_fields("taskrouter.v1.workspace.workspace_real_time_statistics")
-    by_queue = s.engine.real_time_statistics(s.ws, task_queue_sid=s.queues["Spanish"])
+    assert set(s.engine.statistics.real_time_statistics(s.ws)) | base == spec_fields("taskrouter.v1.workspace.workspace_real_time_statistics")
+    by_queue = s.engine.statistics.real_time_statistics(s.ws, task_queue_sid=s.queues["Spanish"])
     assert set(by_queue) | base | {"task_queue_sid"} == spec_fields("taskrouter.v1.workspace.task_queue.task_queue_real_time_statistics")
     assert all(set(a) == {"sid", "friendly_name", "workers"} for a in by_queue["activity_statistics"])
-    empty = compute_cumulative(s.engine, s.ws, EPOCH + 5, EPOCH + 6, "workspace")
+    empty = compute_cumulative(s.engine.statistics, s.ws, EPOCH + 5, EPOCH + 6, "workspace")
     assert empty["wait_duration_until_accepted"] == {"avg": 0, "min": 0, "max": 0, "total": 0}
     assert empty["avg_task_acceptance_time"] == 0
-    durations = compute_worker_cumulative(s.engine, s.ws, EPOCH, EPOCH + 1)["activity_durations"]
+    durations = compute_worker_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 1)["activity_durations"]
     assert all(set(d) == {"sid", "friendly_name", "avg", "min", "max", "total"} for d in durations)
-    assert compute_worker_cumulative(s.engine, s.ws, EPOCH, EPOCH + 1)["start_time"] == "2027-01-15T08:00:00Z"
-    assert compute_worker_cumulative(s.engine, s.ws, EPOCH, EPOCH + 1)["end_time"] == "2027-01-15T08:00:01Z"
+    assert compute_worker_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 1)["start_time"] == "2027-01-15T08:00:00Z"
+    assert compute_worker_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 1)["end_time"] == "2027-01-15T08:00:01Z"
 
 
 def test_statistics_count_only_their_own_workspace():
@@ -250,22 +250,22 @@ def test_statistics_count_only_their_own_workspace():
 
     s, task = reserved_for_alice()
     busy_neighbour(s)
-    stats = s.engine.real_time_statistics(s.ws)
+    stats = s.engine.statistics.real_time_statistics(s.ws)
     assert (stats["total_tasks"], stats["total_workers"], stats["tasks_by_priority"]) == (1, 2, {"0": 1})
     assert {a["friendly_name"] for a in stats["activity_statistics"]} == {"Offline", "Available", "Unavailable", "Idle", "Reserved", "Busy"}
-    cumulative = compute_cumulative(s.engine, s.ws, EPOCH, EPOCH + 1, "workspace")
+    cumulative = compute_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 1, "workspace")
     assert (cumulative["tasks_created"], cumulative["reservations_created"]) == (1, 1)
-    workers = compute_worker_cumulative(s.engine, s.ws, EPOCH, EPOCH + 1)
+    workers = compute_worker_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 1)
     assert workers["reservations_created"] == 1 and len(workers["activity_durations"]) == 6
 
 
 def test_real_time_statistics_by_task_channel():
     s = desk()
-    s.engine.create_task(s.ws, attributes='{"lang": "es"}', workflow_sid=s.workflows["wf"], task_channel="voice")
+    s.engine.tasks.create_task(s.ws, attributes='{"lang": "es"}', workflow_sid=s.workflows["wf"], task_channel="voice")
     s.task(lang="es")
-    assert s.engine.real_time_statistics(s.ws, task_channel="voice")["total_tasks"] == 1
-    assert s.engine.real_time_statistics(s.ws, task_channel="default")["total_tasks"] == 1
-    assert s.engine.real_time_statistics(s.ws)["total_tasks"] == 2
+    assert s.engine.statistics.real_time_statistics(s.ws, task_channel="voice")["total_tasks"] == 1
+    assert s.engine.statistics.real_time_statistics(s.ws, task_channel="default")["total_tasks"] == 1
+    assert s.engine.statistics.real_time_statistics(s.ws)["total_tasks"] == 2
 
 
 def test_longest_waiting_is_measured_from_creation_and_in_queue_from_entering_it():
@@ -277,17 +277,17 @@ def test_longest_waiting_is_measured_from_creation_and_in_queue_from_entering_it
     s.advance(60)
     newer = s.task()
     s.advance(50)  # old moved to Second at 100 s
-    second = s.engine.real_time_statistics(s.ws, task_queue_sid=s.queues["Second"])
+    second = s.engine.statistics.real_time_statistics(s.ws, task_queue_sid=s.queues["Second"])
     assert (second["longest_task_waiting_sid"], second["longest_task_waiting_age"]) == (old, 110)
     assert (second["longest_relative_task_sid_in_queue"], second["longest_relative_task_age_in_queue"]) == (old, 10)
-    first = s.engine.real_time_statistics(s.ws, task_queue_sid=s.queues["First"])
+    first = s.engine.statistics.real_time_statistics(s.ws, task_queue_sid=s.queues["First"])
     assert (first["longest_relative_task_sid_in_queue"], first["longest_relative_task_age_in_queue"]) == (newer, 50)
     s.worker("Kim")
-    second = s.engine.real_time_statistics(s.ws, task_queue_sid=s.queues["Second"])
+    second = s.engine.statistics.real_time_statistics(s.ws, task_queue_sid=s.queues["Second"])
     assert (second["total_eligible_workers"], second["total_available_workers"]) == (1, 0)
     s.set_activity("Kim", "Idle")  # she takes the oldest task, now in Second
-    assert s.engine.real_time_statistics(s.ws, task_queue_sid=s.queues["Second"])["tasks_by_status"]["reserved"] == 1
-    assert s.engine.real_time_statistics(s.ws, task_queue_sid=s.queues["First"])["tasks_by_status"]["reserved"] == 0
+    assert s.engine.statistics.real_time_statistics(s.ws, task_queue_sid=s.queues["Second"])["tasks_by_status"]["reserved"] == 1
+    assert s.engine.statistics.real_time_statistics(s.ws, task_queue_sid=s.queues["First"])["tasks_by_status"]["reserved"] == 0
 
 
 @pytest.mark.parametrize(("setup", "to_status", "message"), [
@@ -306,7 +306,7 @@ def test_task_transition_messages(setup, to_status, message):
         s.set_activity("Alice", "Idle")
         s.accept(task)
     with pytest.raises(TaskRouterError) as info:
-        s.engine.update_task(s.ws, task, assignment_status=to_status, reason="r")
+        s.engine.tasks.update_task(s.ws, task, assignment_status=to_status, reason="r")
     assert info.value.message == message.format(task=task, ws=s.ws, account=ACCOUNT)
 
 
@@ -325,7 +325,7 @@ def test_a_purged_task_takes_its_reservations_and_nothing_else():
 def test_changing_one_queue_leaves_the_other_queues_waiting_tasks_alone():
     s = desk()
     spanish, english = s.task(lang="es"), s.task(lang="en")
-    s.engine.update_task_queue(s.ws, s.queues["English"], task_order="LIFO")
+    s.engine.queues.update_task_queue(s.ws, s.queues["English"], task_order="LIFO")
     s.set_activity("Alice", "Idle")
     s.set_activity("Bob", "Idle")
     assert (s.holder(spanish), s.holder(english)) == ("Alice", "Bob")
@@ -337,17 +337,17 @@ def test_real_time_counts_add_up_per_status_priority_workflow_and_channel():
     s.worker("Bob", "Idle", languages=["es"])
     first = s.task(priority=1)
     s.task(priority=1)
-    s.engine.create_task(s.ws, attributes="{}", workflow_sid=s.workflows["other"], task_channel="voice")
+    s.engine.tasks.create_task(s.ws, attributes="{}", workflow_sid=s.workflows["other"], task_channel="voice")
     s.accept(first)
     s.set_task(first, "wrapping")
-    stats = s.engine.real_time_statistics(s.ws)
+    stats = s.engine.statistics.real_time_statistics(s.ws)
     assert stats["tasks_by_status"] == {"pending": 2, "reserved": 0, "assigned": 0, "wrapping": 1}
     assert stats["tasks_by_priority"] == {"1": 2, "0": 1} and stats["total_tasks"] == 3
-    assert s.engine.real_time_statistics(s.ws, workflow_sid=s.workflows["wf"])["total_tasks"] == 2
-    assert s.engine.real_time_statistics(s.ws, workflow_sid=s.workflows["other"])["total_tasks"] == 1
-    assert s.engine.real_time_statistics(s.ws, task_channel="default")["total_tasks"] == 2
+    assert s.engine.statistics.real_time_statistics(s.ws, workflow_sid=s.workflows["wf"])["total_tasks"] == 2
+    assert s.engine.statistics.real_time_statistics(s.ws, workflow_sid=s.workflows["other"])["total_tasks"] == 1
+    assert s.engine.statistics.real_time_statistics(s.ws, task_channel="default")["total_tasks"] == 2
     s.set_activity("Alice", "Idle")
-    queue = s.engine.real_time_statistics(s.ws, task_queue_sid=s.queues["Spanish"])
+    queue = s.engine.statistics.real_time_statistics(s.ws, task_queue_sid=s.queues["Spanish"])
     assert (queue["total_available_workers"], queue["total_eligible_workers"]) == (0, 2)  # Alice took a task: Reserved
     s.worker("Carla", "Available", languages=["es"])
-    assert s.engine.real_time_statistics(s.ws, task_queue_sid=s.queues["Spanish"])["total_available_workers"] == 0
+    assert s.engine.statistics.real_time_statistics(s.ws, task_queue_sid=s.queues["Spanish"])["total_available_workers"] == 0

@@ -24,40 +24,40 @@ def test_if_match_on_a_task_update(header, ok):
     version = s.fetch_task(task).version
     value = header.format(v=version, stale=version - 1) if header else None
     if ok:
-        s.engine.update_task(s.ws, task, priority=3, if_match=value)
+        s.engine.tasks.update_task(s.ws, task, priority=3, if_match=value)
         assert s.fetch_task(task).priority == 3 and s.fetch_task(task).version > version
     else:
         with pytest.raises(TaskRouterError) as info:
-            s.engine.update_task(s.ws, task, priority=3, if_match=value)
+            s.engine.tasks.update_task(s.ws, task, priority=3, if_match=value)
         assert info.value.status == 412 and f'current ETag "{version}"' in info.value.message
         assert s.fetch_task(task).priority == 0
 
 
 def test_every_change_moves_the_version_of_worker_and_reservation():
     s = watched()
-    alice = s.engine.worker(s.ws, s.workers["Alice"])
+    alice = s.engine.lookups.worker(s.ws, s.workers["Alice"])
     before = alice.version
     s.set_activity("Alice", "Idle")
-    assert s.engine.worker(s.ws, s.workers["Alice"]).version > before
+    assert s.engine.lookups.worker(s.ws, s.workers["Alice"]).version > before
     task = s.task()
     res = s.engine.store.get("reservation", s.offer(task))
     with pytest.raises(TaskRouterError):
-        s.engine.update_reservation(s.ws, res.sid, task_sid=task, reservation_status="accepted", if_match=str(res.version + 1))
-    s.engine.update_reservation(s.ws, res.sid, task_sid=task, reservation_status="accepted", if_match=str(res.version))
+        s.engine.reservations.update_reservation(s.ws, res.sid, task_sid=task, reservation_status="accepted", if_match=str(res.version + 1))
+    s.engine.reservations.update_reservation(s.ws, res.sid, task_sid=task, reservation_status="accepted", if_match=str(res.version))
     with pytest.raises(TaskRouterError):
-        s.engine.delete_worker(s.ws, s.workers["Alice"], if_match="0")
+        s.engine.workers.delete_worker(s.ws, s.workers["Alice"], if_match="0")
     with pytest.raises(TaskRouterError):
-        s.engine.delete_task(s.ws, task, if_match="0")
+        s.engine.tasks.delete_task(s.ws, task, if_match="0")
 
 
 def test_an_update_moves_date_updated_and_names_stay_unique():
     s = watched()
     task = s.task()
     s.advance(10)
-    s.engine.update_task(s.ws, task, priority=2)
+    s.engine.tasks.update_task(s.ws, task, priority=2)
     assert s.fetch_task(task).date_updated == EPOCH + 10
     with pytest.raises(TaskRouterError) as info:
         s.worker("Alice")
     assert info.value.message == f"FriendlyName 'Alice' is already used by Worker {s.workers['Alice']} in this Workspace"
-    s.engine.update_worker(s.ws, s.workers["Alice"], friendly_name="Alice")  # keeping its own name is fine
+    s.engine.workers.update_worker(s.ws, s.workers["Alice"], friendly_name="Alice")  # keeping its own name is fine
     Scenario(engine=s.engine).worker("Alice")  # and another workspace may use it

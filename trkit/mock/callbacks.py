@@ -165,7 +165,7 @@ class HttpDispatcher:
                 self._log(engine, item, url, response, None, seconds, reading.why)
                 return reading.why
             try:
-                outcome = engine.apply_assignment_answer(item.reservation_sid, reading.instruction)
+                outcome = engine.reservations.apply_assignment_answer(item.reservation_sid, reading.instruction)
             except TaskRouterError as exc:
                 outcome = f"instruction refused ({exc.code}): {exc.message}"
             self._log(engine, item, url, response, None, seconds, outcome)
@@ -188,7 +188,7 @@ class HttpDispatcher:
                 continue
             content_type = None if response is None else response.headers.get("Content-Type")
             body = "" if response is None else response.text
-            outcome = engine.apply_voice_answer(item.call_sid, item.token, url, status, content_type, body, error)
+            outcome = engine.twiml.apply_voice_answer(item.call_sid, item.token, url, status, content_type, body, error)
             break
         return outcome
 

@@ -13,17 +13,17 @@ bp = Blueprint("activities", __name__)
 def activities(ws: str):
     if request.method == "GET":
         a = args()
-        return page(engine.list_activities(ws, a.str("FriendlyName"), a.bool("Available", lenient=True)), "activities")
+        return page(engine.configuration.list_activities(ws, a.str("FriendlyName"), a.bool("Available", lenient=True)), "activities")
     f = form()
     available = f.bool("Available", lenient=True)
-    return one(engine.create_activity(ws, f.str("FriendlyName", required=True), bool(available)), 201)
+    return one(engine.configuration.create_activity(ws, f.str("FriendlyName", required=True), bool(available)), 201)
 
 
 @bp.route("/v1/Workspaces/<ws>/Activities/<sid>", methods=["GET", "POST", "DELETE"])
 def activity(ws: str, sid: str):
     if request.method == "GET":
-        return one(engine.activity(ws, sid))
+        return one(engine.lookups.activity(ws, sid))
     if request.method == "DELETE":
-        engine.delete_activity(ws, sid)
+        engine.configuration.delete_activity(ws, sid)
         return deleted()
-    return one(engine.update_activity(ws, sid, form().str("FriendlyName")))
+    return one(engine.configuration.update_activity(ws, sid, form().str("FriendlyName")))

@@ -16,21 +16,24 @@ from flask import Response, current_app, request
 
 from ..engine import TaskRouterEngine
 from ..engine.errors import InvalidParameter, NotFound, TaskRouterError
+from ..engine.service import Service
 from . import contract
 from .params import Params
 from .render import Renderer
 
 EXTENSION = "trkit.engine"
 
-class _EngineForViews:
-    """The app's engine as views see it (``engine.create_task(...)``, as ``current_app`` is the app).
+class _CheckedWrites:
+    """A part of the engine as views see it: each of its writes is preceded by the parameter contract's check
+    (``contract.check``): by then the view has read every parameter it honours, and nothing has changed yet."""
 
-    A write is preceded by the parameter contract's check (``contract.check``): by then the view
-    has read every parameter it honours, and nothing has changed yet.
-    """
+    def __init__(self, part: Any) -> None:
+        self._part = part
 
     def __getattr__(self, name: str) -> Any:
-        attribute = getattr(current_app.extensions[EXTENSION], name)
+        attribute = getattr(self._part, name)
+        if isinstance(attribute, Service):
+            return _CheckedWrites(attribute)
         if not getattr(attribute, "__trkit_write__", False):
             return attribute
 
@@ -39,6 +42,14 @@ class _EngineForViews:
             return attribute(*args, **kwargs)
 
         return checked_write
+
+
+class _EngineForViews:
+    """The app's engine as views see it (``engine.tasks.create_task(...)``, as ``current_app`` is the app), its
+    writes checked by the parameter contract first."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_CheckedWrites(current_app.extensions[EXTENSION]), name)
 
 
 engine: TaskRouterEngine = _EngineForViews()  # type: ignore[assignment]

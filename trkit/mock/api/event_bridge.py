@@ -56,7 +56,7 @@ def allowed(grant, method: str, path: str) -> bool:
         return method == "GET"
     if path.startswith(f"/v1/Workspaces/{ws}/Tasks/"):
         task_sid = path.split("/")[5]
-        return method in ("GET", "POST") and any(r.worker_sid == wk for r in engine.list_reservations(ws, task_sid=task_sid))
+        return method in ("GET", "POST") and any(r.worker_sid == wk for r in engine.reservations.list_reservations(ws, task_sid=task_sid))
     return False
 
 
@@ -101,7 +101,7 @@ def _http_channel(expected_worker: str | None = None) -> Response:
         return _json({})
     try:
         message = json.loads(request.get_data(as_text=True) or "{}")
-        grant = engine.verify_worker_token(str(message.get("token", "")))
+        grant = engine.keys.verify_worker_token(str(message.get("token", "")))
         if expected_worker is not None and expected_worker != grant.worker_sid:
             raise BridgeError(403, f"This channel is worker {expected_worker}'s; the token is {grant.worker_sid}'s")
         payload = answer(grant, str(message.get("method", "GET")).upper(), rest_path(str(message.get("url", ""))),
@@ -136,7 +136,7 @@ def refuse_a_bad_token_before_the_upgrade():
     if request.method != "GET":
         return None
     try:
-        engine.verify_worker_token(request.args.get("token", ""))
+        engine.keys.verify_worker_token(request.args.get("token", ""))
     except TaskRouterError as exc:
         return _json({"message": exc.message, "code": exc.code, "status": exc.status}, exc.status)
     return None
@@ -194,7 +194,7 @@ def frames_for(grant, events: list) -> list[dict]:
                 body, _ = rest("GET", path)
                 frames.append({"event_type": kind, "payload": {**body, "reservation_sid": event.reservation_sid}})
         elif kind.startswith("task.") and event.task_sid and any(
-                r.worker_sid == grant.worker_sid for r in engine.list_reservations(grant.workspace_sid, task_sid=event.task_sid)):
+                r.worker_sid == grant.worker_sid for r in engine.reservations.list_reservations(grant.workspace_sid, task_sid=event.task_sid)):
             body, version = rest("GET", f"/v1/Workspaces/{grant.workspace_sid}/Tasks/{event.task_sid}")
             frames.append({"event_type": kind, "payload": v2_object("task", body, version) if grant.sdk == "v2" else body})
     return frames
@@ -202,7 +202,7 @@ def frames_for(grant, events: list) -> list[dict]:
 
 def _serve_socket(ws, token: str, close_existing: bool, offline_on_disconnect: bool, expected_worker: str | None) -> None:
     try:
-        grant = engine.verify_worker_token(token)
+        grant = engine.keys.verify_worker_token(token)
         if expected_worker is not None and expected_worker != grant.worker_sid:
             raise BridgeError(403, f"This channel is worker {expected_worker}'s; the token is {grant.worker_sid}'s")
     except (TaskRouterError, BridgeError) as exc:
@@ -255,10 +255,10 @@ def _serve_socket(ws, token: str, close_existing: bool, offline_on_disconnect: b
 
 
 def _worker_offline(grant) -> None:
-    workspace = engine.workspace(grant.workspace_sid)
+    workspace = engine.lookups.workspace(grant.workspace_sid)
     offline = workspace.default_activity_sid  # the workspace's default activity: Offline in a new workspace
     try:
-        engine.update_worker(grant.workspace_sid, grant.worker_sid, activity_sid=offline, reject_pending_reservations=True)
+        engine.workers.update_worker(grant.workspace_sid, grant.worker_sid, activity_sid=offline, reject_pending_reservations=True)
     except TaskRouterError as exc:  # the worker is gone, or cannot move now: said on the mock's log
         logging.getLogger("trkit.mock").info("worker %s disconnected and stays where it is: %s", grant.worker_sid, exc.message)
 

@@ -15,7 +15,7 @@ bp = Blueprint("events", __name__)
 def events(ws: str):
     a = args()
     return page(partial(
-        engine.list_events, ws,
+        engine.events.list_events, ws,
         end_date=a.date("EndDate"),
         event_type=a.str("EventType"),
         minutes=a.int("Minutes", 1, 43200),
@@ -32,4 +32,4 @@ def events(ws: str):
 
 @bp.route("/v1/Workspaces/<ws>/Events/<sid>", methods=["GET"])
 def event(ws: str, sid: str):
-    return one(engine.event(ws, sid))
+    return one(engine.lookups.event(ws, sid))

@@ -15,12 +15,12 @@ ROOT = "/2010-04-01/Accounts/<account>"
 def keys(account: str):
     own_account(account)
     if request.method == "POST":
-        key = engine.create_api_key(form().str("FriendlyName"))
+        key = engine.keys.create_api_key(form().str("FriendlyName"))
         return json_response({**renderer().render(key), "secret": key.secret}, 201)
     a = args()
     size = a.int("PageSize", 1, 1000) or 50
     a.int("Page", 0, 10**9)
-    items = [renderer().render(k) for k in engine.list_api_keys()[:size]]
+    items = [renderer().render(k) for k in engine.keys.list_api_keys()[:size]]
     return json_response({"keys": items, "page": 0, "page_size": size, "start": 0, "end": max(len(items) - 1, 0),
                           "uri": request.full_path, "first_page_uri": request.full_path, "previous_page_uri": None,
                           "next_page_uri": None})
@@ -30,8 +30,8 @@ def keys(account: str):
 def key(account: str, sid: str):
     own_account(account)
     if request.method == "GET":
-        return json_response(renderer().render(engine.api_key(sid)))
+        return json_response(renderer().render(engine.keys.api_key(sid)))
     if request.method == "DELETE":
-        engine.delete_api_key(sid)
+        engine.keys.delete_api_key(sid)
         return deleted()
-    return json_response(renderer().render(engine.update_api_key(sid, form().str("FriendlyName"))))
+    return json_response(renderer().render(engine.keys.update_api_key(sid, form().str("FriendlyName"))))

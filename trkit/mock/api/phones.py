@@ -28,25 +28,25 @@ def _with_transcript(call) -> dict:
 @bp.route("/mock/phone/calls", methods=["POST"])
 def place_call():
     f = form()
-    return json_response(_with_transcript(engine.place_call(_required(f, "From"), _required(f, "To"))), 201)
+    return json_response(_with_transcript(engine.calls.place_call(_required(f, "From"), _required(f, "To"))), 201)
 
 
 @bp.route("/mock/phone/calls/<sid>", methods=["GET"])
 def call_state(sid: str):
-    return json_response(_with_transcript(engine.call(sid)))
+    return json_response(_with_transcript(engine.calls.call(sid)))
 
 
 @bp.route("/mock/phone/calls/<sid>/<action>", methods=["POST"])
 def act(sid: str, action: str):
     f = form()
     if action == "digits":
-        call = engine.press_digits(sid, _required(f, "Digits"))
+        call = engine.calls.press_digits(sid, _required(f, "Digits"))
     elif action == "answer":
-        call = engine.answer_call(sid)
+        call = engine.calls.answer_call(sid)
     elif action == "decline":
-        call = engine.decline_call(sid)
+        call = engine.calls.decline_call(sid)
     elif action == "hangup":
-        call = engine.hang_up(sid)
+        call = engine.calls.hang_up(sid)
     else:
         raise InvalidParameter(f"A person on a call can do digits, answer, decline or hangup, not {action!r}")
     return json_response(_with_transcript(call))
@@ -55,4 +55,4 @@ def act(sid: str, action: str):
 @bp.route("/mock/phone/phones", methods=["POST"])
 def set_phone():
     f = form()
-    return json_response(engine.set_phone(_required(f, "Number"), _required(f, "Behaviour")))
+    return json_response(engine.calls.set_phone(_required(f, "Number"), _required(f, "Behaviour")))

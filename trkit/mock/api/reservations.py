@@ -29,7 +29,7 @@ INSTRUCTION_URLS = ("DequeueStatusCallbackUrl", "CallUrl", "CallStatusCallbackUr
 @bp.route("/v1/Workspaces/<ws>/Tasks/<task_sid>/Reservations", methods=["GET"])
 def task_reservations(ws: str, task_sid: str):
     a = args()
-    items = engine.list_reservations(
+    items = engine.reservations.list_reservations(
         ws, task_sid=task_sid, reservation_status=a.enum("ReservationStatus", RESERVATION_STATUSES),
         filter_worker_sid=a.str("WorkerSid"),
     )
@@ -39,7 +39,7 @@ def task_reservations(ws: str, task_sid: str):
 @bp.route("/v1/Workspaces/<ws>/Tasks/<task_sid>/Reservations/<sid>", methods=["GET", "POST"])
 def task_reservation(ws: str, task_sid: str, sid: str):
     if request.method == "GET":
-        return one(engine.reservation(ws, sid, task_sid=task_sid))
+        return one(engine.lookups.reservation(ws, sid, task_sid=task_sid))
     return one(_update_reservation(ws, sid, task_sid=task_sid))
 
 def _update_reservation(ws: str, sid: str, task_sid: str | None = None, worker_sid: str | None = None):
@@ -57,7 +57,7 @@ def _update_reservation(ws: str, sid: str, task_sid: str | None = None, worker_s
         params = f.prefixed(INSTRUCTION_PREFIXES[instruction])
         if instruction == "dequeue" and f.has("PostWorkActivitySid"):
             params["post_work_activity_sid"] = f.str("PostWorkActivitySid")
-    return engine.update_reservation(
+    return engine.reservations.update_reservation(
         ws, sid, task_sid=task_sid, worker_sid=worker_sid,
         reservation_status=f.enum("ReservationStatus", RESERVATION_STATUSES),
         worker_activity_sid=f.str("WorkerActivitySid"),
@@ -70,12 +70,12 @@ def _update_reservation(ws: str, sid: str, task_sid: str | None = None, worker_s
 @bp.route("/v1/Workspaces/<ws>/Workers/<worker_sid>/Reservations", methods=["GET"])
 def worker_reservations(ws: str, worker_sid: str):
     status = args().enum("ReservationStatus", RESERVATION_STATUSES)
-    items = engine.list_reservations(ws, worker_sid=worker_sid, reservation_status=status)
+    items = engine.reservations.list_reservations(ws, worker_sid=worker_sid, reservation_status=status)
     return page(items, "reservations", via_worker=True)
 
 
 @bp.route("/v1/Workspaces/<ws>/Workers/<worker_sid>/Reservations/<sid>", methods=["GET", "POST"])
 def worker_reservation(ws: str, worker_sid: str, sid: str):
     if request.method == "GET":
-        return one(engine.reservation(ws, sid, worker_sid=worker_sid), via_worker=True)
+        return one(engine.lookups.reservation(ws, sid, worker_sid=worker_sid), via_worker=True)
     return one(_update_reservation(ws, sid, worker_sid=worker_sid), via_worker=True)

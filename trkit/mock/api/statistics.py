@@ -16,19 +16,19 @@ bp = Blueprint("statistics", __name__)
 
 def span() -> tuple[float, float]:
     a = args()
-    return engine.statistics_window(a.int("Minutes", 1, 43200), a.date("StartDate"), a.date("EndDate"))
+    return engine.statistics.statistics_window(a.int("Minutes", 1, 43200), a.date("StartDate"), a.date("EndDate"))
 
 
 def cumulative(ws: str, scope: str, **ids: Any) -> dict:
     """Cumulative statistics over the request's window; every statistics route honours SplitByWaitTime."""
     start, end = span()
     a = args()
-    return engine.cumulative_statistics(ws, start, end, scope, split_by_wait_time=a.str("SplitByWaitTime"),
+    return engine.statistics.cumulative_statistics(ws, start, end, scope, split_by_wait_time=a.str("SplitByWaitTime"),
                                         task_channel=a.str("TaskChannel"), **ids)
 
 
 def realtime(ws: str, **scope: Any) -> dict:
-    return engine.real_time_statistics(ws, task_channel=args().str("TaskChannel"), **scope)
+    return engine.statistics.real_time_statistics(ws, task_channel=args().str("TaskChannel"), **scope)
 
 
 def base(ws: str) -> dict:
@@ -51,7 +51,7 @@ def workspace_statistics(ws: str):
 
 
 def queue_realtime(ws: str, sid: str) -> dict:
-    engine.task_queue(ws, sid)
+    engine.lookups.task_queue(ws, sid)
     stats = realtime(ws, task_queue_sid=sid)
     return {**base(ws), "task_queue_sid": sid, **stats}
 
@@ -64,13 +64,13 @@ def queue_real_time(ws: str, sid: str):
 
 @bp.route("/v1/Workspaces/<ws>/TaskQueues/<sid>/CumulativeStatistics", methods=["GET"])
 def queue_cumulative(ws: str, sid: str):
-    engine.task_queue(ws, sid)
+    engine.lookups.task_queue(ws, sid)
     return json_response({**cumulative(ws, "queue", task_queue_sid=sid), "url": url()})
 
 
 @bp.route("/v1/Workspaces/<ws>/TaskQueues/<sid>/Statistics", methods=["GET"])
 def queue_statistics(ws: str, sid: str):
-    engine.task_queue(ws, sid)
+    engine.lookups.task_queue(ws, sid)
     return json_response({**base(ws), "task_queue_sid": sid, "realtime": realtime(ws, task_queue_sid=sid),
                   "cumulative": cumulative(ws, "queue", task_queue_sid=sid), "url": url()})
 
@@ -81,7 +81,7 @@ def queues_statistics(ws: str):
     span()  # a bad window is refused even when no queue matches
     name = a.str("FriendlyName")
     items = []
-    for queue in engine.list_task_queues(ws, friendly_name=name):
+    for queue in engine.queues.list_task_queues(ws, friendly_name=name):
         items.append({**base(ws), "task_queue_sid": queue.sid, "realtime": realtime(ws, task_queue_sid=queue.sid),
                       "cumulative": cumulative(ws, "queue", task_queue_sid=queue.sid)})
     return page(items, "task_queues_statistics", rendered=True)
@@ -89,7 +89,7 @@ def queues_statistics(ws: str):
 
 @bp.route("/v1/Workspaces/<ws>/TaskQueues/RealTimeStatistics", methods=["POST"])
 def queues_bulk_real_time(ws: str):
-    engine.workspace(ws)
+    engine.lookups.workspace(ws)
     try:
         text = request.get_data(as_text=True) or "{}"
     except UnicodeDecodeError:
@@ -112,7 +112,7 @@ def queues_bulk_real_time(ws: str):
 
 @bp.route("/v1/Workspaces/<ws>/Workflows/<sid>/RealTimeStatistics", methods=["GET"])
 def workflow_real_time(ws: str, sid: str):
-    engine.workflow(ws, sid)
+    engine.lookups.workflow(ws, sid)
     stats = realtime(ws, workflow_sid=sid)
     keep = ("longest_task_waiting_age", "longest_task_waiting_sid", "tasks_by_priority", "tasks_by_status", "total_tasks")
     return json_response({**base(ws), "workflow_sid": sid, **{k: stats[k] for k in keep}, "url": url()})
@@ -120,13 +120,13 @@ def workflow_real_time(ws: str, sid: str):
 
 @bp.route("/v1/Workspaces/<ws>/Workflows/<sid>/CumulativeStatistics", methods=["GET"])
 def workflow_cumulative(ws: str, sid: str):
-    engine.workflow(ws, sid)
+    engine.lookups.workflow(ws, sid)
     return json_response({**cumulative(ws, "workflow", workflow_sid=sid), "url": url()})
 
 
 @bp.route("/v1/Workspaces/<ws>/Workflows/<sid>/Statistics", methods=["GET"])
 def workflow_statistics(ws: str, sid: str):
-    engine.workflow(ws, sid)
+    engine.lookups.workflow(ws, sid)
     return json_response({**base(ws), "workflow_sid": sid, "realtime": realtime(ws, workflow_sid=sid),
                   "cumulative": cumulative(ws, "workflow", workflow_sid=sid), "url": url()})
 
@@ -142,7 +142,7 @@ def chosen_workers(ws: str) -> set[str] | None:
     name, queue_sid, queue_name = a.str("FriendlyName"), a.str("TaskQueueSid"), a.str("TaskQueueName")
     if name is None and queue_sid is None and queue_name is None:
         return None
-    return {w.sid for w in engine.list_workers(ws, friendly_name=name, task_queue_sid=queue_sid, task_queue_name=queue_name)}
+    return {w.sid for w in engine.workers.list_workers(ws, friendly_name=name, task_queue_sid=queue_sid, task_queue_name=queue_name)}
 
 
 @bp.route("/v1/Workspaces/<ws>/Workers/RealTimeStatistics", methods=["GET"])
@@ -153,7 +153,7 @@ def workers_real_time(ws: str):
 @bp.route("/v1/Workspaces/<ws>/Workers/CumulativeStatistics", methods=["GET"])
 def workers_cumulative(ws: str):
     start, end = span()
-    stats = engine.worker_cumulative_statistics(ws, start, end, task_channel=args().str("TaskChannel"))
+    stats = engine.statistics.worker_cumulative_statistics(ws, start, end, task_channel=args().str("TaskChannel"))
     return json_response({**base(ws), **stats, "url": url()})
 
 
@@ -161,13 +161,13 @@ def workers_cumulative(ws: str):
 def workers_statistics(ws: str):
     start, end = span()
     workers = chosen_workers(ws)
-    cumulative_stats = engine.worker_cumulative_statistics(ws, start, end, task_channel=args().str("TaskChannel"), workers=workers)
+    cumulative_stats = engine.statistics.worker_cumulative_statistics(ws, start, end, task_channel=args().str("TaskChannel"), workers=workers)
     return json_response({**base(ws), "realtime": workers_realtime(ws, workers), "cumulative": cumulative_stats, "url": url()})
 
 
 @bp.route("/v1/Workspaces/<ws>/Workers/<worker_sid>/Statistics", methods=["GET"])
 def worker_statistics(ws: str, worker_sid: str):
-    engine.worker(ws, worker_sid)
+    engine.lookups.worker(ws, worker_sid)
     start, end = span()
-    stats = engine.worker_cumulative_statistics(ws, start, end, worker_sid, task_channel=args().str("TaskChannel"))
+    stats = engine.statistics.worker_cumulative_statistics(ws, start, end, worker_sid, task_channel=args().str("TaskChannel"))
     return json_response({**base(ws), "worker_sid": worker_sid, "cumulative": stats, "url": url()})

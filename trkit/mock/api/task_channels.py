@@ -12,9 +12,9 @@ bp = Blueprint("task_channels", __name__)
 @bp.route("/v1/Workspaces/<ws>/TaskChannels", methods=["GET", "POST"])
 def task_channels(ws: str):
     if request.method == "GET":
-        return page(engine.list_task_channels(ws), "channels")
+        return page(engine.configuration.list_task_channels(ws), "channels")
     f = form()
-    return one(engine.create_task_channel(
+    return one(engine.configuration.create_task_channel(
         ws, f.str("FriendlyName", required=True), f.str("UniqueName", required=True), f.bool("ChannelOptimizedRouting"),
     ), 201)
 
@@ -22,9 +22,9 @@ def task_channels(ws: str):
 @bp.route("/v1/Workspaces/<ws>/TaskChannels/<sid>", methods=["GET", "POST", "DELETE"])
 def task_channel(ws: str, sid: str):
     if request.method == "GET":
-        return one(engine.task_channel(ws, sid))
+        return one(engine.lookups.task_channel(ws, sid))
     if request.method == "DELETE":
-        engine.delete_task_channel(ws, sid)
+        engine.configuration.delete_task_channel(ws, sid)
         return deleted()
     f = form()
-    return one(engine.update_task_channel(ws, sid, f.str("FriendlyName"), f.bool("ChannelOptimizedRouting")))
+    return one(engine.configuration.update_task_channel(ws, sid, f.str("FriendlyName"), f.bool("ChannelOptimizedRouting")))

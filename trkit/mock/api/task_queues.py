@@ -13,11 +13,11 @@ bp = Blueprint("task_queues", __name__)
 def task_queues(ws: str):
     if request.method == "GET":
         a = args()
-        return page(engine.list_task_queues(
+        return page(engine.queues.list_task_queues(
             ws, a.str("FriendlyName"), a.str("EvaluateWorkerAttributes"), a.str("WorkerSid"), a.str("Ordering"),
         ), "task_queues")
     f = form()
-    return one(engine.create_task_queue(
+    return one(engine.queues.create_task_queue(
         ws,
         friendly_name=f.str("FriendlyName", required=True),
         target_workers=f.str("TargetWorkers"),
@@ -31,12 +31,12 @@ def task_queues(ws: str):
 @bp.route("/v1/Workspaces/<ws>/TaskQueues/<sid>", methods=["GET", "POST", "DELETE"])
 def task_queue(ws: str, sid: str):
     if request.method == "GET":
-        return one(engine.task_queue(ws, sid))
+        return one(engine.lookups.task_queue(ws, sid))
     if request.method == "DELETE":
-        engine.delete_task_queue(ws, sid)
+        engine.queues.delete_task_queue(ws, sid)
         return deleted()
     f = form()
-    return one(engine.update_task_queue(
+    return one(engine.queues.update_task_queue(
         ws, sid,
         friendly_name=f.str("FriendlyName"),
         target_workers=f.str("TargetWorkers"),

@@ -22,7 +22,7 @@ def tasks(ws: str):
             if status not in TASK_STATUSES:
                 raise InvalidParameter(f"AssignmentStatus must be one of {', '.join(TASK_STATUSES)}, got {status!r}")
         return page(partial(
-            engine.list_tasks, ws,
+            engine.tasks.list_tasks, ws,
             priority=a.int("Priority"),
             assignment_status=statuses,
             workflow_sid=a.str("WorkflowSid"),
@@ -35,7 +35,7 @@ def tasks(ws: str):
             has_addons=a.bool("HasAddons"),
         ), "tasks")
     f = form()
-    return one(engine.create_task(
+    return one(engine.tasks.create_task(
         ws,
         attributes=f.str("Attributes"),
         workflow_sid=f.str("WorkflowSid"),
@@ -52,12 +52,12 @@ def tasks(ws: str):
 @bp.route("/v1/Workspaces/<ws>/Tasks/<sid>", methods=["GET", "POST", "DELETE"])
 def task(ws: str, sid: str):
     if request.method == "GET":
-        return one(engine.task(ws, sid))
+        return one(engine.lookups.task(ws, sid))
     if request.method == "DELETE":
-        engine.delete_task(ws, sid, if_match=if_match())
+        engine.tasks.delete_task(ws, sid, if_match=if_match())
         return deleted()
     f = form()
-    return one(engine.update_task(
+    return one(engine.tasks.update_task(
         ws, sid,
         attributes=f.str("Attributes"),
         assignment_status=f.enum("AssignmentStatus", TASK_STATUSES),

@@ -63,24 +63,24 @@ def phone_numbers(account: str):
     own_account(account)
     if request.method == "GET":
         a = args()
-        return _page2010(engine.list_phone_numbers(phone_number=a.str("PhoneNumber"), friendly_name=a.str("FriendlyName")),
+        return _page2010(engine.calls.list_phone_numbers(phone_number=a.str("PhoneNumber"), friendly_name=a.str("FriendlyName")),
                          "incoming_phone_numbers")
     f = form()
     number = f.str("PhoneNumber")
     if number is None:
         raise PhoneNumberRequired("Missing required parameter PhoneNumber (the mock gives you any number you ask for)")
-    return json_response(render(engine.create_phone_number(number, **_number_fields(f))), 201)
+    return json_response(render(engine.calls.create_phone_number(number, **_number_fields(f))), 201)
 
 
 @bp.route(f"{ROOT}/IncomingPhoneNumbers/<sid>.json", methods=["GET", "POST", "DELETE"])
 def phone_number(account: str, sid: str):
     own_account(account)
     if request.method == "GET":
-        return json_response(render(engine.phone_number(sid)))
+        return json_response(render(engine.calls.phone_number(sid)))
     if request.method == "DELETE":
-        engine.delete_phone_number(sid)
+        engine.calls.delete_phone_number(sid)
         return deleted()
-    return json_response(render(engine.update_phone_number(sid, **_number_fields(form()))))
+    return json_response(render(engine.calls.update_phone_number(sid, **_number_fields(form()))))
 
 
 # ------------------------------------------------------------------ calls
@@ -95,13 +95,13 @@ def calls(account: str):
     own_account(account)
     if request.method == "GET":
         a = args()
-        return _page2010(engine.list_calls(to=a.str("To"), from_=a.str("From"), status=a.enum("Status", CALL_STATUSES),
+        return _page2010(engine.calls.list_calls(to=a.str("To"), from_=a.str("From"), status=a.enum("Status", CALL_STATUSES),
                                            parent_call_sid=a.str("ParentCallSid"), started=_when(a, "StartTime"),
                                            ended=_when(a, "EndTime")), "calls")
     f = form()
     events = request.form.getlist("StatusCallbackEvent")
     f.read.add("StatusCallbackEvent")
-    call = engine.create_call(
+    call = engine.calls.create_call(
         f.str("To") or "", f.str("From") or "", url=f.str("Url"), twiml=f.str("Twiml"), method=f.str("Method") or "POST",
         fallback_url=f.str("FallbackUrl"), fallback_method=f.str("FallbackMethod") or "POST",
         status_callback=f.str("StatusCallback"), status_callback_method=f.str("StatusCallbackMethod") or "POST",
@@ -114,12 +114,12 @@ def calls(account: str):
 def call(account: str, sid: str):
     own_account(account)
     if request.method == "GET":
-        return json_response(render(engine.call(sid)))
+        return json_response(render(engine.calls.call(sid)))
     if request.method == "DELETE":
-        engine.delete_call(sid)
+        engine.calls.delete_call(sid)
         return deleted()
     f = form()
-    return json_response(render(engine.update_call(sid, status=f.enum("Status", ("completed", "canceled")), url=f.str("Url"),
+    return json_response(render(engine.calls.update_call(sid, status=f.enum("Status", ("completed", "canceled")), url=f.str("Url"),
                                                    twiml=f.str("Twiml"), method=f.str("Method"))))
 
 
@@ -128,20 +128,20 @@ def call(account: str, sid: str):
 def conferences(account: str):
     own_account(account)
     a = args()
-    return _page2010(engine.list_conferences(status=a.enum("Status", ("init", "in-progress", "completed")),
+    return _page2010(engine.conferences.list_conferences(status=a.enum("Status", ("init", "in-progress", "completed")),
                                              friendly_name=a.str("FriendlyName")), "conferences")
 
 
 @bp.route(f"{ROOT}/Conferences/<sid>.json", methods=["GET"])
 def conference(account: str, sid: str):
     own_account(account)
-    return json_response(render(engine.conference(sid)))
+    return json_response(render(engine.conferences.conference(sid)))
 
 
 @bp.route(f"{ROOT}/Conferences/<sid>/Participants.json", methods=["GET"])
 def participants(account: str, sid: str):
     own_account(account)
-    found = engine.conference(sid)
+    found = engine.conferences.conference(sid)
     return _page2010([_Participant(found, p) for p in found.participants], "participants")
 
 

@@ -16,7 +16,7 @@ def workers(ws: str):
     if request.method == "GET":
         a = args()
         return page(partial(
-            engine.list_workers, ws,
+            engine.workers.list_workers, ws,
             activity_name=a.str("ActivityName"),
             activity_sid=a.str("ActivitySid"),
             available=a.bool("Available", lenient=True),
@@ -27,18 +27,18 @@ def workers(ws: str):
             ordering=a.str("Ordering"),
         ), "workers")
     f = form()
-    return one(engine.create_worker(ws, f.str("FriendlyName", required=True), f.str("ActivitySid"), f.str("Attributes")), 201)
+    return one(engine.workers.create_worker(ws, f.str("FriendlyName", required=True), f.str("ActivitySid"), f.str("Attributes")), 201)
 
 
 @bp.route("/v1/Workspaces/<ws>/Workers/<sid>", methods=["GET", "POST", "DELETE"])
 def worker(ws: str, sid: str):
     if request.method == "GET":
-        return one(engine.worker(ws, sid))
+        return one(engine.lookups.worker(ws, sid))
     if request.method == "DELETE":
-        engine.delete_worker(ws, sid, if_match=if_match())
+        engine.workers.delete_worker(ws, sid, if_match=if_match())
         return deleted()
     f = form()
-    return one(engine.update_worker(
+    return one(engine.workers.update_worker(
         ws, sid,
         activity_sid=f.str("ActivitySid"),
         attributes=f.str("Attributes"),
@@ -50,12 +50,12 @@ def worker(ws: str, sid: str):
 
 @bp.route("/v1/Workspaces/<ws>/Workers/<worker_sid>/Channels", methods=["GET"])
 def worker_channels(ws: str, worker_sid: str):
-    return page(engine.worker_channels(ws, worker_sid), "channels")
+    return page(engine.workers.worker_channels(ws, worker_sid), "channels")
 
 
 @bp.route("/v1/Workspaces/<ws>/Workers/<worker_sid>/Channels/<sid>", methods=["GET", "POST"])
 def worker_channel(ws: str, worker_sid: str, sid: str):
     if request.method == "GET":
-        return one(engine.worker_channel(ws, worker_sid, sid))
+        return one(engine.workers.worker_channel(ws, worker_sid, sid))
     f = form()
-    return one(engine.update_worker_channel(ws, worker_sid, sid, f.int("Capacity", 0, 50), f.bool("Available")))
+    return one(engine.workers.update_worker_channel(ws, worker_sid, sid, f.int("Capacity", 0, 50), f.bool("Available")))

@@ -12,9 +12,9 @@ bp = Blueprint("workflows", __name__)
 @bp.route("/v1/Workspaces/<ws>/Workflows", methods=["GET", "POST"])
 def workflows(ws: str):
     if request.method == "GET":
-        return page(engine.list_workflows(ws, args().str("FriendlyName")), "workflows")
+        return page(engine.queues.list_workflows(ws, args().str("FriendlyName")), "workflows")
     f = form()
-    return one(engine.create_workflow(
+    return one(engine.queues.create_workflow(
         ws,
         friendly_name=f.str("FriendlyName", required=True),
         configuration=f.str("Configuration", required=True),
@@ -27,12 +27,12 @@ def workflows(ws: str):
 @bp.route("/v1/Workspaces/<ws>/Workflows/<sid>", methods=["GET", "POST", "DELETE"])
 def workflow(ws: str, sid: str):
     if request.method == "GET":
-        return one(engine.workflow(ws, sid))
+        return one(engine.lookups.workflow(ws, sid))
     if request.method == "DELETE":
-        engine.delete_workflow(ws, sid)
+        engine.queues.delete_workflow(ws, sid)
         return deleted()
     f = form()
-    return one(engine.update_workflow(
+    return one(engine.queues.update_workflow(
         ws, sid,
         re_evaluate_tasks=bool(f.bool("ReEvaluateTasks")),
         friendly_name=f.str("FriendlyName"),

@@ -12,9 +12,9 @@ bp = Blueprint("workspaces", __name__)
 @bp.route("/v1/Workspaces", methods=["GET", "POST"])
 def workspaces():
     if request.method == "GET":
-        return page(engine.list_workspaces(args().str("FriendlyName")), "workspaces")
+        return page(engine.configuration.list_workspaces(args().str("FriendlyName")), "workspaces")
     f = form()
-    ws = engine.create_workspace(
+    ws = engine.configuration.create_workspace(
         friendly_name=f.str("FriendlyName", required=True),
         event_callback_url=f.url("EventCallbackUrl"),
         events_filter=f.str("EventsFilter"),
@@ -28,12 +28,12 @@ def workspaces():
 @bp.route("/v1/Workspaces/<ws>", methods=["GET", "POST", "DELETE"])
 def workspace(ws: str):
     if request.method == "GET":
-        return one(engine.workspace(ws))
+        return one(engine.lookups.workspace(ws))
     if request.method == "DELETE":
-        engine.delete_workspace(ws)
+        engine.configuration.delete_workspace(ws)
         return deleted()
     f = form()
-    return one(engine.update_workspace(
+    return one(engine.configuration.update_workspace(
         ws,
         default_activity_sid=f.str("DefaultActivitySid"),
         event_callback_url=f.url("EventCallbackUrl"),

@@ -17,6 +17,7 @@ from ...language.lifecycles import CALL
 from .checks import attributes_of, check_party, formatted_number
 from .errors import CallNotInProgress, InvalidParameter, NotComplete, NotFound, NumberNotAvailable, UrlRequired
 from .records import Call, PhoneNumber
+from .service import Service
 from .transaction import Outbound, read, write
 
 RING_TIMEOUT = 60  # seconds a call rings before "no-answer" (Calls' Timeout default)
@@ -47,8 +48,10 @@ class When:
                 and (self.since is None or moment >= self.since))
 
 
-class Calls:
+class Calls(Service):
     """Phone numbers, calls and the people on them."""
+
+    needs = ("account_sid", "clock", "lookups", "outbox", "store", "telephony", "timers", "twiml")
 
     # ------------------------------------------------------------ numbers
     @write
@@ -58,8 +61,8 @@ class Calls:
             raise InvalidParameter("PhoneNumber must be an E.164 number")
         if any(p.phone_number == number for p in self.store.all("phone_number")):
             raise NumberNotAvailable(f"PhoneNumber {number} is already one of this account's numbers")
-        now = self.now()
-        record = PhoneNumber(sid=self._new_sid("PN"), account_sid=self.account_sid, phone_number=number,
+        now = self.clock.now()
+        record = PhoneNumber(sid=self.lookups.new_sid("PN"), account_sid=self.account_sid, phone_number=number,
                              friendly_name=fields.pop("friendly_name", None) or formatted_number(number),
                              date_created=now, date_updated=now)
         self._set_number_fields(record, fields)
@@ -70,7 +73,7 @@ class Calls:
     def update_phone_number(self, sid: str, **fields: Any) -> PhoneNumber:
         record = self.phone_number(sid)
         self._set_number_fields(record, fields)
-        self._touch(record)
+        self.lookups.touch(record)
         return record
 
     @write
@@ -115,9 +118,9 @@ class Calls:
                 and (status is None or c.status == status) and (parent_call_sid is None or c.parent_call_sid == parent_call_sid)
                 and (started is None or started.holds(c.start_time)) and (ended is None or ended.holds(c.end_time))]
 
-    def _new_call(self, to: str, from_: str, direction: str, **fields: Any) -> Call:
-        now = self.now()
-        call = Call(sid=self._new_sid("CA"), account_sid=self.account_sid, to=to, from_=from_, direction=direction,
+    def new_call(self, to: str, from_: str, direction: str, **fields: Any) -> Call:
+        now = self.clock.now()
+        call = Call(sid=self.lookups.new_sid("CA"), account_sid=self.account_sid, to=to, from_=from_, direction=direction,
                     status="queued", date_created=now, date_updated=now, **fields)
         self.store.put(call)
         return call
@@ -131,13 +134,13 @@ class Calls:
             raise InvalidParameter(f"{to!r} is not one of this account's numbers: create it under IncomingPhoneNumbers first")
         if not number.voice_url:
             raise InvalidParameter(f"Number {to} has no voice_url: point it at your handler first")
-        call = self._new_call(to, caller, "inbound", phone_number_sid=number.sid, url=number.voice_url,
+        call = self.new_call(to, caller, "inbound", phone_number_sid=number.sid, url=number.voice_url,
                               method=number.voice_method, fallback_url=number.voice_fallback_url,
                               fallback_method=number.voice_fallback_method, status_callback=number.status_callback,
                               status_callback_method=number.status_callback_method)
         # Twilio asks the number's voice URL while the call rings (CallStatus=ringing); the TwiML answers it
-        self._set_call_status(call, "ringing", event="initiated")
-        self._fetch(call, call.url, call.method)
+        self.set_call_status(call, "ringing", event="initiated")
+        self.twiml.fetch(call, call.url, call.method)
         return call
 
     @write
@@ -153,11 +156,11 @@ class Calls:
         if url is not None:  # Voice: "If both twiml and url are provided then twiml parameter will be ignored"
             twiml = None
         self._check_ring(timeout, status_callback_events)
-        call = self._new_call(to, from_, "outbound-api", url=url, method=method.upper(), fallback_url=fallback_url,
+        call = self.new_call(to, from_, "outbound-api", url=url, method=method.upper(), fallback_url=fallback_url,
                               fallback_method=fallback_method.upper(), status_callback=status_callback,
                               status_callback_method=status_callback_method.upper(),
                               status_callback_events=tuple(status_callback_events), twiml=twiml, ring_timeout=timeout)
-        self._ring(call)
+        self.ring(call)
         return call
 
     @staticmethod
@@ -176,10 +179,10 @@ class Calls:
         if status is not None:
             if status == "completed":
                 if call.status in LIVE_CALL_STATUSES:
-                    self._hang_up(call, "completed" if call.status == "in-progress" else "canceled")
+                    self.hang_up_leg(call, "completed" if call.status == "in-progress" else "canceled")
             elif status == "canceled":
                 if call.status in ("queued", "ringing"):
-                    self._hang_up(call, "canceled")
+                    self.hang_up_leg(call, "canceled")
             else:
                 raise InvalidParameter(f"Status must be completed or canceled, got {status!r}")
             return call
@@ -187,7 +190,7 @@ class Calls:
             raise InvalidParameter("Nothing to update: give Status, Url or Twiml")
         if call.status != "in-progress":
             raise CallNotInProgress(f"Call {sid} is not in-progress: it cannot be redirected")
-        self._redirect(call, url, (method or "POST").upper(), twiml=None if url is not None else twiml)  # Url first, as on create
+        self.twiml.redirect(call, url, (method or "POST").upper(), twiml=None if url is not None else twiml)  # Url first, as on create
         return call
 
     @write
@@ -199,15 +202,18 @@ class Calls:
         self.store.delete(call)
 
     # ------------------------------------------------------------ people
+    def phones(self) -> dict[str, str]:
+        """Number -> what the phone there does, as the store keeps it (a rolled-back change is gone with it)."""
+        return dict(json.loads(self.store.meta.get("phones", "[]")))
+
     @write
     def set_phone(self, number: str, behaviour: str) -> dict:
         """What a phone does when a call reaches it: ring (a person answers), answer, busy, no-answer or fail."""
         number = check_party(number, "To")
         if behaviour not in PHONE_BEHAVIOURS:
             raise InvalidParameter(f"A phone's behaviour is one of {', '.join(PHONE_BEHAVIOURS)}, not {behaviour!r}")
-        phones = dict(self.phones)
+        phones = self.phones()
         phones[number] = behaviour
-        self.phones = phones
         self.store.set_meta("phones", json.dumps(sorted(phones.items())))
         return {"number": number, "behaviour": behaviour}
 
@@ -224,7 +230,7 @@ class Calls:
         call = self.call(sid)
         if call.status != "ringing" or call.direction == "inbound":
             raise InvalidParameter(f"Call {sid} is {call.status}: only a ringing outbound call can be declined")
-        self._hang_up(call, "busy")
+        self.hang_up_leg(call, "busy")
         return call
 
     @write
@@ -234,7 +240,7 @@ class Calls:
             raise InvalidParameter(f"Call {sid} is {call.status}: keys can be pressed only on a call in progress")
         if not digits or any(d not in "0123456789*#" for d in digits):
             raise InvalidParameter(f"Digits are 0-9, * and #, got {digits!r}")
-        self._keys(call, digits)
+        self.twiml.keys_pressed(call, digits)
         return call
 
     @write
@@ -243,43 +249,43 @@ class Calls:
         call = self.call(sid)
         if call.status not in LIVE_CALL_STATUSES:
             raise InvalidParameter(f"Call {sid} is {call.status} already")
-        self._hang_up(call, "completed" if call.status == "in-progress" else "canceled")
+        self.hang_up_leg(call, "completed" if call.status == "in-progress" else "canceled")
         return call
 
     # ------------------------------------------------------------ the line itself
-    def _ring(self, call: Call) -> None:
+    def ring(self, call: Call) -> None:
         """An outbound leg starts ringing; the phone at ``to`` does what it is set to do."""
-        self._set_call_status(call, "ringing", event="initiated")
+        self.set_call_status(call, "ringing", event="initiated")
         self._call_event(call, "ringing")
-        behaviour = self.phones.get(call.to, "ring")
+        behaviour = self.phones().get(call.to, "ring")
         if behaviour == "answer":
             self._answered(call)
         elif behaviour in ("busy", "fail"):
-            self._hang_up(call, "busy" if behaviour == "busy" else "failed")
+            self.hang_up_leg(call, "busy" if behaviour == "busy" else "failed")
         else:  # ring, or no-answer: it rings until a person answers or the timeout passes
-            self._wait(call, "ringing", self.now() + call.ring_timeout)
+            self.wait(call, "ringing", self.clock.now() + call.ring_timeout)
 
     def _answered(self, call: Call) -> None:
-        call.start_time = self.now()
-        self._set_call_status(call, "in-progress", event="answered")
-        self._wait(call, None)
-        self._call_answered(call)
+        call.start_time = self.clock.now()
+        self.set_call_status(call, "in-progress", event="answered")
+        self.wait(call, None)
+        self.twiml.call_answered(call)
 
-    def _hang_up(self, call: Call, status: str) -> None:
+    def hang_up_leg(self, call: Call, status: str) -> None:
         if call.status not in LIVE_CALL_STATUSES:
             return
         was = call.status
-        call.end_time = self.now()
-        self._set_call_status(call, status, event="completed")
-        self._wait(call, None)
-        self._call_ended(call, was)
+        call.end_time = self.clock.now()
+        self.set_call_status(call, status, event="completed")
+        self.wait(call, None)
+        self.telephony.call_ended(call, was)
 
-    def _set_call_status(self, call: Call, status: str, event: str | None = None) -> None:
+    def set_call_status(self, call: Call, status: str, event: str | None = None) -> None:
         """Every change of a call's status, by the Call lifecycle's table."""
         if CALL.allows(call.status, status) is None:
             raise RuntimeError(f"Call {call.sid} cannot go from {call.status} to {status}: the Call lifecycle has no such move")
         call.status = str(status)
-        self._touch(call)
+        self.lookups.touch(call)
         if event is not None:
             self._call_event(call, event)
 
@@ -288,8 +294,8 @@ class Calls:
         if not call.status_callback or event not in call.status_callback_events:
             return
         call.sequence += 1
-        params = {**self._call_params(call), "CallbackSource": "call-progress-events", "SequenceNumber": str(call.sequence - 1),
-                  "Timestamp": _rfc2822(self.now())}
+        params = {**self.call_params(call), "CallbackSource": "call-progress-events", "SequenceNumber": str(call.sequence - 1),
+                  "Timestamp": _rfc2822(self.clock.now())}
         if event == "initiated":  # the call's status when dialing starts, though it rings by the time it is sent
             params["CallStatus"] = "initiated"
         if event == "completed":
@@ -297,26 +303,26 @@ class Calls:
         task = self.store.get("task", call.task_sid) if call.task_sid else None
         if call.reservation_sid and task is not None:  # a worker's leg tells which caller it served (dequeue's status_callback_url)
             params["taskCallSid"] = str(attributes_of(task.attributes).get("call_sid", ""))
-        self._outbox.append(Outbound("voice-status", call.status_callback, params, self.account_sid,
+        self.outbox.post(Outbound("voice-status", call.status_callback, params, self.account_sid,
                                      method=call.status_callback_method, call_sid=call.sid))
 
-    def _wait(self, call: Call, what: str | None, until: float | None = None) -> None:
+    def wait(self, call: Call, what: str | None, until: float | None = None) -> None:
         call.waiting = what
         call.wait_until = until
         if until is not None:
-            self._add_timer(until, "call", call.sid)
+            self.timers.add_timer(until, "call", call.sid)
 
-    def _call_timer(self, sid: str, due: float) -> None:
+    def call_timer(self, sid: str, due: float) -> None:
         """A call's deadline passed: it stopped ringing, a Gather timed out, a Pause ended."""
         call = self.store.get("call", sid)
         if call is None or call.wait_until is None or call.wait_until > due or call.status not in LIVE_CALL_STATUSES:
             return
         if call.waiting == "ringing":
-            self._hang_up(call, "no-answer")
+            self.hang_up_leg(call, "no-answer")
         else:
-            self._timed_out(call)
+            self.twiml.timed_out(call)
 
-    def _call_params(self, call: Call) -> dict[str, str]:
+    def call_params(self, call: Call) -> dict[str, str]:
         """The standard parameters of every voice webhook (Voice's request to the TwiML URL)."""
         params = {"CallSid": call.sid, "AccountSid": call.account_sid, "From": call.from_, "To": call.to,
                   "CallStatus": call.status, "ApiVersion": "2010-04-01", "Direction": call.direction,

@@ -16,6 +16,7 @@ from typing import Any
 from .checks import attributes_of
 from .errors import ConferenceCallerGone, ConferenceFromInvalid, ConferenceToInvalid, NotFound
 from .records import Call, Conference, Reservation
+from .service import Service
 from .transaction import read
 
 CONFERENCE_ENDED = "Conference ended"  # the task's reason after the conference, as observed on Twilio
@@ -25,8 +26,10 @@ def _true(value: Any) -> bool:
     return str(value).lower() == "true"
 
 
-class Conferences:
+class Conferences(Service):
     """Conferences between a caller and a worker."""
+
+    needs = ("account_sid", "calls", "clock", "lookups", "store", "tasks", "telephony", "twiml", "workers")
 
     @read
     def conference(self, sid: str) -> Conference:
@@ -41,52 +44,52 @@ class Conferences:
         return [c for c in found if (status is None or c.status == status) and (friendly_name is None or c.friendly_name == friendly_name)]
 
     # ------------------------------------------------------------ the instruction
-    def _conference_instruction(self, res: Reservation, params: dict[str, Any]) -> None:
-        caller = self._parked_caller(res, "conference", ConferenceCallerGone)
-        to = self._worker_to(res, params, "conference", ConferenceToInvalid)
+    def conference_instruction(self, res: Reservation, params: dict[str, Any]) -> None:
+        caller = self.telephony.parked_caller(res, "conference", ConferenceCallerGone)
+        to = self.telephony.worker_to(res, params, "conference", ConferenceToInvalid)
         task = self.store.get("task", res.task_sid)
         from_ = params.get("from") or attributes_of(task.attributes).get("to")
-        now = self.now()
-        conference = Conference(sid=self._new_sid("CF"), account_sid=self.account_sid, friendly_name=res.sid, status="init",
+        now = self.clock.now()
+        conference = Conference(sid=self.lookups.new_sid("CF"), account_sid=self.account_sid, friendly_name=res.sid, status="init",
                                 date_created=now, date_updated=now, reservation_sid=res.sid, task_sid=task.sid,
                                 participants=({"call_sid": caller.sid, "label": "customer", "status": "waiting",
                                                "end_conference_on_exit": _true(params.get("end_conference_on_customer_exit"))},))
         self.store.put(conference)
-        leg = self._worker_leg(res, to, from_, ConferenceToInvalid, ConferenceFromInvalid, int(params.get("timeout") or 60))
+        leg = self.telephony.worker_leg(res, to, from_, ConferenceToInvalid, ConferenceFromInvalid, int(params.get("timeout") or 60))
         leg.conference_sid = conference.sid
         leg.post_work_activity_sid = params.get("post_work_activity_sid")
         conference.participants = conference.participants + (
             {"call_sid": leg.sid, "label": "worker", "status": "waiting",
              "end_conference_on_exit": _true(params.get("end_conference_on_exit"))},)
-        self._ring(leg)
+        self.calls.ring(leg)
 
     # ------------------------------------------------------------ joining and leaving
-    def _answered_into_conference(self, leg: Call) -> bool:
+    def answered_into_conference(self, leg: Call) -> bool:
         """The worker answered: she and the caller are in the conference (the caller leaves the queue for it)."""
         conference = self.store.get("conference", leg.conference_sid)
         customer = next((p for p in conference.participants if p["label"] == "customer"), None) if conference else None
         caller = self.store.get("call", customer["call_sid"]) if customer else None
         if conference is None or caller is None or caller.status != "in-progress":
-            self._hear(leg, "(the caller is gone)")
-            self._hang_up(leg, "completed")
+            self.twiml.hear(leg, "(the caller is gone)")
+            self.calls.hang_up_leg(leg, "completed")
             return True
-        self._leave_wait(caller, "redirected", keep_task=True)
+        self.telephony.leave_wait(caller, "redirected", keep_task=True)
         for call in (caller, leg):
             call.conference_sid = conference.sid
-            self._wait(call, "conference")
-            self._hear(call, f"(in conference {conference.friendly_name})")
-        conference.participants = tuple({**p, "status": "connected", "joined_at": self.now()} for p in conference.participants)
+            self.calls.wait(call, "conference")
+            self.twiml.hear(call, f"(in conference {conference.friendly_name})")
+        conference.participants = tuple({**p, "status": "connected", "joined_at": self.clock.now()} for p in conference.participants)
         conference.status = "in-progress"
-        self._touch(conference)
+        self.lookups.touch(conference)
         task = self.store.get("task", conference.task_sid)
         if task is not None:
             attributes = dict(attributes_of(task.attributes))
             attributes["conference"] = {"sid": conference.sid, "participants": {"worker": leg.sid, "customer": caller.sid}}
             task.attributes = json.dumps(attributes)
-            self._touch(task)
+            self.lookups.touch(task)
         return True
 
-    def _left_conference(self, call: Call) -> None:
+    def left_conference(self, call: Call) -> None:
         """A participant hung up: the conference ends with the last one, or with one who ends it on exit."""
         conference = self.store.get("conference", call.conference_sid)
         if conference is None or conference.status == "completed":
@@ -94,17 +97,17 @@ class Conferences:
         leaving = next((p for p in conference.participants if p["call_sid"] == call.sid), {})
         conference.participants = tuple({**p, "status": "completed"} if p["call_sid"] == call.sid else p
                                         for p in conference.participants)
-        self._touch(conference)
+        self.lookups.touch(conference)
         staying = [p for p in conference.participants if p["status"] == "connected"]
         if conference.status == "init" or not staying or leaving.get("end_conference_on_exit"):
-            self._end_conference(conference, call)
+            self.end_conference(conference, call)
 
-    def _end_conference(self, conference: Conference, by: Call) -> None:
+    def end_conference(self, conference: Conference, by: Call) -> None:
         started = conference.status == "in-progress"
         conference.status = "completed"
         conference.reason_conference_ended = "participant-with-end-conference-on-exit-left" if started else "last-participant-left"
         conference.call_sid_ending_conference = by.sid
-        self._touch(conference)
+        self.lookups.touch(conference)
         worker_leg = None
         for participant in conference.participants:
             call = self.store.get("call", participant["call_sid"])
@@ -114,14 +117,14 @@ class Conferences:
                 worker_leg = call
             if call.status in ("queued", "ringing", "in-progress") and call.sid != by.sid and (started or participant["label"] == "worker"):
                 call.conference_sid = None  # it leaves with the conference
-                self._hang_up(call, "completed" if call.status == "in-progress" else "canceled")
+                self.calls.hang_up_leg(call, "completed" if call.status == "in-progress" else "canceled")
         if not started or worker_leg is None:
             return
         res = self.store.get("reservation", conference.reservation_sid)
         worker = self.store.get("worker", res.worker_sid) if res else None
         activity = self.store.get("activity", worker_leg.post_work_activity_sid) if worker_leg.post_work_activity_sid else None
         if worker is not None and activity is not None:
-            self._set_activity(worker, activity)
+            self.workers.set_activity(worker, activity)
         task = self.store.get("task", conference.task_sid)
         if task is not None and task.assignment_status == "assigned":
-            self._set_task_status(task, "wrapping", CONFERENCE_ENDED)
+            self.tasks.set_task_status(task, "wrapping", CONFERENCE_ENDED)

@@ -12,14 +12,25 @@ from .checks import (
 from .errors import InvalidParameter
 from .event_descriptions import describe
 from .records import Activity, Event, Reservation, Task, TaskChannel, TaskQueue, Worker, Workflow, Workspace
+from .service import Service
 from .transaction import Outbound, read
 
 # event callback parameters holding a JSON document: TaskRouter writes "/" in them as "\/"
 JSON_PARAMETERS = ("TaskAttributes", "WorkerAttributes")
 
 
-class EventLog:
+class EventLog(Service):
     """Events: emitted, stored, listed."""
+
+    needs = ("account_sid", "clock", "lookups", "outbox", "sids", "store")
+
+    def __init__(self) -> None:
+        self._published: list[Event] = []  # the events of the open transaction, for subscribers after it commits
+
+    def take_published(self) -> list[Event]:
+        """The events the transaction recorded (it committed: they go to the subscribers), and none kept."""
+        events, self._published = self._published, []
+        return events
 
     @read
     def list_events(
@@ -39,8 +50,8 @@ class EventLog:
         offset: int = 0,
         limit: int | None = None,
     ) -> list[Event]:
-        self.workspace(ws_sid)
-        now = self.now()
+        self.lookups.workspace(ws_sid)
+        now = self.clock.now()
         end = end_date if end_date is not None else now
         if start_date is None:
             start_date = end - 60 * (minutes if minutes is not None else 15)
@@ -63,9 +74,9 @@ class EventLog:
             return True
         return event_type in {part.strip() for part in ws.events_filter.split(",")}
 
-    def _emit(self, ws: Workspace, event_type: str, resource_type: str, resource_sid: str,
+    def emit(self, ws: Workspace, event_type: str, resource_type: str, resource_sid: str,
               data: dict[str, Any], actor: tuple[str, str, str | None] | None = None) -> Event:
-        now = self.now()
+        now = self.clock.now()
         # event data values are strings, as TaskRouter sends them
         for key, value in data.items():
             if value.__class__ is not str:
@@ -98,24 +109,24 @@ class EventLog:
                 "ResourceType": resource_type, "ResourceSid": resource_sid, "AccountSid": self.account_sid,
                 "Timestamp": str(int(now)), "TimestampMs": str(int(now * 1000)),
             })
-            self._outbox.append(Outbound("event", ws.event_callback_url, params, ws.sid, event_type=event_type))
+            self.outbox.post(Outbound("event", ws.event_callback_url, params, ws.sid, event_type=event_type))
         return event
 
     # -------------------------------------------------------------- event data
-    def _activity_data(self, activity: Activity) -> dict:
+    def activity_data(self, activity: Activity) -> dict:
         return {"activity_sid": activity.sid, "activity_name": activity.friendly_name, "activity_available": activity.available}
 
-    def _channel_data(self, channel: TaskChannel) -> dict:
+    def channel_data(self, channel: TaskChannel) -> dict:
         return {"task_channel_sid": channel.sid, "task_channel_name": channel.friendly_name,
                 "task_channel_unique_name": channel.unique_name, "task_channel_optimized_routing": bool(channel.channel_optimized_routing)}
 
-    def _queue_data(self, queue: TaskQueue) -> dict:
+    def queue_data(self, queue: TaskQueue) -> dict:
         return {"task_queue_sid": queue.sid, "task_queue_name": queue.friendly_name, "task_queue_target_expression": queue.target_workers}
 
-    def _workflow_data(self, workflow: Workflow) -> dict:
+    def workflow_data(self, workflow: Workflow) -> dict:
         return {"workflow_sid": workflow.sid, "workflow_name": workflow.friendly_name}
 
-    def _worker_data(self, worker: Worker) -> dict:
+    def worker_data(self, worker: Worker) -> dict:
         activity = self.store.get("activity", worker.activity_sid)
         return {
             "worker_sid": worker.sid, "worker_name": worker.friendly_name, "worker_attributes": worker.attributes,
@@ -123,15 +134,15 @@ class EventLog:
             "worker_version": worker.version,
         }
 
-    def _task_data(self, task: Task, entering: str | None = None) -> dict:
+    def task_data(self, task: Task, entering: str | None = None) -> dict:
         """The task's fields in event data; ``entering`` names the queue it is entering as the event happens
         (a task.created recorded from real TaskRouter already carries the queue the workflow sends it to)."""
         queue = self.store.get("task_queue", entering or task.task_queue_sid)
-        entered = self.now() if entering else task.task_queue_entered_date
+        entered = self.clock.now() if entering else task.task_queue_entered_date
         workflow = self.store.get("workflow", task.workflow_sid)
         channel = self.store.get("task_channel", task.task_channel_sid)
         return {
-            "task_sid": task.sid, "task_attributes": task.attributes, "task_age": int(self.now() - task.date_created),
+            "task_sid": task.sid, "task_attributes": task.attributes, "task_age": int(self.clock.now() - task.date_created),
             "task_priority": task.priority, "task_assignment_status": task.assignment_status,
             "task_date_created": int(task.date_created), "task_channel_sid": task.task_channel_sid,
             "task_channel_unique_name": channel.unique_name if channel else "",
@@ -141,15 +152,15 @@ class EventLog:
             "workflow_sid": task.workflow_sid, "workflow_name": workflow.friendly_name if workflow else "",
         }
 
-    def _emit_reservation(self, res: Reservation, event_type: str, extra: dict | None = None) -> None:
+    def emit_reservation(self, res: Reservation, event_type: str, extra: dict | None = None) -> None:
         task = self.store.get("task", res.task_sid)
         worker = self.store.get("worker", res.worker_sid)
-        data = self._task_data(task) if task else {"task_sid": res.task_sid}
+        data = self.task_data(task) if task else {"task_sid": res.task_sid}
         if worker is not None:
-            data.update(self._worker_data(worker))
+            data.update(self.worker_data(worker))
         else:
             data["worker_sid"] = res.worker_sid
         data["reservation_sid"] = res.sid
         if extra:
             data.update(extra)
-        self._emit(self.workspace(res.workspace_sid), event_type, "reservation", res.sid, data)
+        self.emit(self.lookups.workspace(res.workspace_sid), event_type, "reservation", res.sid, data)

@@ -1,18 +1,19 @@
 """The engine's one door: one API call = one lock acquisition = one transaction, taken here.
 
-:class:`TaskRouterEngine` is the rule modules put together (configuration, workers, queues and
-workflows, tasks, reservations, events, routing, timers, statistics). Every method a rule module
-marks with :func:`~.transaction.write` runs as a transaction: under the lock, the store journals it,
-routing runs inside it, it commits, and only then are its callbacks sent — and the call waits for
-their answers, so the next call sees their effect. A refusal or a fault rolls back only what the
-call touched. The reads marked with :func:`~.transaction.read` run under the lock too. Records returned to a caller
-outside the engine are copies: a write answers with the resource as it was before routing ran (as
-TaskRouter's REST API does), and nothing a caller holds changes under it.
+:class:`TaskRouterEngine` composes the services (lookups, configuration, workers, queues and
+workflows, tasks, reservations, events, routing, offers, indexes, timers, statistics, and the phone
+network's calls, TwiML player, telephony and conferences, and keys): it makes one of each and
+connects each to the parts it names. Every method a service marks with :func:`~.transaction.write`
+runs as a transaction: under the lock, the store journals it, routing runs inside it, it commits,
+and only then are its callbacks sent — and the call waits for their answers, so the next call sees
+their effect. A refusal or a fault rolls back only what the call touched. The reads marked with
+:func:`~.transaction.read` run under the lock too. Records returned to a caller outside the engine
+are copies: a write answers with the resource as it was before routing ran (as TaskRouter's REST API
+does), and nothing a caller holds changes under it.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import threading
@@ -22,7 +23,6 @@ from functools import wraps
 from typing import Any
 
 from ...language.errors import LanguageError
-from ...language.workflow_config import RoutingConfig
 from .calls import Calls
 from .checks import FINISHED_TASK_LIFETIME
 from .clock import Clock, iso
@@ -38,17 +38,20 @@ from .queues import QueuesAndWorkflows
 from .records import Record
 from .reservations import Reservations
 from .routing import Routing
+from .service import Service
 from .sids import SidGenerator
 from .statistics import Statistics
 from .store import Store
 from .tasks import Tasks
 from .telephony import Telephony, VoiceSwitches
 from .timers import Timers
-from .transaction import Dispatcher, NullDispatcher, Outbound, read, write
+from .transaction import Dispatcher, NullDispatcher, Outbound, Outbox, read, write
 from .twiml_player import TwimlPlayer
 from .workers import Workers
 
 SETTLE_TIMEOUT = 12.0  # seconds a call waits for the answers of the callbacks it caused
+CALLBACK_LOG_SIZE = 10_000  # the newest deliveries kept for GET /mock/callbacks (a long chain of re-offers fits)
+
 
 def stored_clock(meta: dict) -> Clock:
     """The clock as the store left it. A state written before the clock remembered its advances has an offset
@@ -58,12 +61,7 @@ def stored_clock(meta: dict) -> Clock:
     return Clock(offset, history)
 
 
-CALLBACK_LOG_SIZE = 10_000  # the newest deliveries kept for GET /mock/callbacks (a long chain of re-offers fits)
-
-
-class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Tasks, Reservations, EventLog, Routing, Offers,
-                       Indexes, Timers, Statistics, Calls, TwimlPlayer, Telephony, Conferences,
-                       Keys):
+class TaskRouterEngine:
     """One account's TaskRouter and phone network: every workspace, number and call, without HTTP."""
 
     def __init__(
@@ -79,27 +77,53 @@ class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Task
         voice: VoiceSwitches | None = None,
     ) -> None:
         self.store = store
-        self.finished_task_lifetime = finished_task_lifetime  # None: finished tasks are kept
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.clock = clock or stored_clock(store.meta)
         self.sids = sids or SidGenerator()
         self.dispatcher = dispatcher or NullDispatcher()
         self.settle_timeout = settle_timeout
+        self.voice = voice or VoiceSwitches()
         self.lock = threading.RLock()
         self._depth = 0  # calls in progress in the thread holding the lock (rules call each other)
-        self._outbox: list[Outbound] = []
-        self._published: list = []  # the events of the open transaction, for subscribers after it commits
         self._subscribers: list[Callable[[list], None]] = []
-        self._match_wanted: dict[str, None] = {}
-        self._skip_checks: dict[str, tuple[int, int]] = {}  # task -> the step whose skip_if is due
-        self._configs: dict[str, tuple[str, RoutingConfig]] = {}
-        self._timer_counter = itertools.count()
-        self._timers: list[tuple[float, int, str, str]] = []
         self.callback_log: list[dict] = []
-        self.voice = voice or VoiceSwitches()
-        self.phones: dict[str, str] = dict(json.loads(store.meta.get("phones", "[]")))  # number -> behaviour
-        self._rebuild_indexes()
+        self.outbox = Outbox()
+        self.lookups = Lookups()
+        self.configuration = Configuration()
+        self.workers = Workers()
+        self.queues = QueuesAndWorkflows()
+        self.tasks = Tasks()
+        self.reservations = Reservations()
+        self.events = EventLog()
+        self.routing = Routing()
+        self.offers = Offers()
+        self.indexes = Indexes()
+        self.timers = Timers()
+        self.statistics = Statistics()
+        self.calls = Calls()
+        self.twiml = TwimlPlayer()
+        self.telephony = Telephony()
+        self.conferences = Conferences()
+        self.keys = Keys()
+        services = {name: part for name, part in vars(self).items() if isinstance(part, Service)}
+        # (None: finished tasks are kept)
+        parts = {"store": store, "clock": self.clock, "sids": self.sids, "account_sid": account_sid, "auth_token": auth_token,
+                 "outbox": self.outbox, "voice": self.voice, "finished_task_lifetime": finished_task_lifetime, **services}
+        for service in services.values():
+            service.connect(parts)
+            self._open_doors(service)
+        self._open_doors(self)
+        self.indexes.rebuild()
+
+    def _open_doors(self, part: object) -> None:
+        """Give every marked write of ``part`` its transaction and every marked read its lock."""
+        for name in dir(type(part)):
+            method = getattr(type(part), name)
+            if getattr(method, "__trkit_write__", False):
+                setattr(part, name, self._as_transaction(getattr(part, name)))
+            elif getattr(method, "__trkit_read__", False):
+                setattr(part, name, self._as_read(getattr(part, name)))
 
     def now(self) -> float:
         return self.clock.now()
@@ -108,11 +132,10 @@ class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Task
     @write
     def reset(self) -> None:
         self.store.reset()
-        self._configs = {}
-        self._rebuild_indexes()
+        self.lookups.forget_configuration()
+        self.indexes.rebuild()
         self.clock.reset()
         self.callback_log.clear()
-        self.phones = {}
 
     def seed(self, value: int | None) -> None:
         """From now on SIDs come from a seeded sequence: the same script makes the same SIDs."""
@@ -124,7 +147,7 @@ class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Task
 
     @read
     def clock_state(self) -> dict:
-        return {"now": iso(self.now()), "epoch": self.now(), "offset_seconds": self.clock.offset, "next_due": iso(self.next_due())}
+        return {"now": iso(self.now()), "epoch": self.now(), "offset_seconds": self.clock.offset, "next_due": iso(self.timers.next_due())}
 
     @read
     def lookup(self, kind: str, sid: str | None) -> Any | None:
@@ -134,7 +157,7 @@ class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Task
     @read
     def channel_load(self, worker_sid: str, task_channel_sid: str) -> int:
         """Tasks a worker holds on one channel (a worker channel's ``assigned_tasks``)."""
-        return self.assigned_tasks(worker_sid, task_channel_sid)
+        return self.workers.assigned_tasks(worker_sid, task_channel_sid)
 
     def record_callback(self, entry: dict) -> None:
         with self.lock:
@@ -144,6 +167,36 @@ class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Task
     @read
     def callbacks(self) -> list[dict]:
         return list(self.callback_log)
+
+    # ------------------------------------------------------------ time: one timer, one transaction
+    def process_due(self, until: float | None = None) -> int:
+        """Fire every timer due by ``until`` (default: now), in time order."""
+        fired = 0
+        while True:
+            with self.lock:
+                due_timer = self.timers.pop_due(self.now() if until is None else until)
+                if due_timer is None:
+                    return fired
+                due, kind, sid = due_timer
+                if until is not None:
+                    self.clock.jump_to(due)
+            try:
+                self.timers.fire_due(due, kind, sid)
+            except BaseException:
+                with self.lock:
+                    self.timers.add_timer(due, kind, sid)  # rolled back: it is still due
+                raise
+            fired += 1
+
+    def advance(self, seconds: float) -> float:
+        """Move the clock forward, firing everything that falls due on the way."""
+        if seconds < 0:
+            raise InvalidParameter(f"Advance must not be negative, got {seconds}")
+        with self.lock:
+            target = self.now() + seconds
+        self.process_due(until=target)
+        self.timers.save_clock(target)
+        return self.now()
 
     # ------------------------------------------------------------ transactions
     def subscribe(self, listener: Callable[[list], None]) -> None:
@@ -164,17 +217,68 @@ class TaskRouterEngine(Lookups, Configuration, Workers, QueuesAndWorkflows, Task
                 logging.getLogger("trkit.mock").exception("an event subscriber failed")
 
     def _abort(self) -> None:
-        self._published = []
-        self._outbox = []
-        self._match_wanted.clear()
-        self._skip_checks.clear()
-        self._rederive(self.store.rollback())
+        self.events.take_published()
+        self.outbox.take()
+        self.routing.forget_pending()
+        self.indexes.rederive(self.store.rollback())
 
     def _send(self, items: list[Outbound]) -> None:
         """After commit, outside the lock: send the callbacks and wait (bounded) for their answers."""
         futures = self.dispatcher.submit(items, self) or []
         if futures:
             wait(futures, timeout=self.settle_timeout)
+
+    def _as_transaction(self, method: Callable) -> Callable:
+        @wraps(method)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            items: list[Outbound] = []
+            events: list = []
+            with self.lock:
+                outer = self._depth == 0
+                self._depth += 1
+                if outer:
+                    self.store.begin()
+                try:
+                    result = method(*args, **kwargs)
+                    if outer:
+                        result = _detached(result)  # as it was before routing ran
+                        self.routing.flush_matches()
+                        self.store.commit(now=self.now())
+                        items = self.outbox.take()
+                        events = self.events.take_published()
+                except BaseException as exc:
+                    if outer:
+                        self._abort()
+                        if isinstance(exc, LanguageError):
+                            raise InvalidParameter(str(exc)) from None
+                    raise
+                finally:
+                    self._depth -= 1
+            if events and self._subscribers:
+                self._publish(events)
+            if items:
+                self._send(items)
+            return result
+
+        return run
+
+    def _as_read(self, method: Callable) -> Callable:
+        @wraps(method)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with self.lock:
+                outer = self._depth == 0
+                self._depth += 1
+                try:
+                    result = method(*args, **kwargs)
+                    return _detached(result) if outer else result
+                except LanguageError as exc:
+                    if outer:
+                        raise InvalidParameter(str(exc)) from None
+                    raise
+                finally:
+                    self._depth -= 1
+
+        return run
 
 
 def _detached(result: Any) -> Any:
@@ -184,70 +288,3 @@ def _detached(result: Any) -> Any:
     if isinstance(result, list) and result and isinstance(result[0], Record):
         return [item.detached() for item in result]
     return result
-
-
-def _as_transaction(method: Callable) -> Callable:
-    @wraps(method)
-    def run(self: TaskRouterEngine, *args: Any, **kwargs: Any) -> Any:
-        items: list[Outbound] = []
-        events: list = []
-        with self.lock:
-            outer = self._depth == 0
-            self._depth += 1
-            if outer:
-                self.store.begin()
-            try:
-                result = method(self, *args, **kwargs)
-                if outer:
-                    result = _detached(result)  # as it was before routing ran
-                    self._flush_matches()
-                    self.store.commit(now=self.now())
-                    items, self._outbox = self._outbox, []
-                    events, self._published = self._published, []
-            except BaseException as exc:
-                if outer:
-                    self._abort()
-                    if isinstance(exc, LanguageError):
-                        raise InvalidParameter(str(exc)) from None
-                raise
-            finally:
-                self._depth -= 1
-        if events and self._subscribers:
-            self._publish(events)
-        if items:
-            self._send(items)
-        return result
-
-    return run
-
-
-def _as_read(method: Callable) -> Callable:
-    @wraps(method)
-    def run(self: TaskRouterEngine, *args: Any, **kwargs: Any) -> Any:
-        with self.lock:
-            outer = self._depth == 0
-            self._depth += 1
-            try:
-                result = method(self, *args, **kwargs)
-                return _detached(result) if outer else result
-            except LanguageError as exc:
-                if outer:
-                    raise InvalidParameter(str(exc)) from None
-                raise
-            finally:
-                self._depth -= 1
-
-    return run
-
-
-def _wrap(cls: type) -> None:
-    """Give every marked write its transaction and every public read its lock."""
-    for name in dir(cls):
-        method = getattr(cls, name)
-        if getattr(method, "__trkit_write__", False):
-            setattr(cls, name, _as_transaction(method))
-        elif getattr(method, "__trkit_read__", False):
-            setattr(cls, name, _as_read(method))
-
-
-_wrap(TaskRouterEngine)

@@ -1,59 +1,89 @@
-"""The engine's derived indexes (free workers, load, queue heaps, tasks waiting for one worker, timers): rebuilt from the store, or re-derived for the records a rollback put back."""
+"""Who is free and what each worker holds, kept beside the store for routing; and the rebuild of every derived index from the store."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ...language.vocabulary import (
-    HELD_RESERVATION_STATUSES,
-    WAITING_TASK_STATUSES,
-)
+from ...language.vocabulary import HELD_RESERVATION_STATUSES, WAITING_TASK_STATUSES
+from .service import Service
 
 
-class Indexes:
-    """What routing keeps beside the store, and how it is rebuilt."""
+class Indexes(Service):
+    """The free workers of each workspace and the reservations each worker holds (its load). The other
+    derived indexes belong to their services (queue heaps to routing, tasks waiting for one worker to
+    offers, timers to timers); this service rebuilds them all from the store, or re-derives the records
+    a rollback put back."""
 
-    def _rederive(self, records: list[Any]) -> None:
+    needs = ("offers", "routing", "store", "timers")
+
+    def __init__(self) -> None:
+        self._available: dict[str, dict[str, None]] = {}  # workspace -> its workers in an available activity, in order
+        self._active: dict[str, set[str]] = {}  # worker -> the reservations it holds (pending, accepted, wrapping)
+
+    # ------------------------------------------------------------ free workers
+    def set_available(self, ws_sid: str, worker_sid: str, available: bool) -> None:
+        free = self._available.setdefault(ws_sid, {})
+        if available:
+            free[worker_sid] = None
+        else:
+            free.pop(worker_sid, None)
+
+    def available_in(self, ws_sid: str) -> dict[str, None]:
+        """The workspace's free workers, as routing reads them while it reserves (kept current as it goes)."""
+        return self._available.get(ws_sid, {})
+
+    # ------------------------------------------------------------ load
+    def hold(self, worker_sid: str, res_sid: str, held: bool = True) -> None:
+        """The worker holds the reservation (``held``) or no longer does."""
+        if held:
+            self._active.setdefault(worker_sid, set()).add(res_sid)
+        else:
+            self._active.get(worker_sid, set()).discard(res_sid)
+
+    def held(self, worker_sid: str) -> set[str] | tuple[()]:
+        return self._active.get(worker_sid, ())
+
+    def forget_worker(self, ws_sid: str, worker_sid: str) -> None:
+        self._available.get(ws_sid, {}).pop(worker_sid, None)
+        self._active.pop(worker_sid, None)
+
+    # ------------------------------------------------------------ rebuilding
+    def rederive(self, records: list[Any]) -> None:
         """After a rollback: re-derive the indexes (free workers, load, queue heaps, timers) of the records it put back."""
         for record in records:
             stored = self.store.get(record.KIND, record.sid) is record
             if record.KIND == "worker":
-                self._available.get(record.workspace_sid, {}).pop(record.sid, None)
                 activity = self.store.get("activity", record.activity_sid)
-                if stored and activity is not None and activity.available:
-                    self._available.setdefault(record.workspace_sid, {})[record.sid] = None
+                self.set_available(record.workspace_sid, record.sid, stored and activity is not None and activity.available)
             elif record.KIND == "reservation":
-                self._active.get(record.worker_sid, set()).discard(record.sid)
-                if stored and record.reservation_status in HELD_RESERVATION_STATUSES:
-                    self._active.setdefault(record.worker_sid, set()).add(record.sid)
+                self.hold(record.worker_sid, record.sid, stored and record.reservation_status in HELD_RESERVATION_STATUSES)
                 if stored and record.reservation_status == "pending":
-                    self._add_timer(record.timeout_at, "reservation", record.sid)
+                    self.timers.add_timer(record.timeout_at, "reservation", record.sid)
                 task = self.store.get("task", record.task_sid)
                 if task is not None:
-                    self._task_timers(task)
-                    self._need_workers(task)
+                    self.timers.task_timers(task)
+                    self.routing.need_workers(task)
             elif record.KIND == "task" and stored:
-                self._task_timers(record)
-                self._need_workers(record)
-                self._wait_for_worker_again(record)
+                self.timers.task_timers(record)
+                self.routing.need_workers(record)
+                self.offers.wait_for_worker_again(record)
             elif record.KIND == "task_queue":
-                self._rebuild_queue_heap(record.sid)
+                self.routing.rebuild_queue_heap(record.sid)
 
-    def _rebuild_indexes(self) -> None:
-        """Derived indexes (free workers, load, queue heaps, timers) from the stored state."""
-        self._available: dict[str, dict[str, None]] = {}
-        self._active: dict[str, set[str]] = {}
-        self._queue_heaps: dict[tuple[str, str], list] = {}  # (queue, task channel) -> waiting tasks, best first
+    def rebuild(self) -> None:
+        """Every derived index (free workers, load, queue heaps, tasks waiting for one worker, timers) from the stored state."""
+        self._available, self._active = {}, {}
+        self.routing.forget_heaps()
+        self.offers.forget_direct()
         for worker in self.store.all("worker"):
             activity = self.store.get("activity", worker.activity_sid)
             if activity is not None and activity.available:
-                self._available.setdefault(worker.workspace_sid, {})[worker.sid] = None
+                self.set_available(worker.workspace_sid, worker.sid, True)
         for res in self.store.all("reservation"):
             if res.reservation_status in HELD_RESERVATION_STATUSES:
-                self._active.setdefault(res.worker_sid, set()).add(res.sid)
-        self._direct: dict[str, str] = {}  # task routed straight to a worker -> that worker, while it waits
+                self.hold(res.worker_sid, res.sid)
         for task in self.store.all("task"):
             if task.assignment_status in WAITING_TASK_STATUSES:
-                self._need_workers(task)
-                self._wait_for_worker_again(task)
-        self._rebuild_timers()
+                self.routing.need_workers(task)
+                self.offers.wait_for_worker_again(task)
+        self.timers.rebuild_timers()

@@ -15,6 +15,7 @@ import jwt
 
 from .errors import AccessTokenExpired, InvalidAccessToken, NotFound
 from .records import ApiKey
+from .service import Service
 from .transaction import read, write
 
 
@@ -40,13 +41,15 @@ def minted_at(claims: dict) -> float | None:
     return float(nbf) if isinstance(nbf, (int, float)) else None
 
 
-class Keys:
+class Keys(Service):
     """The account's API keys, and the worker tokens signed with them."""
+
+    needs = ("account_sid", "auth_token", "clock", "lookups", "store")
 
     @write
     def create_api_key(self, friendly_name: str | None = None) -> ApiKey:
-        now = self.now()
-        key = ApiKey(sid=self._new_sid("SK"), account_sid=self.account_sid, friendly_name=friendly_name or "",
+        now = self.clock.now()
+        key = ApiKey(sid=self.lookups.new_sid("SK"), account_sid=self.account_sid, friendly_name=friendly_name or "",
                      secret=secrets.token_urlsafe(24), date_created=now, date_updated=now)
         self.store.put(key)
         return key
@@ -67,7 +70,7 @@ class Keys:
         key = self.api_key(sid)
         if friendly_name is not None:
             key.friendly_name = friendly_name
-            self._touch(key)
+            self.lookups.touch(key)
         return key
 
     @write
@@ -115,7 +118,7 @@ class Keys:
             raise InvalidAccessToken(f"The token cannot be read: {exc}") from None
 
     def _grant(self, claims: dict, workspace_sid: str | None, worker_sid: str | None, sdk: str, policies: tuple) -> WorkerGrant:
-        now = self.now()  # the mock's clock: a token expires when the learner moves time past it
+        now = self.clock.now()  # the mock's clock: a token expires when the learner moves time past it
         # the client wrote the token's times on its own clock; the mock's ran ahead of it by the offset then
         shift = self.clock.offset_at(minted) if (minted := minted_at(claims)) is not None else 0.0
         expires = claims.get("exp")

@@ -8,16 +8,22 @@ from ...language.workflow_config import RoutingConfig, parse_configuration
 from . import paths
 from .errors import InvalidParameter, NotFound, PreconditionFailed
 from .records import Activity, Event, Reservation, Task, TaskChannel, TaskQueue, Worker, Workflow, Workspace
+from .service import Service
 from .transaction import read
 
 
-class Lookups:
+class Lookups(Service):
     """Fetch a record of a workspace or answer TaskRouter's 404."""
+
+    needs = ("clock", "sids", "store")
+
+    def __init__(self) -> None:
+        self._configs: dict[str, tuple[str, RoutingConfig]] = {}  # workflow -> (its configuration's text, parsed)
 
     def now(self) -> float:
         return self.clock.now()
 
-    def _new_sid(self, prefix: str) -> str:
+    def new_sid(self, prefix: str) -> str:
         sid = self.sids.new(prefix)
         while self.store.get_any(sid) is not None:
             sid = self.sids.new(prefix)
@@ -94,7 +100,7 @@ class Lookups:
             raise NotFound(path=path)
         return res
 
-    def _activity_ref(self, ws_sid: str, sid: str | None, param: str) -> Activity | None:
+    def activity_ref(self, ws_sid: str, sid: str | None, param: str) -> Activity | None:
         if sid is None:
             return None
         activity = self.store.get("activity", sid)
@@ -102,19 +108,19 @@ class Lookups:
             raise InvalidParameter(f"{param} {sid!r} is not an Activity of Workspace {ws_sid}")
         return activity
 
-    def _unique(self, kind: str, ws_sid: str, attr: str, value: str, exclude: str | None, label: str, param: str) -> None:
+    def unique(self, kind: str, ws_sid: str, attr: str, value: str, exclude: str | None, label: str, param: str) -> None:
         for obj in self.store.all(kind, ws_sid):
             if getattr(obj, attr) == value and obj.sid != exclude:
                 raise InvalidParameter(f"{param} '{value}' is already used by {label} {obj.sid} in this Workspace")
 
-    def _touch(self, obj: Any) -> None:
-        obj.date_updated = self.now()
+    def touch(self, obj: Any) -> None:
+        obj.date_updated = self.clock.now()
         if hasattr(obj, "version"):
             obj.version += 1
         self.store.put(obj)
 
     @staticmethod
-    def _check_if_match(obj: Any, if_match: str | None) -> None:
+    def check_if_match(obj: Any, if_match: str | None) -> None:
         """Optimistic concurrency: a stale ``If-Match`` is refused with 412 (code UNCONFIRMED: 20001)."""
         if if_match is None:
             return
@@ -124,9 +130,17 @@ class Lookups:
                                      "fetch it again and retry")
 
     def routing_config(self, workflow: Workflow) -> RoutingConfig:
+        """A workflow's configuration, parsed once for each text it has."""
         cached = self._configs.get(workflow.sid)
         if cached is None or cached[0] != workflow.configuration:
             config = parse_configuration(workflow.configuration, lambda sid: self.store.get("task_queue", sid) is not None)
             cached = (workflow.configuration, config)
             self._configs[workflow.sid] = cached
         return cached[1]
+
+    def forget_configuration(self, workflow_sid: str | None = None) -> None:
+        """Drop a deleted workflow's parsed configuration (every one, without ``workflow_sid``)."""
+        if workflow_sid is None:
+            self._configs.clear()
+        else:
+            self._configs.pop(workflow_sid, None)

@@ -22,15 +22,18 @@ from .checks import (
 )
 from .errors import InvalidParameter
 from .records import HELD_IN_QUEUE, TaskQueue, Worker, Workflow
+from .service import Service
 from .transaction import read, write
 
 
-class QueuesAndWorkflows:
+class QueuesAndWorkflows(Service):
     """Task queues and workflows."""
 
-    def _put_queue(self, ws_sid, name, target_workers, max_reserved, order, reservation_sid, assignment_sid) -> TaskQueue:
-        now = self.now()
-        queue = TaskQueue(self._new_sid("WQ"), ws_sid, name, target_workers, max_reserved, order, now, now, reservation_sid, assignment_sid)
+    needs = ("clock", "events", "lookups", "routing", "store")
+
+    def put_queue(self, ws_sid, name, target_workers, max_reserved, order, reservation_sid, assignment_sid) -> TaskQueue:
+        now = self.clock.now()
+        queue = TaskQueue(self.lookups.new_sid("WQ"), ws_sid, name, target_workers, max_reserved, order, now, now, reservation_sid, assignment_sid)
         self.store.put(queue)
         return queue
 
@@ -44,8 +47,8 @@ class QueuesAndWorkflows:
             raise InvalidParameter(f"MaxReservedWorkers must be between 1 and 50, got {max_reserved_workers}")
         if task_order is not None and task_order not in ("FIFO", "LIFO"):
             raise InvalidParameter(f"TaskOrder must be FIFO or LIFO, got {task_order!r}")
-        self._activity_ref(ws_sid, reservation_activity_sid, "ReservationActivitySid")
-        self._activity_ref(ws_sid, assignment_activity_sid, "AssignmentActivitySid")
+        self.lookups.activity_ref(ws_sid, reservation_activity_sid, "ReservationActivitySid")
+        self.lookups.activity_ref(ws_sid, assignment_activity_sid, "AssignmentActivitySid")
 
     @write
     def create_task_queue(
@@ -58,26 +61,26 @@ class QueuesAndWorkflows:
         reservation_activity_sid: str | None = None,
         assignment_activity_sid: str | None = None,
     ) -> TaskQueue:
-        ws = self.workspace(ws_sid)
+        ws = self.lookups.workspace(ws_sid)
         check_name(friendly_name)
-        self._unique("task_queue", ws_sid, "friendly_name", friendly_name, None, "TaskQueue", "FriendlyName")
+        self.lookups.unique("task_queue", ws_sid, "friendly_name", friendly_name, None, "TaskQueue", "FriendlyName")
         self._check_queue_fields(ws_sid, target_workers, max_reserved_workers, task_order, reservation_activity_sid, assignment_activity_sid)
         if self.store.count("task_queue", ws_sid) >= 5000:
             raise InvalidParameter("A Workspace can have at most 5000 TaskQueues")
-        queue = self._put_queue(
+        queue = self.put_queue(
             ws_sid, friendly_name, target_workers if target_workers is not None else "1==1",
             max_reserved_workers or 1, task_order or "FIFO", reservation_activity_sid, assignment_activity_sid,
         )
-        self._emit(ws, "task-queue.created", "taskqueue", queue.sid, self._queue_data(queue))
+        self.events.emit(ws, "task-queue.created", "taskqueue", queue.sid, self.events.queue_data(queue))
         return queue
 
     @write
     def update_task_queue(self, ws_sid: str, sid: str, **changes: Any) -> TaskQueue:
-        ws = self.workspace(ws_sid)
-        queue = self.task_queue(ws_sid, sid)
+        ws = self.lookups.workspace(ws_sid)
+        queue = self.lookups.task_queue(ws_sid, sid)
         if changes.get("friendly_name") is not None:
             check_name(changes["friendly_name"])
-            self._unique("task_queue", ws_sid, "friendly_name", changes["friendly_name"], sid, "TaskQueue", "FriendlyName")
+            self.lookups.unique("task_queue", ws_sid, "friendly_name", changes["friendly_name"], sid, "TaskQueue", "FriendlyName")
         self._check_queue_fields(
             ws_sid, changes.get("target_workers"), changes.get("max_reserved_workers"), changes.get("task_order"),
             changes.get("reservation_activity_sid"), changes.get("assignment_activity_sid"),
@@ -86,17 +89,17 @@ class QueuesAndWorkflows:
         for key, value in changes.items():
             if value is not None:
                 setattr(queue, key, value)
-        self._touch(queue)
-        self._rebuild_queue_heap(queue.sid)  # order or slots may have changed
+        self.lookups.touch(queue)
+        self.routing.rebuild_queue_heap(queue.sid)  # order or slots may have changed
         if expression_changed:
-            self._emit(ws, "task-queue.expression.updated", "taskqueue", sid, self._queue_data(queue))
-        self._match(ws)
+            self.events.emit(ws, "task-queue.expression.updated", "taskqueue", sid, self.events.queue_data(queue))
+        self.routing.match(ws)
         return queue
 
     @write
     def delete_task_queue(self, ws_sid: str, sid: str) -> None:
-        ws = self.workspace(ws_sid)
-        queue = self.task_queue(ws_sid, sid)
+        ws = self.lookups.workspace(ws_sid)
+        queue = self.lookups.task_queue(ws_sid, sid)
         for workflow in self.store.all("workflow", ws_sid):
             if sid in queues_named(workflow.configuration):
                 raise InvalidParameter(f"Cannot delete TaskQueue {sid} ({queue.friendly_name}): Workflow {workflow.sid} ({workflow.friendly_name}) routes Tasks to it")
@@ -104,7 +107,7 @@ class QueuesAndWorkflows:
             if task.task_queue_sid == sid and task.assignment_status in LIVE_TASK_STATUSES:
                 raise InvalidParameter(f"Cannot delete TaskQueue {sid} ({queue.friendly_name}): Task {task.sid} is in it ({task.assignment_status})")
         self.store.delete(queue)
-        self._emit(ws, "task-queue.deleted", "taskqueue", sid, self._queue_data(queue))
+        self.events.emit(ws, "task-queue.deleted", "taskqueue", sid, self.events.queue_data(queue))
 
     @read
     def list_task_queues(
@@ -115,7 +118,7 @@ class QueuesAndWorkflows:
         worker_sid: str | None = None,
         ordering: str | None = None,
     ) -> list[TaskQueue]:
-        self.workspace(ws_sid)
+        self.lookups.workspace(ws_sid)
         attrs = None
         if evaluate_worker_attributes is not None:
             attrs = attributes_of(check_json_object(evaluate_worker_attributes, "EvaluateWorkerAttributes"))
@@ -152,17 +155,17 @@ class QueuesAndWorkflows:
         fallback_assignment_callback_url: str | None = None,
         task_reservation_timeout: int | None = None,
     ) -> Workflow:
-        ws = self.workspace(ws_sid)
+        ws = self.lookups.workspace(ws_sid)
         check_name(friendly_name)
         configuration = self._check_workflow_fields(ws_sid, configuration, task_reservation_timeout)
-        now = self.now()
+        now = self.clock.now()
         workflow = Workflow(
-            self._new_sid("WW"), ws_sid, friendly_name, configuration,
+            self.lookups.new_sid("WW"), ws_sid, friendly_name, configuration,
             task_reservation_timeout if task_reservation_timeout is not None else 120, now, now,
             assignment_callback_url, fallback_assignment_callback_url,
         )
         self.store.put(workflow)
-        self._emit(ws, "workflow.created", "workflow", workflow.sid, self._workflow_data(workflow))
+        self.events.emit(ws, "workflow.created", "workflow", workflow.sid, self.events.workflow_data(workflow))
         return workflow
 
     def _check_workflow_fields(self, ws_sid: str, configuration: str | None, timeout: int | None) -> str | None:
@@ -178,31 +181,31 @@ class QueuesAndWorkflows:
 
     @write
     def update_workflow(self, ws_sid: str, sid: str, re_evaluate_tasks: bool = False, **changes: Any) -> Workflow:
-        ws = self.workspace(ws_sid)
-        workflow = self.workflow(ws_sid, sid)
+        ws = self.lookups.workspace(ws_sid)
+        workflow = self.lookups.workflow(ws_sid, sid)
         if changes.get("friendly_name") is not None:
             check_name(changes["friendly_name"])
         changes["configuration"] = self._check_workflow_fields(ws_sid, changes.get("configuration"), changes.get("task_reservation_timeout"))
-        old_config = self.routing_config(workflow)
+        old_config = self.lookups.routing_config(workflow)
         for key, value in changes.items():
             if value is not None:
                 setattr(workflow, key, value)
-        self._touch(workflow)
-        self._emit(ws, "workflow.updated", "workflow", sid, self._workflow_data(workflow))
+        self.lookups.touch(workflow)
+        self.events.emit(ws, "workflow.updated", "workflow", sid, self.events.workflow_data(workflow))
         self._rehome_tasks(workflow, old_config, re_evaluate_tasks)
-        self._match(ws)
+        self.routing.match(ws)
         return workflow
 
     def _rehome_tasks(self, workflow: Workflow, old_config: RoutingConfig, re_evaluate: bool) -> None:
         """After a configuration change: ``ReEvaluateTasks`` sends every pending task through the workflow again
         (a reserved one when its reservation ends, if its step is gone). Without it no task is routed again: one
         whose step is still there stays at it; one whose step is gone waits in its queue (HELD_IN_QUEUE)."""
-        new_config = self.routing_config(workflow)
+        new_config = self.lookups.routing_config(workflow)
         for task in self.store.all("task", workflow.workspace_sid):
             if task.workflow_sid != workflow.sid or task.assignment_status not in WAITING_TASK_STATUSES:
                 continue
             if task.assignment_status == "pending" and re_evaluate:
-                self._enter_workflow(task)
+                self.routing.enter_workflow(task)
                 continue
             if task.filter_index in (None, HELD_IN_QUEUE) or old_config.same_step(new_config, task.filter_index, task.target_index):
                 continue
@@ -210,20 +213,20 @@ class QueuesAndWorkflows:
                 task.filter_index, task.target_index, task.step_entered_at = None, 0, None
             else:
                 task.filter_index, task.target_index, task.step_entered_at = HELD_IN_QUEUE, 0, None
-            self._touch(task)
+            self.lookups.touch(task)
 
     @write
     def delete_workflow(self, ws_sid: str, sid: str) -> None:
-        ws = self.workspace(ws_sid)
-        workflow = self.workflow(ws_sid, sid)
+        ws = self.lookups.workspace(ws_sid)
+        workflow = self.lookups.workflow(ws_sid, sid)
         for task in self.store.all("task", ws_sid):
             if task.workflow_sid == sid and task.assignment_status in LIVE_TASK_STATUSES:
                 raise InvalidParameter(f"Cannot delete Workflow {sid} ({workflow.friendly_name}): Task {task.sid} is still {task.assignment_status}")
         self.store.delete(workflow)
-        self._configs.pop(sid, None)
-        self._emit(ws, "workflow.deleted", "workflow", sid, self._workflow_data(workflow))
+        self.lookups.forget_configuration(sid)
+        self.events.emit(ws, "workflow.deleted", "workflow", sid, self.events.workflow_data(workflow))
 
     @read
     def list_workflows(self, ws_sid: str, friendly_name: str | None = None) -> list[Workflow]:
-        self.workspace(ws_sid)
+        self.lookups.workspace(ws_sid)
         return [w for w in self.store.all("workflow", ws_sid) if friendly_name is None or w.friendly_name == friendly_name]

@@ -8,20 +8,23 @@ from ...language.lifecycles import RESERVATION
 from ...language.vocabulary import INSTRUCTIONS
 from .errors import InvalidParameter, RejectActivityInvalid, ReservationRescinded, TaskRouterError, UnknownInstruction
 from .records import Activity, Reservation
+from .service import Service
 from .transaction import read, write
 
 
-class Reservations:
+class Reservations(Service):
     """Reservation updates and instructions."""
+
+    needs = ("conferences", "lookups", "offers", "store", "tasks", "telephony", "workers")
 
     @read
     def list_reservations(self, ws_sid: str, task_sid: str | None = None, worker_sid: str | None = None,
                           reservation_status: str | None = None, filter_worker_sid: str | None = None) -> list[Reservation]:
         if task_sid is not None:
-            self.task(ws_sid, task_sid)
+            self.lookups.task(ws_sid, task_sid)
             items = self.store.reservations_of_task(task_sid)
         else:
-            self.worker(ws_sid, worker_sid)
+            self.lookups.worker(ws_sid, worker_sid)
             items = self.store.reservations_of_worker(worker_sid)
         return [
             r for r in items
@@ -42,9 +45,9 @@ class Reservations:
         instruction_params: dict[str, Any] | None = None,
         if_match: str | None = None,
     ) -> Reservation:
-        res = self.reservation(ws_sid, sid, task_sid=task_sid, worker_sid=worker_sid)
-        self._check_if_match(res, if_match)
-        activity = self._activity_ref(ws_sid, worker_activity_sid, "WorkerActivitySid")
+        res = self.lookups.reservation(ws_sid, sid, task_sid=task_sid, worker_sid=worker_sid)
+        self.lookups.check_if_match(res, if_match)
+        activity = self.lookups.activity_ref(ws_sid, worker_activity_sid, "WorkerActivitySid")
         if reservation_status is None and instruction is None:
             raise InvalidParameter("Missing required parameter ReservationStatus or Instruction in the post body")
         if instruction is not None:
@@ -68,13 +71,13 @@ class Reservations:
         if RESERVATION.allows(res.reservation_status, status) is None:
             raise self._state_error(res, status)
         if status == "accepted":
-            self._accept(res)
+            self.offers.accept(res)
         elif status == "rejected":
-            self._end_reservation(res, "rejected", activity=activity)
+            self.offers.end_reservation(res, "rejected", activity=activity)
         else:  # wrapping or completed: the task moves, and its accepted reservations with it
-            self._set_task_status(self.store.get("task", res.task_sid), status, None)
+            self.tasks.set_task_status(self.store.get("task", res.task_sid), status, None)
         if activity is not None and status in ("accepted", "wrapping", "completed"):
-            self._set_activity(self.store.get("worker", res.worker_sid), activity)
+            self.workers.set_activity(self.store.get("worker", res.worker_sid), activity)
 
     def _apply_instruction(self, res: Reservation, instruction: str, params: dict[str, Any], source: str) -> None:
         name = instruction.lower()
@@ -84,38 +87,38 @@ class Reservations:
             if res.reservation_status != "accepted":
                 raise InvalidParameter(f"Reservation {res.sid} must be accepted to be supervised")
             res.instruction = {"instruction": name, **params}
-            self._touch(res)
+            self.lookups.touch(res)
             return
         if res.reservation_status != "pending":
             raise self._state_error(res, "accepted" if name != "reject" else "rejected")
         ws_sid = res.workspace_sid
         if name == "accept":
-            self._accept(res)
+            self.offers.accept(res)
             return
         if name == "reject":
-            activity = self._activity_ref(ws_sid, params.get("activity_sid"), "activity_sid")
-            self._end_reservation(res, "rejected", activity=activity)
+            activity = self.lookups.activity_ref(ws_sid, params.get("activity_sid"), "activity_sid")
+            self.offers.end_reservation(res, "rejected", activity=activity)
             return
         if name in ("dequeue", "conference"):
-            self._activity_ref(ws_sid, params.get("post_work_activity_sid"), "post_work_activity_sid")
+            self.lookups.activity_ref(ws_sid, params.get("post_work_activity_sid"), "post_work_activity_sid")
         if name == "call" and (not params.get("url") or not params.get("from")):
             raise InvalidParameter("The call instruction needs url and from")
         if name == "redirect" and (not params.get("call_sid") or not params.get("url")):
             raise InvalidParameter("The redirect instruction needs call_sid and url")
         res.instruction = {"instruction": name, **params}
-        self._touch(res)
+        self.lookups.touch(res)
         if name == "dequeue":
-            self._dequeue(res, params)  # accepted when the worker answers and the caller is bridged
+            self.telephony.dequeue(res, params)  # accepted when the worker answers and the caller is bridged
             return
         accepts = name == "conference" or str(params.get("accept", "false")).lower() == "true"
         if name == "call":
-            self._call_worker(res, params)
+            self.telephony.call_worker(res, params)
         elif name == "redirect":
-            self._redirect_call(res, params)
+            self.telephony.redirect_call(res, params)
         elif name == "conference":
-            self._conference_instruction(res, params)
+            self.conferences.conference_instruction(res, params)
         if accepts:
-            self._accept(res)
+            self.offers.accept(res)
 
     def apply_assignment_answer(self, reservation_sid: str, answer: dict[str, Any]) -> str:
         """Act on an assignment callback's JSON answer; returns what was done."""

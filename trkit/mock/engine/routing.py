@@ -17,22 +17,35 @@ from .checks import (
 )
 from .errors import TaskRouterError
 from .records import Activity, Task, TaskQueue, Worker, Workflow, Workspace
+from .service import Service
 
 
-class Routing:
+class Routing(Service):
     """Matching waiting tasks with free workers."""
 
-    def _enter_workflow(self, task: Task, explicit_priority: int | None = None,
+    needs = ("clock", "events", "indexes", "lookups", "offers", "queues", "store", "tasks", "timers", "workers")
+
+    def __init__(self) -> None:
+        self._queue_heaps: dict[tuple[str, str], list] = {}  # (queue, task channel) -> waiting tasks, best first
+        self._match_wanted: dict[str, None] = {}  # workspaces where routing is due once the current change is done
+        self._skip_checks: dict[str, tuple[int, int]] = {}  # task -> the step whose skip_if is due
+
+    def forget_pending(self) -> None:
+        """(A rolled-back transaction) the routing it asked for is not due."""
+        self._match_wanted.clear()
+        self._skip_checks.clear()
+
+    def enter_workflow(self, task: Task, explicit_priority: int | None = None,
                         entry: tuple[int | None, str | None] | None = None) -> None:
         """Evaluate the workflow's filters against the task and apply the first target (``entry``: that step and its
         queue, when the caller has found them already)."""
-        ws = self.workspace(task.workspace_sid)
+        ws = self.lookups.workspace(task.workspace_sid)
         workflow = self.store.get("workflow", task.workflow_sid)
         if workflow is None:
             return
-        config = self.routing_config(workflow)
-        step, queue_sid = entry or self._workflow_entry(task, workflow)
-        self._emit(ws, "workflow.entered", "task", task.sid, self._task_data(task, entering=queue_sid))
+        config = self.lookups.routing_config(workflow)
+        step, queue_sid = entry or self.workflow_entry(task, workflow)
+        self.events.emit(ws, "workflow.entered", "task", task.sid, self.events.task_data(task, entering=queue_sid))
         if step is not None:
             self._apply_target(task, step, 0, config, explicit_priority)
             return
@@ -40,7 +53,7 @@ class Routing:
         task.filter_index, task.target_index, task.step_entered_at = None, 0, None
         task.task_queue_sid = None
         task.task_queue_entered_date = None
-        self._touch(task)
+        self.lookups.touch(task)
 
     @staticmethod
     def _matching_filter(config: RoutingConfig, task: Task, start: int = 0) -> int | None:
@@ -61,10 +74,10 @@ class Routing:
         target = config.target(step, 0)
         return target.queue_sid if target is not None else None
 
-    def _workflow_entry(self, task: Task, workflow: Workflow) -> tuple[int | None, str | None]:
+    def workflow_entry(self, task: Task, workflow: Workflow) -> tuple[int | None, str | None]:
         """Where a task entering its workflow goes: the step (filter index, -1 for the default, None for nowhere) and
         its queue (events about its entry already name it)."""
-        config = self.routing_config(workflow)
+        config = self.lookups.routing_config(workflow)
         step = self._first_step(config, task)
         return step, self._step_queue(config, step)
 
@@ -72,56 +85,56 @@ class Routing:
                       explicit_priority: int | None = None) -> None:
         target = config.target(filter_index, target_index)
         assert target is not None
-        now = self.now()
+        now = self.clock.now()
         task.filter_index, task.target_index, task.step_entered_at = filter_index, target_index, now
         if target.priority is not None:
             task.priority = target.priority
         elif explicit_priority is not None:
             task.priority = explicit_priority
         filter_name = DEFAULT_FILTER_NAME if filter_index == -1 else config.filters[filter_index].name
-        data = self._task_data(task, entering=target.queue_sid)
+        data = self.events.task_data(task, entering=target.queue_sid)
         data.update({"workflow_filter_name": filter_name, "workflow_filter_target_index": target_index,
                      "workflow_filter_expression": "" if filter_index == -1 else config.filters[filter_index].expression})
-        self._emit(self.workspace(task.workspace_sid), "workflow.target-matched", "task", task.sid, data)
+        self.events.emit(self.lookups.workspace(task.workspace_sid), "workflow.target-matched", "task", task.sid, data)
         if target.timeout is not None:
-            self._add_timer(now + target.timeout, "step", task.sid)
+            self.timers.add_timer(now + target.timeout, "step", task.sid)
         if target.skip_if:
             self._skip_checks[task.sid] = (filter_index, target_index)  # looked at once routing has run
-        self._enter_queue(task, target.queue_sid, filter_name)
+        self.enter_queue(task, target.queue_sid, filter_name)
 
-    def _enter_queue(self, task: Task, queue_sid: str, filter_name: str | None) -> None:
-        now = self.now()
+    def enter_queue(self, task: Task, queue_sid: str, filter_name: str | None) -> None:
+        now = self.clock.now()
         moved_from = task.task_queue_sid
         task.task_queue_sid = queue_sid
         if moved_from != queue_sid or task.task_queue_entered_date is None:
             task.task_queue_entered_date = now
-        self._touch(task)
-        ws = self.workspace(task.workspace_sid)
+        self.lookups.touch(task)
+        ws = self.lookups.workspace(task.workspace_sid)
         if moved_from is not None and moved_from != queue_sid:
-            data = self._task_data(task)
+            data = self.events.task_data(task)
             data["task_queue_previous_sid"] = moved_from
-            self._emit(ws, "task-queue.moved", "task", task.sid, data)
-        self._emit(ws, "task-queue.entered", "task", task.sid, self._task_data(task))
-        self._need_workers(task)
+            self.events.emit(ws, "task-queue.moved", "task", task.sid, data)
+        self.events.emit(ws, "task-queue.entered", "task", task.sid, self.events.task_data(task))
+        self.need_workers(task)
 
     def current_target(self, task: Task) -> Target | None:
         workflow = self.store.get("workflow", task.workflow_sid)
         if workflow is None:
             return None
         try:
-            return self.routing_config(workflow).target(task.filter_index, task.target_index)
+            return self.lookups.routing_config(workflow).target(task.filter_index, task.target_index)
         except TaskRouterError:
             return None
 
-    def _advance_step(self, task: Task, skipped: bool = False) -> None:
+    def advance_step(self, task: Task, skipped: bool = False) -> None:
         """The current target timed out (or was skipped): next target, next matching filter, or cancel."""
-        ws = self.workspace(task.workspace_sid)
+        ws = self.lookups.workspace(task.workspace_sid)
         workflow = self.store.get("workflow", task.workflow_sid)
         if workflow is None or task.filter_index is None:
             return
-        config = self.routing_config(workflow)
+        config = self.lookups.routing_config(workflow)
         if not skipped:
-            self._emit(ws, "task-queue.timeout", "task", task.sid, self._task_data(task))
+            self.events.emit(ws, "task-queue.timeout", "task", task.sid, self.events.task_data(task))
         if task.filter_index >= 0:
             if config.target(task.filter_index, task.target_index + 1) is not None:
                 self._apply_target(task, task.filter_index, task.target_index + 1, config)
@@ -131,11 +144,11 @@ class Routing:
                 self._apply_target(task, index, 0, config)
                 return
         if skipped:
-            self._emit(ws, "workflow.skipped", "task", task.sid, self._task_data(task))
-            self._set_task_status(task, "canceled", WORKFLOW_SKIPPED_REASON)
+            self.events.emit(ws, "workflow.skipped", "task", task.sid, self.events.task_data(task))
+            self.tasks.set_task_status(task, "canceled", WORKFLOW_SKIPPED_REASON)
             return
-        self._emit(ws, "workflow.timeout", "task", task.sid, self._task_data(task))
-        self._set_task_status(task, "canceled", WORKFLOW_TIMEOUT_REASON)
+        self.events.emit(ws, "workflow.timeout", "task", task.sid, self.events.task_data(task))
+        self.tasks.set_task_status(task, "canceled", WORKFLOW_TIMEOUT_REASON)
 
     def candidate(self, worker: Worker, activity: Activity | None = None) -> Candidate:
         """``worker`` as the eligibility rule sees it."""
@@ -158,19 +171,19 @@ class Routing:
     def _has_room(self, worker: Worker, multi: bool) -> bool:
         """Could the worker take any task at all (single-tasking: none held; multi: a channel not full)?"""
         if not multi:
-            return not self._active.get(worker.sid)
+            return not self.indexes.held(worker.sid)
         return any(self._room_on(worker, wc.task_channel_sid) for wc in self.store.channels_of_worker(worker.sid))
 
     def _room_on(self, worker: Worker, task_channel_sid: str) -> bool:
         """Multi-tasking: is the worker's channel available and below its capacity?"""
         for wc in self.store.channels_of_worker(worker.sid):
             if wc.task_channel_sid == task_channel_sid:
-                return wc.available and self.assigned_tasks(worker.sid, task_channel_sid) < wc.configured_capacity
+                return wc.available and self.workers.assigned_tasks(worker.sid, task_channel_sid) < wc.configured_capacity
         return False
 
     def has_capacity(self, worker: Worker, task: Task, multi: bool) -> bool:
         if not multi:
-            return self.assigned_tasks(worker.sid) == 0
+            return self.workers.assigned_tasks(worker.sid) == 0
         return self._room_on(worker, task.task_channel_sid)
 
     def _task_rank(self, ws: Workspace, task: Task, queue: TaskQueue) -> tuple:
@@ -179,11 +192,11 @@ class Routing:
         age_key = -task.virtual_start_time if lifo else task.virtual_start_time
         return (-task.priority, preferred, age_key, self.store.seq(task.sid))
 
-    def _match(self, ws: Workspace) -> None:
+    def match(self, ws: Workspace) -> None:
         """Routing is due in ``ws``; it runs once, when the current change is done."""
         self._match_wanted[ws.sid] = None
 
-    def _flush_matches(self) -> None:
+    def flush_matches(self) -> None:
         while self._match_wanted or self._skip_checks:
             while self._match_wanted:
                 ws_sid = next(iter(self._match_wanted))
@@ -206,14 +219,14 @@ class Routing:
             if target is None or not target.skip_if or queue is None:
                 continue
             if compile_expression(target.skip_if).matches({"workers": self._worker_counts(queue)}):
-                self._advance_step(task, skipped=True)
-                self._match(self.workspace(task.workspace_sid))
+                self.advance_step(task, skipped=True)
+                self.match(self.lookups.workspace(task.workspace_sid))
 
     def _worker_counts(self, queue: TaskQueue) -> dict[str, int]:
         """What ``skip_if`` reads: the queue's members, available, unavailable and by activity SID."""
         counts: dict[str, int] = {"available": 0, "unavailable": 0}
         for worker in self.store.iterate("worker", queue.workspace_sid):
-            if not self.in_queue(worker, queue):
+            if not self.queues.in_queue(worker, queue):
                 continue
             activity = self.store.get("activity", worker.activity_sid)
             counts["available" if activity is not None and activity.available else "unavailable"] += 1
@@ -227,9 +240,8 @@ class Routing:
         free worker finds its task by looking at the tops of its queues' heaps instead of
         scanning every task.
         """
-        if self._direct:
-            self._match_direct(ws)
-        available = self._available.get(ws.sid)
+        self.offers.match_direct(ws)
+        available = self.indexes.available_in(ws.sid)
         if not available:
             return
         multi = ws.multi_task_enabled
@@ -251,7 +263,7 @@ class Routing:
                     break
                 task, queue = found
                 chosen = self._ordered_choice(worker, task, queue, workers, multi)
-                self._reserve(task, chosen, queue)
+                self.offers.reserve(task, chosen, queue)
                 if chosen is worker and not multi:
                     break
             if not any(heap for (queue_sid, _), heap in self._queue_heaps.items() if queue_sid in waiting):
@@ -262,8 +274,8 @@ class Routing:
         target = self.current_target(task)
         if target is None or not target.order_by:
             return worker
-        candidates = [w for w in free if w.sid in self._available.get(w.workspace_sid, {})
-                      and (multi or not self._active.get(w.sid)) and self.eligible(w, task, queue, target, multi)]
+        candidates = [w for w in free if w.sid in self.indexes.available_in(w.workspace_sid)
+                      and (multi or not self.indexes.held(w.sid)) and self.eligible(w, task, queue, target, multi)]
         return min(candidates, key=lambda w: self._order_key(w, target), default=worker)
 
     def _slots(self, task: Task, queue: TaskQueue) -> int:
@@ -281,7 +293,7 @@ class Routing:
     def _heap_entry_valid(self, entry: tuple, queue: TaskQueue) -> Task | None:
         rank, task_sid = entry[0], entry[1]
         task = self.store.get("task", task_sid)
-        if task is None or task.task_queue_sid != queue.sid or self._task_rank(self.workspace(task.workspace_sid), task, queue) != rank:
+        if task is None or task.task_queue_sid != queue.sid or self._task_rank(self.lookups.workspace(task.workspace_sid), task, queue) != rank:
             return None
         return task if self._slots(task, queue) > 0 else None
 
@@ -290,7 +302,7 @@ class Routing:
         multi-tasking worker only looks at the channels it has room on)."""
         best: tuple[tuple, Task, TaskQueue] | None = None
         for queue in queues:
-            if not self.in_queue(worker, queue):
+            if not self.queues.in_queue(worker, queue):
                 continue
             for (queue_sid, channel_sid), heap in list(self._queue_heaps.items()):
                 if queue_sid != queue.sid or not heap or (multi and not self._room_on(worker, channel_sid)):
@@ -319,15 +331,19 @@ class Routing:
                 return (entry[0], task, queue)
         return None
 
-    def _need_workers(self, task: Task) -> None:
+    def need_workers(self, task: Task) -> None:
         """Put a waiting task (back) in its queue's heap."""
         queue = self.store.get("task_queue", task.task_queue_sid)
         if queue is None or task.assignment_status not in WAITING_TASK_STATUSES:
             return
-        rank = self._task_rank(self.workspace(task.workspace_sid), task, queue)
+        rank = self._task_rank(self.lookups.workspace(task.workspace_sid), task, queue)
         heapq.heappush(self._queue_heaps.setdefault((queue.sid, task.task_channel_sid), []), (rank, task.sid))
 
-    def _rebuild_queue_heap(self, queue_sid: str) -> None:
+    def forget_heaps(self) -> None:
+        """(Rebuilding indexes) no task waits in a heap until the store says so."""
+        self._queue_heaps = {}
+
+    def rebuild_queue_heap(self, queue_sid: str) -> None:
         queue = self.store.get("task_queue", queue_sid)
         for key in [key for key in self._queue_heaps if key[0] == queue_sid]:
             del self._queue_heaps[key]
@@ -335,4 +351,4 @@ class Routing:
             return
         for task in self.store.all("task", queue.workspace_sid):
             if task.task_queue_sid == queue_sid and task.assignment_status in WAITING_TASK_STATUSES:
-                self._need_workers(task)
+                self.need_workers(task)

@@ -1,7 +1,8 @@
 """Statistics: real-time figures from live state, cumulative ones from the event log.
 
-``compute_*`` functions are plain rules over the engine's records and event log; the
-:class:`Statistics` part of the engine offers them (under its lock) to the API's statistics routes.
+``compute_*`` functions are plain rules over the records and the event log that the
+:class:`Statistics` service reaches; the service offers them, under the engine's lock, to the API's
+statistics routes.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ from typing import Any
 from ...language.vocabulary import LIVE_TASK_STATUSES, WAITING_TASK_STATUSES
 from .clock import iso
 from .errors import InvalidParameter
+from .service import Service
 from .transaction import read
-
-TaskRouterEngine = Any  # the facade; the rules here only read it
 
 RESERVATION_COUNTS = {
     "reservation.created": "reservations_created",
@@ -38,8 +38,8 @@ def _durations(values: list[float]) -> dict[str, Any]:
     return {"avg": int(sum(values) / len(values)), "min": int(min(values)), "max": int(max(values)), "total": int(sum(values))}
 
 
-def window(engine: TaskRouterEngine, minutes: int | None, start: float | None, end: float | None) -> tuple[float, float]:
-    now = engine.now()
+def window(stats: Statistics, minutes: int | None, start: float | None, end: float | None) -> tuple[float, float]:
+    now = stats.clock.now()
     end = end if end is not None else now
     start = start if start is not None else end - 60 * (minutes if minutes is not None else 15)
     if now - start > 30 * 86400:
@@ -49,11 +49,11 @@ def window(engine: TaskRouterEngine, minutes: int | None, start: float | None, e
     return start, end
 
 
-def compute_cumulative(engine: TaskRouterEngine, ws_sid: str, start: float, end: float, scope: str,
+def compute_cumulative(stats: Statistics, ws_sid: str, start: float, end: float, scope: str,
                        task_queue_sid: str | None = None, workflow_sid: str | None = None,
                        split_by_wait_time: str | None = None, task_channel: str | None = None) -> dict[str, Any]:
-    engine.workspace(ws_sid)
-    channel_sid = engine._task_channel_ref(ws_sid, task_channel).sid if task_channel else None
+    stats.lookups.workspace(ws_sid)
+    channel_sid = stats.tasks.task_channel_ref(ws_sid, task_channel).sid if task_channel else None
     counts = {name: 0 for name in list(RESERVATION_COUNTS.values()) + list(TASK_COUNTS.values())}
     counts["tasks_created"] = counts["tasks_entered"] = 0
     accepted_waits: list[float] = []
@@ -67,7 +67,7 @@ def compute_cumulative(engine: TaskRouterEngine, ws_sid: str, start: float, end:
             raise InvalidParameter(f"SplitByWaitTime must be a comma-separated list of seconds, got {split_by_wait_time!r}") from None
     split = {str(t): {"above": {"tasks_canceled": 0, "reservations_accepted": 0},
                       "below": {"tasks_canceled": 0, "reservations_accepted": 0}} for t in thresholds}
-    for event in engine.store.events(ws_sid, start, end + 0.999, task_queue_sid=task_queue_sid or None,
+    for event in stats.store.events(ws_sid, start, end + 0.999, task_queue_sid=task_queue_sid or None,
                                      workflow_sid=workflow_sid or None):
         if channel_sid is not None and event.task_channel != channel_sid:
             continue  # TaskChannel: only that channel's tasks and reservations count
@@ -95,7 +95,7 @@ def compute_cumulative(engine: TaskRouterEngine, ws_sid: str, start: float, end:
             if kind == "task.canceled":
                 split[str(t)][side]["tasks_canceled"] += 1
     result: dict[str, Any] = {
-        "account_sid": engine.account_sid,
+        "account_sid": stats.account_sid,
         "avg_task_acceptance_time": int(sum(accepted_waits) / len(accepted_waits)) if accepted_waits else 0,
         "start_time": iso(start),
         "end_time": iso(end),
@@ -123,16 +123,16 @@ def compute_cumulative(engine: TaskRouterEngine, ws_sid: str, start: float, end:
     return result
 
 
-def compute_worker_cumulative(engine: TaskRouterEngine, ws_sid: str, start: float, end: float,
+def compute_worker_cumulative(stats: Statistics, ws_sid: str, start: float, end: float,
                               worker_sid: str | None = None, task_channel: str | None = None,
                               workers: set[str] | None = None) -> dict[str, Any]:
     """Reservation counts and time spent in each activity, from the event log: of one worker, of the
     ``workers`` given, or of all; reservations only on ``task_channel`` when given."""
-    engine.workspace(ws_sid)
-    channel_sid = engine._task_channel_ref(ws_sid, task_channel).sid if task_channel else None
+    stats.lookups.workspace(ws_sid)
+    channel_sid = stats.tasks.task_channel_ref(ws_sid, task_channel).sid if task_channel else None
     counts = {name: 0 for name in RESERVATION_COUNTS.values()}
-    spent: dict[str, list[float]] = {a.sid: [] for a in engine.store.all("activity", ws_sid)}
-    for event in engine.store.events(ws_sid, start, end + 0.999, worker_sid=worker_sid or None):
+    spent: dict[str, list[float]] = {a.sid: [] for a in stats.store.all("activity", ws_sid)}
+    for event in stats.store.events(ws_sid, start, end + 0.999, worker_sid=worker_sid or None):
         if workers is not None and event.worker_sid not in workers:
             continue
         if event.event_type in RESERVATION_COUNTS and channel_sid is not None and event.task_channel != channel_sid:
@@ -144,13 +144,15 @@ def compute_worker_cumulative(engine: TaskRouterEngine, ws_sid: str, start: floa
             if previous in spent:
                 spent[previous].append(float(event.event_data.get("worker_time_in_previous_activity") or 0))
     durations = []
-    for activity in engine.store.all("activity", ws_sid):
+    for activity in stats.store.all("activity", ws_sid):
         durations.append({"sid": activity.sid, "friendly_name": activity.friendly_name, **_durations(spent[activity.sid])})
     return {"start_time": iso(start), "end_time": iso(end), "activity_durations": durations, **counts}
 
 
-class Statistics:
+class Statistics(Service):
     """The statistics routes' figures, computed under the engine's lock."""
+
+    needs = ("account_sid", "clock", "lookups", "queues", "store", "tasks")
 
     @read
     def statistics_window(self, minutes: int | None, start: float | None, end: float | None) -> tuple[float, float]:
@@ -169,14 +171,14 @@ class Statistics:
     def real_time_statistics(self, ws_sid: str, task_queue_sid: str | None = None, workflow_sid: str | None = None,
                              task_channel: str | None = None, workers: set[str] | None = None) -> dict:
         """Counts from live state for a workspace, one queue or one workflow."""
-        ws = self.workspace(ws_sid)
-        channel_sid = self._task_channel_ref(ws_sid, task_channel).sid if task_channel else None
+        ws = self.lookups.workspace(ws_sid)
+        channel_sid = self.tasks.task_channel_ref(ws_sid, task_channel).sid if task_channel else None
         tasks = [t for t in self.store.all("task", ws_sid)
                  if t.assignment_status in LIVE_TASK_STATUSES
                  and (task_queue_sid is None or t.task_queue_sid == task_queue_sid)
                  and (workflow_sid is None or t.workflow_sid == workflow_sid)
                  and (channel_sid is None or t.task_channel_sid == channel_sid)]
-        now = self.now()
+        now = self.clock.now()
         by_status = {s: 0 for s in LIVE_TASK_STATUSES}
         by_priority: dict[str, int] = {}
         for task in tasks:
@@ -187,7 +189,7 @@ class Statistics:
         chosen, workers = workers, self.store.all("worker", ws_sid)
         queue = self.store.get("task_queue", task_queue_sid) if task_queue_sid else None
         if queue is not None:
-            workers = [w for w in workers if self.in_queue(w, queue)]
+            workers = [w for w in workers if self.queues.in_queue(w, queue)]
         if chosen is not None:
             workers = [w for w in workers if w.sid in chosen]
         activity_statistics = []

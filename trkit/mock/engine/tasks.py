@@ -19,11 +19,14 @@ from .checks import (
 )
 from .errors import InvalidParameter, TaskRouterError
 from .records import Task, TaskChannel, Workflow, Workspace
+from .service import Service
 from .transaction import read, write
 
 
-class Tasks:
+class Tasks(Service):
     """The task lifecycle."""
+
+    needs = ("account_sid", "clock", "events", "finished_task_lifetime", "indexes", "lookups", "offers", "routing", "store", "timers", "workers")
 
     @write
     def create_task(
@@ -39,16 +42,16 @@ class Tasks:
         ignore_capacity: bool | None = None,
         task_queue_sid: str | None = None,
     ) -> Task:
-        ws = self.workspace(ws_sid)
+        ws = self.lookups.workspace(ws_sid)
         attributes = check_json_object(attributes if attributes is not None else "{}", "Attributes")
         if priority is not None and not 0 <= priority <= MAX_PRIORITY:
             raise InvalidParameter(f"Priority must be between 0 and {MAX_PRIORITY}, got {priority}")
         if timeout is not None and not 1 <= timeout <= MAX_TASK_TIMEOUT:
             raise InvalidParameter(f"Timeout must be between 1 and {MAX_TASK_TIMEOUT} seconds, got {timeout}")
-        now = self.now()
+        now = self.clock.now()
         if virtual_start_time is not None and virtual_start_time > now + 1:
             raise InvalidParameter("VirtualStartTime must not be in the future")
-        channel = self._task_channel_ref(ws_sid, task_channel or "default")
+        channel = self.task_channel_ref(ws_sid, task_channel or "default")
         queue = direct = None
         if routing_target is not None:
             target = self.store.get_any(routing_target)
@@ -86,7 +89,7 @@ class Tasks:
             else:
                 workflow = self._workflow_ref(ws_sid, workflow_sid)
         task = Task(
-            sid=self._new_sid("WT"),
+            sid=self.lookups.new_sid("WT"),
             workspace_sid=ws_sid,
             attributes=attributes,
             assignment_status="pending",
@@ -101,18 +104,18 @@ class Tasks:
             routing_target=routing_target,
         )
         self.store.put(task)
-        self._add_timer(now + task.timeout, "ttl", task.sid)
+        self.timers.add_timer(now + task.timeout, "ttl", task.sid)
         # the workflow's filters are evaluated once: task.created already names the queue they send the task to
-        entry = self._workflow_entry(task, workflow) if queue is None and direct is None else None
+        entry = self.routing.workflow_entry(task, workflow) if queue is None and direct is None else None
         entering = queue.sid if queue is not None else entry[1] if entry else None
-        self._emit(ws, "task.created", "task", task.sid, self._task_data(task, entering=entering))
+        self.events.emit(ws, "task.created", "task", task.sid, self.events.task_data(task, entering=entering))
         if direct is not None:
-            self._route_to_worker(task, direct)
+            self.offers.route_to_worker(task, direct)
         elif queue is not None:
-            self._enter_queue(task, queue.sid, None)
+            self.routing.enter_queue(task, queue.sid, None)
         else:
-            self._enter_workflow(task, explicit_priority=priority, entry=entry)
-        self._match(ws)
+            self.routing.enter_workflow(task, explicit_priority=priority, entry=entry)
+        self.routing.match(ws)
         return task
 
     def _workflow_ref(self, ws_sid: str, workflow_sid: str) -> Workflow:
@@ -121,9 +124,9 @@ class Tasks:
             raise InvalidParameter(f"WorkflowSid {workflow_sid!r} is not a Workflow of this Workspace")
         return workflow
 
-    def _task_channel_ref(self, ws_sid: str, value: str) -> TaskChannel:
+    def task_channel_ref(self, ws_sid: str, value: str) -> TaskChannel:
         try:
-            return self.task_channel(ws_sid, value)
+            return self.lookups.task_channel(ws_sid, value)
         except TaskRouterError:
             raise InvalidParameter(f"TaskChannel {value!r} is not a TaskChannel SID or unique name of this Workspace") from None
 
@@ -140,14 +143,14 @@ class Tasks:
         virtual_start_time: float | None = None,
         if_match: str | None = None,
     ) -> Task:
-        ws = self.workspace(ws_sid)
-        task = self.task(ws_sid, sid)
-        self._check_if_match(task, if_match)
+        ws = self.lookups.workspace(ws_sid)
+        task = self.lookups.task(ws_sid, sid)
+        self.lookups.check_if_match(task, if_match)
         if attributes is not None:
             attributes = check_json_object(attributes, "Attributes")
         if priority is not None and not 0 <= priority <= MAX_PRIORITY:
             raise InvalidParameter(f"Priority must be between 0 and {MAX_PRIORITY}, got {priority}")
-        channel = self._task_channel_ref(ws_sid, task_channel) if task_channel is not None else None
+        channel = self.task_channel_ref(ws_sid, task_channel) if task_channel is not None else None
         if assignment_status is not None:
             self._check_task_transition(ws, task, assignment_status)
             if assignment_status in ("canceled", "completed") and not reason:
@@ -168,16 +171,16 @@ class Tasks:
             task.virtual_start_time = virtual_start_time
             changed = True
         if changed:
-            self._touch(task)
-            self._emit(ws, "task.updated", "task", sid, self._task_data(task))
+            self.lookups.touch(task)
+            self.events.emit(ws, "task.updated", "task", sid, self.events.task_data(task))
             if task.assignment_status in WAITING_TASK_STATUSES:
-                self._need_workers(task)
+                self.routing.need_workers(task)
             if attributes is not None and task.assignment_status == "pending" and task.workflow_sid:
-                self._enter_workflow(task, explicit_priority=priority)
+                self.routing.enter_workflow(task, explicit_priority=priority)
         if assignment_status is not None:
-            self._set_task_status(task, assignment_status, reason)
-        self._touch(task)
-        self._match(ws)
+            self.set_task_status(task, assignment_status, reason)
+        self.lookups.touch(task)
+        self.routing.match(ws)
         return task
 
     def _check_task_transition(self, ws: Workspace, task: Task, status: str) -> None:
@@ -189,7 +192,7 @@ class Tasks:
             where = f"in workspace {ws.sid} for account {self.account_sid}"
             raise InvalidParameter(TASK.refusals[status].format(sid=task.sid, where=where))
 
-    def _set_task_status(self, task: Task, status: str, reason: str | None) -> None:
+    def set_task_status(self, task: Task, status: str, reason: str | None) -> None:
         """Every change of a task's status, by the Task lifecycle's table; and what each brings (events, reservations)."""
         if TASK.allows(task.assignment_status, status) is None:
             raise RuntimeError(f"Task {task.sid} cannot go from {task.assignment_status} to {status}: the Task lifecycle has no such move")
@@ -197,68 +200,68 @@ class Tasks:
         if reason is not None:
             task.reason = reason
         if status in ("canceled", "completed"):
-            task.finished_at = self.now()
+            task.finished_at = self.clock.now()
             if self.finished_task_lifetime is not None:
-                self._add_timer(task.finished_at + self.finished_task_lifetime, "purge", task.sid)
-        self._touch(task)
+                self.timers.add_timer(task.finished_at + self.finished_task_lifetime, "purge", task.sid)
+        self.lookups.touch(task)
         if status not in ("canceled", "wrapping", "completed"):
             return  # reserved, assigned, back to pending: what comes with them is the reservation's doing
-        ws = self.workspace(task.workspace_sid)
+        ws = self.lookups.workspace(task.workspace_sid)
         reservations = self.store.reservations_of_task(task.sid)
         if status == "canceled":
             for res in reservations:
                 if res.reservation_status == "pending":
-                    self._end_reservation(res, "canceled")  # the task is canceled already: nothing to route again
-            data = self._task_data(task)
+                    self.offers.end_reservation(res, "canceled")  # the task is canceled already: nothing to route again
+            data = self.events.task_data(task)
             data["task_canceled_reason"] = reason
             # the spec: on TTL expiry "the task.canceled event will fire with description Task TTL Exceeded"
-            self._emit(ws, "task.canceled", "task", task.sid, data)
+            self.events.emit(ws, "task.canceled", "task", task.sid, data)
         elif status == "wrapping":
             for res in reservations:
                 if res.reservation_status == "accepted":
-                    self._set_res_status(res, "wrapping")
-                    self._emit_reservation(res, "reservation.wrapup")
-            self._emit(ws, "task.wrapup", "task", task.sid, self._task_data(task))
+                    self.offers.set_res_status(res, "wrapping")
+                    self.events.emit_reservation(res, "reservation.wrapup")
+            self.events.emit(ws, "task.wrapup", "task", task.sid, self.events.task_data(task))
         elif status == "completed":
             for res in reservations:
                 if res.reservation_status in ("accepted", "wrapping"):
-                    self._set_res_status(res, "completed")
-                    self._free_worker(res.worker_sid)
-                    self._emit_reservation(res, "reservation.completed")
-            data = self._task_data(task)
+                    self.offers.set_res_status(res, "completed")
+                    self.workers.free_worker(res.worker_sid)
+                    self.events.emit_reservation(res, "reservation.completed")
+            data = self.events.task_data(task)
             # a task.completed recorded from real TaskRouter carries the worker who did it
             done_by = [r for r in reservations if r.reservation_status == "completed"]
             worker = self.store.get("worker", done_by[-1].worker_sid) if done_by else None
             if worker is not None:
-                data.update(self._worker_data(worker))
+                data.update(self.events.worker_data(worker))
             data["task_completed_reason"] = reason
             # completing through the reservation (ReservationStatus=completed) gives no reason
-            self._emit(ws, "task.completed", "task", task.sid, data)
+            self.events.emit(ws, "task.completed", "task", task.sid, data)
 
     @write
     def delete_task(self, ws_sid: str, sid: str, if_match: str | None = None) -> None:
-        ws = self.workspace(ws_sid)
-        task = self.task(ws_sid, sid)
-        self._check_if_match(task, if_match)
-        data = self._task_data(task)
+        ws = self.lookups.workspace(ws_sid)
+        task = self.lookups.task(ws_sid, sid)
+        self.lookups.check_if_match(task, if_match)
+        data = self.events.task_data(task)
         for res in self.store.reservations_of_task(sid):
             if res.reservation_status == "pending":
-                self._end_reservation(res, "canceled", reroute=False)
+                self.offers.end_reservation(res, "canceled", reroute=False)
             if res.reservation_status in ("accepted", "wrapping"):
-                self._free_worker(res.worker_sid)
-            self._active.get(res.worker_sid, set()).discard(res.sid)
+                self.workers.free_worker(res.worker_sid)
+            self.indexes.hold(res.worker_sid, res.sid, held=False)
             self.store.delete(res)
         self.store.delete(task)
-        self._emit(ws, "task.deleted", "task", sid, data)
-        self._match(ws)
+        self.events.emit(ws, "task.deleted", "task", sid, data)
+        self.routing.match(ws)
 
-    def _purge_task(self, task: Task) -> None:
+    def purge_task(self, task: Task) -> None:
         """A finished task's lifetime is over: it and its reservations are gone (404 from now on)."""
-        data = self._task_data(task)
+        data = self.events.task_data(task)
         for res in self.store.reservations_of_task(task.sid):
             self.store.delete(res)
         self.store.delete(task)
-        self._emit(self.workspace(task.workspace_sid), "task.system-deleted", "task", task.sid, data)
+        self.events.emit(self.lookups.workspace(task.workspace_sid), "task.system-deleted", "task", task.sid, data)
 
     @read
     def list_tasks(
@@ -278,8 +281,8 @@ class Tasks:
         limit: int | None = None,
     ) -> list[Task]:
         """Tasks matching every given filter, in creation order or ``ordering``; ``offset``/``limit`` take one page."""
-        self.workspace(ws_sid)
-        expression = self._parse_param_expression(evaluate_task_attributes, "EvaluateTaskAttributes")
+        self.lookups.workspace(ws_sid)
+        expression = self.workers.parse_param_expression(evaluate_task_attributes, "EvaluateTaskAttributes")
         # without Ordering: creation order, which is date_created order (the mock clock never goes back)
         sort_keys = self._task_ordering(ordering) if ordering else []
         wanted = dict(priority=priority, assignment_status=assignment_status, workflow_sid=workflow_sid,

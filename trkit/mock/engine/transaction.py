@@ -1,8 +1,9 @@
-"""What a rule module needs to say about transactions, without owning them.
+"""What a service needs to say about transactions, without owning them.
 
-Rule modules mark each method that changes state with :func:`write`; the facade
-(:mod:`.facade`) runs every marked method as one transaction under its lock, and its listed
-reads under the lock too. Advancing the clock takes the lock itself, one timer at a time. Callbacks a transaction causes are collected as
+Services mark each method that changes state with :func:`write` and each public read with
+:func:`read`; the facade (:mod:`.facade`) runs every marked method as one transaction under its
+lock, and every marked read under the lock too. Advancing the clock takes the lock itself, one
+timer at a time. Callbacks a transaction causes are posted to the :class:`Outbox` as
 :class:`Outbound` items and sent by the dispatcher only after it has committed.
 """
 
@@ -36,6 +37,20 @@ class Outbound:
         if not self.purpose:
             self.purpose = {"assignment": "assignment", "event": "event", "voice": "voice-url",
                             "voice-status": "status-callback"}[self.kind]
+
+
+class Outbox:
+    """The callbacks the open transaction caused: the facade sends them once it has committed, or drops them."""
+
+    def __init__(self) -> None:
+        self._items: list[Outbound] = []
+
+    def post(self, item: Outbound) -> None:
+        self._items.append(item)
+
+    def take(self) -> list[Outbound]:
+        items, self._items = self._items, []
+        return items
 
 
 class Dispatcher(Protocol):

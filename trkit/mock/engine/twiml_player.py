@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 
 from ...language.twiml import TWIML_TYPES, TwimlError, Verb, parse_twiml, read_aloud
 from .records import Call
+from .service import Service
 from .transaction import Outbound, write
 
 MAX_DOCUMENTS_WITHOUT_PAUSE = 10  # Redirects followed in a row before Twilio gives up (error 11215)
@@ -37,19 +38,21 @@ def fetch_failure_code(status: int | None, error: str | None) -> int:
 TOO_MANY_REDIRECTS = 11215
 
 
-class TwimlPlayer:
+class TwimlPlayer(Service):
     """Fetch, parse and play TwiML for a call."""
 
+    needs = ("account_sid", "calls", "clock", "outbox", "store", "telephony")
+
     # ------------------------------------------------------------ fetching
-    def _call_answered(self, call: Call) -> None:
-        if self._answered_by_worker(call):  # a worker's leg bridges to its caller (telephony)
+    def call_answered(self, call: Call) -> None:
+        if self.telephony.answered_by_worker(call):  # a worker's leg bridges to its caller (telephony)
             return
         if call.twiml is not None:
             self._play_document(call, call.twiml, call.url or "")
         elif call.url:
-            self._fetch(call, call.url, call.method)
+            self.fetch(call, call.url, call.method)
 
-    def _fetch(self, call: Call, url: str, method: str, extra: dict[str, str] | None = None,
+    def fetch(self, call: Call, url: str, method: str, extra: dict[str, str] | None = None,
                fallback: tuple[str | None, str] | None = None, purpose: str = "voice-url") -> None:
         """Ask ``url`` for TwiML; the answer is played when it comes back."""
         call.documents += 1
@@ -59,9 +62,9 @@ class TwimlPlayer:
             return
         call.fetches += 1
         fallback_url, fallback_method = fallback if fallback is not None else (call.fallback_url, call.fallback_method)
-        params = {**self._call_params(call), **(extra or {})}
-        self._wait(call, "webhook")
-        self._outbox.append(Outbound("voice", url, params, self.account_sid, method=method, call_sid=call.sid,
+        params = {**self.calls.call_params(call), **(extra or {})}
+        self.calls.wait(call, "webhook")
+        self.outbox.post(Outbound("voice", url, params, self.account_sid, method=method, call_sid=call.sid,
                                      token=call.fetches, fallback_url=fallback_url, fallback_method=fallback_method,
                                      purpose=purpose))
 
@@ -85,8 +88,8 @@ class TwimlPlayer:
     def _answer_if_ringing(self, call: Call) -> None:
         """An inbound call is answered by its first document, or by Twilio's apology for one it cannot use."""
         if call.status == "ringing":
-            call.start_time = self.now()
-            self._set_call_status(call, "in-progress", event="answered")
+            call.start_time = self.clock.now()
+            self.calls.set_call_status(call, "in-progress", event="answered")
 
     def _play_document(self, call: Call, body: str, url: str, media_type: str = "text/xml") -> str:
         try:
@@ -94,8 +97,8 @@ class TwimlPlayer:
         except TwimlError as exc:
             self._answer_if_ringing(call)
             if read_aloud(media_type, exc):  # text that is not XML: Twilio reads it out, then hangs up
-                self._hear(call, body.strip())
-                self._hang_up(call, "completed")
+                self.hear(call, body.strip())
+                self.calls.hang_up_leg(call, "completed")
                 return "read the text aloud, then hung up"
             return self._application_error(call, exc.code, str(exc))
         if verbs and verbs[0].name == "Reject" and call.status == "ringing":
@@ -105,23 +108,23 @@ class TwimlPlayer:
         self._answer_if_ringing(call)
         call.document_url = url
         call.program = tuple(verbs)
-        self._wait(call, None)
-        self._play(call)
+        self.calls.wait(call, None)
+        self.play(call)
         return f"played {len(verbs)} verb(s)"
 
     def _application_error(self, call: Call, code: int, message: str) -> str:
         """Twilio's answer to a document it cannot use: the caller hears the apology, the call ends, the error is kept."""
-        call.errors = call.errors + ({"code": code, "message": message, "at": self.now()},)
-        self._hear(call, APPLICATION_ERROR)
-        self._hang_up(call, "completed")
+        call.errors = call.errors + ({"code": code, "message": message, "at": self.clock.now()},)
+        self.hear(call, APPLICATION_ERROR)
+        self.calls.hang_up_leg(call, "completed")
         return f"application error {code}: {message}"
 
     # ------------------------------------------------------------ playing
-    def _play(self, call: Call) -> None:
+    def play(self, call: Call) -> None:
         """Play verbs until one waits or the document ends (then the call ends)."""
         while call.status == "in-progress" and call.waiting is None:
             if not call.program:
-                self._hang_up(call, "completed")
+                self.calls.hang_up_leg(call, "completed")
                 return
             verb, call.program = call.program[0], call.program[1:]
             try:
@@ -137,19 +140,19 @@ class TwimlPlayer:
         elif name == "Gather":
             self._gather(call, verb)
         elif name == "Enqueue":
-            self._enqueue(call, verb)
+            self.telephony.enqueue(call, verb)
         elif name == "Dial":
-            self._dial(call, verb)
+            self.telephony.dial(call, verb)
         elif name == "Redirect":
             if not verb.text:
                 raise TwimlError("<Redirect> needs a URL", 12200)
-            self._fetch(call, self._absolute(call, verb.text), (verb.get("method") or "POST").upper(), purpose="redirect")
+            self.fetch(call, self.absolute(call, verb.text), (verb.get("method") or "POST").upper(), purpose="redirect")
         elif name == "Hangup":
-            self._hang_up(call, "completed")
+            self.calls.hang_up_leg(call, "completed")
         elif name == "Reject":
             reason = verb.get("reason", "rejected")
-            self._hear(call, "(busy signal)" if reason == "busy" else "(the number is not in service)")
-            self._hang_up(call, "busy" if reason == "busy" else "no-answer")
+            self.hear(call, "(busy signal)" if reason == "busy" else "(the number is not in service)")
+            self.calls.hang_up_leg(call, "busy" if reason == "busy" else "no-answer")
         elif name == "Leave":
             raise TwimlError("<Leave> belongs in an Enqueue waitUrl document, which the mock does not emulate", 12200)
 
@@ -157,17 +160,17 @@ class TwimlPlayer:
         loops = max(1, int(verb.get("loop", "1")))  # loop="0" (forever) is heard once: nothing else can happen meanwhile
         if verb.name == "Say":
             language = verb.get("language")
-            self._hear(call, (f"[{language}] " if language else "") + verb.text, loops)
+            self.hear(call, (f"[{language}] " if language else "") + verb.text, loops)
         elif verb.name == "Play":
-            self._hear(call, f"(plays {verb.text})", loops)
+            self.hear(call, f"(plays {verb.text})", loops)
         else:
-            self._wait(call, "pause", self.now() + int(verb.get("length", "1")))
+            self.calls.wait(call, "pause", self.clock.now() + int(verb.get("length", "1")))
 
-    def _hear(self, call: Call, text: str, loops: int = 1) -> None:
-        call.transcript = call.transcript + tuple({"at": self.now(), "heard": text} for _ in range(loops))
+    def hear(self, call: Call, text: str, loops: int = 1) -> None:
+        call.transcript = call.transcript + tuple({"at": self.clock.now(), "heard": text} for _ in range(loops))
         partner = self.store.get("call", call.bridged_with) if call.bridged_with else None
         if partner is not None:
-            partner.transcript = partner.transcript + ({"at": self.now(), "heard": f"(the other party hears) {text}"},)
+            partner.transcript = partner.transcript + ({"at": self.clock.now(), "heard": f"(the other party hears) {text}"},)
 
     # ------------------------------------------------------------ gather
     def _gather(self, call: Call, verb: Verb) -> None:
@@ -177,14 +180,14 @@ class TwimlPlayer:
             self._sound(call, inner)
         call.gather = {"digits": "", "num_digits": int(verb.get("numDigits", "0")) or None,
                        "finish_on_key": verb.get("finishOnKey", "#"),
-                       "action": self._absolute(call, verb.get("action") or call.document_url or ""),
+                       "action": self.absolute(call, verb.get("action") or call.document_url or ""),
                        "method": (verb.get("method") or "POST").upper(),
                        "on_empty": verb.get("actionOnEmptyResult", "false").lower() == "true"}
-        self._wait(call, "gather", self.now() + int(verb.get("timeout", str(GATHER_TIMEOUT))))
+        self.calls.wait(call, "gather", self.clock.now() + int(verb.get("timeout", str(GATHER_TIMEOUT))))
 
-    def _keys(self, call: Call, digits: str) -> None:
+    def keys_pressed(self, call: Call, digits: str) -> None:
         if call.waiting != "gather":
-            self._hear(call, f"(keys {digits} pressed: nothing is listening)")
+            self.hear(call, f"(keys {digits} pressed: nothing is listening)")
             return
         gather = dict(call.gather)
         for key in digits:
@@ -199,34 +202,34 @@ class TwimlPlayer:
 
     def _gathered(self, call: Call, gather: dict[str, Any], finished_on: str | None = None) -> None:
         call.gather = None
-        self._wait(call, None)
+        self.calls.wait(call, None)
         if not gather["digits"] and not gather["on_empty"]:
-            self._play(call)  # no input: fall through to the next verb
+            self.play(call)  # no input: fall through to the next verb
             return
         extra = {"Digits": gather["digits"]}
         if finished_on:
             extra["FinishedOnKey"] = finished_on
         call.documents = 0
-        self._fetch(call, gather["action"], gather["method"], extra, purpose="gather-action")
+        self.fetch(call, gather["action"], gather["method"], extra, purpose="gather-action")
 
-    def _timed_out(self, call: Call) -> None:
+    def timed_out(self, call: Call) -> None:
         if call.waiting == "gather":
             self._gathered(call, dict(call.gather))
         elif call.waiting == "pause":
-            self._wait(call, None)
+            self.calls.wait(call, None)
             call.documents = 0
-            self._play(call)
+            self.play(call)
 
     # ------------------------------------------------------------ redirects
-    def _redirect(self, call: Call, url: str | None, method: str, twiml: str | None = None, keep_task: bool = False) -> None:
+    def redirect(self, call: Call, url: str | None, method: str, twiml: str | None = None, keep_task: bool = False) -> None:
         """The call leaves whatever it was doing (a queue, a gather) for a new document."""
-        self._leave_wait(call, "redirected", keep_task)
+        self.telephony.leave_wait(call, "redirected", keep_task)
         call.documents = 0
         if twiml is not None:
             self._play_document(call, twiml, call.document_url or "")
         else:
-            self._fetch(call, url, method, purpose="redirect")
+            self.fetch(call, url, method, purpose="redirect")
 
     @staticmethod
-    def _absolute(call: Call, url: str) -> str:
+    def absolute(call: Call, url: str) -> str:
         return urljoin(call.document_url or "", url)

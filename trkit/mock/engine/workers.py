@@ -15,30 +15,33 @@ from .checks import (
 )
 from .errors import InvalidParameter, NotFound
 from .records import Activity, Worker, WorkerChannel
+from .service import Service
 from .transaction import read, write
 
 
-class Workers:
+class Workers(Service):
     """Workers, worker channels and activities."""
+
+    needs = ("clock", "events", "indexes", "lookups", "offers", "queues", "routing", "store")
 
     @write
     def create_worker(self, ws_sid: str, friendly_name: str, activity_sid: str | None = None, attributes: str | None = None) -> Worker:
-        ws = self.workspace(ws_sid)
+        ws = self.lookups.workspace(ws_sid)
         check_name(friendly_name)
-        self._unique("worker", ws_sid, "friendly_name", friendly_name, None, "Worker", "FriendlyName")
+        self.lookups.unique("worker", ws_sid, "friendly_name", friendly_name, None, "Worker", "FriendlyName")
         attributes = check_json_object(attributes if attributes is not None else "{}", "Attributes")
-        activity = self._activity_ref(ws_sid, activity_sid, "ActivitySid") or self.store.get("activity", ws.default_activity_sid)
+        activity = self.lookups.activity_ref(ws_sid, activity_sid, "ActivitySid") or self.store.get("activity", ws.default_activity_sid)
         if activity is None:
             raise InvalidParameter("ActivitySid is required: the Workspace has no default activity")
-        now = self.now()
-        worker = Worker(self._new_sid("WK"), ws_sid, friendly_name, attributes, activity.sid, now, now, now, idle_since=now)
+        now = self.clock.now()
+        worker = Worker(self.lookups.new_sid("WK"), ws_sid, friendly_name, attributes, activity.sid, now, now, now, idle_since=now)
         self.store.put(worker)
         if activity.available:
-            self._available.setdefault(ws_sid, {})[worker.sid] = None
+            self.indexes.set_available(ws_sid, worker.sid, True)
         for channel in self.store.all("task_channel", ws_sid):
-            self.store.put(WorkerChannel(self._new_sid("WC"), ws_sid, worker.sid, channel.sid, 1, True, now, now))
-        self._emit(ws, "worker.created", "worker", worker.sid, self._worker_data(worker))
-        self._match(ws)
+            self.store.put(WorkerChannel(self.lookups.new_sid("WC"), ws_sid, worker.sid, channel.sid, 1, True, now, now))
+        self.events.emit(ws, "worker.created", "worker", worker.sid, self.events.worker_data(worker))
+        self.routing.match(ws)
         return worker
 
     @write
@@ -52,46 +55,45 @@ class Workers:
         reject_pending_reservations: bool | None = None,
         if_match: str | None = None,
     ) -> Worker:
-        ws = self.workspace(ws_sid)
-        worker = self.worker(ws_sid, sid)
-        self._check_if_match(worker, if_match)
-        activity = self._activity_ref(ws_sid, activity_sid, "ActivitySid")
+        ws = self.lookups.workspace(ws_sid)
+        worker = self.lookups.worker(ws_sid, sid)
+        self.lookups.check_if_match(worker, if_match)
+        activity = self.lookups.activity_ref(ws_sid, activity_sid, "ActivitySid")
         if attributes is not None:
             attributes = check_json_object(attributes, "Attributes")
         if friendly_name is not None:
             check_name(friendly_name)
-            self._unique("worker", ws_sid, "friendly_name", friendly_name, sid, "Worker", "FriendlyName")
+            self.lookups.unique("worker", ws_sid, "friendly_name", friendly_name, sid, "Worker", "FriendlyName")
             worker.friendly_name = friendly_name
         if attributes is not None and attributes != worker.attributes:
             worker.attributes = attributes
-            self._touch(worker)
-            self._emit(ws, "worker.attributes.update", "worker", sid, self._worker_data(worker))
+            self.lookups.touch(worker)
+            self.events.emit(ws, "worker.attributes.update", "worker", sid, self.events.worker_data(worker))
         if activity is not None:
             if reject_pending_reservations and not activity.available:
                 for res in self.store.reservations_of_worker(sid):
                     if res.reservation_status == "pending":
-                        self._end_reservation(res, "rejected", move_worker=False)
-            self._set_activity(worker, activity)
-        self._touch(worker)
-        self._match(ws)
+                        self.offers.end_reservation(res, "rejected", move_worker=False)
+            self.set_activity(worker, activity)
+        self.lookups.touch(worker)
+        self.routing.match(ws)
         return worker
 
     @write
     def delete_worker(self, ws_sid: str, sid: str, if_match: str | None = None) -> None:
-        ws = self.workspace(ws_sid)
-        worker = self.worker(ws_sid, sid)
-        self._check_if_match(worker, if_match)
+        ws = self.lookups.workspace(ws_sid)
+        worker = self.lookups.worker(ws_sid, sid)
+        self.lookups.check_if_match(worker, if_match)
         for res in self.store.reservations_of_worker(sid):
             if res.reservation_status == "pending":
-                self._end_reservation(res, "canceled", move_worker=False)
+                self.offers.end_reservation(res, "canceled", move_worker=False)
         for wc in self.store.channels_of_worker(sid):
             self.store.delete(wc)
-        data = self._worker_data(worker)
+        data = self.events.worker_data(worker)
         self.store.delete(worker)
-        self._available.get(ws_sid, {}).pop(sid, None)
-        self._active.pop(sid, None)
-        self._emit(ws, "worker.deleted", "worker", sid, data)
-        self._match(ws)
+        self.indexes.forget_worker(ws_sid, sid)
+        self.events.emit(ws, "worker.deleted", "worker", sid, data)
+        self.routing.match(ws)
 
     @read
     def list_workers(
@@ -109,8 +111,8 @@ class Workers:
         limit: int | None = None,
     ) -> list[Worker]:
         """Workers matching every given filter, in creation order; ``offset``/``limit`` take one page."""
-        self.workspace(ws_sid)
-        expression = self._parse_param_expression(target_workers_expression, "TargetWorkersExpression")
+        self.lookups.workspace(ws_sid)
+        expression = self.parse_param_expression(target_workers_expression, "TargetWorkersExpression")
         queue = None
         if task_queue_sid is not None:
             queue = self.store.get("task_queue", task_queue_sid)
@@ -140,11 +142,11 @@ class Workers:
             return False
         if friendly_name is not None and worker.friendly_name != friendly_name:
             return False
-        if expression is not None and not expression.matches(self.candidate(worker, activity).namespace()):
+        if expression is not None and not expression.matches(self.routing.candidate(worker, activity).namespace()):
             return False
-        return not by_queue or (queue is not None and self.in_queue(worker, queue))
+        return not by_queue or (queue is not None and self.queues.in_queue(worker, queue))
 
-    def _parse_param_expression(self, text: str | None, param: str):
+    def parse_param_expression(self, text: str | None, param: str):
         if text is None:
             return None
         try:
@@ -154,7 +156,7 @@ class Workers:
 
     @read
     def worker_channels(self, ws_sid: str, worker_sid: str) -> list[WorkerChannel]:
-        self.worker(ws_sid, worker_sid)
+        self.lookups.worker(ws_sid, worker_sid)
         return self.store.channels_of_worker(worker_sid)
 
     @read
@@ -174,16 +176,16 @@ class Workers:
             wc.configured_capacity = capacity
         if available is not None:
             wc.available = available
-        self._touch(wc)
+        self.lookups.touch(wc)
         worker = self.store.get("worker", worker_sid)
-        self._emit(self.workspace(ws_sid), "worker.capacity.update" if capacity is not None else "worker.channel.availability.update",
-                   "worker", worker_sid, self._worker_data(worker))
-        self._match(self.workspace(ws_sid))
+        self.events.emit(self.lookups.workspace(ws_sid), "worker.capacity.update" if capacity is not None else "worker.channel.availability.update",
+                   "worker", worker_sid, self.events.worker_data(worker))
+        self.routing.match(self.lookups.workspace(ws_sid))
         return wc
 
     def assigned_tasks(self, worker_sid: str, task_channel_sid: str | None = None) -> int:
         """Reservations the worker holds (pending, accepted or wrapping), optionally on one channel."""
-        active = self._active.get(worker_sid, ())
+        active = self.indexes.held(worker_sid)
         if task_channel_sid is None:
             return len(active)
         count = 0
@@ -194,33 +196,29 @@ class Workers:
                 count += 1
         return count
 
-    def _set_activity(self, worker: Worker, activity: Activity) -> None:
+    def set_activity(self, worker: Worker, activity: Activity) -> None:
         if worker.activity_sid == activity.sid:
             return
-        now = self.now()
+        now = self.clock.now()
         previous = self.store.get("activity", worker.activity_sid)
         spent = now - worker.date_status_changed
         worker.activity_sid = activity.sid
         worker.date_status_changed = now
-        available = self._available.setdefault(worker.workspace_sid, {})
-        if activity.available:
-            available[worker.sid] = None
-        else:
-            available.pop(worker.sid, None)
+        self.indexes.set_available(worker.workspace_sid, worker.sid, activity.available)
         if activity.available and not (previous and previous.available):
             worker.idle_since = max(worker.idle_since, now)
-        self._touch(worker)
-        data = self._worker_data(worker)
+        self.lookups.touch(worker)
+        data = self.events.worker_data(worker)
         data.update({
             "worker_previous_activity_sid": previous.sid if previous else "",
             "worker_previous_activity_name": previous.friendly_name if previous else "",
             "worker_time_in_previous_activity": int(spent),
             "worker_time_in_previous_activity_ms": int(spent * 1000),
         })
-        self._emit(self.workspace(worker.workspace_sid), "worker.activity.update", "worker", worker.sid, data)
+        self.events.emit(self.lookups.workspace(worker.workspace_sid), "worker.activity.update", "worker", worker.sid, data)
 
-    def _free_worker(self, worker_sid: str) -> None:
+    def free_worker(self, worker_sid: str) -> None:
         worker = self.store.get("worker", worker_sid)
         if worker is not None:
-            worker.idle_since = max(worker.idle_since, self.now())
+            worker.idle_since = max(worker.idle_since, self.clock.now())
             self.store.put(worker)
