@@ -43,6 +43,7 @@ def trkit_home() -> Path:
 
 
 PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
+STATE_FILE = "mock.sqlite3"  # the shared mock's SQLite file in the home (with its -wal and -shm beside it)
 
 
 def private_home(home: Path) -> Path:
@@ -99,7 +100,7 @@ def home_auth_token(home: Path) -> str:
 
 
 def _spawn(home: Path, account_sid: str, auth_token: str, port: int = 0) -> SharedMock:
-    db_path = home / "mock.sqlite3"
+    db_path = home / STATE_FILE
     log_path = home / "mock.log"
     offset = log_path.stat().st_size if log_path.exists() else 0
     # the token goes in the environment: a process's arguments are visible to every user of the host
@@ -133,9 +134,9 @@ class StateRefused(Exception):
 
 def _set_aside(home: Path, reason: str) -> None:
     """A state file the mock refused (damaged, from an older or newer trkit) is kept beside, not lost; a new one starts."""
-    aside = home / time.strftime("mock.sqlite3.refused-%Y%m%d-%H%M%S")
+    aside = home / time.strftime(f"{STATE_FILE}.refused-%Y%m%d-%H%M%S")
     for suffix in ("", "-wal", "-shm"):
-        source = home / f"mock.sqlite3{suffix}"
+        source = home / f"{STATE_FILE}{suffix}"
         if source.exists():
             source.replace(Path(f"{aside}{suffix}"))
     print(f"{reason}\ntrkit: moved it to {aside}; the mock starts with a new state", file=sys.stderr)
