@@ -34,6 +34,8 @@ def test_the_conference_ends_with_its_last_participant_and_the_task_wraps_up():
     d.engine.calls.hang_up(leg)
     conference = d.engine.conferences.list_conferences()[0]
     assert conference.status == "completed"
+    # the Conference resource's reason_conference_ended (https://www.twilio.com/docs/voice/api/conference-resource)
+    assert conference.reason_conference_ended == "last-participant-left" and conference.call_sid_ending_conference == leg
     assert d.status(task) == "wrapping" and d.fetch_task(task).reason == "Conference ended"  # as observed on Twilio
     assert d.activity_of("Alice") == "WrapUp"
 
@@ -43,7 +45,10 @@ def test_end_conference_on_exit_ends_it_for_everyone():
     caller, task, leg = conference_for_alice(d, end_conference_on_customer_exit="true")
     d.engine.calls.answer_call(leg)
     d.engine.calls.hang_up(caller)
-    assert d.engine.conferences.list_conferences()[0].status == "completed" and d.call(leg).status == "completed"
+    conference = d.engine.conferences.list_conferences()[0]
+    assert conference.status == "completed" and d.call(leg).status == "completed"
+    assert conference.reason_conference_ended == "participant-with-end-conference-on-exit-left"
+    assert conference.call_sid_ending_conference == caller
     assert d.status(task) == "wrapping"
 
 

@@ -75,3 +75,14 @@ def test_a_reservation_cannot_be_answered_twice():
 
 def test_the_lifecycles_page_is_current():
     assert (ROOT / "docs" / "lifecycles.md").read_text() == markdown(), "run .venv/bin/python -m trkit.language.lifecycles > docs/lifecycles.md"
+
+
+def test_a_conference_starts_when_both_join_and_never_starts_again():
+    """The Conference resource's statuses are "init", "in-progress" and "completed"
+    (https://www.twilio.com/docs/voice/api/conference-resource); once completed it is over."""
+    from trkit.language.lifecycles import CONFERENCE
+
+    assert CONFERENCE.statuses == ("init", "in-progress", "completed") and CONFERENCE.initial == "init"
+    assert CONFERENCE.allows("init", "in-progress") and CONFERENCE.allows("in-progress", "completed")
+    assert CONFERENCE.allows("init", "completed")  # a participant gone before the worker answered
+    assert CONFERENCE.allows("completed", "in-progress") is None and CONFERENCE.allows("in-progress", "init") is None

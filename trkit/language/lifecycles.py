@@ -1,17 +1,21 @@
-"""The lives of a Task, a Reservation and a Voice call, declared as data: every status, and every move between them.
+"""The lives of a Task, a Reservation, a Voice call and a conference, declared as data: every status, and every move between them.
 
 Each :class:`Transition` says from which statuses it goes to which, what causes it, whether a client may ask
 for it (``AssignmentStatus=``, ``ReservationStatus=``) and the event TaskRouter records; the engine applies a
 status change only through these tables, and refuses a client's request the table does not allow with
 Twilio's own words. Sources: https://www.twilio.com/docs/taskrouter/lifecycle-task-state and
-https://www.twilio.com/docs/taskrouter/api/reservation. docs/lifecycles.md draws each table as a state diagram.
+https://www.twilio.com/docs/taskrouter/api/reservation, https://www.twilio.com/docs/voice/api/call-resource and
+https://www.twilio.com/docs/voice/api/conference-resource. docs/lifecycles.md draws each table as a state diagram.
+
+A worker's activity has no table: activities are the workspace's own, and a worker may move from any to any
+(what a move does to its reservations is the workers service's rule).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .vocabulary import CallStatus, ReservationStatus, TaskStatus
+from .vocabulary import CallStatus, ConferenceStatus, ReservationStatus, TaskStatus
 
 
 @dataclass(frozen=True)
@@ -108,12 +112,27 @@ CALL = Lifecycle(
     refusals={},
 )
 
-LIFECYCLES = (TASK, RESERVATION, CALL)
+F = ConferenceStatus
+
+# the conference instruction's conference: the caller and the worker's leg are its participants
+CONFERENCE = Lifecycle(
+    name="Conference",
+    statuses=tuple(F),
+    initial=F.INIT,
+    transitions=(
+        Transition("the worker answers: both join", (F.INIT,), F.IN_PROGRESS),
+        Transition("a participant leaves before it starts", (F.INIT,), F.COMPLETED),
+        Transition("its last participant leaves, or one who ends it on exit", (F.IN_PROGRESS,), F.COMPLETED),
+    ),
+    refusals={},
+)
+
+LIFECYCLES = (TASK, RESERVATION, CALL, CONFERENCE)
 
 
 def markdown() -> str:
     """docs/lifecycles.md: each lifecycle as a state diagram, and its table."""
-    parts = ["# Lifecycles of a Task, a Reservation and a Call", "",
+    parts = ["# Lifecycles of a Task, a Reservation, a Call and a Conference", "",
              "Written from `trkit/language/lifecycles.py` (`.venv/bin/python -m trkit.language.lifecycles > docs/lifecycles.md`),",
              "the tables the mock applies every status change through; a test checks this page is current. A move marked",
              "*(client)* is one a client may ask for by setting the status; the others TaskRouter makes itself. After the",

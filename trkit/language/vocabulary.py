@@ -46,6 +46,15 @@ class CallStatus(StrEnum):
     CANCELED = "canceled"
 
 
+class ConferenceStatus(StrEnum):
+    """A Voice conference's ``status`` (https://www.twilio.com/docs/voice/api/conference-resource): "init",
+    "in-progress" or "completed"."""
+
+    INIT = "init"
+    IN_PROGRESS = "in-progress"
+    COMPLETED = "completed"
+
+
 # groupings (how they move: lifecycles.py)
 TASK_STATUSES = tuple(TaskStatus)
 WAITING_TASK_STATUSES = (TaskStatus.PENDING, TaskStatus.RESERVED)  # still looking for a worker

@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ...language.lifecycles import CONFERENCE
+from ...language.vocabulary import ConferenceStatus
 from .checks import attributes_of
 from .errors import ConferenceCallerGone, ConferenceFromInvalid, ConferenceToInvalid, NotFound
 from .records import Call, Conference, Reservation
@@ -50,7 +52,7 @@ class Conferences(Service):
         task = self.store.get("task", res.task_sid)
         from_ = params.get("from") or attributes_of(task.attributes).get("to")
         now = self.clock.now()
-        conference = Conference(sid=self.lookups.new_sid("CF"), account_sid=self.account_sid, friendly_name=res.sid, status="init",
+        conference = Conference(sid=self.lookups.new_sid("CF"), account_sid=self.account_sid, friendly_name=res.sid, status=ConferenceStatus.INIT,
                                 date_created=now, date_updated=now, reservation_sid=res.sid, task_sid=task.sid,
                                 participants=({"call_sid": caller.sid, "label": "customer", "status": "waiting",
                                                "end_conference_on_exit": _true(params.get("end_conference_on_customer_exit"))},))
@@ -79,8 +81,7 @@ class Conferences(Service):
             self.calls.wait(call, "conference")
             self.twiml.hear(call, f"(in conference {conference.friendly_name})")
         conference.participants = tuple({**p, "status": "connected", "joined_at": self.clock.now()} for p in conference.participants)
-        conference.status = "in-progress"
-        self.lookups.touch(conference)
+        self.set_conference_status(conference, ConferenceStatus.IN_PROGRESS)
         task = self.store.get("task", conference.task_sid)
         if task is not None:
             attributes = dict(attributes_of(task.attributes))
@@ -92,22 +93,32 @@ class Conferences(Service):
     def left_conference(self, call: Call) -> None:
         """A participant hung up: the conference ends with the last one, or with one who ends it on exit."""
         conference = self.store.get("conference", call.conference_sid)
-        if conference is None or conference.status == "completed":
+        if conference is None or conference.status == ConferenceStatus.COMPLETED:
             return
         leaving = next((p for p in conference.participants if p["call_sid"] == call.sid), {})
         conference.participants = tuple({**p, "status": "completed"} if p["call_sid"] == call.sid else p
                                         for p in conference.participants)
         self.lookups.touch(conference)
         staying = [p for p in conference.participants if p["status"] == "connected"]
-        if conference.status == "init" or not staying or leaving.get("end_conference_on_exit"):
-            self.end_conference(conference, call)
+        if conference.status == ConferenceStatus.INIT or not staying or leaving.get("end_conference_on_exit"):
+            self.end_conference(conference, call, ends_it=bool(leaving.get("end_conference_on_exit")) and bool(staying))
 
-    def end_conference(self, conference: Conference, by: Call) -> None:
-        started = conference.status == "in-progress"
-        conference.status = "completed"
-        conference.reason_conference_ended = "participant-with-end-conference-on-exit-left" if started else "last-participant-left"
-        conference.call_sid_ending_conference = by.sid
+    def set_conference_status(self, conference: Conference, status: ConferenceStatus) -> None:
+        """Every conference status change goes through here, by the Conference lifecycle's table."""
+        if CONFERENCE.allows(conference.status, status) is None:
+            raise RuntimeError(f"Conference {conference.sid} cannot go from {conference.status} to {status}: "
+                               "the Conference lifecycle has no such move")
+        conference.status = str(status)
         self.lookups.touch(conference)
+
+    def end_conference(self, conference: Conference, by: Call, ends_it: bool = False) -> None:
+        """``by`` left and the conference ends: it was the last participant, or (``ends_it``) one who ends it on
+        exit while others stayed; the Conference resource's ``reason_conference_ended`` says which
+        (https://www.twilio.com/docs/voice/api/conference-resource)."""
+        started = conference.status == ConferenceStatus.IN_PROGRESS
+        self.set_conference_status(conference, ConferenceStatus.COMPLETED)
+        conference.reason_conference_ended = "participant-with-end-conference-on-exit-left" if ends_it else "last-participant-left"
+        conference.call_sid_ending_conference = by.sid
         worker_leg = None
         for participant in conference.participants:
             call = self.store.get("call", participant["call_sid"])

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...language.twiml import TwimlError, Verb
-from ...language.vocabulary import WAITING_TASK_STATUSES
+from ...language.vocabulary import WAITING_TASK_STATUSES, ConferenceStatus
 from .checks import attributes_of, is_e164
 from .errors import (
     CallFromInvalid,
@@ -143,7 +143,7 @@ class Telephony(Service):
             self.conferences.left_conference(call)
             return
         for conference in self.store.all("conference"):  # a caller gone before the worker answered: no conference
-            if conference.status == "init" and any(p["call_sid"] == call.sid for p in conference.participants):
+            if conference.status == ConferenceStatus.INIT and any(p["call_sid"] == call.sid for p in conference.participants):
                 self.conferences.end_conference(conference, call)
         partner = self.store.get("call", call.bridged_with) if call.bridged_with else None
         if partner is not None:
