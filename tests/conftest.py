@@ -182,6 +182,11 @@ def pytest_testnodedown(node, error):
 def pytest_collection_modifyitems(config, items):
     EVIDENCE.recorded_only = {item.nodeid for item in items if item.get_closest_marker("recorded_only")}
     EVIDENCE.random = {item.nodeid for item in items if getattr(getattr(item, "obj", None), "is_hypothesis_test", False)}
+    # pytest-xdist (--dist loadgroup) spreads tests one by one over the workers, except a notebook's cells:
+    # they run in order, in one kernel, so they go to one worker together
+    for item in items:
+        if item.nodeid.split("::")[0].endswith(".ipynb"):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
 def pytest_sessionfinish(session, exitstatus):
