@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from trkit.mock.engine import NullDispatcher, TaskRouterEngine
@@ -111,6 +113,12 @@ class Scenario:
         self.engine.reservations.update_reservation(self.ws, self.offer(task), task_sid=task, reservation_status="rejected",
                                        worker_activity_sid=self.activities[activity] if activity else None)
 
+    def accept_for(self, task: str, worker: str) -> None:
+        """``worker`` accepts its pending offer of ``task`` (a task offered to several at once)."""
+        (res,) = [r for r in self.engine.store.reservations_of_task(task)
+                  if r.reservation_status == "pending" and r.worker_sid == self.workers[worker]]
+        self.engine.reservations.update_reservation(self.ws, res.sid, task_sid=task, reservation_status="accepted")
+
     def answer(self, task: str, **instruction: Any) -> None:
         self.engine.reservations.apply_assignment_answer(self.offer(task), instruction)
 
@@ -146,6 +154,26 @@ class Scenario:
         """The workspace's event log (all of the last 30 days), oldest first."""
         now = self.engine.now()
         return self.engine.events.list_events(self.ws, start_date=now - 30 * 86400, end_date=now, event_type=event_type)
+
+    @contextmanager
+    def fault_when_recording_events(self) -> Iterator[None]:
+        """While inside, recording an event fails as a bug would: after the change it records was made in memory."""
+        def explode(*args: Any, **kwargs: Any) -> None:
+            raise RuntimeError("a fault inside the mock")
+
+        self.engine.events.emit = explode
+        try:
+            yield
+        finally:
+            del self.engine.events.emit
+
+    def snapshot(self) -> dict:
+        """Every stored record, as the mock would write its state (the clock left out)."""
+        return {k: v for k, v in self.engine.dump().items() if k != "clock"}
+
+    def sent(self) -> list:
+        """The callbacks the mock has sent so far (kept by the NullDispatcher)."""
+        return list(self.engine.dispatcher.sent)
 
     def stored_events(self) -> int:
         """How many events the mock keeps, of every age (what the store holds, not what a list shows)."""

@@ -1,0 +1,117 @@
+"""One call, one transaction: a refusal changes nothing, timers fire in time order and survive a restart, a
+seeded mock makes the same SIDs, and an offer rescinded frees its worker for the next task.
+
+From Twilio's pages:
+- https://www.twilio.com/docs/taskrouter/api/task (the TTL: "the amount of time in seconds the task can live")
+- https://www.twilio.com/docs/taskrouter/api/reservation ("rescinded": another worker accepted a multi-reserved task)
+- https://www.twilio.com/docs/taskrouter/handle-assignment-callbacks (the assignment callback and its answer)
+"""
+
+from __future__ import annotations
+
+import pytest
+from desks import desk, on_file, reopened, reserved_for_alice
+from scenario import Scenario, new_engine
+
+from trkit.language.vocabulary import looks_like
+from trkit.mock.engine.errors import TaskRouterError
+
+
+def test_the_same_seed_makes_the_same_sids_and_another_seed_others():
+    first, again, other = (Scenario(engine=new_engine(seed=seed)) for seed in (3, 3, 4))
+    assert looks_like(first.ws, "WS") and first.ws == again.ws and first.activities == again.activities
+    assert other.ws != first.ws
+
+
+def test_a_refused_change_leaves_nothing_half_written():
+    s = desk()
+    before = s.snapshot()
+    with pytest.raises(TaskRouterError) as refused:
+        s.queue("Broken", target_workers="languages HAS")  # an expression cut short
+    assert refused.value.status == 400
+    with pytest.raises(TaskRouterError):
+        s.workflow([{"expression": "lang ==", "targets": [{"queue": "Spanish"}]}], name="wf2")  # a filter cut short
+    assert s.snapshot() == before
+
+
+def test_a_fault_in_the_middle_of_a_change_undoes_what_it_had_done():
+    s = desk()
+    s.set_activity("Alice", "Idle")
+    before = s.snapshot()
+    with s.fault_when_recording_events(), pytest.raises(RuntimeError):
+        s.set_activity("Alice", "Offline")  # her activity is changed in memory before worker.activity.update is recorded
+    assert s.snapshot() == before and s.activity_of("Alice") == "Idle"
+    task = s.task(lang="es")  # the free-worker index was put back too: Alice, free again, is offered the task
+    assert s.reservations(task) == [("Alice", "pending")]
+
+
+def test_the_assignment_callback_goes_out_once_routing_ran_and_its_accept_assigns():
+    s, task = reserved_for_alice()
+    (callback,) = [item for item in s.sent() if item.kind == "assignment"]
+    assert callback.params["ReservationSid"] == s.offer(task) and callback.params["TaskSid"] == task
+    s.answer(task, instruction="accept")
+    assert s.status(task) == "assigned" and s.reservations(task) == [("Alice", "accepted")]
+
+
+def test_an_answer_with_an_unknown_instruction_leaves_the_reservation_pending():
+    s, task = reserved_for_alice()
+    with pytest.raises(TaskRouterError):
+        s.answer(task, instruction="teleport")
+    assert s.reservations(task) == [("Alice", "pending")] and s.status(task) == "reserved"
+
+
+def test_timers_fire_in_time_order_the_ttl_before_the_reservation_timeout():
+    s = desk()
+    task = s.task(timeout=50, lang="es")  # lives 50 s; a reservation times out after the workflow's 120 s
+    s.set_activity("Alice", "Idle")
+    s.advance(60)
+    assert s.status(task) == "canceled" and s.reservations(task) == [("Alice", "canceled")]
+
+
+def test_a_pending_reservation_times_out_after_a_restart(tmp_path):
+    s, path = on_file(tmp_path)
+    s.queue("Spanish", 'languages HAS "es"')
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "Spanish"}]}], task_reservation_timeout=120)
+    s.worker("Alice", languages=["es"])
+    task = s.task()
+    s.set_activity("Alice", "Idle")
+    again = reopened(s, path)
+    again.advance(121)
+    assert again.reservations(task) == [("Alice", "timeout")] and again.status(task) == "pending"
+
+
+def test_a_worker_whose_offer_is_rescinded_is_offered_the_next_task():
+    s = desk(max_reserved_workers=2)
+    s.worker("Carla", languages=["es"])
+    for name in ("Carla", "Alice"):
+        s.set_activity(name, "Idle")
+    first, second = s.task(lang="es"), s.task(lang="es")
+    assert sorted(s.reservations(first)) == [("Alice", "pending"), ("Carla", "pending")]
+    s.accept_for(first, "Carla")
+    assert sorted(s.reservations(first)) == [("Alice", "rescinded"), ("Carla", "accepted")]
+    assert s.reservations(second) == [("Alice", "pending")]
+
+
+def test_a_workspace_deleted_and_rebuilt_under_the_same_seed_routes_again(tmp_path):
+    """A seeded mock gives a rebuilt workspace the very same SIDs: nothing of the old one may linger."""
+    engine = new_engine(path=str(tmp_path / "state.sqlite3"))
+
+    def lesson() -> tuple[str, list]:
+        engine.sids.seed(5)
+        for old in engine.configuration.list_workspaces("Rules"):
+            engine.configuration.delete_workspace(old.sid)
+        s = desk_on(engine)
+        task = s.task(lang="es")
+        s.set_activity("Alice", "Idle")
+        return task, s.reservations(task)
+
+    assert lesson() == lesson()
+    assert len(engine.configuration.list_workspaces()) == 1
+
+
+def desk_on(engine) -> Scenario:
+    s = Scenario(engine=engine)
+    s.queue("Spanish", 'languages HAS "es"')
+    s.workflow([{"expression": 'lang == "es"', "targets": [{"queue": "Spanish"}]}])
+    s.worker("Alice", languages=["es"])
+    return s
