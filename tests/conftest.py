@@ -179,6 +179,7 @@ def pytest_testnodedown(node, error):
         EVIDENCE.merge(output["evidence"])
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     EVIDENCE.recorded_only = {item.nodeid for item in items if item.get_closest_marker("recorded_only")}
     EVIDENCE.random = {item.nodeid for item in items if getattr(getattr(item, "obj", None), "is_hypothesis_test", False)}
