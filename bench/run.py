@@ -31,6 +31,8 @@ from trkit.mock import MockServer
 
 from .bridge import bridge_latency
 from .fixtures import fixture_cost
+from .profile import lines as profile_lines
+from .profile import post_profile, routing_profile
 from .scale import drain
 from .store import steady_month, store_costs
 from .voice import call_cost
@@ -299,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
         "bridge": bridge_latency(changes=50 if quick else 200),
         "fixtures": fixture_cost(tests=20 if quick else 60),
         "wallboard": wallboard_cost(repeats=10 if quick else 50),
+        "profile": {"post": post_profile(posts=200 if quick else 1000),
+                    "routing": routing_profile(routings=50 if quick else 300, waiting=100 if quick else 1000)},
     }
     rows = [
         ("REST POST Tasks vs bare Flask", f"{results['rest']['mock_post_rps']} vs {results['rest']['bare_post_rps']} req/s = {results['rest']['post_ratio']:.0%}",
@@ -363,6 +367,9 @@ def main(argv: list[str] | None = None) -> int:
     for measure, figure, target, ok in rows:
         mark = "" if ok is None else ("met" if ok else "NOT MET")
         print(f"{measure:<{width}}  {figure:<55} {target:<28} {mark}")
+    print("where the time goes (cProfile, the mock's own work):")
+    for line in profile_lines("POST Tasks", results["profile"]["post"]) + profile_lines("a routing pass", results["profile"]["routing"]):
+        print(line)
     Path(options.json).write_text(json.dumps(results, indent=2))
     print(f"written {options.json}")
     return 0

@@ -179,15 +179,23 @@ def pytest_testnodedown(node, error):
         EVIDENCE.merge(output["evidence"])
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     EVIDENCE.recorded_only = {item.nodeid for item in items if item.get_closest_marker("recorded_only")}
     EVIDENCE.random = {item.nodeid for item in items if getattr(getattr(item, "obj", None), "is_hypothesis_test", False)}
-    # pytest-xdist (--dist loadgroup) spreads tests one by one over the workers, except a notebook's cells:
-    # they run in order, in one kernel, so they go to one worker together
-    for item in items:
-        if item.nodeid.split("::")[0].endswith(".ipynb"):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist spreads the tests one by one over its workers, except a notebook's cells: they run in order,
+    in one kernel, so they go to one worker together."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class OneByOneButNotebooksWhole(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            notebook, _, cell = nodeid.rpartition("::")
+            return notebook if notebook.endswith(".ipynb") and cell.startswith("Cell ") else nodeid
+
+    return OneByOneButNotebooksWhole(config, log)
 
 
 def pytest_sessionfinish(session, exitstatus):

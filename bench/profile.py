@@ -1,0 +1,102 @@
+"""Where a POST Tasks and a routing pass spend their time: a cProfile summary for the bench's output.
+
+Requests go through the Flask test client (no sockets: what is left is the mock's own work, from the
+WSGI call to the answer); a routing pass is one worker made available with tasks waiting, at the
+engine. Time is grouped by area (Flask and Werkzeug, the API's parsing and rendering, the engine's
+rules, the store, SQLite, JSON, the language) and the functions that cost most on their own are listed,
+so the next person sees what is left to win.
+"""
+
+from __future__ import annotations
+
+import base64
+import cProfile
+import json
+import pstats
+import tempfile
+from pathlib import Path
+
+from trkit.mock import MockServer
+
+AREAS = (  # (what a path or built-in's name contains, the area), first match wins
+    ("sqlite3", "SQLite"), ("orjson", "JSON"), ("json", "JSON"), ("zstandard", "compression"),
+    ("trkit/mock/engine/store", "store (journal, rows, commit)"), ("trkit/mock/engine/records", "store (journal, rows, commit)"),
+    ("trkit/mock/engine/codec", "store (journal, rows, commit)"), ("trkit/mock/engine/event_table", "store (journal, rows, commit)"),
+    ("trkit/mock/engine", "engine rules"), ("trkit/mock/api", "API (parse, check, render)"), ("trkit/language", "language"),
+    ("werkzeug", "Flask and Werkzeug"), ("flask", "Flask and Werkzeug"), ("threading", "locks and threads"),
+)
+
+
+def _area(filename: str, name: str) -> str:
+    where = f"{filename} {name}"
+    return next((area for needle, area in AREAS if needle in where), "other (Python, stdlib)")
+
+
+def _summary(profile: cProfile.Profile, calls: int, top: int) -> dict:
+    stats = pstats.Stats(profile).stats  # (file, line, function) -> (calls, primitive calls, tottime, cumtime, callers)
+    total = sum(entry[2] for entry in stats.values())
+    areas: dict[str, float] = {}
+    for (filename, _, name), entry in stats.items():
+        areas[_area(filename, name)] = areas.get(_area(filename, name), 0.0) + entry[2]
+    heaviest = sorted(stats.items(), key=lambda item: item[1][2], reverse=True)[:top]
+    return {
+        "us_per_call": round(1e6 * total / calls, 1),
+        "areas": {area: round(share / total, 3) for area, share in sorted(areas.items(), key=lambda item: -item[1])},
+        "functions": [{"function": f"{Path(filename).name}:{line} {name}", "share": round(entry[2] / total, 3)}
+                      for (filename, line, name), entry in heaviest],
+    }
+
+
+def post_profile(posts: int = 1000, top: int = 8) -> dict:
+    with tempfile.TemporaryDirectory() as tmp, MockServer(db_path=str(Path(tmp) / "profile.sqlite3")) as mock:
+        web = mock.app.test_client()
+        auth = {"Authorization": "Basic " + base64.b64encode(f"{mock.account_sid}:{mock.auth_token}".encode()).decode()}
+        ws = web.post("/v1/Workspaces", data={"FriendlyName": "Profile"}, headers=auth).get_json()["sid"]
+        queue = web.post(f"/v1/Workspaces/{ws}/TaskQueues", data={"FriendlyName": "Q"}, headers=auth).get_json()["sid"]
+        config = json.dumps({"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": queue}]}]}})
+        workflow = web.post(f"/v1/Workspaces/{ws}/Workflows", data={"FriendlyName": "W", "Configuration": config},
+                            headers=auth).get_json()["sid"]
+
+        def post(i: int) -> None:
+            answer = web.post(f"/v1/Workspaces/{ws}/Tasks", data={"Attributes": json.dumps({"n": i}), "WorkflowSid": workflow}, headers=auth)
+            assert answer.status_code == 201, answer.get_data(as_text=True)
+
+        for i in range(100):  # warm: parse caches, first rows
+            post(i)
+        profile = cProfile.Profile()
+        profile.enable()
+        for i in range(posts):
+            post(i)
+        profile.disable()
+    return _summary(profile, posts, top)
+
+
+def routing_profile(routings: int = 300, workers: int = 100, waiting: int = 1000, top: int = 8) -> dict:
+    with MockServer() as mock:
+        engine = mock.engine
+        ws = engine.configuration.create_workspace("Profile", multi_task_enabled=False).sid
+        idle = engine.configuration.create_activity(ws, "Idle", True).sid
+        busy = engine.configuration.create_activity(ws, "Busy", False).sid
+        queue = engine.queues.create_task_queue(ws, "All", "1==1", assignment_activity_sid=busy).sid
+        config = json.dumps({"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": queue}]}]}})
+        workflow = engine.queues.create_workflow(ws, "Flow", config, task_reservation_timeout=86400).sid
+        staff = [engine.workers.create_worker(ws, f"W{i}").sid for i in range(workers)]
+        for i in range(routings + waiting):
+            engine.tasks.create_task(ws, attributes=json.dumps({"n": i}), workflow_sid=workflow, timeout=1_209_600)
+        profile = cProfile.Profile()
+        for i in range(routings):
+            worker = staff[i % workers]
+            for res in engine.reservations.list_reservations(ws, worker_sid=worker, reservation_status="pending"):
+                engine.tasks.update_task(ws, res.task_sid, assignment_status="canceled", reason="profile")
+            engine.workers.update_worker(ws, worker, activity_sid=busy)
+            profile.enable()
+            engine.workers.update_worker(ws, worker, activity_sid=idle)  # free: routing reserves her a task
+            profile.disable()
+    return _summary(profile, routings, top)
+
+
+def lines(name: str, found: dict) -> list[str]:
+    """The summary as the bench prints it."""
+    areas = ", ".join(f"{area} {share:.0%}" for area, share in found["areas"].items() if share >= 0.01)
+    heaviest = "; ".join(f"{f['function']} {f['share']:.0%}" for f in found["functions"])
+    return [f"{name}: {found['us_per_call']} us of profiled work each — {areas}", f"  heaviest on their own: {heaviest}"]
