@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["connect", "KitError"]
+__all__ = ["connect", "KitError", "simulate"]
 
 
 def __getattr__(name: str) -> Any:
@@ -17,6 +17,10 @@ def __getattr__(name: str) -> Any:
         from .kit import connect
 
         return connect
+    if name == "simulate":  # a contact centre's day on the mock's rules (trkit/mock/simulation.py)
+        from .mock.simulation import simulate
+
+        return simulate
     if name == "KitError":
         from .errors import KitError
 

@@ -1,0 +1,121 @@
+"""trkit.simulate on TaskRouter's rules, held against Erlang C (trkit/erlang.py writes the formulas out).
+
+The simulated M/M/c day must agree with queueing theory within its own confidence interval: batch
+means over the day after a warm-up hour, a 99% interval from Student's t. The figures compared are the
+service level (answered within 20 s), the average speed of answer and the occupancy.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+import pytest
+
+from trkit.erlang import erlang_b, erlang_c, fewest_agents
+from trkit.mock.simulation import simulate
+
+T_99_19 = 2.861  # Student's t, two-sided 99%, 19 degrees of freedom (20 batches)
+HANDLE = 180.0
+
+
+def erlang_c_by_its_sum(agents: int, load: float) -> float:
+    """The textbook form (https://en.wikipedia.org/wiki/Erlang_(unit), "Erlang C formula"): written apart from the recursion."""
+    top = load ** agents / math.factorial(agents) * agents / (agents - load)
+    return top / (sum(load ** k / math.factorial(k) for k in range(agents)) + top)
+
+
+@pytest.mark.parametrize(("agents", "load"), [(1, 0.5), (5, 3.5), (10, 8.0), (25, 22.5), (11, 10.0)])
+def test_the_recursion_gives_the_textbook_erlang_c(agents, load):
+    figures = erlang_c(agents, load * 3600 / HANDLE, HANDLE)
+    assert figures.wait_probability == pytest.approx(erlang_c_by_its_sum(agents, load), rel=1e-9)
+    assert figures.occupancy == pytest.approx(load / agents)
+    assert figures.asa_seconds == pytest.approx(figures.wait_probability * HANDLE / (agents - load))
+
+
+def test_worked_examples():
+    # 120 customers an hour, 3 minutes each, 10 assistants: "the probability of waiting is about 0.10"
+    assert erlang_c(10, 120, 180).wait_probability == pytest.approx(0.10, abs=0.005)
+    # one server: the M/M/1 queue waits with probability rho, and Erlang B of one server is A / (1 + A)
+    assert erlang_c(1, 10, 180).wait_probability == pytest.approx(0.5)
+    assert erlang_b(1, 0.5) == pytest.approx(0.5 / 1.5)
+    assert fewest_agents(360, 240) == 29  # 24 Erlangs at 80/20
+    assert erlang_c(28, 360, 240).service_level < 0.8 <= erlang_c(29, 360, 240).service_level
+
+
+def test_an_overloaded_centre_is_refused_with_the_reason():
+    with pytest.raises(ValueError, match="cannot keep up"):
+        erlang_c(5, 100, 180)
+
+
+def batch_means(tasks, agents: int, hours: float, batches: int = 20) -> dict[str, tuple[float, float]]:
+    """(mean, half-width of the 99% interval) of each figure over equal batches of the day after its first hour."""
+    warm, length = 3600.0, (hours * 3600.0 - 3600.0) / batches
+    figures: dict[str, list[float]] = {"service_level": [], "asa_seconds": [], "occupancy": []}
+    for b in range(batches):
+        start, stop = warm + b * length, warm + (b + 1) * length
+        calls = tasks[(tasks.created >= start) & (tasks.created < stop)]
+        figures["service_level"].append(float((calls.wait <= 20).mean()))
+        figures["asa_seconds"].append(float(calls.wait.mean()))
+        figures["occupancy"].append(float((calls.finished - calls.answered).sum() / (agents * length)))
+    return {name: (statistics.fmean(values), T_99_19 * statistics.stdev(values) / math.sqrt(batches)) for name, values in figures.items()}
+
+
+@pytest.mark.parametrize(("agents", "rho", "hours"), [(5, 0.7, 120), (10, 0.8, 60), (25, 0.9, 24)])
+def test_a_simulated_day_agrees_with_erlang_c(agents, rho, hours):
+    calls_per_hour = rho * agents * 3600 / HANDLE
+    result = simulate(agents, calls_per_hour, HANDLE, hours=hours, seed=agents)
+    assert result.summary["abandoned"] == 0 and result.summary["answered"] == result.summary["calls"]
+    expected = erlang_c(agents, calls_per_hour, HANDLE, answer_within=20)
+    measured = batch_means(result.tasks, agents, hours)
+    for name, theory in (("service_level", expected.service_level), ("asa_seconds", expected.asa_seconds),
+                         ("occupancy", expected.occupancy)):
+        mean, half_width = measured[name]
+        assert abs(mean - theory) <= half_width, f"{name}: simulated {mean:.4f} ± {half_width:.4f}, Erlang C {theory:.4f}"
+
+
+def test_the_same_seed_gives_the_same_day_and_another_seed_another():
+    first, again, other = (simulate(3, 40, 180, hours=2, seed=seed).rows for seed in (7, 7, 8))
+    assert first == again and first != other
+
+
+def test_a_caller_who_gives_up_is_never_answered_and_counts_against_the_service_level():
+    result = simulate(3, 60, 180, hours=4, seed=2, patience_seconds=30)
+    tasks = result.tasks
+    gave_up = tasks[tasks.outcome == "abandoned"]
+    assert len(gave_up) == result.summary["abandoned"] > 0
+    assert gave_up.answered.isna().all() and gave_up.worker.isna().all()
+    answered_in_time = int((tasks.wait <= 20).sum())
+    assert result.summary["service_level"] == pytest.approx(answered_in_time / len(tasks))
+    patient = simulate(3, 60, 180, hours=4, seed=2)
+    assert patient.summary["abandoned"] == 0
+
+
+def test_a_skills_split_waits_longer_and_an_escalation_timeout_buys_it_back():
+    """A workflow target's timeout moves a waiting task to the next target
+    (https://www.twilio.com/docs/taskrouter/workflow-configuration): here, from its language's queue to everyone."""
+    split = simulate(8, 130, 180, hours=12, seed=3, skills={"es": 0.5, "en": 0.5})
+    escalated = simulate(8, 130, 180, hours=12, seed=3, skills={"es": 0.5, "en": 0.5}, escalate_after=30)
+    assert set(split.tasks.queue) == {"es", "en"} and "Everyone" in set(escalated.tasks.queue)
+    assert split.tasks.language.value_counts(normalize=True)["es"] == pytest.approx(0.5, abs=0.05)
+    moved = escalated.tasks[escalated.tasks.queue == "Everyone"]
+    assert (moved.wait >= 30).all()  # only after waiting out the timeout in its own queue
+    for language in ("es", "en"):  # each agent speaks one language: a call in its queue went to one who speaks it
+        own = split.tasks[split.tasks.queue == language]
+        assert (own.language == language).all() and own.worker.str.startswith(f"{language}-").all()
+    # the long waits are what escalation cuts: an agent free in her language takes the oldest escalated call first
+    assert escalated.summary["asa_seconds"] < split.summary["asa_seconds"]
+    assert escalated.tasks.wait.quantile(0.95) < split.tasks.wait.quantile(0.95)
+
+
+@pytest.mark.parametrize(("arguments", "says"), [
+    ({"agents": 0}, "agents must be a positive number"),
+    ({"calls_per_hour": 0}, "must be positive"),
+    ({"skills": {"es": 0.5, "en": 0.4}}, "adding up to 1"),
+    ({"agents": {"es": 2}, "skills": {"es": 0.5, "en": 0.5}}, "name the languages of skills"),
+    ({"handle": "uniform"}, "exponential"),
+    ({"patience_seconds": -1}, "patience_seconds"),
+])
+def test_bad_arguments_are_refused_with_what_is_wrong(arguments, says):
+    with pytest.raises(ValueError, match=says):
+        simulate(**{"agents": 3, "calls_per_hour": 40, "mean_handle_seconds": 180, "hours": 1, **arguments})
