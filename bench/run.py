@@ -34,6 +34,7 @@ from .fixtures import fixture_cost
 from .profile import lines as profile_lines
 from .profile import post_profile, routing_profile
 from .scale import drain
+from .simulation import simulation_speed
 from .store import steady_month, store_costs
 from .voice import call_cost
 from .wallboard import wallboard_cost
@@ -301,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         "bridge": bridge_latency(changes=50 if quick else 200),
         "fixtures": fixture_cost(tests=20 if quick else 60),
         "wallboard": wallboard_cost(repeats=10 if quick else 50),
+        "simulation": simulation_speed(hours=2 if quick else 8),
         "profile": {"post": post_profile(posts=200 if quick else 1000),
                     "routing": routing_profile(routings=50 if quick else 300, waiting=100 if quick else 1000)},
     }
@@ -361,6 +363,12 @@ def main(argv: list[str] | None = None) -> int:
     rows.append(("wallboard refresh (2 statistics reads), 2q×2w / 10q×100w / 50q×1000w",
                  " / ".join(f"{r['refresh_ms']} ms" for r in wb["runs"]) + f" (x{wb['largest_vs_smallest']})", "<= x3",
                  wb["largest_vs_smallest"] <= 3))
+    sim = results["simulation"]
+    rows.append((f"trkit.simulate: {sim['calls']:,} calls, {sim['agents']} agents", f"{sim['seconds']} s, {sim['calls_per_s']} calls/s",
+                 ">= 2000 calls/s, a day <= 10 s", sim["calls_per_s"] >= 2000 and sim["seconds"] <= 10))
+    rows.append(("trkit.simulate vs a pure SimPy M/M/c of the same day", f"{sim['seconds']} vs {sim['simpy_seconds']} s = x{sim['vs_simpy']}",
+                 "<= x10", sim["vs_simpy"] <= 10))
+    rows.append(("trkit.simulate peak memory, a day vs a week (10 agents)", f"{sim['day_peak_mb']} vs {sim['week_peak_mb']} MB", "", None))
     results["table"] = [{"measure": m, "figure": f, "target": t, "met": ok} for m, f, t, ok in rows]
     width = max(len(m) for m, *_ in rows)
     print(f"machine: {results['machine']}")

@@ -115,3 +115,19 @@ def desk_on(engine) -> Scenario:
     s.workflow([{"expression": 'lang == "es"', "targets": [{"queue": "Spanish"}]}])
     s.worker("Alice", languages=["es"])
     return s
+
+
+def test_a_store_that_writes_nothing_down_still_routes_from_memory():
+    """trkit.simulate's store: the records live in memory and nothing is written, the event log included."""
+    from scenario import ACCOUNT, FrozenClock
+
+    from trkit.mock.engine import NullDispatcher, SidGenerator, Store, TaskRouterEngine
+
+    engine = TaskRouterEngine(Store(":memory:", writes=False), ACCOUNT, "token", clock=FrozenClock(), sids=SidGenerator(1),
+                              dispatcher=NullDispatcher())
+    s = desk_on(engine)
+    task = s.task(lang="es")
+    s.set_activity("Alice", "Idle")
+    s.accept(task)
+    assert s.status(task) == "assigned" and s.reservations(task) == [("Alice", "accepted")]
+    assert s.stored_events() == 0 and s.events() == []

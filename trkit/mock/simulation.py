@@ -8,8 +8,9 @@ language has its queue, and ``escalate_after`` moves a waiting call on to everyo
 
 It runs the mock's engine in this process on a clock that stands still between events and jumps to the
 next arrival, completion or give-up (TaskRouter's own timers, such as a workflow step's timeout, fire on
-the way at their exact instant). The same arguments and seed give the same day. ``trkit.erlang`` says
-what queueing theory expects of the simplest case.
+the way at their exact instant). Its store keeps the records in memory and writes nothing down, the event
+log included: the day's record is the result. The same arguments and seed give the same day.
+``trkit.erlang`` says what queueing theory expects of the simplest case.
 """
 
 from __future__ import annotations
@@ -141,7 +142,8 @@ def simulate(agents: int | dict[str, int], calls_per_hour: float, mean_handle_se
     plan = _plan(agents, skills, escalate_after)
     rng = random.Random(seed)
     answered: list[tuple[float, dict[str, str]]] = []
-    engine = TaskRouterEngine(Store(":memory:"), ACCOUNT_SID, "simulation", clock=_StandingClock(START), sids=SidGenerator(seed),
+    # the store writes nothing down: the day's record is the result's rows, and nothing reads the event log
+    engine = TaskRouterEngine(Store(":memory:", writes=False), ACCOUNT_SID, "simulation", clock=_StandingClock(START), sids=SidGenerator(seed),
                               dispatcher=_AcceptingDesk(answered), finished_task_lifetime=FINISHED_TASK_LIFETIME)
     ws, workflow, staff, queue_names, idle = _workspace(engine, plan)
     worker_names = {sid: f"{language or 'agent'}-{i + 1}" for language, sids in staff.items() for i, sid in enumerate(sids)}

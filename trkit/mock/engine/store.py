@@ -41,9 +41,11 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 class Store:
     """All resources of one mock, by kind and by workspace, in creation order; and the event log."""
 
-    def __init__(self, path: str = ":memory:", event_retention: float = EVENT_RETENTION) -> None:
+    def __init__(self, path: str = ":memory:", event_retention: float = EVENT_RETENTION, writes: bool = True) -> None:
         self.path = path
         self.event_retention = event_retention
+        # False: nothing is written down, the event log included (trkit.simulate, whose day is its own record)
+        self.writes = writes
         self._db = open_state_file(path)  # a file it will not use is refused there, untouched (StateFileError)
         self._db_lock = threading.Lock()
         self._db.executescript(SCHEMA)
@@ -211,6 +213,10 @@ class Store:
     def commit(self, now: float | None = None) -> None:
         """Write the transaction in one SQLite transaction; sweep out events past retention."""
         self._end_journal()
+        if not self.writes:
+            self._next_event_seq += len(self._new_events)
+            self._clear_transaction()
+            return
         # sweep only when the oldest stored event has expired: exact, and free the rest of the time
         prune = now is not None and self._oldest_event is not None and self._oldest_event < now - self.event_retention
         if not (self._dirty or self._deleted or self._meta_old or self._new_events or self._dropped_event_workspaces or prune):
