@@ -119,3 +119,23 @@ def test_a_skills_split_waits_longer_and_an_escalation_timeout_buys_it_back():
 def test_bad_arguments_are_refused_with_what_is_wrong(arguments, says):
     with pytest.raises(ValueError, match=says):
         simulate(**{"agents": 3, "calls_per_hour": 40, "mean_handle_seconds": 180, "hours": 1, **arguments})
+
+
+def test_the_staffing_curve_rises_with_agents_beside_erlang_c_and_its_picture_is_current():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from trkit.staffing import StaffingPicture, staffing_curve
+
+    table = staffing_curve(range(4, 8), calls_per_hour=60, mean_handle_seconds=180, hours=4, seed=1)
+    assert list(table.index) == [4, 5, 6, 7]
+    assert table["Erlang C service level"].is_monotonic_increasing and table["occupancy"].is_monotonic_decreasing
+    assert table["Erlang C service level"].tolist() == [round(erlang_c(n, 60, 180).service_level, 3) for n in range(4, 8)]
+    svg = StaffingPicture(table).svg()
+    assert svg.startswith("<svg") and svg.count("<circle") == 4 and "Erlang C" in svg and "target 80%" in svg
+    root = Path(__file__).resolve().parents[1]
+    checked = subprocess.run([sys.executable, str(root / "tools" / "staffing_curve.py"), "--check"], capture_output=True, text=True,
+                             timeout=120, env={**os.environ, "PYTHONPATH": str(root)})
+    assert checked.returncode == 0, checked.stderr

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import KitError
-from . import handler_checks, progress, rest_checks, voice_checks, worker_checks
+from . import handler_checks, progress, rest_checks, staffing_checks, voice_checks, worker_checks
 from .evidence import Evidence
 from .objectives import OBJECTIVES, CheckResult, Objective
 
@@ -22,9 +22,11 @@ CHECKS = {
     "contact-uri": worker_checks.contact_uri,
     "dequeue": handler_checks.dequeue,
     "access-token": worker_checks.access_token,
+    "fewest-agents": staffing_checks.fewest_agents,
 }
 assert CHECKS.keys() == OBJECTIVES.keys(), "every objective has exactly one check"
-TAKES_A_VALUE = {"access-token": 'kit.check("access-token", alice_token): the token is the evidence'}
+TAKES_A_VALUE = {"access-token": 'kit.check("access-token", alice_token): the token is the evidence',
+                 "fewest-agents": 'kit.check("fewest-agents", agents): the number you picked is the evidence'}
 
 
 def run_check(kit, name: str, *evidence: Any) -> CheckResult:

@@ -39,6 +39,9 @@ OBJECTIVES: dict[str, Objective] = {o.name: o for o in (
               f"{QUICKSTART}/twiml-dequeue-call"),
     Objective("access-token", "08_agent_page", "Mint Alice's access token with a TaskRouter grant",
               f"{QUICKSTART}/agent-ui-add-project"),
+    # TaskRouter measures "answered within 20 s" with a queue's statistics split by wait time
+    Objective("fewest-agents", "10_how_many_agents", "Pick the fewest agents that answer 80% of calls within 20 seconds",
+              "https://www.twilio.com/docs/taskrouter/api/taskqueue-statistics"),
 )}
 
 

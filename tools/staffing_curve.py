@@ -1,0 +1,39 @@
+"""Write docs/staffing-curve.svg: notebook 10's staffing curve (300 calls an hour, 4-minute calls, an 8-hour day,
+seed 0), simulated on TaskRouter's rules beside Erlang C, as the README shows it.
+
+    .venv/bin/python tools/staffing_curve.py [--check]
+
+``--check`` (run by the test suite) fails when the committed picture is not what the code draws today.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET = ROOT / "docs" / "staffing-curve.svg"
+TRAFFIC = {"calls_per_hour": 300, "mean_handle_seconds": 240, "hours": 8, "seed": 0}
+
+
+def draw() -> str:
+    from trkit.staffing import StaffingPicture, staffing_curve
+
+    table = staffing_curve(range(21, 31), **TRAFFIC)
+    return StaffingPicture(table, title="300 calls an hour, 4 minutes each: service level (20 s) by agents").svg() + "\n"
+
+
+def main(argv: list[str]) -> int:
+    drawn = draw()
+    if "--check" in argv:
+        if TARGET.read_text() != drawn:
+            print(f"{TARGET.relative_to(ROOT)} is not what tools/staffing_curve.py draws today: run it and commit", file=sys.stderr)
+            return 1
+        return 0
+    TARGET.write_text(drawn)
+    print(f"written {TARGET.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
