@@ -29,6 +29,9 @@ TAKES_A_VALUE = {"access-token": 'kit.check("access-token", alice_token): the to
                  "fewest-agents": 'kit.check("fewest-agents", agents): the number you picked is the evidence'}
 
 
+NEEDS_NO_WORKSPACE = {"fewest-agents"}  # judged on a simulated day, not on the tutorial's workspace
+
+
 def run_check(kit, name: str, *evidence: Any) -> CheckResult:
     """Judge objective ``name`` from the backend's state (and, for a token, the value given)."""
     check = CHECKS.get(name)
@@ -38,7 +41,7 @@ def run_check(kit, name: str, *evidence: Any) -> CheckResult:
         raise KitError(f"This check judges a value you made: {TAKES_A_VALUE[name]}.")
     if name not in TAKES_A_VALUE and evidence:
         raise KitError(f"kit.check({name!r}) reads what your code did from TaskRouter itself: pass only the name.")
-    result = check(Evidence(kit), *evidence)
+    result = check(None if name in NEEDS_NO_WORKSPACE else Evidence(kit), *evidence)
     progress.record(backend_key(kit), result)
     return result
 

@@ -12,7 +12,7 @@ TRAFFIC = {"calls_per_hour": 300, "mean_handle_seconds": 240, "hours": 8, "seed"
 TARGET, WITHIN = 0.8, 20
 
 
-def fewest_agents(evidence: Evidence, agents: Any) -> CheckResult:
+def fewest_agents(evidence: Evidence | None, agents: Any) -> CheckResult:
     from ..mock.simulation import simulate
 
     objective = "fewest-agents"
