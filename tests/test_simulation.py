@@ -139,3 +139,13 @@ def test_the_staffing_curve_rises_with_agents_beside_erlang_c_and_its_picture_is
     checked = subprocess.run([sys.executable, str(root / "tools" / "staffing_curve.py"), "--check"], capture_output=True, text=True,
                              timeout=120, env={**os.environ, "PYTHONPATH": str(root)})
     assert checked.returncode == 0, checked.stderr
+
+
+def test_the_same_seed_brings_the_same_callers_whatever_the_agents_and_the_routing():
+    """Common random numbers: each kind of chance has its own stream, so two days differ only by what changed."""
+    few, many = simulate(3, 60, 180, hours=3, seed=4).tasks, simulate(6, 60, 180, hours=3, seed=4).tasks
+    split = simulate(6, 60, 180, hours=3, seed=4, skills={"es": 0.3, "en": 0.7}, escalate_after=20)
+    assert few.created.tolist() == many.created.tolist() == split.tasks.created.tolist()
+    talked = (many.finished - many.answered).round(6).tolist()
+    assert (few.finished - few.answered).round(6).tolist() == talked  # each caller talks as long, whoever answers
+    assert split.summary["agents"] == 6 and sorted(split.tasks.worker.str[:3].unique()) == ["en-", "es-"]

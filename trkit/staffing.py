@@ -82,6 +82,9 @@ class StaffingPicture:
         parts.append("</svg>")
         return "\n".join(parts)
 
+    def __repr__(self) -> str:
+        return f"StaffingPicture: {self.title}, {min(self.table.index)} to {max(self.table.index)} agents"
+
     def _repr_svg_(self) -> str:
         return self.svg()
 

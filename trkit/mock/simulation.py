@@ -85,8 +85,11 @@ def _plan(agents: int | dict[str, int], skills: dict[str, float] | None, escalat
         return _Plan({"": agents}, {"": 1.0}, None)
     if not skills or any(share <= 0 for share in skills.values()) or not math.isclose(sum(skills.values()), 1.0, abs_tol=1e-9):
         raise ValueError(f"skills are each language's share of the calls, all positive and adding up to 1, not {skills!r}")
-    if isinstance(agents, int):  # split by the same shares, each language at least one agent
-        split = {language: max(1, round(agents * share)) for language, share in skills.items()}
+    if isinstance(agents, int):  # split by the same shares, keeping the total (largest remainders), each language one at least
+        split = {language: max(1, math.floor(agents * share)) for language, share in skills.items()}
+        by_remainder = sorted(skills, key=lambda language: agents * skills[language] - math.floor(agents * skills[language]), reverse=True)
+        for language in by_remainder[:max(0, agents - sum(split.values()))]:
+            split[language] += 1
     else:
         split = dict(agents)
     if set(split) != set(skills) or any(n < 1 for n in split.values()):
@@ -140,7 +143,9 @@ def simulate(agents: int | dict[str, int], calls_per_hour: float, mean_handle_se
     if patience_seconds is not None and patience_seconds <= 0:
         raise ValueError("patience_seconds is the mean time a caller waits before giving up: positive, or None for no one giving up")
     plan = _plan(agents, skills, escalate_after)
-    rng = random.Random(seed)
+    # a stream of its own for each kind of chance: the same seed brings the same callers (when, which language, how
+    # long they talk, how patient) whatever the number of agents or the routing, so days compare call for call
+    arrivals, languages_drawn, lengths, patience = (random.Random(f"{seed}:{name}") for name in ("arrivals", "language", "length", "patience"))
     answered: list[tuple[float, dict[str, str]]] = []
     # the store writes nothing down: the day's record is the result's rows, and nothing reads the event log
     engine = TaskRouterEngine(Store(":memory:", writes=False), ACCOUNT_SID, "simulation", clock=_StandingClock(START), sids=SidGenerator(seed),
@@ -153,6 +158,7 @@ def simulate(agents: int | dict[str, int], calls_per_hour: float, mean_handle_se
     sigma = math.sqrt(math.log(1 + handle_cv ** 2))
     rows: dict[str, dict[str, Any]] = {}
     holder: dict[str, str] = {}  # task -> the worker who answered it
+    talk: dict[str, float] = {}  # task -> how long its caller talks once answered
     busy_time = 0.0
     events: list[tuple[float, int, str, str]] = []
     order = 0
@@ -164,14 +170,14 @@ def simulate(agents: int | dict[str, int], calls_per_hour: float, mean_handle_se
 
     def handle_time() -> float:
         if handle == "exponential":
-            return rng.expovariate(1.0 / mean_handle_seconds)
-        return rng.lognormvariate(math.log(mean_handle_seconds) - sigma ** 2 / 2, sigma)
+            return lengths.expovariate(1.0 / mean_handle_seconds)
+        return lengths.lognormvariate(math.log(mean_handle_seconds) - sigma ** 2 / 2, sigma)
 
     def take_answers() -> None:
         nonlocal busy_time
         for when, params in answered:
             row = rows[params["TaskSid"]]
-            duration = handle_time()
+            duration = talk.pop(params["TaskSid"])
             row.update(answered=when - START, wait=when - START - row["created"], queue=queue_names.get(params["TaskQueueSid"]),
                        worker=worker_names[params["WorkerSid"]], outcome="answered")
             holder[params["TaskSid"]] = params["WorkerSid"]
@@ -179,20 +185,21 @@ def simulate(agents: int | dict[str, int], calls_per_hour: float, mean_handle_se
             at(when + duration, "complete", params["TaskSid"])
         answered.clear()
 
-    at(START + rng.expovariate(rate), "arrival", "")
+    at(START + arrivals.expovariate(rate), "arrival", "")
     while events:
         when, _, kind, sid = heapq.heappop(events)
         engine.advance(max(0.0, when - engine.now()))  # TaskRouter's own timers fire on the way, each at its instant
         take_answers()
         if kind == "arrival":
-            language = rng.choices(languages, weights)[0]
+            language = languages_drawn.choices(languages, weights)[0]
             attributes = json.dumps({"language": language} if language else {"call": len(rows) + 1})
             task = engine.tasks.create_task(ws, attributes=attributes, workflow_sid=workflow, timeout=86_400).sid
             rows[task] = {"call": len(rows) + 1, "language": language or None, "created": when - START, "answered": None,
                           "finished": None, "outcome": "waiting", "wait": None, "queue": None, "worker": None}
             if patience_seconds is not None:
-                at(when + rng.expovariate(1.0 / patience_seconds), "give up", task)
-            following = when + rng.expovariate(rate)
+                at(when + patience.expovariate(1.0 / patience_seconds), "give up", task)
+            talk[task] = handle_time()  # how long this caller will talk, once answered
+            following = when + arrivals.expovariate(rate)
             if following < end:
                 at(following, "arrival", "")
         elif kind == "complete":
