@@ -12,7 +12,7 @@ import statistics
 
 import pytest
 
-from trkit.erlang import erlang_b, erlang_c, fewest_agents
+from trkit.erlang import erlang_a, erlang_b, erlang_c, fewest_agents
 from trkit.mock.simulation import simulate
 
 T_99_19 = 2.861  # Student's t, two-sided 99%, 19 degrees of freedom (20 batches)
@@ -61,7 +61,7 @@ def batch_means(tasks, agents: int, hours: float, batches: int = 20) -> dict[str
     return {name: (statistics.fmean(values), T_99_19 * statistics.stdev(values) / math.sqrt(batches)) for name, values in figures.items()}
 
 
-@pytest.mark.parametrize(("agents", "rho", "hours"), [(5, 0.7, 120), (10, 0.8, 60), (25, 0.9, 24)])
+@pytest.mark.parametrize(("agents", "rho", "hours"), [(5, 0.7, 80), (10, 0.8, 40), (25, 0.9, 16)])
 def test_a_simulated_day_agrees_with_erlang_c(agents, rho, hours):
     calls_per_hour = rho * agents * 3600 / HANDLE
     result = simulate(agents, calls_per_hour, HANDLE, hours=hours, seed=agents)
@@ -149,3 +149,39 @@ def test_the_same_seed_brings_the_same_callers_whatever_the_agents_and_the_routi
     talked = (many.finished - many.answered).round(6).tolist()
     assert (few.finished - few.answered).round(6).tolist() == talked  # each caller talks as long, whoever answers
     assert split.summary["agents"] == 6 and sorted(split.tasks.worker.str[:3].unique()) == ["en-", "es-"]
+
+
+def test_erlang_a_with_endless_patience_is_erlang_c():
+    for agents, calls, handle in ((5, 70, 180), (10, 160, 180), (25, 450, 180)):
+        patient, c = erlang_a(agents, calls, handle, mean_patience_seconds=1e12), erlang_c(agents, calls, handle)
+        assert patient.abandon_probability == pytest.approx(0, abs=1e-6)
+        for name in ("wait_probability", "service_level", "asa_seconds", "occupancy"):
+            assert getattr(patient, name) == pytest.approx(getattr(c, name), rel=1e-5), name
+
+
+def test_erlang_a_keeps_its_books():
+    """Every caller is answered or gives up: the answered carry the agents' load (occupancy = λ·(1 − P(abandon))·h / c)."""
+    figures = erlang_a(10, 200, 180, mean_patience_seconds=60)
+    assert figures.occupancy == pytest.approx(200 / 3600 * (1 - figures.abandon_probability) * 180 / 10, rel=1e-9)
+    assert 0 < figures.abandon_probability < figures.wait_probability < 1
+
+
+@pytest.mark.parametrize(("agents", "rho", "patience", "hours"), [(10, 0.9, 120, 40), (5, 1.1, 60, 80)])
+def test_a_simulated_day_with_callers_who_give_up_agrees_with_erlang_a(agents, rho, patience, hours):
+    calls_per_hour = rho * agents * 3600 / HANDLE
+    result = simulate(agents, calls_per_hour, HANDLE, hours=hours, seed=agents + 1, patience_seconds=patience)
+    expected = erlang_a(agents, calls_per_hour, HANDLE, patience, answer_within=20)
+    tasks, warm = result.tasks, 3600.0
+    length = (hours * 3600.0 - warm) / 20
+    batches: dict[str, list[float]] = {"abandon_probability": [], "service_level": [], "asa_seconds": [], "occupancy": []}
+    for b in range(20):
+        calls = tasks[(tasks.created >= warm + b * length) & (tasks.created < warm + (b + 1) * length)]
+        answered = calls[calls.outcome == "answered"]
+        batches["abandon_probability"].append(float((calls.outcome == "abandoned").mean()))
+        batches["service_level"].append(float((answered.wait <= 20).sum() / len(calls)))
+        batches["asa_seconds"].append(float(answered.wait.mean()))
+        batches["occupancy"].append(float((answered.finished - answered.answered).sum() / (agents * length)))
+    for name, values in batches.items():
+        mean, half_width = statistics.fmean(values), T_99_19 * statistics.stdev(values) / math.sqrt(20)
+        theory = getattr(expected, name)
+        assert abs(mean - theory) <= half_width, f"{name}: simulated {mean:.4f} ± {half_width:.4f}, Erlang A {theory:.4f}"
