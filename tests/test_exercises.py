@@ -57,6 +57,11 @@ MISTAKES = {
         ("key.secret", "key.sid", "signature does not match"),
         ('role="worker"', 'role="supervisor"', "role is 'supervisor'"),
     ],
+    "fewest-agents": [
+        ("meets.index.min()", "meets.index.max()", "and so do"),
+        ('>= 0.8]', '>= 0.7]', "below 80%"),
+        ("agents = int(", "agents = str(", "a whole number"),
+    ],
 }
 
 
