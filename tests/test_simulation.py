@@ -185,3 +185,23 @@ def test_a_simulated_day_with_callers_who_give_up_agrees_with_erlang_a(agents, r
         mean, half_width = statistics.fmean(values), T_99_19 * statistics.stdev(values) / math.sqrt(20)
         theory = getattr(expected, name)
         assert abs(mean - theory) <= half_width, f"{name}: simulated {mean:.4f} ± {half_width:.4f}, Erlang A {theory:.4f}"
+
+
+def test_the_wallboard_replays_a_simulated_day_from_its_calls():
+    from trkit.wallboard import DayReplay
+
+    day = simulate(4, 90, 180, hours=2, seed=5)
+    replay = DayReplay(day, step_minutes=10)
+    tasks = day.tasks
+    for at in (0, 1800, 3600, 5400):
+        reading = replay.reading(at)
+        talking = int(((tasks.answered <= at) & (tasks.finished > at)).sum())
+        waiting = tasks[(tasks.created <= at) & ((tasks.answered > at) | tasks.answered.isna()) & (tasks.finished > at)]
+        assert reading["tasks"]["assigned"] == talking <= 4 and reading["workers"] == {"Idle": 4 - talking, "Busy": talking}
+        assert reading["tasks"]["pending"] == len(waiting)
+        assert reading["longest_wait"] == (int((at - waiting.created).max()) if len(waiting) else 0)
+        done = tasks[(tasks.finished > at - 3600) & (tasks.finished <= at)]
+        assert reading["totals"]["completed"] == len(done)
+    table = replay.readings
+    assert list(table.index[:3]) == ["00:00", "00:10", "00:20"] and table.iloc[0].sum() == 4  # the day opens with 4 agents free
+    assert replay.play(seconds_per_reading=0) == replay.reading(replay._instants[-1])

@@ -72,6 +72,38 @@ def _set_counts(figure: bq.Figure, bars: bq.Bars, counts: dict[str, int]) -> Non
     figure.axes[1].tick_values = ticks
 
 
+class Charts:
+    """The board's four charts and how one reading is drawn on them (the live board and a replayed day share them)."""
+
+    def __init__(self, minutes: int, wait_label: str = "s since the board opened") -> None:
+        self.tasks_figure, self.tasks_bars = _bars("Tasks by status", "trkit-wallboard-tasks", "#268bd2")
+        self.workers_figure, self.workers_bars = _bars("Workers by activity", "trkit-wallboard-workers", "#2aa198")
+        self.totals_figure, self.totals_bars = _bars(f"Last {minutes} minutes", "trkit-wallboard-totals", "#6c71c4")
+        # the wait chart's window starts at 0 (the board opening) and reaches the latest reading, at least a minute
+        x, y = bq.LinearScale(min=0, max=WAIT_WINDOW), bq.LinearScale(min=0, max=1)
+        self.wait_line = bq.Lines(x=[], y=[], scales={"x": x, "y": y}, colors=["#cb4b16"])
+        self.wait_figure = _figure([self.wait_line], [bq.Axis(scale=x, label=wait_label, tick_format="d"),
+                                                      _count_axis(y, "vertical")],
+                                   "Longest wait (s)", "trkit-wallboard-wait", LINE_MARGIN)
+        # two by two at 1280 px, one column when narrow
+        self.box = widgets.Box([self.tasks_figure, self.workers_figure, self.wait_figure, self.totals_figure],
+                               layout=widgets.Layout(flex_flow="row wrap"))
+
+    def draw(self, reading: dict, elapsed: float) -> None:
+        _set_counts(self.tasks_figure, self.tasks_bars, reading["tasks"])
+        _set_counts(self.workers_figure, self.workers_bars, reading["workers"])
+        _set_counts(self.totals_figure, self.totals_bars, reading["totals"])
+        xs = [*list(self.wait_line.x), elapsed][-200:]
+        ys = [*list(self.wait_line.y), reading["longest_wait"]][-200:]
+        ticks = whole_number_ticks(max(ys))
+        with self.wait_line.hold_sync():
+            self.wait_line.x, self.wait_line.y = xs, ys
+            self.wait_line.scales["x"].min = 0
+            self.wait_line.scales["x"].max = max(WAIT_WINDOW, xs[-1])
+            self.wait_line.scales["y"].max = ticks[-1]
+        self.wait_figure.axes[1].tick_values = ticks
+
+
 class Wallboard(widgets.VBox):
     """Tasks by status, workers by activity, the longest wait over time, and the last ``minutes`` in totals."""
 
@@ -80,22 +112,13 @@ class Wallboard(widgets.VBox):
         self.tutorial = kit._tutorial or kit.tutorial(reset=False)
         self.minutes = minutes
         self.poll_seconds = poll_seconds if poll_seconds is not None else 5.0
-        self.tasks_figure, self.tasks_bars = _bars("Tasks by status", "trkit-wallboard-tasks", "#268bd2")
-        self.workers_figure, self.workers_bars = _bars("Workers by activity", "trkit-wallboard-workers", "#2aa198")
-        self.totals_figure, self.totals_bars = _bars(f"Last {minutes} minutes", "trkit-wallboard-totals", "#6c71c4")
-        # the wait chart's window starts at 0 (the board opening) and reaches the latest reading, at least a minute
-        x, y = bq.LinearScale(min=0, max=WAIT_WINDOW), bq.LinearScale(min=0, max=1)
-        self.wait_line = bq.Lines(x=[], y=[], scales={"x": x, "y": y}, colors=["#cb4b16"])
-        self.wait_figure = _figure([self.wait_line], [bq.Axis(scale=x, label="s since the board opened", tick_format="d"),
-                                                      _count_axis(y, "vertical")],
-                                   "Longest wait (s)", "trkit-wallboard-wait", LINE_MARGIN)
+        self.charts = Charts(minutes)
+        self.tasks_bars, self.workers_bars, self.totals_bars = self.charts.tasks_bars, self.charts.workers_bars, self.charts.totals_bars
         self.message = widgets.HTML()
         self._started: float | None = None
         self._lock = threading.Lock()
         self._closed = threading.Event()
-        charts = widgets.Box([self.tasks_figure, self.workers_figure, self.wait_figure, self.totals_figure],
-                             layout=widgets.Layout(flex_flow="row wrap"))  # two by two at 1280 px, one column when narrow
-        super().__init__(children=[charts, self.message])
+        super().__init__(children=[self.charts.box, self.message])
         self.add_class("trkit-wallboard")
         self.refresh()
         self._wake = threading.Event()
@@ -120,17 +143,6 @@ class Wallboard(widgets.VBox):
             except Exception as exc:  # shown on the board; the next refresh may succeed
                 self.message.value = error_html(exc)
 
-    def _draw_wait(self, elapsed: float, longest: int) -> None:
-        xs = [*list(self.wait_line.x), elapsed][-200:]
-        ys = [*list(self.wait_line.y), longest][-200:]
-        ticks = whole_number_ticks(max(ys))
-        with self.wait_line.hold_sync():
-            self.wait_line.x, self.wait_line.y = xs, ys
-            self.wait_line.scales["x"].min = 0
-            self.wait_line.scales["x"].max = max(WAIT_WINDOW, xs[-1])
-            self.wait_line.scales["y"].max = ticks[-1]
-        self.wait_figure.axes[1].tick_values = ticks
-
     def close(self) -> None:
         self._closed.set()
         self._wake.set()
@@ -143,20 +155,77 @@ class Wallboard(widgets.VBox):
             workspace = self.tutorial.workspace
             now = workspace.real_time_statistics().fetch()
             totals = workspace.cumulative_statistics().fetch(minutes=self.minutes)
-            by_status = {status: int((now.tasks_by_status or {}).get(status, 0)) for status in LIVE_TASK_STATUSES}
-            by_activity = {a["friendly_name"]: int(a["workers"]) for a in (now.activity_statistics or [])}
-            totals_drawn = {label: int(getattr(totals, key, 0) or 0) for key, label in CUMULATIVE}
+            reading = {"tasks": {status: int((now.tasks_by_status or {}).get(status, 0)) for status in LIVE_TASK_STATUSES},
+                       "workers": {a["friendly_name"]: int(a["workers"]) for a in (now.activity_statistics or [])},
+                       "totals": {label: int(getattr(totals, key, 0) or 0) for key, label in CUMULATIVE},
+                       "longest_wait": int(now.longest_task_waiting_age or 0)}
             clock = self.kit.clock() if self.kit.mode == "mock" else None
             at = _seconds(clock) if clock else 0.0
             if self._started is None:
                 self._started = at
-            _set_counts(self.tasks_figure, self.tasks_bars, by_status)
-            _set_counts(self.workers_figure, self.workers_bars, by_activity)
-            _set_counts(self.totals_figure, self.totals_bars, totals_drawn)
-            self._draw_wait(at - self._started, int(now.longest_task_waiting_age or 0))
+            self.charts.draw(reading, at - self._started)
             self.message.value = ""
-            return {"tasks": by_status, "workers": by_activity, "totals": totals_drawn,
-                    "longest_wait": int(now.longest_task_waiting_age or 0)}
+            return reading
+
+
+class DayReplay(widgets.VBox):
+    """A simulated day (``trkit.simulate``) on the wallboard's charts: what the board would have shown every
+    ``step_minutes``, computed from the day's calls. ``play()`` runs through the day; ``readings`` is the same as a table."""
+
+    def __init__(self, day: Any, step_minutes: int = 15, minutes: int = 60) -> None:
+        self.day, self.step, self.minutes = day, step_minutes * 60, minutes
+        self.charts = Charts(minutes, wait_label="s since the day began")
+        self.clock = widgets.HTML()
+        super().__init__(children=[self.clock, self.charts.box])
+        self.add_class("trkit-wallboard")
+        end = max((r["finished"] or 0) for r in day.rows) if day.rows else 0
+        self._instants = [self.step * k for k in range(int(end // self.step) + 1)]
+        self.show(0)
+
+    def __repr__(self) -> str:
+        return f"<trkit DayReplay: {len(self.day.rows)} calls, a reading every {self.step // 60} minutes>"
+
+    def reading(self, at: float) -> dict:
+        """The board at ``at`` seconds into the day: live tasks, agents on a call or free, the longest wait, the last hour."""
+        waiting = [r for r in self.day.rows if r["created"] <= at and (r["answered"] is None or r["answered"] > at)
+                   and (r["finished"] is None or r["finished"] > at)]
+        talking = sum(1 for r in self.day.rows if r["answered"] is not None and r["answered"] <= at < r["finished"])
+        since = at - self.minutes * 60
+        ended = [r for r in self.day.rows if r["finished"] is not None and since < r["finished"] <= at]
+        return {"tasks": {"pending": len(waiting), "reserved": 0, "assigned": talking, "wrapping": 0},
+                "workers": {"Idle": self.day.summary["agents"] - talking, "Busy": talking},
+                "totals": {"completed": sum(1 for r in ended if r["outcome"] == "answered"),
+                           "canceled": sum(1 for r in ended if r["outcome"] == "abandoned")},
+                "longest_wait": int(max((at - r["created"] for r in waiting), default=0))}
+
+    def show(self, at: float) -> dict:
+        reading = self.reading(at)
+        self.charts.draw(reading, at)
+        self.clock.value = f"<b>{int(at // 3600):02d}:{int(at % 3600 // 60):02d}</b> into the day"
+        return reading
+
+    def play(self, seconds_per_reading: float = 0.1) -> dict:
+        """Draw every reading in turn (a day of 15-minute readings takes a few seconds); returns the last."""
+        import time
+
+        reading: dict = {}
+        for at in self._instants:
+            reading = self.show(at)
+            time.sleep(seconds_per_reading)
+        return reading
+
+    @property
+    def readings(self):  # -> pandas.DataFrame
+        """Every reading as a row: the time into the day, tasks waiting and in a call, agents free, the longest wait."""
+        import pandas as pd
+
+        rows = []
+        for at in self._instants:
+            r = self.reading(at)
+            rows.append({"at": f"{int(at // 3600):02d}:{int(at % 3600 // 60):02d}", "waiting": r["tasks"]["pending"],
+                         "talking": r["tasks"]["assigned"], "agents free": r["workers"]["Idle"], "longest wait (s)": r["longest_wait"],
+                         "completed in the last hour": r["totals"]["completed"]})
+        return pd.DataFrame(rows).set_index("at")
 
 
 def _seconds(iso: str) -> float:
