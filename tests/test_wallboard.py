@@ -34,7 +34,7 @@ def test_a_busy_hour_fills_the_totals_and_the_longest_wait_climbs(kit):
         drawn = board.refresh()
         assert drawn["totals"]["completed"] == summary["completed"]  # cumulative statistics count what finished
         assert drawn["longest_wait"] >= 60  # two people cannot keep up with two tasks a minute
-        waits = list(board.wait_line.y)
+        waits = list(board.charts.wait_line.y)
         assert waits[-1] >= waits[0] and len(waits) >= 15
     finally:
         board.close()
