@@ -205,3 +205,10 @@ def test_the_wallboard_replays_a_simulated_day_from_its_calls():
     table = replay.readings
     assert list(table.index[:3]) == ["00:00", "00:10", "00:20"] and table.iloc[0].sum() == 4  # the day opens with 4 agents free
     assert replay.play(seconds_per_reading=0) == replay.reading(replay._instants[-1])
+
+
+def test_a_long_run_holds_no_more_in_the_mock_than_a_short_one():
+    """Finished tasks leave the store 5 minutes after they end, as on TaskRouter, and nothing else accumulates."""
+    short, long = simulate(4, 60, 180, hours=2, seed=6), simulate(4, 60, 180, hours=24, seed=6)
+    assert long.summary["calls"] > 10 * short.summary["calls"] // 2
+    assert long.held_at_end <= short.held_at_end + 10

@@ -62,6 +62,7 @@ class SimulationResult:
 
     summary: dict[str, Any]
     rows: list[dict[str, Any]] = field(repr=False)
+    held_at_end: int = 0  # records the mock still held when the day was over (finished tasks leave after 5 minutes)
 
     @property
     def tasks(self):  # -> pandas.DataFrame
@@ -210,7 +211,9 @@ def simulate(agents: int | dict[str, int], calls_per_hour: float, mean_handle_se
             engine.tasks.update_task(ws, sid, assignment_status="canceled", reason=engine.voice.caller_hangup_reason)
             rows[sid].update(outcome="abandoned", finished=when - START)
         take_answers()
-    return SimulationResult(_summary(list(rows.values()), answer_within, busy_time, sum(plan.agents.values()), hours), list(rows.values()))
+    held = sum(len(engine.store.all(kind)) for kind in ("task", "reservation", "worker", "activity", "task_queue", "workflow"))
+    return SimulationResult(_summary(list(rows.values()), answer_within, busy_time, sum(plan.agents.values()), hours), list(rows.values()),
+                            held)
 
 
 def _summary(rows: list[dict[str, Any]], answer_within: float, busy_time: float, agents: int, hours: float) -> dict[str, Any]:
