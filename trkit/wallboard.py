@@ -75,12 +75,13 @@ def _set_counts(figure: bq.Figure, bars: bq.Bars, counts: dict[str, int]) -> Non
 class Charts:
     """The board's four charts and how one reading is drawn on them (the live board and a replayed day share them)."""
 
-    def __init__(self, minutes: int, wait_label: str = "s since the board opened") -> None:
+    def __init__(self, minutes: int, wait_label: str = "s since the board opened", window: float = WAIT_WINDOW) -> None:
+        self.window = window  # the wait chart spans at least this much of its x axis
         self.tasks_figure, self.tasks_bars = _bars("Tasks by status", "trkit-wallboard-tasks", "#268bd2")
         self.workers_figure, self.workers_bars = _bars("Workers by activity", "trkit-wallboard-workers", "#2aa198")
         self.totals_figure, self.totals_bars = _bars(f"Last {minutes} minutes", "trkit-wallboard-totals", "#6c71c4")
         # the wait chart's window starts at 0 (the board opening) and reaches the latest reading, at least a minute
-        x, y = bq.LinearScale(min=0, max=WAIT_WINDOW), bq.LinearScale(min=0, max=1)
+        x, y = bq.LinearScale(min=0, max=window), bq.LinearScale(min=0, max=1)
         self.wait_line = bq.Lines(x=[], y=[], scales={"x": x, "y": y}, colors=["#cb4b16"])
         self.wait_figure = _figure([self.wait_line], [bq.Axis(scale=x, label=wait_label, tick_format="d"),
                                                       _count_axis(y, "vertical")],
@@ -99,7 +100,7 @@ class Charts:
         with self.wait_line.hold_sync():
             self.wait_line.x, self.wait_line.y = xs, ys
             self.wait_line.scales["x"].min = 0
-            self.wait_line.scales["x"].max = max(WAIT_WINDOW, xs[-1])
+            self.wait_line.scales["x"].max = max(self.window, xs[-1])
             self.wait_line.scales["y"].max = ticks[-1]
         self.wait_figure.axes[1].tick_values = ticks
 
@@ -174,7 +175,8 @@ class DayReplay(widgets.VBox):
 
     def __init__(self, day: Any, step_minutes: int = 15, minutes: int = 60) -> None:
         self.day, self.step, self.minutes = day, step_minutes * 60, minutes
-        self.charts = Charts(minutes, wait_label="s since the day began")
+        hours = max((r["finished"] or 0) for r in day.rows) / 3600 if day.rows else 1.0
+        self.charts = Charts(minutes, wait_label="hours into the day", window=math.ceil(hours))
         self.clock = widgets.HTML()
         super().__init__(children=[self.clock, self.charts.box])
         self.add_class("trkit-wallboard")
@@ -200,7 +202,7 @@ class DayReplay(widgets.VBox):
 
     def show(self, at: float) -> dict:
         reading = self.reading(at)
-        self.charts.draw(reading, at)
+        self.charts.draw(reading, at / 3600)
         self.clock.value = f"<b>{int(at // 3600):02d}:{int(at % 3600 // 60):02d}</b> into the day"
         return reading
 
