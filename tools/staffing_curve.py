@@ -1,4 +1,4 @@
-"""Write docs/staffing-curve.svg: notebook 10's staffing curve (300 calls an hour, 4-minute calls, an 8-hour day,
+"""Write docs/staffing-curve.svg: notebook 10's staffing curve (300 calls an hour, 4-minute calls, over an 8-hour day rather than the notebook's 4-hour shift,
 seed 0), simulated on TaskRouter's rules beside Erlang C, as the README shows it.
 
     .venv/bin/python tools/staffing_curve.py [--check]
@@ -13,13 +13,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "docs" / "staffing-curve.svg"
-TRAFFIC = {"calls_per_hour": 300, "mean_handle_seconds": 240, "hours": 8, "seed": 0}
 
 
 def draw() -> str:
-    from trkit.staffing import StaffingPicture, staffing_curve
+    from trkit.staffing import NOTEBOOK_TRAFFIC, StaffingPicture, staffing_curve
 
-    table = staffing_curve(range(21, 31), **TRAFFIC)
+    table = staffing_curve(range(21, 31), **{**NOTEBOOK_TRAFFIC, "hours": 8})  # a whole day: closer to the steady state
     return StaffingPicture(table, title="300 calls an hour, 4 minutes each: service level (20 s) by agents").svg() + "\n"
 
 

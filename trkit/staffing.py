@@ -17,6 +17,8 @@ from .erlang import erlang_c
 from .mock.simulation import simulate
 
 WIDTH, HEIGHT, MARGIN = 640, 360, 56
+# notebook 10's shift (its `traffic` cell says the same): 300 four-minute calls an hour for 4 hours, the same callers
+NOTEBOOK_TRAFFIC = {"calls_per_hour": 300, "mean_handle_seconds": 240, "hours": 4, "seed": 0}
 
 
 def staffing_curve(agents: Iterable[int], calls_per_hour: float, mean_handle_seconds: float, hours: float = 8, seed: int = 0,

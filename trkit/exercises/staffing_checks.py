@@ -7,13 +7,12 @@ from typing import Any
 from .evidence import Evidence
 from .objectives import CheckResult, failed, passed
 
-# notebook 10's day: the same callers for every number of agents (the notebook's `traffic`)
-TRAFFIC = {"calls_per_hour": 300, "mean_handle_seconds": 240, "hours": 8, "seed": 0}
 TARGET, WITHIN = 0.8, 20
 
 
 def fewest_agents(evidence: Evidence | None, agents: Any) -> CheckResult:
     from ..mock.simulation import simulate
+    from ..staffing import NOTEBOOK_TRAFFIC as TRAFFIC  # the same callers for every number of agents
 
     objective = "fewest-agents"
     if isinstance(agents, bool) or not isinstance(agents, int) or agents < 1:
