@@ -125,6 +125,28 @@ class Scenario:
     def set_task(self, task: str, status: str, reason: str = "done") -> None:
         self.engine.tasks.update_task(self.ws, task, assignment_status=status, reason=reason)
 
+    # ------------------------------------------------------------- statistics
+    def real_time(self, **options: Any) -> dict:
+        """The workspace's real-time statistics (``task_queue_sid``, ``workflow_sid``, ``task_channel`` narrow them)."""
+        return self.engine.statistics.real_time_statistics(self.ws, **options)
+
+    def cumulative(self, start: float, end: float, scope: str = "workspace", **options: Any) -> dict:
+        """Cumulative statistics from ``start`` to ``end`` (mock time) for the workspace, a queue or a workflow."""
+        from trkit.mock.engine.statistics import compute_cumulative
+
+        return compute_cumulative(self.engine.statistics, self.ws, start, end, scope, **options)
+
+    def worker_cumulative(self, start: float, end: float, worker_sid: str | None = None, **options: Any) -> dict:
+        from trkit.mock.engine.statistics import compute_worker_cumulative
+
+        return compute_worker_cumulative(self.engine.statistics, self.ws, start, end, worker_sid, **options)
+
+    def statistics_window(self, minutes: int | None, start: float | None, end: float | None) -> tuple[float, float]:
+        """The window a statistics request asks for (``Minutes``, ``StartDate``, ``EndDate``), as TaskRouter reads it."""
+        from trkit.mock.engine.statistics import window
+
+        return window(self.engine.statistics, minutes, start, end)
+
     # ------------------------------------------------------------- reading
     def status(self, task: str) -> str:
         return self.engine.lookups.task(self.ws, task).assignment_status

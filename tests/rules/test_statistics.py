@@ -11,12 +11,11 @@ from desks import busy_neighbour, desk, reserved_for_alice, scripted_day, spanis
 from scenario import ACCOUNT, EPOCH, Scenario
 
 from trkit.mock.engine.errors import TaskRouterError
-from trkit.mock.engine.statistics import compute_cumulative, compute_worker_cumulative
 
 
 def test_cumulative_statistics_of_a_scripted_day():
     s, _ = scripted_day()
-    stats = compute_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 300, "workspace")
+    stats = s.cumulative(EPOCH, EPOCH + 300, "workspace")
     assert {k: stats[k] for k in stats if k.startswith(("reservations_", "tasks_"))} == {
         "reservations_created": 3, "reservations_accepted": 1, "reservations_rejected": 1,
         "reservations_timed_out": 1, "reservations_canceled": 0, "reservations_rescinded": 0,
@@ -30,22 +29,22 @@ def test_cumulative_statistics_of_a_scripted_day():
 
 def test_cumulative_statistics_count_only_the_window():
     s, _ = scripted_day()
-    late = compute_cumulative(s.engine.statistics, s.ws, EPOCH + 105, EPOCH + 300, "workspace")
+    late = s.cumulative(EPOCH + 105, EPOCH + 300, "workspace")
     assert (late["tasks_created"], late["reservations_created"], late["reservations_rejected"],
             late["reservations_timed_out"], late["tasks_completed"], late["tasks_canceled"]) == (0, 1, 1, 1, 0, 2)
 
 
 def test_cumulative_split_by_wait_time():
     s, _ = scripted_day()
-    stats = compute_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 300, "workspace", split_by_wait_time="60")
+    stats = s.cumulative(EPOCH, EPOCH + 300, "workspace", split_by_wait_time="60")
     assert stats["split_by_wait_time"] == {"60": {"below": {"tasks_canceled": 0, "reservations_accepted": 1},
                                                   "above": {"tasks_canceled": 2, "reservations_accepted": 0}}}
 
 
 def test_worker_cumulative_statistics_of_a_scripted_day():
     s, _ = scripted_day()
-    alice = compute_worker_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 300, s.workers["Alice"])
-    bob = compute_worker_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 300, s.workers["Bob"])
+    alice = s.worker_cumulative(EPOCH, EPOCH + 300, s.workers["Alice"])
+    bob = s.worker_cumulative(EPOCH, EPOCH + 300, s.workers["Bob"])
     assert (alice["reservations_created"], alice["reservations_accepted"], alice["reservations_timed_out"]) == (2, 1, 1)
     assert (bob["reservations_created"], bob["reservations_rejected"]) == (1, 1)
     durations = {d["friendly_name"]: d for d in alice["activity_durations"]}
@@ -57,8 +56,8 @@ def test_worker_cumulative_statistics_of_a_scripted_day():
 
 def test_cumulative_statistics_of_a_queue_count_what_entered_it():
     s, _ = two_queue_day()
-    spanish = compute_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 100, "queue", task_queue_sid=s.queues["Spanish"])
-    english = compute_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 100, "queue", task_queue_sid=s.queues["English"])
+    spanish = s.cumulative(EPOCH, EPOCH + 100, "queue", task_queue_sid=s.queues["Spanish"])
+    english = s.cumulative(EPOCH, EPOCH + 100, "queue", task_queue_sid=s.queues["English"])
     assert (spanish["tasks_entered"], spanish["reservations_accepted"], spanish["task_queue_sid"]) == (2, 1, s.queues["Spanish"])
     assert (english["tasks_entered"], english["reservations_accepted"]) == (2, 1)  # en, then late moved in
     assert "tasks_created" not in spanish and "tasks_timed_out_in_workflow" not in spanish
@@ -69,40 +68,38 @@ def test_cumulative_statistics_of_a_queue_count_what_entered_it():
 
 def test_cumulative_statistics_of_a_workflow_and_the_workspace():
     s, _ = two_queue_day()
-    flow = compute_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 100, "workflow", workflow_sid=s.workflows["wf"])
+    flow = s.cumulative(EPOCH, EPOCH + 100, "workflow", workflow_sid=s.workflows["wf"])
     assert (flow["tasks_entered"], flow["workflow_sid"], flow["tasks_timed_out_in_workflow"]) == (3, s.workflows["wf"], 0)
     assert flow["avg_task_acceptance_time"] == 40  # (20 + 60) / 2
     assert flow["wait_duration_until_accepted"] == {"avg": 40, "min": 20, "max": 60, "total": 80}
-    workspace = compute_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 100, "workspace")
+    workspace = s.cumulative(EPOCH, EPOCH + 100, "workspace")
     assert (workspace["start_time"], workspace["end_time"]) == ("2027-01-15T08:00:00Z", "2027-01-15T08:01:40Z")
     assert workspace["split_by_wait_time"] is None
 
 
 def test_split_by_wait_time_with_several_thresholds():
     s, _ = two_queue_day()
-    split = compute_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 100, "workspace", split_by_wait_time="30, 90")["split_by_wait_time"]
+    split = s.cumulative(EPOCH, EPOCH + 100, "workspace", split_by_wait_time="30, 90")["split_by_wait_time"]
     assert split["30"] == {"below": {"tasks_canceled": 0, "reservations_accepted": 1}, "above": {"tasks_canceled": 0, "reservations_accepted": 1}}
     assert split["90"] == {"below": {"tasks_canceled": 0, "reservations_accepted": 2}, "above": {"tasks_canceled": 0, "reservations_accepted": 0}}
     with pytest.raises(TaskRouterError, match="SplitByWaitTime must be a comma-separated list of seconds, got '30;60'"):
-        compute_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 100, "workspace", split_by_wait_time="30;60")
+        s.cumulative(EPOCH, EPOCH + 100, "workspace", split_by_wait_time="30;60")
 
 
 def test_statistics_window_defaults_to_the_last_15_minutes_and_30_days_at_most():
-    from trkit.mock.engine.statistics import window
-
     s = spanish_desk()
     s.advance(86400)
     now = EPOCH + 86400
-    assert window(s.engine.statistics, None, None, None) == (now - 900, now)
-    assert window(s.engine.statistics, 60, None, None) == (now - 3600, now)
-    assert window(s.engine.statistics, None, now - 100, now - 50) == (now - 100, now - 50)
-    assert window(s.engine.statistics, 5, None, now - 600) == (now - 900, now - 600)
+    assert s.statistics_window(None, None, None) == (now - 900, now)
+    assert s.statistics_window(60, None, None) == (now - 3600, now)
+    assert s.statistics_window(None, now - 100, now - 50) == (now - 100, now - 50)
+    assert s.statistics_window(5, None, now - 600) == (now - 900, now - 600)
     s.advance(30 * 86400)
     with pytest.raises(TaskRouterError, match="within the last 30 days"):
-        window(s.engine.statistics, None, now - 1, None)  # 30 days and a second ago
-    assert window(s.engine.statistics, None, now, None)[0] == now  # exactly 30 days ago is still allowed
+        s.statistics_window(None, now - 1, None)  # 30 days and a second ago
+    assert s.statistics_window(None, now, None)[0] == now  # exactly 30 days ago is still allowed
     with pytest.raises(TaskRouterError, match="before EndDate"):
-        window(s.engine.statistics, None, now + 30 * 86400, now + 29 * 86400)
+        s.statistics_window(None, now + 30 * 86400, now + 29 * 86400)
 
 
 def test_real_time_statistics_count_live_tasks_and_workers():
@@ -112,7 +109,7 @@ def test_real_time_statistics_count_live_tasks_and_workers():
     s.task(lang="en")
     s.advance(10)
     s.set_activity("Bob", "Idle")  # Bob takes the English task
-    stats = s.engine.statistics.real_time_statistics(s.ws)
+    stats = s.real_time()
     assert stats["tasks_by_status"] == {"pending": 1, "reserved": 1, "assigned": 0, "wrapping": 0}
     assert stats["tasks_by_priority"] == {"2": 1, "0": 1}
     assert (stats["total_tasks"], stats["total_workers"]) == (2, 2)
@@ -125,11 +122,11 @@ def test_queue_real_time_statistics():
     s = desk()
     s.task(lang="es")
     s.advance(15)
-    stats = s.engine.statistics.real_time_statistics(s.ws, task_queue_sid=s.queues["English"])
+    stats = s.real_time(task_queue_sid=s.queues["English"])
     assert (stats["total_tasks"], stats["longest_task_waiting_age"], stats["longest_task_waiting_sid"]) == (0, 0, None)
     assert (stats["total_eligible_workers"], stats["total_available_workers"]) == (2, 0)
     s.set_activity("Bob", "Idle")
-    spanish = s.engine.statistics.real_time_statistics(s.ws, task_queue_sid=s.queues["Spanish"])
+    spanish = s.real_time(task_queue_sid=s.queues["Spanish"])
     assert (spanish["total_eligible_workers"], spanish["total_available_workers"]) == (1, 0)
     assert spanish["longest_relative_task_age_in_queue"] == 15 and spanish["total_tasks"] == 1
 
@@ -139,15 +136,15 @@ def test_workflow_real_time_statistics_see_only_its_tasks():
     s.workflow([{"expression": "1==1", "targets": [{"queue": "English"}]}], name="other")
     s.task(lang="es")
     s.task(workflow="other", lang="es")
-    assert s.engine.statistics.real_time_statistics(s.ws, workflow_sid=s.workflows["other"])["total_tasks"] == 1
+    assert s.real_time(workflow_sid=s.workflows["other"])["total_tasks"] == 1
 
 
 def test_finished_tasks_leave_real_time_statistics():
     s, task = reserved_for_alice()
     s.accept(task)
-    assert s.engine.statistics.real_time_statistics(s.ws)["tasks_by_status"]["assigned"] == 1
+    assert s.real_time()["tasks_by_status"]["assigned"] == 1
     s.set_task(task, "completed")
-    assert s.engine.statistics.real_time_statistics(s.ws)["total_tasks"] == 0
+    assert s.real_time()["total_tasks"] == 0
 
 
 def test_attributes_stored_compact_as_twilio_returns_them():
@@ -220,42 +217,38 @@ def test_events_list_window_and_filters():
 
 
 def test_statistics_have_the_spec_fields():
-    from trkit.mock.engine.statistics import compute_cumulative, compute_worker_cumulative
-
     s, task = reserved_for_alice()
     base = {"account_sid", "workspace_sid"}
-    assert set(compute_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 1, "workspace")) == spec_fields(
+    assert set(s.cumulative(EPOCH, EPOCH + 1, "workspace")) == spec_fields(
         "taskrouter.v1.workspace.workspace_cumulative_statistics")
-    queue = compute_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 1, "queue", task_queue_sid=s.queues["Spanish"])
+    queue = s.cumulative(EPOCH, EPOCH + 1, "queue", task_queue_sid=s.queues["Spanish"])
     assert set(queue) == spec_fields("taskrouter.v1.workspace.task_queue.task_queue_cumulative_statistics")
-    flow = compute_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 1, "workflow", workflow_sid=s.workflows["wf"])
+    flow = s.cumulative(EPOCH, EPOCH + 1, "workflow", workflow_sid=s.workflows["wf"])
     assert set(flow) == spec_fields("taskrouter.v1.workspace.workflow.workflow_cumulative_statistics")
-    assert set(compute_worker_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 1)) | base == spec_fields(
+    assert set(s.worker_cumulative(EPOCH, EPOCH + 1)) | base == spec_fields(
         "taskrouter.v1.workspace.worker.workers_cumulative_statistics")
-    assert set(s.engine.statistics.real_time_statistics(s.ws)) | base == spec_fields("taskrouter.v1.workspace.workspace_real_time_statistics")
-    by_queue = s.engine.statistics.real_time_statistics(s.ws, task_queue_sid=s.queues["Spanish"])
+    assert set(s.real_time()) | base == spec_fields("taskrouter.v1.workspace.workspace_real_time_statistics")
+    by_queue = s.real_time(task_queue_sid=s.queues["Spanish"])
     assert set(by_queue) | base | {"task_queue_sid"} == spec_fields("taskrouter.v1.workspace.task_queue.task_queue_real_time_statistics")
     assert all(set(a) == {"sid", "friendly_name", "workers"} for a in by_queue["activity_statistics"])
-    empty = compute_cumulative(s.engine.statistics, s.ws, EPOCH + 5, EPOCH + 6, "workspace")
+    empty = s.cumulative(EPOCH + 5, EPOCH + 6, "workspace")
     assert empty["wait_duration_until_accepted"] == {"avg": 0, "min": 0, "max": 0, "total": 0}
     assert empty["avg_task_acceptance_time"] == 0
-    durations = compute_worker_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 1)["activity_durations"]
+    durations = s.worker_cumulative(EPOCH, EPOCH + 1)["activity_durations"]
     assert all(set(d) == {"sid", "friendly_name", "avg", "min", "max", "total"} for d in durations)
-    assert compute_worker_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 1)["start_time"] == "2027-01-15T08:00:00Z"
-    assert compute_worker_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 1)["end_time"] == "2027-01-15T08:00:01Z"
+    assert s.worker_cumulative(EPOCH, EPOCH + 1)["start_time"] == "2027-01-15T08:00:00Z"
+    assert s.worker_cumulative(EPOCH, EPOCH + 1)["end_time"] == "2027-01-15T08:00:01Z"
 
 
 def test_statistics_count_only_their_own_workspace():
-    from trkit.mock.engine.statistics import compute_cumulative, compute_worker_cumulative
-
     s, task = reserved_for_alice()
     busy_neighbour(s)
-    stats = s.engine.statistics.real_time_statistics(s.ws)
+    stats = s.real_time()
     assert (stats["total_tasks"], stats["total_workers"], stats["tasks_by_priority"]) == (1, 2, {"0": 1})
     assert {a["friendly_name"] for a in stats["activity_statistics"]} == {"Offline", "Available", "Unavailable", "Idle", "Reserved", "Busy"}
-    cumulative = compute_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 1, "workspace")
+    cumulative = s.cumulative(EPOCH, EPOCH + 1, "workspace")
     assert (cumulative["tasks_created"], cumulative["reservations_created"]) == (1, 1)
-    workers = compute_worker_cumulative(s.engine.statistics, s.ws, EPOCH, EPOCH + 1)
+    workers = s.worker_cumulative(EPOCH, EPOCH + 1)
     assert workers["reservations_created"] == 1 and len(workers["activity_durations"]) == 6
 
 
@@ -263,9 +256,9 @@ def test_real_time_statistics_by_task_channel():
     s = desk()
     s.engine.tasks.create_task(s.ws, attributes='{"lang": "es"}', workflow_sid=s.workflows["wf"], task_channel="voice")
     s.task(lang="es")
-    assert s.engine.statistics.real_time_statistics(s.ws, task_channel="voice")["total_tasks"] == 1
-    assert s.engine.statistics.real_time_statistics(s.ws, task_channel="default")["total_tasks"] == 1
-    assert s.engine.statistics.real_time_statistics(s.ws)["total_tasks"] == 2
+    assert s.real_time(task_channel="voice")["total_tasks"] == 1
+    assert s.real_time(task_channel="default")["total_tasks"] == 1
+    assert s.real_time()["total_tasks"] == 2
 
 
 def test_longest_waiting_is_measured_from_creation_and_in_queue_from_entering_it():
@@ -277,17 +270,17 @@ def test_longest_waiting_is_measured_from_creation_and_in_queue_from_entering_it
     s.advance(60)
     newer = s.task()
     s.advance(50)  # old moved to Second at 100 s
-    second = s.engine.statistics.real_time_statistics(s.ws, task_queue_sid=s.queues["Second"])
+    second = s.real_time(task_queue_sid=s.queues["Second"])
     assert (second["longest_task_waiting_sid"], second["longest_task_waiting_age"]) == (old, 110)
     assert (second["longest_relative_task_sid_in_queue"], second["longest_relative_task_age_in_queue"]) == (old, 10)
-    first = s.engine.statistics.real_time_statistics(s.ws, task_queue_sid=s.queues["First"])
+    first = s.real_time(task_queue_sid=s.queues["First"])
     assert (first["longest_relative_task_sid_in_queue"], first["longest_relative_task_age_in_queue"]) == (newer, 50)
     s.worker("Kim")
-    second = s.engine.statistics.real_time_statistics(s.ws, task_queue_sid=s.queues["Second"])
+    second = s.real_time(task_queue_sid=s.queues["Second"])
     assert (second["total_eligible_workers"], second["total_available_workers"]) == (1, 0)
     s.set_activity("Kim", "Idle")  # she takes the oldest task, now in Second
-    assert s.engine.statistics.real_time_statistics(s.ws, task_queue_sid=s.queues["Second"])["tasks_by_status"]["reserved"] == 1
-    assert s.engine.statistics.real_time_statistics(s.ws, task_queue_sid=s.queues["First"])["tasks_by_status"]["reserved"] == 0
+    assert s.real_time(task_queue_sid=s.queues["Second"])["tasks_by_status"]["reserved"] == 1
+    assert s.real_time(task_queue_sid=s.queues["First"])["tasks_by_status"]["reserved"] == 0
 
 
 @pytest.mark.parametrize(("setup", "to_status", "message"), [
@@ -299,7 +292,6 @@ def test_longest_waiting_is_measured_from_creation_and_in_queue_from_entering_it
     ("pending", "assigned", "AssignmentStatus can only be set to canceled, wrapping or completed, not 'assigned'"),
 ])
 def test_task_transition_messages(setup, to_status, message):
-
     s = desk()
     task = s.task(lang="es")
     if setup == "assigned":
@@ -340,14 +332,14 @@ def test_real_time_counts_add_up_per_status_priority_workflow_and_channel():
     s.engine.tasks.create_task(s.ws, attributes="{}", workflow_sid=s.workflows["other"], task_channel="voice")
     s.accept(first)
     s.set_task(first, "wrapping")
-    stats = s.engine.statistics.real_time_statistics(s.ws)
+    stats = s.real_time()
     assert stats["tasks_by_status"] == {"pending": 2, "reserved": 0, "assigned": 0, "wrapping": 1}
     assert stats["tasks_by_priority"] == {"1": 2, "0": 1} and stats["total_tasks"] == 3
-    assert s.engine.statistics.real_time_statistics(s.ws, workflow_sid=s.workflows["wf"])["total_tasks"] == 2
-    assert s.engine.statistics.real_time_statistics(s.ws, workflow_sid=s.workflows["other"])["total_tasks"] == 1
-    assert s.engine.statistics.real_time_statistics(s.ws, task_channel="default")["total_tasks"] == 2
+    assert s.real_time(workflow_sid=s.workflows["wf"])["total_tasks"] == 2
+    assert s.real_time(workflow_sid=s.workflows["other"])["total_tasks"] == 1
+    assert s.real_time(task_channel="default")["total_tasks"] == 2
     s.set_activity("Alice", "Idle")
-    queue = s.engine.statistics.real_time_statistics(s.ws, task_queue_sid=s.queues["Spanish"])
+    queue = s.real_time(task_queue_sid=s.queues["Spanish"])
     assert (queue["total_available_workers"], queue["total_eligible_workers"]) == (0, 2)  # Alice took a task: Reserved
     s.worker("Carla", "Available", languages=["es"])
-    assert s.engine.statistics.real_time_statistics(s.ws, task_queue_sid=s.queues["Spanish"])["total_available_workers"] == 0
+    assert s.real_time(task_queue_sid=s.queues["Spanish"])["total_available_workers"] == 0
