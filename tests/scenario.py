@@ -125,6 +125,28 @@ class Scenario:
     def set_task(self, task: str, status: str, reason: str = "done") -> None:
         self.engine.tasks.update_task(self.ws, task, assignment_status=status, reason=reason)
 
+    # ------------------------------------------------------------- requests as a client words them
+    def create_task(self, **params: Any):
+        """``POST Tasks`` with exactly these parameters (attributes as text, routing_target, task_channel…): the task."""
+        return self.engine.tasks.create_task(self.ws, **params)
+
+    def list_tasks(self, **filters: Any) -> list:
+        return self.engine.tasks.list_tasks(self.ws, **filters)
+
+    def update_task(self, task: str, **changes: Any):
+        return self.engine.tasks.update_task(self.ws, task, **changes)
+
+    def update_workflow(self, name: str = "wf", **changes: Any):
+        return self.engine.queues.update_workflow(self.ws, self.workflows[name], **changes)
+
+    def update_reservation(self, res: str, task: str, **changes: Any):
+        """``POST Tasks/{task}/Reservations/{res}`` with these changes (a status, an instruction and its parameters)."""
+        return self.engine.reservations.update_reservation(self.ws, res, task_sid=task, **changes)
+
+    def listed_events(self, **filters: Any) -> list:
+        """``GET Events`` with these filters (without Minutes or dates: the last 15 minutes, as TaskRouter lists them)."""
+        return self.engine.events.list_events(self.ws, **filters)
+
     # ------------------------------------------------------------- statistics
     def real_time(self, **options: Any) -> dict:
         """The workspace's real-time statistics (``task_queue_sid``, ``workflow_sid``, ``task_channel`` narrow them)."""

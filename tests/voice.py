@@ -101,6 +101,26 @@ class Desk(Scenario):
     def call(self, sid: str):
         return self.engine.calls.call(sid)
 
+    def answer_call(self, sid: str) -> None:
+        """The person at the other end picks up."""
+        self.engine.calls.answer_call(sid)
+
+    def hang_up(self, sid: str) -> None:
+        self.engine.calls.hang_up(sid)
+
+    def create_call(self, to: str, from_: str, **params: Any):
+        """``POST Calls`` (url, twiml, status callbacks…): the call."""
+        return self.engine.calls.create_call(to, from_, **params)
+
+    def update_call(self, sid: str, **changes: Any):
+        return self.engine.calls.update_call(sid, **changes)
+
+    def list_calls(self, **filters: Any) -> list:
+        return self.engine.calls.list_calls(**filters)
+
+    def conferences(self) -> list:
+        return self.engine.conferences.list_conferences()
+
     def heard(self, sid: str) -> list[str]:
         return [line["heard"] for line in self.engine.calls.call(sid).transcript]
 

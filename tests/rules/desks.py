@@ -115,7 +115,7 @@ def two_workflows() -> Scenario:
 
 def configure(s: Scenario, targets: list[dict], re_evaluate: bool = False, name: str = "wf") -> None:
     config = {"task_routing": {"filters": [{"expression": "1==1", "targets": [{**t, "queue": s.queues[t["queue"]]} for t in targets]}]}}
-    s.engine.queues.update_workflow(s.ws, s.workflows[name], re_evaluate_tasks=re_evaluate, configuration=json.dumps(config))
+    s.update_workflow(name, re_evaluate_tasks=re_evaluate, configuration=json.dumps(config))
 
 
 def desk(**queue_options) -> Scenario:
@@ -137,7 +137,7 @@ def reserved_for_alice(**queue_options) -> tuple[Scenario, str]:
 
 
 def instruct(s: Scenario, task: str, instruction: str, **params):
-    return s.engine.reservations.update_reservation(s.ws, s.offer(task), task_sid=task, instruction=instruction, instruction_params=params)
+    return s.update_reservation(s.offer(task), task, instruction=instruction, instruction_params=params)
 
 
 def stored_instruction(s: Scenario, task: str) -> dict | None:
@@ -146,7 +146,7 @@ def stored_instruction(s: Scenario, task: str) -> dict | None:
 
 
 def update(s: Scenario, task: str, res: str, **changes):
-    return s.engine.reservations.update_reservation(s.ws, res, task_sid=task, **changes)
+    return s.update_reservation(res, task, **changes)
 
 
 def spec_fields(name: str) -> set[str]:
@@ -187,7 +187,7 @@ def skipping_desk(skip_if: str) -> Scenario:
 
 def routed_to(worker: str, **options) -> tuple[Scenario, str]:
     s = desk()
-    task = s.engine.tasks.create_task(s.ws, attributes='{"lang": "es"}', routing_target=s.workers[worker], **options).sid
+    task = s.create_task(attributes='{"lang": "es"}', routing_target=s.workers[worker], **options).sid
     return s, task
 
 

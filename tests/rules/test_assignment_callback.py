@@ -13,7 +13,7 @@ from scenario import ACCOUNT, EPOCH, Scenario
 def test_assignment_callback_parameters_are_the_documented_ones():
 
     s = desk()
-    s.engine.queues.update_workflow(s.ws, s.workflows["wf"], fallback_assignment_callback_url="http://127.0.0.1:9/fallback")
+    s.update_workflow("wf", fallback_assignment_callback_url="http://127.0.0.1:9/fallback")
     task = s.task(lang="es", priority=4)
     s.advance(7)
     s.set_activity("Alice", "Idle")
@@ -31,7 +31,7 @@ def test_assignment_callback_parameters_are_the_documented_ones():
 
 def test_no_callback_without_an_assignment_url_and_reservation_events_name_the_worker():
     s = desk()
-    s.engine.queues.update_workflow(s.ws, s.workflows["wf"], assignment_callback_url="")
+    s.update_workflow("wf", assignment_callback_url="")
     task = s.task(lang="es")
     s.set_activity("Alice", "Idle")
     assert [o for o in s.engine.dispatcher.sent if o.kind == "assignment"] == []
@@ -43,7 +43,7 @@ def test_no_callback_without_an_assignment_url_and_reservation_events_name_the_w
 
 def test_a_task_sent_straight_to_a_queue_uses_the_default_reservation_timeout():
     s = desk()
-    task = s.engine.tasks.create_task(s.ws, attributes="{}", task_queue_sid=s.queues["English"]).sid
+    task = s.create_task(attributes="{}", task_queue_sid=s.queues["English"]).sid
     s.set_activity("Bob", "Idle")
     s.advance(119)
     assert s.reservations(task) == [("Bob", "pending")]

@@ -83,11 +83,11 @@ def test_redirect_fetches_the_next_document_and_a_loop_ends_with_11215():
 
 def test_a_rest_call_rings_plays_its_twiml_when_answered_and_can_be_hung_up():
     d = Desk()
-    call = d.engine.calls.create_call(ALICE_PHONE, NUMBER, twiml="<Response><Say>Hi Alice</Say><Pause length=\"60\"/></Response>").sid
+    call = d.create_call(ALICE_PHONE, NUMBER, twiml="<Response><Say>Hi Alice</Say><Pause length=\"60\"/></Response>").sid
     assert d.call(call).status == "ringing" and d.call(call).direction == "outbound-api"
-    d.engine.calls.answer_call(call)
+    d.answer_call(call)
     assert d.heard(call) == ["Hi Alice"]
-    d.engine.calls.update_call(call, status="completed")
+    d.update_call(call, status="completed")
     assert d.call(call).status == "completed"
 
 
@@ -97,10 +97,10 @@ def test_a_rest_call_given_both_url_and_twiml_plays_the_url():
     d = Desk()
     d.route("/agent", lambda p: '<Response><Say>From the URL</Say><Pause length="60"/></Response>')
     d.route("/elsewhere", lambda p: "<Response><Say>Moved by URL</Say></Response>")
-    call = d.engine.calls.create_call(ALICE_PHONE, NUMBER, url=f"{BASE}/agent", twiml="<Response><Say>Inline</Say></Response>").sid
-    d.engine.calls.answer_call(call)
+    call = d.create_call(ALICE_PHONE, NUMBER, url=f"{BASE}/agent", twiml="<Response><Say>Inline</Say></Response>").sid
+    d.answer_call(call)
     assert d.heard(call) == ["From the URL"]
-    d.engine.calls.update_call(call, url=f"{BASE}/elsewhere", twiml="<Response><Say>Inline again</Say></Response>")
+    d.update_call(call, url=f"{BASE}/elsewhere", twiml="<Response><Say>Inline again</Say></Response>")
     assert d.heard(call) == ["From the URL", "Moved by URL"]
 
 
@@ -109,15 +109,15 @@ def test_a_rest_update_redirects_a_live_call():
     d.route("/incoming_call", lambda p: '<Response><Pause length="60"/></Response>')
     d.route("/elsewhere", lambda p: "<Response><Say>Moved</Say></Response>")
     call = d.dial_in()
-    d.engine.calls.update_call(call, url=f"{BASE}/elsewhere")
+    d.update_call(call, url=f"{BASE}/elsewhere")
     assert d.heard(call) == ["Moved"]
 
 
 def test_canceling_a_ringing_call_and_listing_by_status():
     d = Desk()
-    call = d.engine.calls.create_call(ALICE_PHONE, NUMBER, url=f"{BASE}/agent").sid
-    d.engine.calls.update_call(call, status="canceled")
+    call = d.create_call(ALICE_PHONE, NUMBER, url=f"{BASE}/agent").sid
+    d.update_call(call, status="canceled")
     assert d.call(call).status == "canceled"
-    assert [c.sid for c in d.engine.calls.list_calls(status="canceled")] == [call]
+    assert [c.sid for c in d.list_calls(status="canceled")] == [call]
     with pytest.raises(TaskRouterError):
-        d.engine.calls.update_call(call, url=f"{BASE}/agent")  # only a call in progress can be redirected
+        d.update_call(call, url=f"{BASE}/agent")  # only a call in progress can be redirected

@@ -25,8 +25,8 @@ def test_channel_capacity_bounds_the_tasks_a_worker_holds():
 def test_capacity_is_per_channel_and_an_unavailable_channel_takes_nothing():
     s = multitasking()
     alice = s.workers["Alice"]
-    voice = s.engine.tasks.create_task(s.ws, attributes="{}", workflow_sid=s.workflows["wf"], task_channel="voice").sid
-    chat = s.engine.tasks.create_task(s.ws, attributes="{}", workflow_sid=s.workflows["wf"], task_channel="chat").sid
+    voice = s.create_task(attributes="{}", workflow_sid=s.workflows["wf"], task_channel="voice").sid
+    chat = s.create_task(attributes="{}", workflow_sid=s.workflows["wf"], task_channel="chat").sid
     s.engine.workers.update_worker_channel(s.ws, alice, channel(s, "Alice", "chat").sid, available=False)
     s.set_activity("Alice", "Idle")
     assert (s.holder(voice), s.holder(chat)) == ("Alice", None)  # voice (capacity 1) is not counted against chat

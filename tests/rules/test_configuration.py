@@ -22,7 +22,7 @@ def test_a_queue_a_workflow_routes_to_cannot_be_deleted():
     with pytest.raises(TaskRouterError, match="Workflow .* routes Tasks to it"):
         s.engine.queues.delete_task_queue(s.ws, s.queues["Spanish"])
     default_only = {"task_routing": {"filters": [], "default_filter": {"queue": spare}}}
-    s.engine.queues.update_workflow(s.ws, s.workflows["wf"], configuration=json.dumps(default_only))
+    s.update_workflow("wf", configuration=json.dumps(default_only))
     with pytest.raises(TaskRouterError, match="routes Tasks to it"):
         s.engine.queues.delete_task_queue(s.ws, spare)
     s.engine.queues.delete_task_queue(s.ws, s.queues["Spanish"])  # no longer routed to
@@ -106,7 +106,7 @@ def test_a_write_answers_with_the_resource_as_it_was_before_routing():
 def test_bad_configurations_are_refused_naming_the_problem(config, words):
     s = watched()
     with pytest.raises(TaskRouterError) as info:
-        s.engine.queues.update_workflow(s.ws, s.workflows["wf"], configuration=config.replace(QUEUE, s.queues["Spanish"]))
+        s.update_workflow("wf", configuration=config.replace(QUEUE, s.queues["Spanish"]))
     assert info.value.status == 400 and words in info.value.message, info.value.message
 
 
@@ -117,7 +117,7 @@ def test_configuration_details_are_read_as_written():
         "filters": [{"friendly_name": "Named", "expression": "1==1", "targets": [{"queue": spare, "priority": "3", "timeout": "30"}, {"timeout": 5}]},
                     {"expression": "2==2", "targets": [{"queue": spare}]}],
         "default_filter": {"queue": spare}}}
-    s.engine.queues.update_workflow(s.ws, s.workflows["wf"], configuration=json.dumps(config))
+    s.update_workflow("wf", configuration=json.dumps(config))
     routing = s.engine.lookups.routing_config(s.engine.lookups.workflow(s.ws, s.workflows["wf"]))
     first, second = routing.filters
     assert (first.name, second.name) == ("Named", "Filter 2")

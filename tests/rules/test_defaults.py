@@ -39,7 +39,7 @@ def test_default_task_ttl_is_86400_seconds_then_canceled_with_the_documented_rea
 
 def test_ttl_cancels_a_reserved_task_and_its_pending_reservation():
     s = spanish_desk()
-    s.engine.queues.update_workflow(s.ws, s.workflows["wf"], task_reservation_timeout=3600)
+    s.update_workflow("wf", task_reservation_timeout=3600)
     task = s.task(timeout=100)
     s.set_activity("Alice", "Idle")
     s.advance(100)
@@ -63,11 +63,11 @@ def test_task_limits_at_the_edges_are_accepted():
 def test_reservation_timeout_limits(value, ok):
     s = spanish_desk()
     if ok:
-        s.engine.queues.update_workflow(s.ws, s.workflows["wf"], task_reservation_timeout=value)
+        s.update_workflow("wf", task_reservation_timeout=value)
         assert s.engine.lookups.workflow(s.ws, s.workflows["wf"]).task_reservation_timeout == value
     else:
         with pytest.raises(TaskRouterError):
-            s.engine.queues.update_workflow(s.ws, s.workflows["wf"], task_reservation_timeout=value)
+            s.update_workflow("wf", task_reservation_timeout=value)
 
 
 def test_a_new_task_has_priority_zero_and_a_new_queue_reserves_one_worker():

@@ -23,7 +23,7 @@ def test_dequeue_rings_the_workers_contact_uri_and_the_reservation_waits_for_the
     leg = d.call(worker_call_sid)
     assert (leg.to, leg.from_, leg.status) == (ALICE_PHONE, NUMBER, "ringing")
     assert d.reservations(task) == [("Alice", "pending")]
-    d.engine.calls.answer_call(worker_call_sid)
+    d.answer_call(worker_call_sid)
     assert d.reservations(task) == [("Alice", "accepted")] and d.status(task) == "assigned"
     assert d.call(caller).bridged_with == worker_call_sid
     assert "(connected to +14155550111)" in d.heard(caller)
@@ -39,9 +39,9 @@ def test_the_enqueue_action_hears_the_time_spent_in_the_queue_not_on_the_call():
     d.set_activity("Alice", "Idle")
     leg = json.loads(d.fetch_task(task).attributes)["worker_call_sid"]
     d.engine.advance(5)
-    d.engine.calls.answer_call(leg)
+    d.answer_call(leg)
     d.engine.advance(60)
-    d.engine.calls.hang_up(leg)
+    d.hang_up(leg)
     (after,) = d.phone.voice_requests("/after_queue")
     assert (after["params"]["QueueResult"], after["params"]["QueueTime"]) == ("bridged", "15")
 
@@ -50,7 +50,7 @@ def test_a_caller_who_hangs_up_in_the_queue_is_reported_with_the_time_waited():
     d = Desk()
     caller, task = d.queued_spanish_call()
     d.engine.advance(42)
-    d.engine.calls.hang_up(caller)
+    d.hang_up(caller)
     (after,) = d.phone.voice_requests("/after_queue")
     assert (after["params"]["QueueResult"], after["params"]["QueueTime"]) == ("hangup", "42")
 
@@ -59,8 +59,8 @@ def test_when_the_bridged_call_ends_the_worker_goes_to_the_post_work_activity():
     d = Desk()
     caller, task = dequeue_to_alice(d)
     leg = json.loads(d.fetch_task(task).attributes)["worker_call_sid"]
-    d.engine.calls.answer_call(leg)
-    d.engine.calls.hang_up(leg)  # Alice puts the phone down: the caller goes on to the Enqueue action
+    d.answer_call(leg)
+    d.hang_up(leg)  # Alice puts the phone down: the caller goes on to the Enqueue action
     assert d.activity_of("Alice") == "WrapUp"
     (after,) = d.phone.voice_requests("/after_queue")
     assert after["params"]["QueueResult"] == "bridged"
@@ -73,8 +73,8 @@ def test_the_task_after_the_bridge_is_a_switch(switch, expected):
     d = Desk(task_after_bridge=switch)
     caller, task = dequeue_to_alice(d)
     leg = json.loads(d.fetch_task(task).attributes)["worker_call_sid"]
-    d.engine.calls.answer_call(leg)
-    d.engine.calls.hang_up(caller)
+    d.answer_call(leg)
+    d.hang_up(caller)
     assert d.status(task) == expected and d.call(leg).status == "completed"
 
 
@@ -103,7 +103,7 @@ def test_dequeue_needs_a_task_made_from_a_call_40140():
     task = d.task(selected_language="es")
     d.set_activity("Alice", "Idle")
     with pytest.raises(TaskRouterError) as refused:
-        d.engine.reservations.update_reservation(d.ws, d.offer(task), task_sid=task, instruction="dequeue",
+        d.update_reservation(d.offer(task), task, instruction="dequeue",
                                     instruction_params={"from": NUMBER})
     assert refused.value.code == 40140 and d.reservations(task) == [("Alice", "pending")]
 
@@ -112,11 +112,11 @@ def test_dequeue_without_to_or_contact_uri_is_40131():
     d = Desk()
     d.enqueue_spanish()
     d.dial_in()
-    (task,) = d.engine.tasks.list_tasks(d.ws)
+    (task,) = d.list_tasks()
     d.engine.workers.update_worker(d.ws, d.workers["Alice"], attributes=json.dumps({"languages": ["es"]}))
     d.set_activity("Alice", "Idle")
     with pytest.raises(TaskRouterError) as refused:
-        d.engine.reservations.update_reservation(d.ws, d.offer(task.sid), task_sid=task.sid, instruction="dequeue",
+        d.update_reservation(d.offer(task.sid), task.sid, instruction="dequeue",
                                     instruction_params={"from": NUMBER})
     assert refused.value.code == 40131
 
@@ -125,15 +125,15 @@ def test_the_worker_leg_dials_the_queue_by_reservation_sid():
     d = Desk()
     d.enqueue_spanish()
     caller = d.dial_in()
-    (task,) = d.engine.tasks.list_tasks(d.ws)
+    (task,) = d.list_tasks()
     d.set_activity("Alice", "Idle")
     reservation = d.offer(task.sid)
     d.route("/agent", lambda p: f'<Response><Dial><Queue reservationSid="{reservation}" '
                                 f'postWorkActivitySid="{d.activities["WrapUp"]}"/></Dial></Response>')
     d.engine.calls.set_phone(ALICE_PHONE, "answer")
-    leg = d.engine.calls.create_call(ALICE_PHONE, NUMBER, url=f"{BASE}/agent").sid
+    leg = d.create_call(ALICE_PHONE, NUMBER, url=f"{BASE}/agent").sid
     assert d.reservations(task.sid) == [("Alice", "accepted")] and d.call(caller).bridged_with == leg
-    d.engine.calls.hang_up(caller)
+    d.hang_up(caller)
     assert d.activity_of("Alice") == "WrapUp"
 
 
@@ -153,12 +153,12 @@ def test_the_redirect_instruction_moves_the_live_call_and_accepts_only_when_told
     d.enqueue_spanish()
     d.route("/hold_for_alice", lambda p: "<Response><Say>Connecting you to Alice</Say><Pause length=\"30\"/></Response>")
     caller = d.dial_in()
-    (task,) = d.engine.tasks.list_tasks(d.ws)
+    (task,) = d.list_tasks()
     d.set_activity("Alice", "Idle")
     params = {"call_sid": caller, "url": f"{BASE}/hold_for_alice"}
     if accept:
         params["accept"] = accept
-    d.engine.reservations.update_reservation(d.ws, d.offer(task.sid), task_sid=task.sid,
+    d.update_reservation(d.offer(task.sid), task.sid,
                                 instruction="redirect", instruction_params=params)
     assert d.reservations(task.sid) == [("Alice", expected)]
     assert d.heard(caller)[-1] == "Connecting you to Alice"
@@ -169,15 +169,15 @@ def test_without_an_action_enqueue_asks_nobody_when_the_call_leaves_the_queue():
     d = Desk()
     d.enqueue_spanish()
     caller = d.dial_in()
-    d.engine.calls.hang_up(caller)
+    d.hang_up(caller)
     assert [r["url"] for r in d.phone.voice_requests()] == [f"{BASE}/incoming_call"]
 
 
 def test_a_bridged_caller_who_hangs_up_is_reported_bridged_not_hangup():
     d = Desk()
     caller, task = dequeue_to_alice(d)
-    d.engine.calls.answer_call(json.loads(d.fetch_task(task).attributes)["worker_call_sid"])
-    d.engine.calls.hang_up(caller)
+    d.answer_call(json.loads(d.fetch_task(task).attributes)["worker_call_sid"])
+    d.hang_up(caller)
     (after,) = d.phone.voice_requests("/after_queue")
     assert after["params"]["QueueResult"] == "bridged" and d.status(task) == "assigned"
 

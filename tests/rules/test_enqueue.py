@@ -17,7 +17,7 @@ def test_enqueue_creates_a_voice_task_from_the_call_and_parks_the_caller():
     d = Desk()
     d.enqueue_spanish()
     call = d.dial_in()
-    (task,) = d.engine.tasks.list_tasks(d.ws)
+    (task,) = d.list_tasks()
     attributes = json.loads(task.attributes)
     assert attributes["selected_language"] == "es"
     assert {k: attributes[k] for k in ("call_sid", "from", "to", "caller", "called", "direction", "api_version", "account_sid")} == {
@@ -45,7 +45,7 @@ def test_an_enqueue_the_mock_cannot_make_a_task_of_ends_the_call_saying_why(enqu
     d.route("/incoming_call", lambda p: document)
     call = d.dial_in()
     record = d.call(call)
-    assert record.status == "completed" and d.engine.tasks.list_tasks(d.ws) == []
+    assert record.status == "completed" and d.list_tasks() == []
     assert d.heard(call)[-1] == "We are sorry, an application error has occurred. Goodbye."
     assert record.errors[0]["code"] == 12200 and words in record.errors[0]["message"]
 
@@ -55,7 +55,7 @@ def test_an_empty_wait_url_holds_the_caller_in_silence():
     d.route("/incoming_call", lambda p: f'<Response><Enqueue workflowSid="{d.workflows["wf"]}" waitUrl="">'
                                         "<Task>{}</Task></Enqueue></Response>")
     call = d.dial_in()
-    assert d.call(call).status == "in-progress" and d.heard(call) == [] and len(d.engine.tasks.list_tasks(d.ws)) == 1
+    assert d.call(call).status == "in-progress" and d.heard(call) == [] and len(d.list_tasks()) == 1
 
 
 def test_task_priority_and_timeout_come_from_the_task_noun():
@@ -64,14 +64,14 @@ def test_task_priority_and_timeout_come_from_the_task_noun():
     d.route("/incoming_call", lambda p: f'<Response><Enqueue workflowSid="{wf}"><Task priority="5" timeout="600">{{}}</Task>'
                                         "</Enqueue></Response>")
     d.dial_in()
-    (task,) = d.engine.tasks.list_tasks(d.ws)
+    (task,) = d.list_tasks()
     assert (task.priority, task.timeout) == (5, 600)
 
 
 def test_a_caller_who_hangs_up_in_the_queue_cancels_the_task_and_the_action_hears_hangup():
     d = Desk()
     call, task = d.queued_spanish_call()
-    d.engine.calls.hang_up(call)
+    d.hang_up(call)
     assert d.status(task) == "canceled" and d.fetch_task(task).reason == "hangup"
     (after,) = d.phone.voice_requests("/after_queue")
     assert after["params"]["QueueResult"] == "hangup"
@@ -81,8 +81,8 @@ def test_a_caller_who_hangs_up_while_reserved_cancels_the_reservation_too():
     d = Desk()
     d.enqueue_spanish()
     call = d.dial_in()
-    (task,) = d.engine.tasks.list_tasks(d.ws)
+    (task,) = d.list_tasks()
     d.set_activity("Alice", "Idle")
     assert d.reservations(task.sid) == [("Alice", "pending")]
-    d.engine.calls.hang_up(call)
+    d.hang_up(call)
     assert d.reservations(task.sid) == [("Alice", "canceled")] and d.status(task.sid) == "canceled"

@@ -177,26 +177,26 @@ def test_the_events_window_edges():
     s.task()
     created_at = s.engine.now()
     s.advance(900)
-    assert "task.created" in [e.event_type for e in s.engine.events.list_events(s.ws)]  # exactly 15 minutes ago is inside
+    assert "task.created" in [e.event_type for e in s.listed_events()]  # exactly 15 minutes ago is inside
     s.advance(1)
-    assert "task.created" not in [e.event_type for e in s.engine.events.list_events(s.ws)]
-    assert "task.created" in [e.event_type for e in s.engine.events.list_events(s.ws, minutes=16)]
-    assert [e.event_type for e in s.engine.events.list_events(s.ws, start_date=created_at, end_date=created_at)][0] == "task.created"
+    assert "task.created" not in [e.event_type for e in s.listed_events()]
+    assert "task.created" in [e.event_type for e in s.listed_events(minutes=16)]
+    assert [e.event_type for e in s.listed_events(start_date=created_at, end_date=created_at)][0] == "task.created"
     s.advance(30 * 86400 - 901)
-    assert s.engine.events.list_events(s.ws, start_date=created_at)  # 30 days back is still allowed
+    assert s.listed_events(start_date=created_at)  # 30 days back is still allowed
     s.advance(1)
     with pytest.raises(TaskRouterError, match="^StartDate must be within the last 30 days$"):
-        s.engine.events.list_events(s.ws, start_date=created_at)
+        s.listed_events(start_date=created_at)
 
 
 def test_events_of_another_workspace_are_not_listed():
     s = watched()
     other = Scenario(engine=s.engine)
-    mine = {e.sid for e in s.engine.events.list_events(s.ws, minutes=60)}
-    theirs = {e.sid for e in s.engine.events.list_events(other.ws, minutes=60)}
+    mine = {e.sid for e in s.listed_events(minutes=60)}
+    theirs = {e.sid for e in other.listed_events(minutes=60)}
     assert mine and theirs and not mine & theirs
-    first_type = s.engine.events.list_events(other.ws, minutes=60)[0].event_type
-    assert [e.event_type for e in s.engine.events.list_events(s.ws, minutes=60, event_type="worker.created")] == ["worker.created"]
+    first_type = other.listed_events(minutes=60)[0].event_type
+    assert [e.event_type for e in s.listed_events(minutes=60, event_type="worker.created")] == ["worker.created"]
     assert first_type == "workspace.created"
 
 

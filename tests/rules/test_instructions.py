@@ -80,7 +80,7 @@ def test_supervise_needs_an_accepted_reservation():
         instruct(s, task, "supervise", supervisor_mode="monitor")
     (res,) = s.engine.store.reservations_of_task(task)
     s.accept(task)
-    s.engine.reservations.update_reservation(s.ws, res.sid, task_sid=task, instruction="supervise", instruction_params={"supervisor_mode": "barge"})
+    s.update_reservation(res.sid, task, instruction="supervise", instruction_params={"supervisor_mode": "barge"})
     assert s.engine.store.get("reservation", res.sid).instruction == {"instruction": "supervise", "supervisor_mode": "barge"}
 
 
@@ -91,7 +91,7 @@ def test_an_instruction_on_an_answered_reservation_is_refused(instruction):
     s.accept(task)
     target = "rejected" if instruction == "reject" else "accepted"
     with pytest.raises(TaskRouterError) as info:
-        s.engine.reservations.update_reservation(s.ws, res.sid, task_sid=task, instruction=instruction, instruction_params={})
+        s.update_reservation(res.sid, task, instruction=instruction, instruction_params={})
     assert info.value.status == 400
     assert info.value.message == f"Reservation {res.sid} is already in state [accepted] and cannot be updated to [{target}]"
 
@@ -121,9 +121,9 @@ def test_instruction_errors_name_the_parameter():
         ("redirect", {"url": "https://example.com/a.xml"}, "The redirect instruction needs call_sid and url"),
     ):
         with pytest.raises(TaskRouterError) as info:
-            s.engine.reservations.update_reservation(s.ws, res, task_sid=task, instruction=instruction, instruction_params=params)
+            s.update_reservation(res, task, instruction=instruction, instruction_params=params)
         assert info.value.message.startswith(words), info.value.message
-    s.engine.reservations.update_reservation(s.ws, res, task_sid=task, instruction="call",
+    s.update_reservation(res, task, instruction="call",
                                 instruction_params={"url": "https://example.com/a.xml", "from": "+15005550006", "accept": "FALSE",
                                                     "to": "+15005550007"})
     assert s.reservations(task) == [("Alice", "pending")]

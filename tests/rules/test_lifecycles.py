@@ -70,7 +70,7 @@ def test_a_reservation_cannot_be_answered_twice():
     res = s.offer(task)
     s.accept(task)
     with pytest.raises(InvalidParameter, match=rf"^Reservation {res} is already in state \[accepted\] and cannot be updated to \[rejected\]$"):
-        s.engine.reservations.update_reservation(s.ws, res, task_sid=task, reservation_status="rejected")
+        s.update_reservation(res, task, reservation_status="rejected")
 
 
 def test_the_lifecycles_page_is_current():

@@ -33,7 +33,7 @@ def test_task_filters_and_ordering():
     en = s.task(lang="en", priority=5)
     s.advance(1)
     other = s.task(lang="es", priority=3)
-    sids = lambda **f: [t.sid for t in s.engine.tasks.list_tasks(s.ws, **f)]  # noqa: E731
+    sids = lambda **f: [t.sid for t in s.list_tasks(**f)]  # noqa: E731
     assert sids() == [es, en, other]  # oldest first by default
     assert sids(ordering="Priority:desc") == [en, other, es]
     assert sids(ordering="Priority:asc,DateCreated:desc") == [es, other, en]
@@ -56,9 +56,9 @@ def test_reservation_and_event_filters():
     statuses = [r.reservation_status for r in s.engine.reservations.list_reservations(s.ws, task_sid=task)]
     assert sorted(statuses) == ["pending", "rejected"]
     assert [r.reservation_status for r in s.engine.reservations.list_reservations(s.ws, worker_sid=s.workers["Alice"], reservation_status="pending")] == ["pending"]
-    events = s.engine.events.list_events(s.ws, task_sid=task, event_type="reservation.rejected")
+    events = s.listed_events(task_sid=task, event_type="reservation.rejected")
     assert [e.event_type for e in events] == ["reservation.rejected"]
-    assert all(e.worker_sid == s.workers["Alice"] for e in s.engine.events.list_events(s.ws, worker_sid=s.workers["Alice"]))
+    assert all(e.worker_sid == s.workers["Alice"] for e in s.listed_events(worker_sid=s.workers["Alice"]))
 
 
 def test_task_queue_filters():
@@ -80,9 +80,9 @@ def test_task_list_filters_by_routing_target_and_addons_and_stays_in_its_workspa
     other.workflow([{"expression": "1==1", "targets": [{"queue": "Theirs"}]}])
     other.task()
     by_workflow = s.task()
-    by_queue = s.engine.tasks.create_task(s.ws, attributes='{"x": 1}', routing_target=s.queues["Spanish"]).sid
+    by_queue = s.create_task(attributes='{"x": 1}', routing_target=s.queues["Spanish"]).sid
     later = s.task()
-    sids = lambda **f: [t.sid for t in s.engine.tasks.list_tasks(s.ws, **f)]  # noqa: E731
+    sids = lambda **f: [t.sid for t in s.list_tasks(**f)]  # noqa: E731
     assert sids() == [by_workflow, by_queue, later]
     assert sids(routing_target=s.queues["Spanish"]) == [by_queue]
     assert sids(has_addons=False) == [by_workflow, by_queue, later] and sids(has_addons=True) == []

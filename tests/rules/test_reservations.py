@@ -49,7 +49,7 @@ def test_reject_instruction_moves_the_worker_to_the_activity_given():
 
 def test_timeout_requeues_the_task_for_another_worker():
     s = spanish_desk()
-    s.engine.queues.update_workflow(s.ws, s.workflows["wf"], task_reservation_timeout=60)
+    s.update_workflow("wf", task_reservation_timeout=60)
     task = s.task()
     s.set_activity("Alice", "Idle")
     s.advance(1)
@@ -108,7 +108,7 @@ def test_a_second_accept_is_refused():
     s = spanish_desk()
     task, res = accepted_by_alice(s)
     with pytest.raises(TaskRouterError) as info:
-        s.engine.reservations.update_reservation(s.ws, res, task_sid=task, reservation_status="accepted")
+        s.update_reservation(res, task, reservation_status="accepted")
     assert "already in state [accepted]" in info.value.message
 
 
@@ -121,12 +121,12 @@ def test_multi_reservation_accept_rescinds_the_rest_and_pending_only_when_all_en
         s.advance(1)
     assert sorted(s.reservations(task)) == [("Alice", "pending"), ("Bob", "pending")]
     alice_res = next(r for r in s.engine.store.reservations_of_task(task) if r.worker_sid == s.workers["Alice"])
-    s.engine.reservations.update_reservation(s.ws, alice_res.sid, task_sid=task, reservation_status="rejected",
+    s.update_reservation(alice_res.sid, task, reservation_status="rejected",
                                 worker_activity_sid=s.activities["Offline"])
     assert s.status(task) == "reserved"  # Bob's offer still stands
     s.set_activity("Carla", "Idle")
     bob_res = next(r for r in s.engine.store.reservations_of_task(task) if r.worker_sid == s.workers["Bob"])
-    s.engine.reservations.update_reservation(s.ws, bob_res.sid, task_sid=task, reservation_status="accepted")
+    s.update_reservation(bob_res.sid, task, reservation_status="accepted")
     assert dict(s.reservations(task)) == {"Alice": "rejected", "Bob": "accepted", "Carla": "rescinded"}
 
 
@@ -223,9 +223,9 @@ def test_a_multi_reserved_task_returns_to_pending_only_when_every_offer_ended():
     s.worker("Bob", "Idle")
     task = s.task()
     offers = offers_of(s, task)
-    s.engine.reservations.update_reservation(s.ws, offers["Alice"], task_sid=task, reservation_status="rejected", worker_activity_sid=s.activities["Offline"])
+    s.update_reservation(offers["Alice"], task, reservation_status="rejected", worker_activity_sid=s.activities["Offline"])
     assert s.status(task) == "reserved"
-    s.engine.reservations.update_reservation(s.ws, offers["Bob"], task_sid=task, reservation_status="rejected", worker_activity_sid=s.activities["Offline"])
+    s.update_reservation(offers["Bob"], task, reservation_status="rejected", worker_activity_sid=s.activities["Offline"])
     assert s.status(task) == "pending"
 
 

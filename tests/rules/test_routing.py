@@ -32,7 +32,7 @@ def test_lifo_queue_offers_the_newest_of_equal_priority_first():
 @pytest.mark.parametrize("order", ["FIFO", "LIFO"])
 def test_higher_priority_comes_before_age(order):
     s, tasks = three_waiting(order)
-    s.engine.tasks.update_task(s.ws, tasks[1], priority=9)
+    s.update_task(tasks[1], priority=9)
     s.set_activity("Alice", "Idle")
     assert s.holder(tasks[1]) == "Alice"
 
@@ -48,7 +48,7 @@ def test_order_then_continues_in_queue_order():
 def test_virtual_start_time_sets_the_age_that_orders_the_queue():
     s = spanish_desk()
     late = s.task(n="late")
-    early = s.engine.tasks.create_task(s.ws, attributes="{}", workflow_sid=s.workflows["wf"], virtual_start_time=EPOCH - 3600).sid
+    early = s.create_task(attributes="{}", workflow_sid=s.workflows["wf"], virtual_start_time=EPOCH - 3600).sid
     s.set_activity("Alice", "Idle")
     assert s.holder(early) == "Alice" and s.holder(late) is None
 
@@ -100,11 +100,11 @@ def test_a_task_routed_to_a_worker_who_rejects_it_waits_for_that_worker_again():
 def test_ignore_capacity_needs_a_worker_target_and_the_worker_must_be_of_the_workspace():
     s = desk()
     with pytest.raises(TaskRouterError, match="IgnoreCapacity can only be used when RoutingTarget is a Worker SID"):
-        s.engine.tasks.create_task(s.ws, attributes="{}", routing_target=s.queues["Spanish"], ignore_capacity=True)
+        s.create_task(attributes="{}", routing_target=s.queues["Spanish"], ignore_capacity=True)
     other = Scenario(engine=s.engine)  # a second workspace of the same account
     stranger = other.worker("Carol")
     with pytest.raises(TaskRouterError, match="is not a Worker, TaskQueue or Workflow of this Workspace"):
-        s.engine.tasks.create_task(s.ws, attributes="{}", routing_target=stranger)
+        s.create_task(attributes="{}", routing_target=stranger)
 
 
 def test_a_worker_skips_a_task_whose_target_excludes_her_and_takes_the_next():

@@ -150,7 +150,7 @@ def test_finished_tasks_leave_real_time_statistics():
 def test_attributes_stored_compact_as_twilio_returns_them():
     s = desk()
     text = '{"lang": "es",   "note": "spaces  inside strings kept"}'
-    task = s.engine.tasks.create_task(s.ws, attributes=text, workflow_sid=s.workflows["wf"])
+    task = s.create_task(attributes=text, workflow_sid=s.workflows["wf"])
     assert task.attributes == '{"lang":"es","note":"spaces  inside strings kept"}'
     assert s.fetch_task(task.sid).date_created == EPOCH
 
@@ -196,24 +196,24 @@ def test_lists_stay_inside_their_workspace_and_filter_by_name():
 
 def test_events_list_window_and_filters():
     s = desk()
-    s.engine.queues.update_workflow(s.ws, s.workflows["wf"], task_reservation_timeout=3600)
+    s.update_workflow("wf", task_reservation_timeout=3600)
     task = s.task(lang="es")
     s.set_activity("Alice", "Idle")
     res = s.offer(task)
     s.advance(1200)  # twenty minutes later
     s.accept(task)
-    recent = [e.event_type for e in s.engine.events.list_events(s.ws)]
+    recent = [e.event_type for e in s.listed_events()]
     assert recent == ["reservation.accepted", "worker.activity.update"]  # the default window is 15 minutes
-    everything = s.engine.events.list_events(s.ws, minutes=60)
+    everything = s.listed_events(minutes=60)
     assert everything[0].event_type == "workspace.created" and len(everything) > len(recent)
-    assert [e.event_type for e in s.engine.events.list_events(s.ws, minutes=60, reservation_sid=res)] == ["reservation.created", "reservation.accepted"]
-    assert {e.event_type for e in s.engine.events.list_events(s.ws, minutes=60, task_queue_sid=s.queues["Spanish"])} >= {"task-queue.entered", "reservation.created"}
-    assert all(e.workflow_sid == s.workflows["wf"] for e in s.engine.events.list_events(s.ws, minutes=60, workflow_sid=s.workflows["wf"]))
+    assert [e.event_type for e in s.listed_events(minutes=60, reservation_sid=res)] == ["reservation.created", "reservation.accepted"]
+    assert {e.event_type for e in s.listed_events(minutes=60, task_queue_sid=s.queues["Spanish"])} >= {"task-queue.entered", "reservation.created"}
+    assert all(e.workflow_sid == s.workflows["wf"] for e in s.listed_events(minutes=60, workflow_sid=s.workflows["wf"]))
     first = everything[0]
-    assert s.engine.events.list_events(s.ws, minutes=60, sid=first.sid) == [first]
-    assert s.engine.events.list_events(s.ws, start_date=EPOCH, end_date=EPOCH + 1)[0].event_type == "workspace.created"
-    assert s.engine.events.list_events(s.ws, minutes=60, task_channel="default")
-    assert s.engine.events.list_events(s.ws, minutes=60, task_channel="voice") == []
+    assert s.listed_events(minutes=60, sid=first.sid) == [first]
+    assert s.listed_events(start_date=EPOCH, end_date=EPOCH + 1)[0].event_type == "workspace.created"
+    assert s.listed_events(minutes=60, task_channel="default")
+    assert s.listed_events(minutes=60, task_channel="voice") == []
 
 
 def test_statistics_have_the_spec_fields():
@@ -254,7 +254,7 @@ def test_statistics_count_only_their_own_workspace():
 
 def test_real_time_statistics_by_task_channel():
     s = desk()
-    s.engine.tasks.create_task(s.ws, attributes='{"lang": "es"}', workflow_sid=s.workflows["wf"], task_channel="voice")
+    s.create_task(attributes='{"lang": "es"}', workflow_sid=s.workflows["wf"], task_channel="voice")
     s.task(lang="es")
     assert s.real_time(task_channel="voice")["total_tasks"] == 1
     assert s.real_time(task_channel="default")["total_tasks"] == 1
@@ -298,7 +298,7 @@ def test_task_transition_messages(setup, to_status, message):
         s.set_activity("Alice", "Idle")
         s.accept(task)
     with pytest.raises(TaskRouterError) as info:
-        s.engine.tasks.update_task(s.ws, task, assignment_status=to_status, reason="r")
+        s.update_task(task, assignment_status=to_status, reason="r")
     assert info.value.message == message.format(task=task, ws=s.ws, account=ACCOUNT)
 
 
@@ -329,7 +329,7 @@ def test_real_time_counts_add_up_per_status_priority_workflow_and_channel():
     s.worker("Bob", "Idle", languages=["es"])
     first = s.task(priority=1)
     s.task(priority=1)
-    s.engine.tasks.create_task(s.ws, attributes="{}", workflow_sid=s.workflows["other"], task_channel="voice")
+    s.create_task(attributes="{}", workflow_sid=s.workflows["other"], task_channel="voice")
     s.accept(first)
     s.set_task(first, "wrapping")
     stats = s.real_time()

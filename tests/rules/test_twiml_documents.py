@@ -94,12 +94,12 @@ def test_dial_rings_a_number_bridges_on_answer_and_the_action_hears_the_dial_sta
                                         f'<Number>{ALICE_PHONE}</Number></Dial></Response>')
     d.route("/after_dial", lambda p: "<Response><Say>Bye</Say></Response>")
     call = d.dial_in()
-    (child,) = d.engine.calls.list_calls(parent_call_sid=call)
+    (child,) = d.list_calls(parent_call_sid=call)
     assert (child.to, child.direction, child.status) == (ALICE_PHONE, "outbound-dial", "ringing")
     assert child.from_ == d.call(call).from_  # no callerId: Alice's phone shows the caller's number
-    d.engine.calls.answer_call(child.sid)
+    d.answer_call(child.sid)
     d.advance(42)
-    d.engine.calls.hang_up(child.sid)
+    d.hang_up(child.sid)
     (after,) = d.phone.voice_requests("/after_dial")
     # the Dial action's parameters (https://www.twilio.com/docs/voice/twiml/dial#action)
     assert {k: after["params"][k] for k in ("DialCallStatus", "DialCallSid", "DialCallDuration", "DialBridged")} == {
@@ -113,7 +113,7 @@ def test_dial_to_a_client_nobody_answers_reports_no_answer():
                                         "</Dial></Response>")
     d.route("/after_dial", lambda p: "<Response/>")
     call = d.dial_in()
-    (child,) = d.engine.calls.list_calls(parent_call_sid=call)
+    (child,) = d.list_calls(parent_call_sid=call)
     assert child.to == "client:alice"
     d.advance(10)
     (after,) = d.phone.voice_requests("/after_dial")
@@ -125,7 +125,7 @@ def test_a_caller_who_hangs_up_while_the_workers_phone_rings_ends_both():
     d = Desk()
     caller, task = dequeue_to_alice(d)
     leg = json.loads(d.fetch_task(task).attributes)["worker_call_sid"]
-    d.engine.calls.hang_up(caller)
+    d.hang_up(caller)
     assert d.status(task) == "canceled" and d.reservations(task) == [("Alice", "canceled")]
     assert d.call(leg).status == "canceled"  # nobody is left to connect Alice to
 
@@ -134,10 +134,10 @@ def test_the_call_instruction_without_to_or_contact_uri_is_40110():
     d = Desk()
     d.enqueue_spanish()
     d.dial_in()
-    (task,) = d.engine.tasks.list_tasks(d.ws)
+    (task,) = d.list_tasks()
     d.engine.workers.update_worker(d.ws, d.workers["Alice"], attributes=json.dumps({"languages": ["es"]}))
     d.set_activity("Alice", "Idle")
     with pytest.raises(TaskRouterError) as refused:
-        d.engine.reservations.update_reservation(d.ws, d.offer(task.sid), task_sid=task.sid, instruction="call",
+        d.update_reservation(d.offer(task.sid), task.sid, instruction="call",
                                     instruction_params={"from": NUMBER, "url": f"{BASE}/agent"})
     assert refused.value.code == 40110 and d.reservations(task.sid) == [("Alice", "pending")]

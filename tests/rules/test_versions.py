@@ -24,11 +24,11 @@ def test_if_match_on_a_task_update(header, ok):
     version = s.fetch_task(task).version
     value = header.format(v=version, stale=version - 1) if header else None
     if ok:
-        s.engine.tasks.update_task(s.ws, task, priority=3, if_match=value)
+        s.update_task(task, priority=3, if_match=value)
         assert s.fetch_task(task).priority == 3 and s.fetch_task(task).version > version
     else:
         with pytest.raises(TaskRouterError) as info:
-            s.engine.tasks.update_task(s.ws, task, priority=3, if_match=value)
+            s.update_task(task, priority=3, if_match=value)
         assert info.value.status == 412 and f'current ETag "{version}"' in info.value.message
         assert s.fetch_task(task).priority == 0
 
@@ -42,8 +42,8 @@ def test_every_change_moves_the_version_of_worker_and_reservation():
     task = s.task()
     res = s.engine.store.get("reservation", s.offer(task))
     with pytest.raises(TaskRouterError):
-        s.engine.reservations.update_reservation(s.ws, res.sid, task_sid=task, reservation_status="accepted", if_match=str(res.version + 1))
-    s.engine.reservations.update_reservation(s.ws, res.sid, task_sid=task, reservation_status="accepted", if_match=str(res.version))
+        s.update_reservation(res.sid, task, reservation_status="accepted", if_match=str(res.version + 1))
+    s.update_reservation(res.sid, task, reservation_status="accepted", if_match=str(res.version))
     with pytest.raises(TaskRouterError):
         s.engine.workers.delete_worker(s.ws, s.workers["Alice"], if_match="0")
     with pytest.raises(TaskRouterError):
@@ -54,7 +54,7 @@ def test_an_update_moves_date_updated_and_names_stay_unique():
     s = watched()
     task = s.task()
     s.advance(10)
-    s.engine.tasks.update_task(s.ws, task, priority=2)
+    s.update_task(task, priority=2)
     assert s.fetch_task(task).date_updated == EPOCH + 10
     with pytest.raises(TaskRouterError) as info:
         s.worker("Alice")

@@ -180,7 +180,7 @@ def test_skip_if_false_keeps_the_task_in_the_step():
     s = skipping_desk("workers.available == 0")
     s.set_activity("Alice", "Busy")  # a member of the queue, unavailable: nobody can take it now
     s.set_activity("Bob", "Idle")
-    s.engine.queues.update_workflow(s.ws, s.workflows["skipping"], configuration=json.dumps({"task_routing": {"filters": [
+    s.update_workflow("skipping", configuration=json.dumps({"task_routing": {"filters": [
         {"expression": "1==1", "targets": [{"queue": s.queues["Spanish"], "skip_if": "workers.unavailable == 0"},
                                            {"queue": s.queues["English"]}]}]}}))
     task = s.task("skipping")
