@@ -136,6 +136,13 @@ class Scenario:
     def update_task(self, task: str, **changes: Any):
         return self.engine.tasks.update_task(self.ws, task, **changes)
 
+    def update_queue(self, name: str, **changes: Any):
+        return self.engine.queues.update_task_queue(self.ws, self.queues[name], **changes)
+
+    def answer_callback(self, res: str, answer: dict) -> str:
+        """The assignment callback of ``res`` answered with ``answer`` (a JSON object): what the mock made of it."""
+        return self.engine.reservations.apply_assignment_answer(res, answer)
+
     def update_workflow(self, name: str = "wf", **changes: Any):
         return self.engine.queues.update_workflow(self.ws, self.workflows[name], **changes)
 
@@ -146,6 +153,29 @@ class Scenario:
     def listed_events(self, **filters: Any) -> list:
         """``GET Events`` with these filters (without Minutes or dates: the last 15 minutes, as TaskRouter lists them)."""
         return self.engine.events.list_events(self.ws, **filters)
+
+    # ------------------------------------------------------------- API keys and tokens (the account's, not the workspace's)
+    def create_api_key(self, friendly_name: str | None = None):
+        return self.engine.keys.create_api_key(friendly_name)
+
+    def api_key(self, sid: str):
+        return self.engine.keys.api_key(sid)
+
+    def list_api_keys(self) -> list:
+        return self.engine.keys.list_api_keys()
+
+    def update_api_key(self, sid: str, **changes: Any):
+        return self.engine.keys.update_api_key(sid, **changes)
+
+    def delete_api_key(self, sid: str) -> None:
+        self.engine.keys.delete_api_key(sid)
+
+    def verify_worker_token(self, token: str):
+        """What the mock makes of a worker's token (its grant), or Twilio's refusal."""
+        return self.engine.keys.verify_worker_token(token)
+
+    def now(self) -> float:
+        return self.engine.now()
 
     # ------------------------------------------------------------- statistics
     def real_time(self, **options: Any) -> dict:
@@ -188,6 +218,14 @@ class Scenario:
         """(worker name, status) of every reservation of ``task``, oldest first."""
         found = sorted(self.engine.store.reservations_of_task(task), key=lambda r: (r.date_created, r.sid))
         return [(self.names[r.worker_sid], r.reservation_status) for r in found]
+
+    def record(self, kind: str, sid: str):
+        """The stored record itself (``None`` once it is gone), as the mock holds it."""
+        return self.engine.store.get(kind, sid)
+
+    def reservation_records(self, task: str) -> list:
+        """Every stored reservation of ``task``, oldest first."""
+        return sorted(self.engine.store.reservations_of_task(task), key=lambda r: (r.date_created, r.sid))
 
     def holder(self, task: str) -> str | None:
         """The worker with a pending or accepted reservation of ``task``."""

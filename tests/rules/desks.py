@@ -141,7 +141,7 @@ def instruct(s: Scenario, task: str, instruction: str, **params):
 
 
 def stored_instruction(s: Scenario, task: str) -> dict | None:
-    (res,) = s.engine.store.reservations_of_task(task)
+    (res,) = s.reservation_records(task)
     return res.instruction
 
 
@@ -227,7 +227,7 @@ def on_file(tmp_path) -> tuple[Scenario, str]:
 
 
 def offers_of(s: Scenario, task: str) -> dict[str, str]:
-    return {s.names[r.worker_sid]: r.sid for r in s.engine.store.reservations_of_task(task) if r.reservation_status == "pending"}
+    return {s.names[r.worker_sid]: r.sid for r in s.reservation_records(task) if r.reservation_status == "pending"}
 
 
 def agents() -> Scenario:

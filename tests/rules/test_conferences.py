@@ -18,7 +18,7 @@ def test_the_conference_instruction_accepts_and_puts_the_worker_and_caller_in_a_
     assert d.reservations(task) == [("Alice", "accepted")] and d.call(leg).to == ALICE_PHONE
     d.answer_call(leg)
     (conference,) = d.conferences()
-    assert conference.status == "in-progress" and conference.friendly_name == d.engine.store.reservations_of_task(task)[0].sid
+    assert conference.status == "in-progress" and conference.friendly_name == d.reservation_records(task)[0].sid
     attributes = json.loads(d.fetch_task(task).attributes)
     assert attributes["conference"] == {"sid": conference.sid, "participants": {"worker": leg, "customer": caller}}
     (left_queue,) = d.phone.voice_requests("/after_queue")

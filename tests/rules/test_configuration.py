@@ -26,7 +26,7 @@ def test_a_queue_a_workflow_routes_to_cannot_be_deleted():
     with pytest.raises(TaskRouterError, match="routes Tasks to it"):
         s.engine.queues.delete_task_queue(s.ws, spare)
     s.engine.queues.delete_task_queue(s.ws, s.queues["Spanish"])  # no longer routed to
-    assert s.engine.store.get("task_queue", s.queues["Spanish"]) is None
+    assert s.record("task_queue", s.queues["Spanish"]) is None
 
 
 def test_task_channel_events_carry_the_channel():
@@ -142,16 +142,16 @@ def test_configuration_details_are_read_as_written():
 def test_bad_queue_settings_are_refused_naming_them(change, words):
     s = watched()
     with pytest.raises(TaskRouterError) as info:
-        s.engine.queues.update_task_queue(s.ws, s.queues["Spanish"], **change)
+        s.update_queue("Spanish", **change)
     assert words in info.value.message, info.value.message
 
 
 def test_queue_limits_at_their_edges_are_accepted():
     s = watched()
     for value in (1, 50):
-        assert s.engine.queues.update_task_queue(s.ws, s.queues["Spanish"], max_reserved_workers=value).max_reserved_workers == value
-    assert s.engine.queues.update_task_queue(s.ws, s.queues["Spanish"], friendly_name="x" * 64).friendly_name == "x" * 64
-    assert s.engine.queues.update_task_queue(s.ws, s.queues["Spanish"], task_order="LIFO").task_order == "LIFO"
+        assert s.update_queue("Spanish", max_reserved_workers=value).max_reserved_workers == value
+    assert s.update_queue("Spanish", friendly_name="x" * 64).friendly_name == "x" * 64
+    assert s.update_queue("Spanish", task_order="LIFO").task_order == "LIFO"
 
 
 def test_task_channels_are_found_by_sid_or_unique_name_in_their_workspace():

@@ -35,12 +35,12 @@ def test_the_enqueue_action_hears_the_time_spent_in_the_queue_not_on_the_call():
     d = Desk()
     d.phone.assignment = lambda p: {"instruction": "dequeue", "from": NUMBER, "post_work_activity_sid": d.activities["WrapUp"]}
     caller, task = d.queued_spanish_call()
-    d.engine.advance(10)
+    d.advance(10)
     d.set_activity("Alice", "Idle")
     leg = json.loads(d.fetch_task(task).attributes)["worker_call_sid"]
-    d.engine.advance(5)
+    d.advance(5)
     d.answer_call(leg)
-    d.engine.advance(60)
+    d.advance(60)
     d.hang_up(leg)
     (after,) = d.phone.voice_requests("/after_queue")
     assert (after["params"]["QueueResult"], after["params"]["QueueTime"]) == ("bridged", "15")
@@ -49,7 +49,7 @@ def test_the_enqueue_action_hears_the_time_spent_in_the_queue_not_on_the_call():
 def test_a_caller_who_hangs_up_in_the_queue_is_reported_with_the_time_waited():
     d = Desk()
     caller, task = d.queued_spanish_call()
-    d.engine.advance(42)
+    d.advance(42)
     d.hang_up(caller)
     (after,) = d.phone.voice_requests("/after_queue")
     assert (after["params"]["QueueResult"], after["params"]["QueueTime"]) == ("hangup", "42")

@@ -78,16 +78,16 @@ def test_supervise_needs_an_accepted_reservation():
     s, task = reserved_for_alice()
     with pytest.raises(TaskRouterError, match="must be accepted to be supervised"):
         instruct(s, task, "supervise", supervisor_mode="monitor")
-    (res,) = s.engine.store.reservations_of_task(task)
+    (res,) = s.reservation_records(task)
     s.accept(task)
     s.update_reservation(res.sid, task, instruction="supervise", instruction_params={"supervisor_mode": "barge"})
-    assert s.engine.store.get("reservation", res.sid).instruction == {"instruction": "supervise", "supervisor_mode": "barge"}
+    assert s.record("reservation", res.sid).instruction == {"instruction": "supervise", "supervisor_mode": "barge"}
 
 
 @pytest.mark.parametrize("instruction", ["accept", "reject", "dequeue", "conference"])
 def test_an_instruction_on_an_answered_reservation_is_refused(instruction):
     s, task = reserved_for_alice()
-    (res,) = s.engine.store.reservations_of_task(task)
+    (res,) = s.reservation_records(task)
     s.accept(task)
     target = "rejected" if instruction == "reject" else "accepted"
     with pytest.raises(TaskRouterError) as info:
@@ -98,14 +98,14 @@ def test_an_instruction_on_an_answered_reservation_is_refused(instruction):
 
 def test_callback_answers_map_to_warning_codes():
     s, task = reserved_for_alice()
-    (res,) = s.engine.store.reservations_of_task(task)
-    assert s.engine.reservations.apply_assignment_answer(res.sid, {"note": 1}) == "no instruction: reservation stays pending (40005)"
+    (res,) = s.reservation_records(task)
+    assert s.answer_callback(res.sid, {"note": 1}) == "no instruction: reservation stays pending (40005)"
     with pytest.raises(TaskRouterError) as info:
-        s.engine.reservations.apply_assignment_answer(res.sid, {"instruction": "reject", "activity_sid": "WA" + "0" * 32})
+        s.answer_callback(res.sid, {"instruction": "reject", "activity_sid": "WA" + "0" * 32})
     assert info.value.code == 40100
-    assert s.engine.reservations.apply_assignment_answer(res.sid, {"instruction": "accept"}) == "accept applied"
-    assert s.engine.reservations.apply_assignment_answer(res.sid, {"instruction": "accept"}) == "ignored: reservation is accepted"
-    assert s.engine.reservations.apply_assignment_answer("WR" + "0" * 32, {"instruction": "accept"}) == "reservation no longer exists"
+    assert s.answer_callback(res.sid, {"instruction": "accept"}) == "accept applied"
+    assert s.answer_callback(res.sid, {"instruction": "accept"}) == "ignored: reservation is accepted"
+    assert s.answer_callback("WR" + "0" * 32, {"instruction": "accept"}) == "reservation no longer exists"
 
 
 def test_instruction_errors_name_the_parameter():

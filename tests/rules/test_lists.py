@@ -86,7 +86,7 @@ def test_task_list_filters_by_routing_target_and_addons_and_stays_in_its_workspa
     assert sids() == [by_workflow, by_queue, later]
     assert sids(routing_target=s.queues["Spanish"]) == [by_queue]
     assert sids(has_addons=False) == [by_workflow, by_queue, later] and sids(has_addons=True) == []
-    s.engine.store.get("task", later).addons = '{"lookup": 1}'
+    s.record("task", later).addons = '{"lookup": 1}'
     assert sids(has_addons=True) == [later] and sids(has_addons=False) == [by_workflow, by_queue]
     assert sids(evaluate_task_attributes="x == 1") == [by_queue]
     with pytest.raises(TaskRouterError, match="^EvaluateTaskAttributes is invalid"):

@@ -120,12 +120,12 @@ def test_multi_reservation_accept_rescinds_the_rest_and_pending_only_when_all_en
         s.set_activity(name, "Idle")
         s.advance(1)
     assert sorted(s.reservations(task)) == [("Alice", "pending"), ("Bob", "pending")]
-    alice_res = next(r for r in s.engine.store.reservations_of_task(task) if r.worker_sid == s.workers["Alice"])
+    alice_res = next(r for r in s.reservation_records(task) if r.worker_sid == s.workers["Alice"])
     s.update_reservation(alice_res.sid, task, reservation_status="rejected",
                                 worker_activity_sid=s.activities["Offline"])
     assert s.status(task) == "reserved"  # Bob's offer still stands
     s.set_activity("Carla", "Idle")
-    bob_res = next(r for r in s.engine.store.reservations_of_task(task) if r.worker_sid == s.workers["Bob"])
+    bob_res = next(r for r in s.reservation_records(task) if r.worker_sid == s.workers["Bob"])
     s.update_reservation(bob_res.sid, task, reservation_status="accepted")
     assert dict(s.reservations(task)) == {"Alice": "rejected", "Bob": "accepted", "Carla": "rescinded"}
 
@@ -189,7 +189,7 @@ def test_wrapping_and_completing_through_the_reservation():
 def test_a_rescinded_reservation_answers_410():
     s, task = reserved_for_alice(max_reserved_workers=2)
     s.worker("Carla", "Idle", languages=["es"])
-    offers = {name: r for r in s.engine.store.reservations_of_task(task) for name in [s.names[r.worker_sid]]}
+    offers = {name: r for r in s.reservation_records(task) for name in [s.names[r.worker_sid]]}
     update(s, task, offers["Alice"].sid, reservation_status="accepted")
     with pytest.raises(TaskRouterError) as info:
         update(s, task, offers["Carla"].sid, reservation_status="accepted")

@@ -172,7 +172,7 @@ def test_worker_channels_are_found_by_sid_or_by_the_channel_unique_name():
     s = desk()
     alice = s.workers["Alice"]
     channels = s.engine.workers.worker_channels(s.ws, alice)
-    voice = next(wc for wc in channels if s.engine.store.get("task_channel", wc.task_channel_sid).unique_name == "voice")
+    voice = next(wc for wc in channels if s.record("task_channel", wc.task_channel_sid).unique_name == "voice")
     assert s.engine.workers.worker_channel(s.ws, alice, "voice").sid == voice.sid
     assert s.engine.workers.worker_channel(s.ws, alice, voice.sid).sid == voice.sid
     with pytest.raises(TaskRouterError) as info:
@@ -308,8 +308,8 @@ def test_a_purged_task_takes_its_reservations_and_nothing_else():
     s.set_task(task, "completed")
     other = s.task(lang="en")
     s.advance(300)
-    assert s.engine.store.get("task", task) is None and s.engine.store.reservations_of_task(task) == []
-    assert s.engine.store.get("task", other) is not None
+    assert s.record("task", task) is None and s.reservation_records(task) == []
+    assert s.record("task", other) is not None
     (gone,) = [e for e in s.events() if e.event_type == "task.system-deleted"]
     assert (gone.resource_type, gone.resource_sid, gone.task_sid) == ("task", task, task)
 
@@ -317,7 +317,7 @@ def test_a_purged_task_takes_its_reservations_and_nothing_else():
 def test_changing_one_queue_leaves_the_other_queues_waiting_tasks_alone():
     s = desk()
     spanish, english = s.task(lang="es"), s.task(lang="en")
-    s.engine.queues.update_task_queue(s.ws, s.queues["English"], task_order="LIFO")
+    s.update_queue("English", task_order="LIFO")
     s.set_activity("Alice", "Idle")
     s.set_activity("Bob", "Idle")
     assert (s.holder(spanish), s.holder(english)) == ("Alice", "Bob")

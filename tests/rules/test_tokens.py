@@ -37,59 +37,59 @@ def expiry(token: str) -> int:
 
 def refusal(desk, token: str) -> TaskRouterError:
     with pytest.raises(TaskRouterError) as caught:
-        desk.engine.keys.verify_worker_token(token)
+        desk.verify_worker_token(token)
     assert caught.value.status == 401
     return caught.value
 
 
 def test_an_access_token_signed_with_an_api_keys_secret_lets_its_worker_in(desk):
-    key = desk.engine.keys.create_api_key("Alice's page")
+    key = desk.create_api_key("Alice's page")
     token = access_token(desk, key, ttl=600)
-    grant = desk.engine.keys.verify_worker_token(token)
+    grant = desk.verify_worker_token(token)
     assert (grant.account_sid, grant.workspace_sid, grant.worker_sid, grant.sdk) == (ACCOUNT, desk.ws, desk.workers["Alice"], "v2")
     assert grant.expires == expiry(token)
 
 
 def test_a_token_signed_with_another_secret_is_refused_as_forged(desk):
-    key = desk.engine.keys.create_api_key()
+    key = desk.create_api_key()
     error = refusal(desk, access_token(desk, key, secret="x" * 40))
     assert error.code == 20101 and "signature" in error.message
 
 
 def test_a_token_whose_key_is_unknown_or_deleted_is_refused(desk):
-    key = desk.engine.keys.create_api_key()
+    key = desk.create_api_key()
     token = access_token(desk, key)
-    desk.engine.keys.delete_api_key(key.sid)
+    desk.delete_api_key(key.sid)
     error = refusal(desk, token)
     assert error.code == 20101 and key.sid in error.message and "issuer" in error.message
 
 
 def test_a_token_for_another_account_is_refused(desk):
-    key = desk.engine.keys.create_api_key()
+    key = desk.create_api_key()
     error = refusal(desk, access_token(desk, key, account="AC" + "9" * 32))
     assert error.code == 20101 and "AC999" in error.message
 
 
 def test_a_token_expires_on_the_mocks_clock(desk):
-    key = desk.engine.keys.create_api_key()
+    key = desk.create_api_key()
     token = access_token(desk, key, ttl=30)
-    desk.engine.advance(expiry(token) - desk.engine.now() - 1)  # a second before it expires
-    assert desk.engine.keys.verify_worker_token(token).worker_sid == desk.workers["Alice"]
-    desk.engine.advance(1)  # exp is the first second it is no longer valid
+    desk.advance(expiry(token) - desk.now() - 1)  # a second before it expires
+    assert desk.verify_worker_token(token).worker_sid == desk.workers["Alice"]
+    desk.advance(1)  # exp is the first second it is no longer valid
     error = refusal(desk, token)
     assert error.code == 20104 and "expired" in error.message
 
 
 def test_a_token_not_valid_yet_is_refused(desk):
-    key = desk.engine.keys.create_api_key()
-    now = math.floor(desk.engine.now())
+    key = desk.create_api_key()
+    now = math.floor(desk.now())
     error = refusal(desk, access_token(desk, key, nbf=now + 120))
     assert error.code == 20101 and "not valid yet" in error.message
-    assert desk.engine.keys.verify_worker_token(access_token(desk, key, nbf=now)).sdk == "v2"
+    assert desk.verify_worker_token(access_token(desk, key, nbf=now)).sdk == "v2"
 
 
 def test_the_grant_must_name_a_workspace_and_one_of_its_workers(desk):
-    key = desk.engine.keys.create_api_key()
+    key = desk.create_api_key()
     assert "workspace 'WS" in refusal(desk, access_token(desk, key, workspace="WS" + "0" * 32)).message
     assert "is not a worker of workspace" in refusal(desk, access_token(desk, key, worker="WK" + "0" * 32)).message
     other = desk.engine.configuration.create_workspace("Elsewhere").sid
@@ -104,7 +104,7 @@ def test_something_that_is_not_a_jwt_is_refused_saying_so(desk):
 def test_the_quickstarts_capability_token_is_signed_with_the_auth_token(desk):
     token = WorkerCapabilityToken(ACCOUNT, "token", desk.ws, desk.workers["Alice"], ttl=3600)
     token.allow_update_activities()
-    grant = desk.engine.keys.verify_worker_token(token.to_jwt())
+    grant = desk.verify_worker_token(token.to_jwt())
     assert (grant.worker_sid, grant.sdk) == (desk.workers["Alice"], "v1")
     assert {"url", "method", "allow"} <= set(grant.policies[0]) and len(grant.policies) >= 2
     forged = WorkerCapabilityToken(ACCOUNT, "not the auth token", desk.ws, desk.workers["Alice"]).to_jwt()
@@ -112,14 +112,14 @@ def test_the_quickstarts_capability_token_is_signed_with_the_auth_token(desk):
 
 
 def test_keys_are_listed_in_creation_order_renamed_and_deleted(desk):
-    first, second = desk.engine.keys.create_api_key("one"), desk.engine.keys.create_api_key("two")
+    first, second = desk.create_api_key("one"), desk.create_api_key("two")
     assert first.sid.startswith("SK") and len(first.sid) == 34 and first.secret != second.secret
-    assert [k.friendly_name for k in desk.engine.keys.list_api_keys()] == ["one", "two"]
-    assert desk.engine.keys.update_api_key(first.sid, friendly_name="renamed").friendly_name == "renamed"
-    desk.engine.keys.delete_api_key(first.sid)
-    assert [k.sid for k in desk.engine.keys.list_api_keys()] == [second.sid]
+    assert [k.friendly_name for k in desk.list_api_keys()] == ["one", "two"]
+    assert desk.update_api_key(first.sid, friendly_name="renamed").friendly_name == "renamed"
+    desk.delete_api_key(first.sid)
+    assert [k.sid for k in desk.list_api_keys()] == [second.sid]
     with pytest.raises(TaskRouterError) as caught:
-        desk.engine.keys.api_key(first.sid)
+        desk.api_key(first.sid)
     assert (caught.value.status, caught.value.code) == (404, 20404)
 
 
@@ -138,27 +138,27 @@ def test_a_token_minted_after_the_clock_ran_ahead_lives_its_whole_ttl_on_the_moc
     """Clients stamp tokens with their own clock, which does not follow the mock's advances (a busy hour moved
     the mock an hour ahead): a token's times count from the offset in force when it was minted, so a fresh
     token is not born expired, and moving time past its ttl still expires it."""
-    key = desk.engine.keys.create_api_key()
+    key = desk.create_api_key()
     start = math.floor(desk.engine.clock.base())
-    desk.engine.advance(3600)
+    desk.advance(3600)
     token = _minted_on_the_clients_clock(desk, key, start + 1, ttl=60)  # a second after the advance, on the client's clock
-    grant = desk.engine.keys.verify_worker_token(token)
+    grant = desk.verify_worker_token(token)
     assert grant.worker_sid == desk.workers["Alice"]
     assert grant.expires == start + 1 + 60 + 3600  # on the mock's clock: what the event bridge counts the lifetime from
     early = _minted_on_the_clients_clock(desk, key, start + 1, ttl=60, nbf=start + 3)  # its nbf two seconds on
     assert "not valid yet" in refusal(desk, early).message
     desk.engine.clock.current += 5  # the client's wall clock moves on (the frozen clock stands for it)
-    desk.engine.advance(55)  # now start + 3,660: the token's last valid second (minted at start + 1 + 3,600 on the mock's clock)
-    assert desk.engine.keys.verify_worker_token(token).sdk == "v2"
-    desk.engine.advance(1)
+    desk.advance(55)  # now start + 3,660: the token's last valid second (minted at start + 1 + 3,600 on the mock's clock)
+    assert desk.verify_worker_token(token).sdk == "v2"
+    desk.advance(1)
     assert refusal(desk, token).code == 20104
 
 
 def test_a_token_minted_before_an_advance_expires_with_it(desk):
-    key = desk.engine.keys.create_api_key()
+    key = desk.create_api_key()
     start = math.floor(desk.engine.clock.base())
     token = _minted_on_the_clients_clock(desk, key, start - 10, ttl=3600)
-    desk.engine.advance(3590)
+    desk.advance(3590)
     assert refusal(desk, token).code == 20104
 
 
@@ -193,12 +193,12 @@ def test_an_advance_exactly_a_day_old_is_still_remembered():
 
 def test_a_token_that_says_not_when_it_was_minted_is_read_on_the_mocks_clock_as_it_stands(desk):
     """No jti time and no nbf: nothing to shift by, so its exp is read as it is, after an advance too."""
-    key = desk.engine.keys.create_api_key()
-    desk.engine.advance(3600)
-    now = math.floor(desk.engine.now())
+    key = desk.create_api_key()
+    desk.advance(3600)
+    now = math.floor(desk.now())
     token = _minted_on_the_clients_clock(desk, key, None, ttl=0, exp=now + 2)
-    assert desk.engine.keys.verify_worker_token(token).expires == now + 2
-    desk.engine.advance(2)
+    assert desk.verify_worker_token(token).expires == now + 2
+    desk.advance(2)
     assert refusal(desk, token).code == 20104
 
 

@@ -40,7 +40,7 @@ def test_every_change_moves_the_version_of_worker_and_reservation():
     s.set_activity("Alice", "Idle")
     assert s.engine.lookups.worker(s.ws, s.workers["Alice"]).version > before
     task = s.task()
-    res = s.engine.store.get("reservation", s.offer(task))
+    res = s.record("reservation", s.offer(task))
     with pytest.raises(TaskRouterError):
         s.update_reservation(res.sid, task, reservation_status="accepted", if_match=str(res.version + 1))
     s.update_reservation(res.sid, task, reservation_status="accepted", if_match=str(res.version))
