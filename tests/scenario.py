@@ -136,6 +136,26 @@ class Scenario:
     def update_task(self, task: str, **changes: Any):
         return self.engine.tasks.update_task(self.ws, task, **changes)
 
+    def fetch(self, kind: str, sid: str, **where: Any):
+        """``GET`` one resource of the workspace by kind ("worker", "task_channel", "reservation"…), or Twilio's 404."""
+        return getattr(self.engine.lookups, kind)(self.ws, sid, **where)
+
+    def update_worker(self, worker_sid: str, **changes: Any):
+        return self.engine.workers.update_worker(self.ws, worker_sid, **changes)
+
+    def worker_channel(self, worker_sid: str, channel: str):
+        return self.engine.workers.worker_channel(self.ws, worker_sid, channel)
+
+    def delete_queue(self, queue_sid: str) -> None:
+        self.engine.queues.delete_task_queue(self.ws, queue_sid)
+
+    def list_workflows(self, **filters: Any) -> list:
+        return self.engine.queues.list_workflows(self.ws, **filters)
+
+    def next_due(self) -> float | None:
+        """When the mock's next timer falls due (a reservation's timeout, a task's TTL, a finished task's deletion…)."""
+        return self.engine.timers.next_due()
+
     def update_queue(self, name: str, **changes: Any):
         return self.engine.queues.update_task_queue(self.ws, self.queues[name], **changes)
 

@@ -175,7 +175,7 @@ def multitasking() -> Scenario:
 
 
 def channel(s: Scenario, worker: str, unique_name: str):
-    return s.engine.workers.worker_channel(s.ws, s.workers[worker], unique_name)
+    return s.worker_channel(s.workers[worker], unique_name)
 
 
 def skipping_desk(skip_if: str) -> Scenario:
@@ -201,7 +201,7 @@ def watched(events_filter: str | None = None) -> Scenario:
 
 
 def sent_events(s: Scenario) -> list:
-    return [o for o in s.engine.dispatcher.sent if o.kind == "event"]
+    return [o for o in s.sent() if o.kind == "event"]
 
 
 QUEUE = "{queue}"

@@ -17,7 +17,7 @@ def test_assignment_callback_parameters_are_the_documented_ones():
     task = s.task(lang="es", priority=4)
     s.advance(7)
     s.set_activity("Alice", "Idle")
-    (sent,) = [o for o in s.engine.dispatcher.sent if o.kind == "assignment"]
+    (sent,) = [o for o in s.sent() if o.kind == "assignment"]
     assert sent.url == "http://127.0.0.1:9/assignment" and sent.fallback_url == "http://127.0.0.1:9/fallback"
     res = s.offer(task)
     assert sent.reservation_sid == res and sent.workspace_sid == s.ws
@@ -25,7 +25,7 @@ def test_assignment_callback_parameters_are_the_documented_ones():
         "Timestamp": str(int(EPOCH + 7)), "AccountSid": ACCOUNT, "WorkspaceSid": s.ws, "WorkflowSid": s.workflows["wf"],
         "TaskQueueSid": s.queues["Spanish"], "WorkerSid": s.workers["Alice"], "TaskSid": task, "ReservationSid": res,
         "TaskAge": "7", "TaskPriority": "4",
-        "TaskAttributes": s.fetch_task(task).attributes, "WorkerAttributes": s.engine.lookups.worker(s.ws, s.workers["Alice"]).attributes,
+        "TaskAttributes": s.fetch_task(task).attributes, "WorkerAttributes": s.fetch("worker", s.workers["Alice"]).attributes,
     }
 
 
@@ -34,7 +34,7 @@ def test_no_callback_without_an_assignment_url_and_reservation_events_name_the_w
     s.update_workflow("wf", assignment_callback_url="")
     task = s.task(lang="es")
     s.set_activity("Alice", "Idle")
-    assert [o for o in s.engine.dispatcher.sent if o.kind == "assignment"] == []
+    assert [o for o in s.sent() if o.kind == "assignment"] == []
     (created,) = [e for e in s.events() if e.event_type == "reservation.created"]
     assert created.event_data["worker_sid"] == s.workers["Alice"] and created.event_data["worker_name"] == "Alice"
     assert created.event_data["task_sid"] == task and created.event_data["reservation_sid"] == s.offer(task)

@@ -20,12 +20,12 @@ def test_a_queue_a_workflow_routes_to_cannot_be_deleted():
     s = desk()
     spare = s.queue("Spare")
     with pytest.raises(TaskRouterError, match="Workflow .* routes Tasks to it"):
-        s.engine.queues.delete_task_queue(s.ws, s.queues["Spanish"])
+        s.delete_queue(s.queues["Spanish"])
     default_only = {"task_routing": {"filters": [], "default_filter": {"queue": spare}}}
     s.update_workflow("wf", configuration=json.dumps(default_only))
     with pytest.raises(TaskRouterError, match="routes Tasks to it"):
-        s.engine.queues.delete_task_queue(s.ws, spare)
-    s.engine.queues.delete_task_queue(s.ws, s.queues["Spanish"])  # no longer routed to
+        s.delete_queue(spare)
+    s.delete_queue(s.queues["Spanish"])  # no longer routed to
     assert s.record("task_queue", s.queues["Spanish"]) is None
 
 
@@ -45,9 +45,9 @@ def test_fetching_by_sid_stays_in_the_workspace():
     s = desk()
     other = busy_neighbour(s)
     idle = s.activities["Idle"]
-    assert s.engine.lookups.activity(s.ws, idle).friendly_name == "Idle"
+    assert s.fetch("activity", idle).friendly_name == "Idle"
     event = s.events()[0]
-    assert s.engine.lookups.event(s.ws, event.sid).sid == event.sid
+    assert s.fetch("event", event.sid).sid == event.sid
     for fetch, sid in ((s.engine.lookups.activity, idle), (s.engine.lookups.event, event.sid)):
         with pytest.raises(TaskRouterError) as info:
             fetch(other.ws, sid)
@@ -56,12 +56,12 @@ def test_fetching_by_sid_stays_in_the_workspace():
 
 def test_next_due_is_the_earliest_timer():
     s, task = reserved_for_alice()
-    assert s.engine.timers.next_due() == EPOCH + 120  # the reservation times out before the task's TTL
+    assert s.next_due() == EPOCH + 120  # the reservation times out before the task's TTL
     s.accept(task)
     s.advance(120)
-    assert s.engine.timers.next_due() == EPOCH + 86400  # only the TTL remains
+    assert s.next_due() == EPOCH + 86400  # only the TTL remains
     s.set_task(task, "completed")
-    assert s.engine.timers.next_due() == EPOCH + 120 + 300  # the completed task's deletion comes first now
+    assert s.next_due() == EPOCH + 120 + 300  # the completed task's deletion comes first now
 
 
 def test_the_callback_log_keeps_the_newest_ten_thousand():
@@ -75,7 +75,7 @@ def test_the_callback_log_keeps_the_newest_ten_thousand():
 def test_a_write_answers_with_the_resource_as_it_was_before_routing():
     s = desk()
     s.task(lang="es")
-    answered = s.engine.workers.update_worker(s.ws, s.workers["Alice"], activity_sid=s.activities["Idle"])
+    answered = s.update_worker(s.workers["Alice"], activity_sid=s.activities["Idle"])
     assert answered.activity_sid == s.activities["Idle"]  # what the request did
     assert s.activity_of("Alice") == "Reserved"  # what routing then did, in the same transaction
     assert answered.activity_sid == s.activities["Idle"]  # and the answer does not change afterwards
@@ -118,7 +118,7 @@ def test_configuration_details_are_read_as_written():
                     {"expression": "2==2", "targets": [{"queue": spare}]}],
         "default_filter": {"queue": spare}}}
     s.update_workflow("wf", configuration=json.dumps(config))
-    routing = s.engine.lookups.routing_config(s.engine.lookups.workflow(s.ws, s.workflows["wf"]))
+    routing = s.engine.lookups.routing_config(s.fetch("workflow", s.workflows["wf"]))
     first, second = routing.filters
     assert (first.name, second.name) == ("Named", "Filter 2")
     assert (first.targets[0].priority, first.targets[0].timeout) == (3, 30)
@@ -156,8 +156,8 @@ def test_queue_limits_at_their_edges_are_accepted():
 
 def test_task_channels_are_found_by_sid_or_unique_name_in_their_workspace():
     s = watched()
-    voice = s.engine.lookups.task_channel(s.ws, "voice")
-    assert s.engine.lookups.task_channel(s.ws, voice.sid).unique_name == "voice"
+    voice = s.fetch("task_channel", "voice")
+    assert s.fetch("task_channel", voice.sid).unique_name == "voice"
     other = Scenario(engine=s.engine)
     for ws, ref in ((other.ws, voice.sid), (s.ws, "fax")):
         with pytest.raises(TaskRouterError) as info:

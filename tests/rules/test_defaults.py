@@ -14,7 +14,7 @@ from trkit.mock.engine.errors import TaskRouterError
 
 def test_default_reservation_timeout_is_120_seconds():
     s = spanish_desk()
-    assert s.engine.lookups.workflow(s.ws, s.workflows["wf"]).task_reservation_timeout == 120
+    assert s.fetch("workflow", s.workflows["wf"]).task_reservation_timeout == 120
     task = s.task()
     s.set_activity("Alice", "Idle")
     s.advance(119)
@@ -64,7 +64,7 @@ def test_reservation_timeout_limits(value, ok):
     s = spanish_desk()
     if ok:
         s.update_workflow("wf", task_reservation_timeout=value)
-        assert s.engine.lookups.workflow(s.ws, s.workflows["wf"]).task_reservation_timeout == value
+        assert s.fetch("workflow", s.workflows["wf"]).task_reservation_timeout == value
     else:
         with pytest.raises(TaskRouterError):
             s.update_workflow("wf", task_reservation_timeout=value)
@@ -73,5 +73,5 @@ def test_reservation_timeout_limits(value, ok):
 def test_a_new_task_has_priority_zero_and_a_new_queue_reserves_one_worker():
     s = spanish_desk()
     assert s.fetch_task(s.task()).priority == 0
-    queue = s.engine.lookups.task_queue(s.ws, s.queues["Everyone"])
+    queue = s.fetch("task_queue", s.queues["Everyone"])
     assert (queue.max_reserved_workers, queue.task_order) == (1, "FIFO")

@@ -113,7 +113,7 @@ def test_dequeue_without_to_or_contact_uri_is_40131():
     d.enqueue_spanish()
     d.dial_in()
     (task,) = d.list_tasks()
-    d.engine.workers.update_worker(d.ws, d.workers["Alice"], attributes=json.dumps({"languages": ["es"]}))
+    d.update_worker(d.workers["Alice"], attributes=json.dumps({"languages": ["es"]}))
     d.set_activity("Alice", "Idle")
     with pytest.raises(TaskRouterError) as refused:
         d.update_reservation(d.offer(task.sid), task.sid, instruction="dequeue",

@@ -27,7 +27,7 @@ def test_enqueue_creates_a_voice_task_from_the_call_and_parks_the_caller():
                   "account_sid", "from_zip", "from", "direction", "called_zip", "caller_state", "to_zip", "called_country",
                   "from_city", "called_city", "caller_zip", "api_version", "called_state", "from_state", "caller", "caller_city", "to"}
     assert documented <= set(attributes)
-    assert d.engine.lookups.task_channel(d.ws, task.task_channel_sid).unique_name == "voice"
+    assert d.fetch("task_channel", task.task_channel_sid).unique_name == "voice"
     assert task.assignment_status == "pending" and d.queue_of(task.sid) == "Spanish"
     assert d.call(call).status == "in-progress" and d.heard(call) == ["(hold music)"]
 

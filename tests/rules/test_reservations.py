@@ -199,11 +199,11 @@ def test_a_rescinded_reservation_answers_410():
 def test_a_reservation_is_found_under_its_task_and_its_worker_only():
     s, task = reserved_for_alice()
     res = s.offer(task)
-    assert s.engine.lookups.reservation(s.ws, res, worker_sid=s.workers["Alice"]).sid == res
+    assert s.fetch("reservation", res, worker_sid=s.workers["Alice"]).sid == res
     other = s.task(lang="en")
     for where in ({"task_sid": other}, {"worker_sid": s.workers["Bob"]}):
         with pytest.raises(TaskRouterError) as info:
-            s.engine.lookups.reservation(s.ws, res, **where)
+            s.fetch("reservation", res, **where)
         assert info.value.status == 404
 
 
@@ -266,7 +266,7 @@ def test_a_reservation_not_found_names_its_path():
         ({"worker_sid": bob}, s.ws, f"/v1/Workspaces/{s.ws}/Workers/{bob}/Reservations/{res}"),
         ({}, other.ws, f"/v1/Workspaces/{other.ws}/Workers//Reservations/{res}"),
     ]
-    assert s.engine.lookups.reservation(s.ws, res, worker_sid=alice).sid == res
+    assert s.fetch("reservation", res, worker_sid=alice).sid == res
     for where, ws, path in cases:
         with pytest.raises(TaskRouterError) as info:
             s.engine.lookups.reservation(ws, res, **where)

@@ -69,7 +69,7 @@ def test_queue_membership_follows_target_workers():
     s.worker("Bob", "Idle", languages=["en"])
     task = s.task()
     assert s.reservations(task) == []
-    s.engine.workers.update_worker(s.ws, s.workers["Bob"], attributes='{"languages": ["en", "es"]}')
+    s.update_worker(s.workers["Bob"], attributes='{"languages": ["en", "es"]}')
     assert s.reservations(task) == [("Bob", "pending")]
 
 

@@ -164,7 +164,7 @@ def test_worker_context_has_sid_name_and_activity_for_expressions():
     assert names(f'activity_sid == "{s.activities["Offline"]}"') == ["Bob"]
     assert names('activity_name == "Idle"') == ["Alice"]
     # an attribute of the worker's own wins over the built-in name
-    s.engine.workers.update_worker(s.ws, bob, attributes='{"languages": ["en"], "friendly_name": "Robert"}')
+    s.update_worker(bob, attributes='{"languages": ["en"], "friendly_name": "Robert"}')
     assert names('friendly_name == "Robert"') == ["Bob"] and names('friendly_name == "Bob"') == []
 
 
@@ -173,10 +173,10 @@ def test_worker_channels_are_found_by_sid_or_by_the_channel_unique_name():
     alice = s.workers["Alice"]
     channels = s.engine.workers.worker_channels(s.ws, alice)
     voice = next(wc for wc in channels if s.record("task_channel", wc.task_channel_sid).unique_name == "voice")
-    assert s.engine.workers.worker_channel(s.ws, alice, "voice").sid == voice.sid
-    assert s.engine.workers.worker_channel(s.ws, alice, voice.sid).sid == voice.sid
+    assert s.worker_channel(alice, "voice").sid == voice.sid
+    assert s.worker_channel(alice, voice.sid).sid == voice.sid
     with pytest.raises(TaskRouterError) as info:
-        s.engine.workers.worker_channel(s.ws, s.workers["Bob"], voice.sid)
+        s.worker_channel(s.workers["Bob"], voice.sid)
     assert info.value.status == 404
     assert len(channels) == len(s.engine.configuration.list_task_channels(s.ws)) == 5
 
@@ -186,9 +186,9 @@ def test_lists_stay_inside_their_workspace_and_filter_by_name():
     other = Scenario(engine=s.engine)
     other.queue("Elsewhere")
     other.workflow([{"expression": "1==1", "targets": [{"queue": "Elsewhere"}]}], name="elsewhere")
-    assert [w.friendly_name for w in s.engine.queues.list_workflows(s.ws)] == ["wf"]
-    assert [w.friendly_name for w in s.engine.queues.list_workflows(other.ws, friendly_name="elsewhere")] == ["elsewhere"]
-    assert s.engine.queues.list_workflows(other.ws, friendly_name="wf") == []
+    assert [w.friendly_name for w in s.list_workflows()] == ["wf"]
+    assert [w.friendly_name for w in other.list_workflows(friendly_name="elsewhere")] == ["elsewhere"]
+    assert other.list_workflows(friendly_name="wf") == []
     assert {c.unique_name for c in s.engine.configuration.list_task_channels(other.ws)} == {"default", "voice", "sms", "chat", "video"}
     assert [w.friendly_name for w in s.engine.configuration.list_workspaces("Rules")] == ["Rules", "Rules"]
     assert s.engine.configuration.list_workspaces("Nope") == []

@@ -135,7 +135,7 @@ def test_the_call_instruction_without_to_or_contact_uri_is_40110():
     d.enqueue_spanish()
     d.dial_in()
     (task,) = d.list_tasks()
-    d.engine.workers.update_worker(d.ws, d.workers["Alice"], attributes=json.dumps({"languages": ["es"]}))
+    d.update_worker(d.workers["Alice"], attributes=json.dumps({"languages": ["es"]}))
     d.set_activity("Alice", "Idle")
     with pytest.raises(TaskRouterError) as refused:
         d.update_reservation(d.offer(task.sid), task.sid, instruction="call",

@@ -35,10 +35,10 @@ def test_if_match_on_a_task_update(header, ok):
 
 def test_every_change_moves_the_version_of_worker_and_reservation():
     s = watched()
-    alice = s.engine.lookups.worker(s.ws, s.workers["Alice"])
+    alice = s.fetch("worker", s.workers["Alice"])
     before = alice.version
     s.set_activity("Alice", "Idle")
-    assert s.engine.lookups.worker(s.ws, s.workers["Alice"]).version > before
+    assert s.fetch("worker", s.workers["Alice"]).version > before
     task = s.task()
     res = s.record("reservation", s.offer(task))
     with pytest.raises(TaskRouterError):
@@ -59,5 +59,5 @@ def test_an_update_moves_date_updated_and_names_stay_unique():
     with pytest.raises(TaskRouterError) as info:
         s.worker("Alice")
     assert info.value.message == f"FriendlyName 'Alice' is already used by Worker {s.workers['Alice']} in this Workspace"
-    s.engine.workers.update_worker(s.ws, s.workers["Alice"], friendly_name="Alice")  # keeping its own name is fine
+    s.update_worker(s.workers["Alice"], friendly_name="Alice")  # keeping its own name is fine
     Scenario(engine=s.engine).worker("Alice")  # and another workspace may use it
