@@ -52,6 +52,7 @@ class Dashboard(widgets.VBox):
         self._wake = threading.Event()
         self.worker_dropdowns: dict[str, widgets.Dropdown] = {}
         self.reservation_buttons: dict[str, tuple[widgets.Button, widgets.Button]] = {}  # pending: (accept, reject)
+        self._reservations_shown: tuple | None = None  # what the reservation rows show now
         self.task_buttons: dict[str, tuple[widgets.Button, ...]] = {}  # assigned: (wrap up, complete); wrapping: (complete,)
         self.explained: str | None = None  # the task the Explain panel is about: re-read on every refresh
 
@@ -347,6 +348,11 @@ class Dashboard(widgets.VBox):
             self.message.value = error_html(exc)
 
     def _render_reservations(self, reservations) -> None:
+        # rows that have not changed keep their buttons: a click must not land on a button being replaced
+        shown = tuple((task.sid, task.assignment_status, r.sid, r.reservation_status, r.worker_name) for task, r in reservations)
+        if shown == self._reservations_shown:
+            return
+        self._reservations_shown = shown
         rows = []
         buttons: dict[str, tuple[widgets.Button, widgets.Button]] = {}
         finishers: dict[str, tuple[widgets.Button, ...]] = {}
