@@ -156,6 +156,50 @@ class Scenario:
         """When the mock's next timer falls due (a reservation's timeout, a task's TTL, a finished task's deletion…)."""
         return self.engine.timers.next_due()
 
+    def list_workers(self, **filters: Any) -> list:
+        return self.engine.workers.list_workers(self.ws, **filters)
+
+    def delete_worker(self, worker_sid: str, **options: Any) -> None:
+        self.engine.workers.delete_worker(self.ws, worker_sid, **options)
+
+    def worker_channels(self, worker_sid: str) -> list:
+        return self.engine.workers.worker_channels(self.ws, worker_sid)
+
+    def update_worker_channel(self, worker_sid: str, channel_sid: str, **changes: Any):
+        return self.engine.workers.update_worker_channel(self.ws, worker_sid, channel_sid, **changes)
+
+    def assigned_tasks(self, worker_sid: str, task_channel_sid: str | None = None) -> int:
+        """What a worker holds (pending, accepted, wrapping), on one channel or all."""
+        return self.engine.workers.assigned_tasks(worker_sid, task_channel_sid)
+
+    def list_task_queues(self, **filters: Any) -> list:
+        return self.engine.queues.list_task_queues(self.ws, **filters)
+
+    def list_reservations(self, **filters: Any) -> list:
+        return self.engine.reservations.list_reservations(self.ws, **filters)
+
+    def delete_task(self, task: str, **options: Any) -> None:
+        self.engine.tasks.delete_task(self.ws, task, **options)
+
+    def create_workflow(self, friendly_name: str, configuration: str, **options: Any):
+        """``POST Workflows`` with a configuration as text (the verb ``workflow`` builds one from filters)."""
+        return self.engine.queues.create_workflow(self.ws, friendly_name, configuration, **options)
+
+    def create_task_channel(self, friendly_name: str, unique_name: str, **options: Any):
+        return self.engine.configuration.create_task_channel(self.ws, friendly_name, unique_name, **options)
+
+    def update_task_channel(self, sid: str, **changes: Any):
+        return self.engine.configuration.update_task_channel(self.ws, sid, **changes)
+
+    def delete_task_channel(self, sid: str) -> None:
+        self.engine.configuration.delete_task_channel(self.ws, sid)
+
+    def list_task_channels(self) -> list:
+        return self.engine.configuration.list_task_channels(self.ws)
+
+    def update_workspace(self, **changes: Any):
+        return self.engine.configuration.update_workspace(self.ws, **changes)
+
     def update_queue(self, name: str, **changes: Any):
         return self.engine.queues.update_task_queue(self.ws, self.queues[name], **changes)
 

@@ -101,6 +101,16 @@ class Desk(Scenario):
     def call(self, sid: str):
         return self.engine.calls.call(sid)
 
+    def set_phone(self, number: str, behaviour: str) -> None:
+        """What the phone at ``number`` does when it rings: ring (someone answers), answer, busy, no-answer, fail."""
+        self.engine.calls.set_phone(number, behaviour)
+
+    def press_digits(self, sid: str, digits: str) -> None:
+        self.engine.calls.press_digits(sid, digits)
+
+    def update_phone_number(self, number_sid: str, **changes: Any):
+        return self.engine.calls.update_phone_number(number_sid, **changes)
+
     def answer_call(self, sid: str) -> None:
         """The person at the other end picks up."""
         self.engine.calls.answer_call(sid)

@@ -193,7 +193,7 @@ def routed_to(worker: str, **options) -> tuple[Scenario, str]:
 
 def watched(events_filter: str | None = None) -> Scenario:
     s = Scenario()
-    s.engine.configuration.update_workspace(s.ws, event_callback_url="http://127.0.0.1:9/events", events_filter=events_filter)
+    s.update_workspace(event_callback_url="http://127.0.0.1:9/events", events_filter=events_filter)
     s.queue("Spanish", 'languages HAS "es"')
     s.workflow([{"expression": "1==1", "targets": [{"queue": "Spanish"}]}])
     s.worker("Alice", languages=["es"])
@@ -211,7 +211,7 @@ def reopened(s: Scenario, path: str) -> Scenario:
     """The same state read back from SQLite by a new engine, at the same mock time."""
     from scenario import new_engine
 
-    now = s.engine.now()
+    now = s.now()
     s.engine.store.close()
     again = Scenario.__new__(Scenario)
     again.__dict__.update(s.__dict__)

@@ -36,7 +36,7 @@ def test_gather_sends_the_digit_as_a_form_field_to_its_action():
     call = d.dial_in()
     assert d.heard(call) == ["[es] Para Español oprime el uno.", "[en] For English, please hold or press two."]
     assert d.call(call).status == "in-progress"
-    d.engine.calls.press_digits(call, "1")
+    d.press_digits(call, "1")
     (request,) = d.phone.voice_requests("/enqueue_call")
     assert request["method"] == "POST" and request["params"]["Digits"] == "1"
     assert d.heard(call)[-1] == "Gracias" and d.call(call).status == "completed"
@@ -58,7 +58,7 @@ def test_gather_finish_on_key_and_a_get_action_carry_the_digits_in_the_query():
     d.route("/incoming_call", lambda p: f'<Response><Gather action="{BASE}/pin" method="GET"/></Response>')
     d.route("/pin", lambda p: "<Response><Hangup/></Response>")
     call = d.dial_in()
-    d.engine.calls.press_digits(call, "42#")
+    d.press_digits(call, "42#")
     (request,) = d.phone.voice_requests("/pin")
     assert request["method"] == "GET" and request["params"]["Digits"] == "42" and request["params"]["FinishedOnKey"] == "#"
 

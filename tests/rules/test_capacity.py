@@ -12,7 +12,7 @@ from scenario import Scenario
 
 def test_channel_capacity_bounds_the_tasks_a_worker_holds():
     s = multitasking()
-    s.engine.workers.update_worker_channel(s.ws, s.workers["Alice"], channel(s, "Alice", "default").sid, capacity=2)
+    s.update_worker_channel(s.workers["Alice"], channel(s, "Alice", "default").sid, capacity=2)
     tasks = [s.task() for _ in range(3)]
     s.set_activity("Alice", "Idle")
     assert [s.holder(t) for t in tasks] == ["Alice", "Alice", None]
@@ -27,12 +27,12 @@ def test_capacity_is_per_channel_and_an_unavailable_channel_takes_nothing():
     alice = s.workers["Alice"]
     voice = s.create_task(attributes="{}", workflow_sid=s.workflows["wf"], task_channel="voice").sid
     chat = s.create_task(attributes="{}", workflow_sid=s.workflows["wf"], task_channel="chat").sid
-    s.engine.workers.update_worker_channel(s.ws, alice, channel(s, "Alice", "chat").sid, available=False)
+    s.update_worker_channel(alice, channel(s, "Alice", "chat").sid, available=False)
     s.set_activity("Alice", "Idle")
     assert (s.holder(voice), s.holder(chat)) == ("Alice", None)  # voice (capacity 1) is not counted against chat
-    s.engine.workers.update_worker_channel(s.ws, alice, channel(s, "Alice", "chat").sid, available=True)
+    s.update_worker_channel(alice, channel(s, "Alice", "chat").sid, available=True)
     assert s.holder(chat) == "Alice"
-    assert s.engine.workers.assigned_tasks(alice) == 2 and s.engine.workers.assigned_tasks(alice, channel(s, "Alice", "voice").task_channel_sid) == 1
+    assert s.assigned_tasks(alice) == 2 and s.assigned_tasks(alice, channel(s, "Alice", "voice").task_channel_sid) == 1
 
 
 def test_a_worker_is_not_offered_a_task_twice_at_once():

@@ -31,9 +31,9 @@ def test_a_queue_a_workflow_routes_to_cannot_be_deleted():
 
 def test_task_channel_events_carry_the_channel():
     s = desk()
-    channel = s.engine.configuration.create_task_channel(s.ws, "Fax", "fax")
-    s.engine.configuration.update_task_channel(s.ws, channel.sid, friendly_name="Telefax", channel_optimized_routing=True)
-    s.engine.configuration.delete_task_channel(s.ws, channel.sid)
+    channel = s.create_task_channel("Fax", "fax")
+    s.update_task_channel(channel.sid, friendly_name="Telefax", channel_optimized_routing=True)
+    s.delete_task_channel(channel.sid)
     events = [e for e in s.events() if e.event_type.startswith("task-channel.")]
     assert [e.event_type for e in events] == ["task-channel.created", "task-channel.updated", "task-channel.deleted"]
     assert all(e.resource_sid == channel.sid for e in events)

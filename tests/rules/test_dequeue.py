@@ -91,7 +91,7 @@ def test_an_unanswered_worker_phone_cancels_the_reservation_and_the_task_waits_a
 
 def test_a_busy_worker_phone_is_declined():
     d = Desk()
-    d.engine.calls.set_phone(ALICE_PHONE, "busy")
+    d.set_phone(ALICE_PHONE, "busy")
     caller, task = dequeue_to_alice(d)
     leg = json.loads(d.fetch_task(task).attributes)["worker_call_sid"]
     assert d.call(leg).status == "busy" and d.reservations(task)[0] == ("Alice", "canceled")
@@ -130,7 +130,7 @@ def test_the_worker_leg_dials_the_queue_by_reservation_sid():
     reservation = d.offer(task.sid)
     d.route("/agent", lambda p: f'<Response><Dial><Queue reservationSid="{reservation}" '
                                 f'postWorkActivitySid="{d.activities["WrapUp"]}"/></Dial></Response>')
-    d.engine.calls.set_phone(ALICE_PHONE, "answer")
+    d.set_phone(ALICE_PHONE, "answer")
     leg = d.create_call(ALICE_PHONE, NUMBER, url=f"{BASE}/agent").sid
     assert d.reservations(task.sid) == [("Alice", "accepted")] and d.call(caller).bridged_with == leg
     d.hang_up(caller)
@@ -139,7 +139,7 @@ def test_the_worker_leg_dials_the_queue_by_reservation_sid():
 
 def test_a_status_callback_reports_the_completed_call():
     d = Desk()
-    d.engine.calls.update_phone_number(d.number, status_callback=f"{BASE}/status")
+    d.update_phone_number(d.number, status_callback=f"{BASE}/status")
     d.route("/incoming_call", lambda p: "<Response><Hangup/></Response>")
     call = d.dial_in()
     (status,) = [r for r in d.phone.requests if r["kind"] == "voice-status"]

@@ -143,7 +143,7 @@ def test_events_filter_chooses_what_is_sent_and_everything_is_stored():
 
 def test_no_event_callback_without_a_url():
     s = watched()
-    s.engine.configuration.update_workspace(s.ws, event_callback_url="")
+    s.update_workspace(event_callback_url="")
     before = len(sent_events(s))
     s.task()
     assert len(sent_events(s)) == before
@@ -175,7 +175,7 @@ def test_the_events_window_edges():
     s = watched()
     s.advance(1000)
     s.task()
-    created_at = s.engine.now()
+    created_at = s.now()
     s.advance(900)
     assert "task.created" in [e.event_type for e in s.listed_events()]  # exactly 15 minutes ago is inside
     s.advance(1)

@@ -13,7 +13,7 @@ from trkit.mock.engine.errors import TaskRouterError
 def test_worker_filters():
     s = desk()
     s.set_activity("Alice", "Idle")
-    names = lambda **f: sorted(w.friendly_name for w in s.engine.workers.list_workers(s.ws, **f))  # noqa: E731
+    names = lambda **f: sorted(w.friendly_name for w in s.list_workers(**f))  # noqa: E731
     assert names(available=True) == ["Alice"] and names(available=False) == ["Bob"]
     assert names(activity_name="Offline") == ["Bob"] and names(activity_sid=s.activities["Idle"]) == ["Alice"]
     assert names(friendly_name="Bob") == ["Bob"]
@@ -53,9 +53,9 @@ def test_reservation_and_event_filters():
     s, task = reserved_for_alice()
     s.reject(task, activity="Offline")
     s.set_activity("Alice", "Idle")
-    statuses = [r.reservation_status for r in s.engine.reservations.list_reservations(s.ws, task_sid=task)]
+    statuses = [r.reservation_status for r in s.list_reservations(task_sid=task)]
     assert sorted(statuses) == ["pending", "rejected"]
-    assert [r.reservation_status for r in s.engine.reservations.list_reservations(s.ws, worker_sid=s.workers["Alice"], reservation_status="pending")] == ["pending"]
+    assert [r.reservation_status for r in s.list_reservations(worker_sid=s.workers["Alice"], reservation_status="pending")] == ["pending"]
     events = s.listed_events(task_sid=task, event_type="reservation.rejected")
     assert [e.event_type for e in events] == ["reservation.rejected"]
     assert all(e.worker_sid == s.workers["Alice"] for e in s.listed_events(worker_sid=s.workers["Alice"]))
@@ -63,7 +63,7 @@ def test_reservation_and_event_filters():
 
 def test_task_queue_filters():
     s = desk()
-    names = lambda **f: sorted(q.friendly_name for q in s.engine.queues.list_task_queues(s.ws, **f))  # noqa: E731
+    names = lambda **f: sorted(q.friendly_name for q in s.list_task_queues(**f))  # noqa: E731
     assert names() == ["English", "Spanish"]
     assert names(friendly_name="English") == ["English"]
     assert names(evaluate_worker_attributes='{"languages": ["es"]}') == ["Spanish"]

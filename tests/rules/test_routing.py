@@ -216,5 +216,5 @@ def test_bad_known_worker_and_order_by_are_refused(target, words):
     s = agents()
     config = {"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": s.queues["Support"], **target}]}]}}
     with pytest.raises(TaskRouterError) as info:
-        s.engine.queues.create_workflow(s.ws, "bad", json.dumps(config))
+        s.create_workflow("bad", json.dumps(config))
     assert words in info.value.message, info.value.message

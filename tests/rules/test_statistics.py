@@ -159,7 +159,7 @@ def test_worker_context_has_sid_name_and_activity_for_expressions():
     s = desk()
     s.set_activity("Alice", "Idle")
     alice, bob = s.workers["Alice"], s.workers["Bob"]
-    names = lambda expression: sorted(w.friendly_name for w in s.engine.workers.list_workers(s.ws, target_workers_expression=expression))  # noqa: E731
+    names = lambda expression: sorted(w.friendly_name for w in s.list_workers(target_workers_expression=expression))  # noqa: E731
     assert names(f'sid == "{alice}"') == ["Alice"]
     assert names(f'activity_sid == "{s.activities["Offline"]}"') == ["Bob"]
     assert names('activity_name == "Idle"') == ["Alice"]
@@ -171,14 +171,14 @@ def test_worker_context_has_sid_name_and_activity_for_expressions():
 def test_worker_channels_are_found_by_sid_or_by_the_channel_unique_name():
     s = desk()
     alice = s.workers["Alice"]
-    channels = s.engine.workers.worker_channels(s.ws, alice)
+    channels = s.worker_channels(alice)
     voice = next(wc for wc in channels if s.record("task_channel", wc.task_channel_sid).unique_name == "voice")
     assert s.worker_channel(alice, "voice").sid == voice.sid
     assert s.worker_channel(alice, voice.sid).sid == voice.sid
     with pytest.raises(TaskRouterError) as info:
         s.worker_channel(s.workers["Bob"], voice.sid)
     assert info.value.status == 404
-    assert len(channels) == len(s.engine.configuration.list_task_channels(s.ws)) == 5
+    assert len(channels) == len(s.list_task_channels()) == 5
 
 
 def test_lists_stay_inside_their_workspace_and_filter_by_name():
@@ -189,7 +189,7 @@ def test_lists_stay_inside_their_workspace_and_filter_by_name():
     assert [w.friendly_name for w in s.list_workflows()] == ["wf"]
     assert [w.friendly_name for w in other.list_workflows(friendly_name="elsewhere")] == ["elsewhere"]
     assert other.list_workflows(friendly_name="wf") == []
-    assert {c.unique_name for c in s.engine.configuration.list_task_channels(other.ws)} == {"default", "voice", "sms", "chat", "video"}
+    assert {c.unique_name for c in other.list_task_channels()} == {"default", "voice", "sms", "chat", "video"}
     assert [w.friendly_name for w in s.engine.configuration.list_workspaces("Rules")] == ["Rules", "Rules"]
     assert s.engine.configuration.list_workspaces("Nope") == []
 

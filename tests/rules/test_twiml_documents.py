@@ -58,7 +58,7 @@ def test_valid_twiml_the_mock_does_not_play_is_refused_saying_so():
 
 def test_the_fallback_url_answers_when_the_voice_url_fails():
     d = Desk()
-    d.engine.calls.update_phone_number(d.number, voice_fallback_url=f"{BASE}/fallback")
+    d.update_phone_number(d.number, voice_fallback_url=f"{BASE}/fallback")
     d.route("/incoming_call", lambda p: (500, "text/html", "boom"))
     d.route("/fallback", lambda p: "<Response><Say>Sorry, try later</Say></Response>")
     call = d.dial_in()

@@ -45,9 +45,9 @@ def test_every_change_moves_the_version_of_worker_and_reservation():
         s.update_reservation(res.sid, task, reservation_status="accepted", if_match=str(res.version + 1))
     s.update_reservation(res.sid, task, reservation_status="accepted", if_match=str(res.version))
     with pytest.raises(TaskRouterError):
-        s.engine.workers.delete_worker(s.ws, s.workers["Alice"], if_match="0")
+        s.delete_worker(s.workers["Alice"], if_match="0")
     with pytest.raises(TaskRouterError):
-        s.engine.tasks.delete_task(s.ws, task, if_match="0")
+        s.delete_task(task, if_match="0")
 
 
 def test_an_update_moves_date_updated_and_names_stay_unique():
