@@ -47,15 +47,9 @@ def draw() -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = draw()
-    if "--check" in argv:
-        if not TARGET.exists() or TARGET.read_text() != text:
-            print(f"{TARGET.relative_to(ROOT)} is out of date: run .venv/bin/python tools/routing_graphs.py", file=sys.stderr)
-            return 1
-        return 0
-    TARGET.write_text(text)
-    print(f"written {TARGET.relative_to(ROOT)}")
-    return 0
+    from generated import write_or_check
+
+    return write_or_check(TARGET, draw(), argv, "tools/routing_graphs.py")
 
 
 if __name__ == "__main__":

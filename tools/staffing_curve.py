@@ -23,15 +23,9 @@ def draw() -> str:
 
 
 def main(argv: list[str]) -> int:
-    drawn = draw()
-    if "--check" in argv:
-        if TARGET.read_text() != drawn:
-            print(f"{TARGET.relative_to(ROOT)} is not what tools/staffing_curve.py draws today: run it and commit", file=sys.stderr)
-            return 1
-        return 0
-    TARGET.write_text(drawn)
-    print(f"written {TARGET.relative_to(ROOT)}")
-    return 0
+    from generated import write_or_check
+
+    return write_or_check(TARGET, draw(), argv, "tools/staffing_curve.py")
 
 
 if __name__ == "__main__":

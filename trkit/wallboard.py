@@ -175,12 +175,11 @@ class DayReplay(widgets.VBox):
 
     def __init__(self, day: Any, step_minutes: int = 15, minutes: int = 60) -> None:
         self.day, self.step, self.minutes = day, step_minutes * 60, minutes
-        hours = max((r["finished"] or 0) for r in day.rows) / 3600 if day.rows else 1.0
-        self.charts = Charts(minutes, wait_label="hours into the day", window=math.ceil(hours))
+        end = max((r["finished"] or 0) for r in day.rows) if day.rows else 0  # the day's last call ends
+        self.charts = Charts(minutes, wait_label="hours into the day", window=max(1, math.ceil(end / 3600)))
         self.clock = widgets.HTML()
         super().__init__(children=[self.clock, self.charts.box])
         self.add_class("trkit-wallboard")
-        end = max((r["finished"] or 0) for r in day.rows) if day.rows else 0
         self._instants = [self.step * k for k in range(int(end // self.step) + 1)]
         self.show(0)
 
