@@ -140,6 +140,17 @@ GATHER = (f'<Response><Gather action="{BASE}/enqueue_call" numDigits="1" timeout
           '<Say language="en">For English, please hold or press two.</Say></Gather></Response>')
 
 
+def offered_to_alice_without_a_contact_uri() -> tuple[Desk, str]:
+    """A queued Spanish call offered to Alice, whose attributes give no contact_uri (an instruction must say ``to``)."""
+    d = Desk()
+    d.enqueue_spanish()
+    d.dial_in()
+    (task,) = d.list_tasks()
+    d.update_worker(d.workers["Alice"], attributes=json.dumps({"languages": ["es"]}))
+    d.set_activity("Alice", "Idle")
+    return d, task.sid
+
+
 def dequeue_to_alice(d: Desk, **extra) -> tuple[str, str]:
     d.phone.assignment = lambda p: {"instruction": "dequeue", "from": NUMBER, "post_work_activity_sid": d.activities["WrapUp"], **extra}
     call, task = d.queued_spanish_call("<Response><Say>Thanks for calling</Say></Response>")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from voice import ALICE_PHONE, BASE, NUMBER, Desk, dequeue_to_alice
+from voice import ALICE_PHONE, BASE, NUMBER, Desk, dequeue_to_alice, offered_to_alice_without_a_contact_uri
 
 from trkit.mock.engine.errors import TaskRouterError
 
@@ -104,20 +104,14 @@ def test_dequeue_needs_a_task_made_from_a_call_40140():
     d.set_activity("Alice", "Idle")
     with pytest.raises(TaskRouterError) as refused:
         d.update_reservation(d.offer(task), task, instruction="dequeue",
-                                    instruction_params={"from": NUMBER})
+                             instruction_params={"from": NUMBER})
     assert refused.value.code == 40140 and d.reservations(task) == [("Alice", "pending")]
 
 
 def test_dequeue_without_to_or_contact_uri_is_40131():
-    d = Desk()
-    d.enqueue_spanish()
-    d.dial_in()
-    (task,) = d.list_tasks()
-    d.update_worker(d.workers["Alice"], attributes=json.dumps({"languages": ["es"]}))
-    d.set_activity("Alice", "Idle")
+    d, task = offered_to_alice_without_a_contact_uri()
     with pytest.raises(TaskRouterError) as refused:
-        d.update_reservation(d.offer(task.sid), task.sid, instruction="dequeue",
-                                    instruction_params={"from": NUMBER})
+        d.update_reservation(d.offer(task), task, instruction="dequeue", instruction_params={"from": NUMBER})
     assert refused.value.code == 40131
 
 
@@ -159,7 +153,7 @@ def test_the_redirect_instruction_moves_the_live_call_and_accepts_only_when_told
     if accept:
         params["accept"] = accept
     d.update_reservation(d.offer(task.sid), task.sid,
-                                instruction="redirect", instruction_params=params)
+                         instruction="redirect", instruction_params=params)
     assert d.reservations(task.sid) == [("Alice", expected)]
     assert d.heard(caller)[-1] == "Connecting you to Alice"
     assert d.status(task.sid) in ("reserved", "assigned")  # the task stays: the reservation moved the call

@@ -124,6 +124,6 @@ def test_instruction_errors_name_the_parameter():
             s.update_reservation(res, task, instruction=instruction, instruction_params=params)
         assert info.value.message.startswith(words), info.value.message
     s.update_reservation(res, task, instruction="call",
-                                instruction_params={"url": "https://example.com/a.xml", "from": "+15005550006", "accept": "FALSE",
+                         instruction_params={"url": "https://example.com/a.xml", "from": "+15005550006", "accept": "FALSE",
                                                     "to": "+15005550007"})
     assert s.reservations(task) == [("Alice", "pending")]

@@ -122,7 +122,7 @@ def test_multi_reservation_accept_rescinds_the_rest_and_pending_only_when_all_en
     assert sorted(s.reservations(task)) == [("Alice", "pending"), ("Bob", "pending")]
     alice_res = next(r for r in s.reservation_records(task) if r.worker_sid == s.workers["Alice"])
     s.update_reservation(alice_res.sid, task, reservation_status="rejected",
-                                worker_activity_sid=s.activities["Offline"])
+                         worker_activity_sid=s.activities["Offline"])
     assert s.status(task) == "reserved"  # Bob's offer still stands
     s.set_activity("Carla", "Idle")
     bob_res = next(r for r in s.reservation_records(task) if r.worker_sid == s.workers["Bob"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from voice import ALICE_PHONE, BASE, NUMBER, Desk, dequeue_to_alice
+from voice import ALICE_PHONE, BASE, NUMBER, Desk, dequeue_to_alice, offered_to_alice_without_a_contact_uri
 
 from trkit.mock.engine.errors import TaskRouterError
 
@@ -131,13 +131,7 @@ def test_a_caller_who_hangs_up_while_the_workers_phone_rings_ends_both():
 
 
 def test_the_call_instruction_without_to_or_contact_uri_is_40110():
-    d = Desk()
-    d.enqueue_spanish()
-    d.dial_in()
-    (task,) = d.list_tasks()
-    d.update_worker(d.workers["Alice"], attributes=json.dumps({"languages": ["es"]}))
-    d.set_activity("Alice", "Idle")
+    d, task = offered_to_alice_without_a_contact_uri()
     with pytest.raises(TaskRouterError) as refused:
-        d.update_reservation(d.offer(task.sid), task.sid, instruction="call",
-                                    instruction_params={"from": NUMBER, "url": f"{BASE}/agent"})
-    assert refused.value.code == 40110 and d.reservations(task.sid) == [("Alice", "pending")]
+        d.update_reservation(d.offer(task), task, instruction="call", instruction_params={"from": NUMBER, "url": f"{BASE}/agent"})
+    assert refused.value.code == 40110 and d.reservations(task) == [("Alice", "pending")]
