@@ -35,6 +35,7 @@ from .profile import lines as profile_lines
 from .profile import post_profile, routing_profile
 from .scale import drain
 from .simulation import simulation_speed
+from .site import site_build
 from .store import steady_month, store_costs
 from .voice import call_cost
 from .wallboard import wallboard_cost
@@ -303,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         "fixtures": fixture_cost(tests=20 if quick else 60),
         "wallboard": wallboard_cost(repeats=10 if quick else 50),
         "simulation": simulation_speed(hours=2 if quick else 8),
+        "site": site_build(),
         "profile": {"post": post_profile(posts=200 if quick else 1000),
                     "routing": routing_profile(routings=50 if quick else 300, waiting=100 if quick else 1000)},
     }
@@ -372,6 +374,9 @@ def main(argv: list[str] | None = None) -> int:
                  f"{sim['day_held_records']} vs {sim['week_held_records']}", "bounded", sim["week_held_records"] <= 2 * sim["day_held_records"]))
     rows.append(("trkit.simulate peak memory, a day vs a week (the result keeps a row per call)",
                  f"{sim['day_peak_mb']} vs {sim['week_peak_mb']} MB", "", None))
+    site = results["site"]
+    rows.append((f"./run site: {site['pages']} pages, not executed", f"{site['seconds']} s, heaviest page {site['heaviest_mb']} MB"
+                 f" ({site['heaviest_page']})", "<= 60 s, <= 2 MB", site["seconds"] <= 60 and site["heaviest_mb"] <= 2 and not site["problems"]))
     results["table"] = [{"measure": m, "figure": f, "target": t, "met": ok} for m, f, t, ok in rows]
     width = max(len(m) for m, *_ in rows)
     print(f"machine: {results['machine']}")

@@ -184,16 +184,23 @@ def pytest_collection_modifyitems(config, items):
     EVIDENCE.random = {item.nodeid for item in items if getattr(getattr(item, "obj", None), "is_hypothesis_test", False)}
 
 
+BUILT_ONCE = {"tests/test_site.py"}  # modules whose tests share one build (a module-scoped fixture)
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """pytest-xdist spreads the tests one by one over its workers, except a notebook's cells: they run in order,
-    in one kernel, so they go to one worker together."""
+    """pytest-xdist spreads the tests one by one over its workers, except a notebook's cells (they run in order,
+    in one kernel) and the tests of a module that builds something once for all of them (the static site): each
+    such group goes to one worker together."""
     from xdist.scheduler import LoadScopeScheduling
 
     class OneByOneButNotebooksWhole(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             notebook, _, cell = nodeid.rpartition("::")
-            return notebook if notebook.endswith(".ipynb") and cell.startswith("Cell ") else nodeid
+            if notebook.endswith(".ipynb") and cell.startswith("Cell "):
+                return notebook
+            module = nodeid.split("::", 1)[0]
+            return module if module in BUILT_ONCE else nodeid
 
     return OneByOneButNotebooksWhole(config, log)
 

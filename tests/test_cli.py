@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,9 +102,27 @@ def test_the_lab_needs_only_the_kits_requirements_and_opens_on_notebook_00():
     lab = (ROOT / "requirements.txt").read_text()
     for tool in ("pytest", "nbval", "hypothesis", "schemathesis", "mutmut", "playwright", "ruff"):
         assert f"\n{tool}==" not in lab, f"{tool} is a test tool: it belongs in requirements-dev.txt"
-    assert "-r requirements.txt" in (ROOT / "requirements-dev.txt").read_text()
+    # each includes the one before: the lab's, then the site's (Sphinx), then the test tools
+    assert "-r requirements.txt" in (ROOT / "requirements-site.txt").read_text()
+    assert "-r requirements-site.txt" in (ROOT / "requirements-dev.txt").read_text()
     readme = (ROOT / "README.md").read_text()
     assert "./run lab --no-browser" in readme and "--port" in readme
+
+
+def test_the_lab_opens_on_the_notebook_named_as_the_site_tells_a_reader():
+    """Each page of the site says `./run lab notebooks/NN_….ipynb`: that notebook is the one JupyterLab opens; its
+    number alone does too; a name that is no lesson is refused in one line listing them, before anything starts."""
+    from trkit.__main__ import lab_command, notebook_to_open
+
+    notebooks = ROOT / "notebooks"
+    assert notebook_to_open(None, notebooks) == "00_setup_workspace.ipynb"
+    assert notebook_to_open("notebooks/05_receive_a_call.ipynb", notebooks) == "05_receive_a_call.ipynb"
+    assert notebook_to_open("07", notebooks) == "07_dequeue_to_alice.ipynb"
+    assert "--LabApp.default_url=/lab/tree/07_dequeue_to_alice.ipynb" in lab_command(notebooks, 8888, "07_dequeue_to_alice.ipynb")
+    with pytest.raises(SystemExit) as refused:
+        notebook_to_open("notebooks/5_receive.ipynb", notebooks)
+    assert str(refused.value).startswith("no lesson notebook 'notebooks/5_receive.ipynb': choose one of 00_setup_workspace.ipynb, ")
+    assert "10_how_many_agents.ipynb" in str(refused.value)
 
 
 def test_the_learners_jupyterlab_opens_on_notebook_00_without_news(tmp_path):

@@ -43,17 +43,31 @@ FIRST_NOTEBOOK = "00_setup_workspace.ipynb"
 NO_POP_UPS = ["--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]  # news, updates
 
 
-def lab_command(notebooks: Path, port: int) -> list[str]:
-    """JupyterLab on the notebooks, opened on the first one, without the news and update pop-ups (and without a
-    DeprecationWarning the learner can do nothing about: trkit.lab_server)."""
+def lab_command(notebooks: Path, port: int, first: str = FIRST_NOTEBOOK) -> list[str]:
+    """JupyterLab on the notebooks, opened on ``first`` (notebook 00 unless told), without the news and update
+    pop-ups (and without a DeprecationWarning the learner can do nothing about: trkit.lab_server)."""
     return [sys.executable, "-m", "trkit.lab_server", f"--port={port}", f"--ServerApp.root_dir={notebooks}",
-            f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}", *NO_POP_UPS]
+            f"--LabApp.default_url=/lab/tree/{first}", *NO_POP_UPS]
+
+
+def notebook_to_open(asked: str | None, notebooks: Path) -> str:
+    """The lesson notebook ``./run lab NOTEBOOK`` names (``notebooks/05_receive_a_call.ipynb``, its file name, or
+    its number ``05``), or notebook 00; a name that is none of them is refused in one line naming the choices."""
+    if asked is None:
+        return FIRST_NOTEBOOK
+    lessons = sorted(p.name for p in notebooks.glob("[0-9][0-9]_*.ipynb"))
+    name = Path(asked).name
+    found = [n for n in lessons if n == name or n.split("_", 1)[0] == name]
+    if not found:
+        raise SystemExit(f"no lesson notebook {asked!r}: choose one of {', '.join(lessons)}")
+    return found[0]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m trkit")
     sub = parser.add_subparsers(dest="command", required=True)
     lab = sub.add_parser("lab", help="start the shared mock and open JupyterLab on the notebooks")
+    lab.add_argument("notebook", nargs="?", help="the notebook to open (e.g. notebooks/05_receive_a_call.ipynb); 00 by default")
     lab.add_argument("--port", type=int, default=8888)
     lab.add_argument("--no-browser", action="store_true")
     sub.add_parser("tour", help="run the quickstart's lifecycle in the terminal and print the tables")
@@ -65,11 +79,12 @@ def main(argv: list[str] | None = None) -> int:
         from .kit import choose_backend
         from .shared_mock import ensure_shared_mock
 
+        notebooks = ROOT / "notebooks"
+        first = notebook_to_open(options.notebook, notebooks)  # a wrong name is refused before anything starts
         if choose_backend() == "mock":
             shared = ensure_shared_mock()
             print(f"Bundled mock TaskRouter running at {shared.url}")
-        notebooks = ROOT / "notebooks"
-        command = lab_command(notebooks, options.port)
+        command = lab_command(notebooks, options.port, first)
         if options.no_browser:
             command.append("--no-browser")
         if os.geteuid() == 0:

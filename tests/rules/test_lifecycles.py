@@ -73,6 +73,24 @@ def test_a_reservation_cannot_be_answered_twice():
         s.update_reservation(res, task, reservation_status="rejected")
 
 
+def test_the_diagrams_use_ids_mermaid_parses_and_show_statuses_by_their_names():
+    """Mermaid's state ids are letters, digits and underscores (``in-progress`` is a parse error in GitHub's and
+    JupyterLab's renderers alike): a hyphenated status is declared as ``state "in-progress" as in_progress``."""
+    import re
+
+    from trkit.language.lifecycles import LIFECYCLES
+
+    call = next(lifecycle for lifecycle in LIFECYCLES if "in-progress" in lifecycle.statuses)
+    diagram = call.mermaid()
+    assert '  state "in-progress" as in_progress' in diagram.splitlines()
+    assert "  ringing --> in_progress: answered / answered" in diagram.splitlines()
+    for lifecycle in LIFECYCLES:
+        for line in lifecycle.mermaid().splitlines()[2:]:
+            if "-->" in line:
+                ends = [end.strip() for end in line.split(":")[0].split("-->")]
+                assert all(re.fullmatch(r"\[\*\]|\w+", end) for end in ends), line
+
+
 def test_the_lifecycles_page_is_current():
     assert (ROOT / "docs" / "lifecycles.md").read_text() == markdown(), "run .venv/bin/python -m trkit.language.lifecycles > docs/lifecycles.md"
 

@@ -44,13 +44,19 @@ class Lifecycle:
         return tuple(dict.fromkeys(t.target for t in self.transitions if t.by_client))
 
     def mermaid(self) -> str:
-        """The table as a Mermaid state diagram; a transition a client may ask for is marked ``(client)``."""
-        lines = ["stateDiagram-v2", "  direction LR", f"  [*] --> {self.initial}"]
+        """The table as a Mermaid state diagram; a transition a client may ask for is marked ``(client)``. A state's
+        id in Mermaid cannot hold a hyphen: ``in-progress`` is declared as ``in_progress`` and shown by its name."""
+        def node(status: str) -> str:
+            return status.replace("-", "_")
+
+        lines = ["stateDiagram-v2", "  direction LR"]
+        lines += [f'  state "{status}" as {node(status)}' for status in self.statuses if node(status) != status]
+        lines.append(f"  [*] --> {node(self.initial)}")
         for t in self.transitions:
             label = t.cause + (" (client)" if t.by_client else "") + (f" / {t.event}" if t.event else "")
-            lines += [f"  {source} --> {t.target}: {label}" for source in t.source]
+            lines += [f"  {node(source)} --> {node(t.target)}: {label}" for source in t.source]
         finals = [s for s in self.statuses if not any(s in t.source for t in self.transitions)]
-        lines += [f"  {status} --> [*]" for status in finals]
+        lines += [f"  {node(status)} --> [*]" for status in finals]
         return "\n".join(lines)
 
 
