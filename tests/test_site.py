@@ -42,7 +42,7 @@ def test_every_live_cell_has_its_picture_or_is_known_to_show_nothing():
         live = {cell.id for cell in notebook.cells if site_pages.is_live(cell)}
         manifest = site_pages.read_manifest(path.stem)
         assert set(manifest) == live, f"{path.name}: run ./run screenshots {path.name}"
-        named = {picture for picture in manifest.values() if picture}
+        named = {picture["file"] for pictures in manifest.values() for picture in pictures}
         on_disk = {p.name for p in (site_pages.PICTURES / path.stem).glob("*.png")}
         assert named == on_disk, f"{path.name}: pictures {sorted(on_disk ^ named)} are not those its cells show"
         for picture in named:
@@ -50,26 +50,32 @@ def test_every_live_cell_has_its_picture_or_is_known_to_show_nothing():
 
 
 def test_the_widget_outputs_are_pictured():
-    """The dashboard, the wallboard, the agent page and the replayed day: a static page cannot run them, so
-    each has its picture (none of them may come out blank)."""
+    """The dashboard (with its sections: pictures, wallboard, phone), the wallboard, the agent page and the
+    replayed day: a static page cannot run them, so each has its picture (none of them may come out blank)."""
     for name, tag_source in [("04_dashboard", "board"), ("09_wallboard", "wallboard"), ("08_agent_page", "page"),
                              ("10_how_many_agents", "replay")]:
         notebook = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
         (cell,) = [c for c in notebook.cells if site_pages.is_live(c) and c.source.strip().endswith(tag_source)]
         assert site_pages.read_manifest(name)[cell.id], f"{name}: the {tag_source} cell has no picture"
+    (board,) = [pictures for pictures in site_pages.read_manifest("04_dashboard").values() if pictures]
+    assert [p["caption"] for p in board] == [None] + [f"The same output with its {s} section open" for s in ("Pictures", "Wallboard", "Phone")]
 
 
-def test_a_live_cell_becomes_its_picture_and_one_without_a_picture_stops_the_build():
+def test_a_live_cell_becomes_its_pictures_and_one_without_a_picture_stops_the_build():
     cell = nbformat.v4.new_code_cell("board", id="abcd1234", metadata={"tags": [site_pages.LIVE_TAG]})
     with pytest.raises(site_pages.SiteError, match=r"notebooks/04_dashboard.ipynb: no picture of live cell abcd1234 \('board'\): run ./run screenshots 04_dashboard.ipynb"):
         site_pages.live_output(cell, {}, "04_dashboard")
-    assert site_pages.live_output(cell, {"abcd1234": None}, "04_dashboard") == []  # the cell shows nothing
+    assert site_pages.live_output(cell, {"abcd1234": []}, "04_dashboard") == []  # the cell shows nothing
     with pytest.raises(site_pages.SiteError, match="site/pictures/04_dashboard/gone.png is missing"):
-        site_pages.live_output(cell, {"abcd1234": "gone.png"}, "04_dashboard")
+        site_pages.live_output(cell, {"abcd1234": [{"file": "gone.png", "caption": None}]}, "04_dashboard")
     manifest = site_pages.read_manifest("04_dashboard")
-    (board,) = [cell_id for cell_id, picture in manifest.items() if picture]
+    (board,) = [cell_id for cell_id, pictures in manifest.items() if pictures]
     (output,) = site_pages.live_output(nbformat.v4.new_code_cell("board", id=board), manifest, "04_dashboard")
-    assert output["data"]["text/markdown"].startswith(f"![What this cell shows in JupyterLab](../pictures/04_dashboard/{board}.png)")
+    text = output["data"]["text/markdown"]
+    assert text.startswith(f"![What this cell shows in JupyterLab](../pictures/04_dashboard/{board}.png)\n\n")
+    assert f"![The same output with its Phone section open](../pictures/04_dashboard/{board}-phone.png)\n\n" \
+           "<span class='trkit-live'>The same output with its Phone section open.</span>" in text
+    assert text.endswith("A picture of this output in JupyterLab: run the notebook to have it live.</span>")
 
 
 def test_wide_pictures_are_widened_only_on_pages_with_sections(tmp_path):
@@ -193,8 +199,9 @@ def test_each_notebook_page_shows_its_quickstart_page_binder_link_commands_and_p
         assert "Quickstart page:" in text or "Beyond the quickstart:" in text, path.name
         assert f"urlpath=lab/tree/notebooks/{path.name}" in page, path.name
         assert f"./run lab notebooks/{path.name}" in text and "git clone https://github.com/trkit/trkit && cd trkit" in text, path.name
-        for picture in filter(None, site_pages.read_manifest(path.stem).values()):
-            assert f"{Path(picture).stem}" in page, f"{path.name}: picture {picture} is not on the page"
+        for pictures in site_pages.read_manifest(path.stem).values():
+            for picture in pictures:
+                assert f"{Path(picture['file']).stem}" in page, f"{path.name}: picture {picture['file']} is not on the page"
     exercise_page = (built_site / "notebooks" / "03_accept_by_instruction.html").read_text()
     assert exercise_page.count("<details class='trkit-solution'>") + exercise_page.count('<details class="trkit-solution">') == 2
 

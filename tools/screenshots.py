@@ -6,8 +6,9 @@ Debian's Chromium at 1280 px, and saves
   README's table of notebooks links; the dashboard's is taken once a task waits for Alice, so it shows
   something happening;
 - each live output (cells tagged ``nbval-ignore-output``, whose outputs vary and so are not committed) as
-  ``site/pictures/<notebook>/<cell id>.png``, with ``site/pictures/<notebook>.json`` saying which cell shows
-  nothing; the site shows them where a static page cannot run the widget (tools/site_pages.py);
+  ``site/pictures/<notebook>/<cell id>.png``, with ``site/pictures/<notebook>.json`` listing each cell's
+  pictures (none: the cell shows nothing; the dashboard has one per section below it); the site shows them where
+  a static page cannot run the widget (tools/site_pages.py);
 - each Mermaid diagram the site shows, drawn by the Mermaid the kit bundles, as ``site/pictures/mermaid/*.svg``.
 """
 
@@ -102,9 +103,13 @@ def photograph(page, output, target: Path) -> None:
     page.screenshot(path=str(target), clip=box)
 
 
+SECTIONS = {"04_": ("Pictures", "Wallboard", "Phone")}  # a key output with sections below it: each one too
+
+
 def shoot_notebook(page, server, name: str) -> None:
-    """The live outputs in page order, then the key output once its scene is set."""
+    """The live outputs in page order, then the key output once its scene is set (and each of its sections)."""
     import nbformat
+    from test_browser import open_tab
 
     notebook = nbformat.read(ROOT / "notebooks" / name, as_version=4)
     stem = Path(name).stem
@@ -113,24 +118,31 @@ def shoot_notebook(page, server, name: str) -> None:
     page.wait_for_timeout(1500)  # widgets finish drawing
     folder = PICTURES / stem
     shutil.rmtree(folder, ignore_errors=True)
-    manifest: dict[str, str | None] = {}
+    manifest: dict[str, list[dict]] = {}
     for index, cell in enumerate(notebook.cells):
         if not is_live(cell) or index == key:
             continue
         output = mark_output(page, index)
-        manifest[cell.id] = f"{cell.id}.png" if shows_something(output) else None
-        if manifest[cell.id]:
-            photograph(page, output, folder / manifest[cell.id])
+        manifest[cell.id] = [{"file": f"{cell.id}.png", "caption": None}] if shows_something(output) else []
+        for picture in manifest[cell.id]:
+            photograph(page, output, folder / picture["file"])
     output = mark_output(page, key)
     set_the_scene(page, name)
     photograph(page, output, SHOTS / f"{stem}.png")
     print(f"docs/screenshots/{stem}.png")
+    cell_id = notebook.cells[key].id
     if is_live(notebook.cells[key]):
-        manifest[notebook.cells[key].id] = f"{notebook.cells[key].id}.png"
         folder.mkdir(parents=True, exist_ok=True)
-        shutil.copy(SHOTS / f"{stem}.png", folder / manifest[notebook.cells[key].id])
+        shutil.copy(SHOTS / f"{stem}.png", folder / f"{cell_id}.png")
+        manifest[cell_id] = [{"file": f"{cell_id}.png", "caption": None}]
+        for section in next((titles for prefix, titles in SECTIONS.items() if name.startswith(prefix)), ()):
+            open_tab(page, section)
+            page.wait_for_timeout(2000)  # the section draws (the wallboard reads the statistics first)
+            picture = {"file": f"{cell_id}-{section.lower()}.png", "caption": f"The same output with its {section} section open"}
+            photograph(page, output, folder / picture["file"])
+            manifest[cell_id].append(picture)
     manifest_path(stem).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-    print(f"site/pictures/{stem}/: {sum(1 for p in manifest.values() if p)} pictures")
+    print(f"site/pictures/{stem}/: {sum(len(p) for p in manifest.values())} pictures")
 
 
 def narrowest_drawing(page, source: str, svg_id: str) -> str:

@@ -59,8 +59,9 @@ def manifest_path(stem: str) -> Path:
     return PICTURES / f"{stem}.json"
 
 
-def read_manifest(stem: str) -> dict[str, str | None]:
-    """Which picture shows each live cell's output (None: the cell shows nothing), as ``./run screenshots`` wrote it."""
+def read_manifest(stem: str) -> dict[str, list[dict]]:
+    """The pictures of each live cell's output, each a ``file`` and a ``caption`` (None for the output as it first
+    shows; no picture: the cell shows nothing), as ``./run screenshots`` wrote them."""
     path = manifest_path(stem)
     return json.loads(path.read_text()) if path.exists() else {}
 
@@ -201,7 +202,7 @@ class Stager:
                     data["text/markdown"] = self.markdown(mermaid_as_html(data["text/markdown"]), path)
             if is_live(cell):
                 cell.outputs = live_output(cell, manifest, path.stem)
-                if widen and manifest.get(cell.id) and png_width(PICTURES / path.stem / manifest[cell.id]) > WIDE:
+                if widen and any(png_width(PICTURES / path.stem / p["file"]) > WIDE for p in manifest.get(cell.id, [])):
                     cell.metadata.setdefault("tags", []).append("full-width")  # the theme widens it over the margin
             cells.append(cell)
             if index == 0:
@@ -231,19 +232,24 @@ class Stager:
         ])
 
 
-def live_output(cell, manifest: dict[str, str | None], stem: str) -> list:
-    """A live cell's output on the site: the picture of it, or nothing where the cell shows nothing."""
+def live_output(cell, manifest: dict[str, list[dict]], stem: str) -> list:
+    """A live cell's output on the site: the pictures of it, or nothing where the cell shows nothing."""
     import nbformat
 
     if cell.id not in manifest:
         raise SiteError(f"notebooks/{stem}.ipynb: no picture of live cell {cell.id} ({first_line(cell)!r}): run ./run screenshots {stem}.ipynb")
-    picture = manifest[cell.id]
-    if picture is None:
+    pictures = manifest[cell.id]
+    if not pictures:
         return []
-    if not (PICTURES / stem / picture).exists():
-        raise SiteError(f"site/pictures/{stem}/{picture} is missing: run ./run screenshots {stem}.ipynb")
-    text = (f"![What this cell shows in JupyterLab](../pictures/{stem}/{picture})\n\n"
-            "<span class='trkit-live'>A picture of this output in JupyterLab: run the notebook to have it live.</span>")
+    parts = []
+    for picture in pictures:
+        if not (PICTURES / stem / picture["file"]).exists():
+            raise SiteError(f"site/pictures/{stem}/{picture['file']} is missing: run ./run screenshots {stem}.ipynb")
+        alt = picture["caption"] or "What this cell shows in JupyterLab"
+        caption = f"\n\n<span class='trkit-live'>{picture['caption']}.</span>" if picture["caption"] else ""
+        parts.append(f"![{alt}](../pictures/{stem}/{picture['file']}){caption}")
+    text = "\n\n".join(parts) + ("\n\n<span class='trkit-live'>A picture of this output in JupyterLab: run the notebook to have"
+                                 " it live.</span>")
     return [nbformat.v4.new_output("display_data", data={"text/markdown": text})]
 
 
