@@ -20,6 +20,7 @@ html_title = "trkit · TaskRouter in JupyterLab"
 html_static_path = ["_static"]
 templates_path = ["_templates"]
 html_css_files = ["trkit-site.css"]
+html_js_files = ["trkit-site.js"]
 html_context = {"default_mode": "light"}  # the theme logs an error on a first visit that has no mode stored
 html_favicon = "_static/trkit.svg"  # a browser asks for /favicon.ico otherwise: a 404 on every page
 html_copy_source = False

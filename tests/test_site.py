@@ -252,3 +252,16 @@ def test_every_page_opens_in_chromium_without_trouble_or_blank_output(built_site
             if found:
                 problems[name] = found
     assert problems == {}, json.dumps(problems, indent=1)
+
+
+@needs_chromium
+def test_a_tap_on_a_picture_opens_it_at_its_own_size(served_site):
+    """On a phone the dashboard's picture is scaled to 360 px: a tap opens the picture itself in a new tab."""
+    with chromium_page(400, 800) as page:
+        page.goto(f"{served_site}/notebooks/04_dashboard.html", wait_until="load")
+        picture = page.locator(".cell_output img").first
+        shown = picture.evaluate("(img) => [img.getBoundingClientRect().width, img.naturalWidth]")
+        assert shown[0] < shown[1] / 2  # too small to read where it is
+        with page.context.expect_page() as opened:
+            picture.click()
+        assert opened.value.url == picture.evaluate("(img) => img.src") and opened.value.url.endswith(".png")
