@@ -179,7 +179,19 @@ def pytest_testnodedown(node, error):
         EVIDENCE.merge(output["evidence"])
 
 
+# The longest tests start first, so that no worker is left with one of them at the end while the others idle
+# (pytest-xdist hands out tests in collection order): Binder's venv and its two nbval passes take minutes alone.
+START_FIRST = ["tests/test_binder.py", "tests/test_browser_exercises.py", "tests/test_fuzz.py", "tests/test_browser.py",
+               "tests/test_agent_page.py", "tests/test_exercises.py", "tests/test_simulation.py", "tests/test_packaging.py"]
+
+
+def start_first_rank(item) -> int:
+    module = item.nodeid.split("::", 1)[0]
+    return START_FIRST.index(module) if module in START_FIRST else len(START_FIRST)
+
+
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=start_first_rank)  # stable: each module's tests keep their order
     EVIDENCE.recorded_only = {item.nodeid for item in items if item.get_closest_marker("recorded_only")}
     EVIDENCE.random = {item.nodeid for item in items if getattr(getattr(item, "obj", None), "is_hypothesis_test", False)}
 
@@ -193,6 +205,8 @@ def pytest_xdist_make_scheduler(config, log):
     in one kernel) and the tests of a module that builds something once for all of them (the static site): each
     such group goes to one worker together."""
     from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False  # the collection's order (START_FIRST), not the largest group first
 
     class OneByOneButNotebooksWhole(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
@@ -212,7 +226,7 @@ def pytest_sessionfinish(session, exitstatus):
         session.config.workeroutput["evidence"] = EVIDENCE.as_output()
         return
     options, root = session.config.option, Path(session.config.rootpath)
-    whole = {root, root / "tests", root / "notebooks"}
+    whole = {root, root / "tests", root / "notebooks", root / "examples"}  # the testpaths, or the root
     if options.keyword or options.markexpr or exitstatus != 0 \
             or not all(Path(arg.split("::")[0]).resolve() in whole for arg in session.config.args):
         return

@@ -13,7 +13,8 @@ import statistics
 import pytest
 
 from trkit.erlang import erlang_a, erlang_b, erlang_c, fewest_agents
-from trkit.mock.simulation import simulate
+from trkit.mock import simulation
+from trkit.mock.simulation import forget_days, simulate
 
 T_99_19 = 2.861  # Student's t, two-sided 99%, 19 degrees of freedom (20 batches)
 HANDLE = 180.0
@@ -75,8 +76,32 @@ def test_a_simulated_day_agrees_with_erlang_c(agents, rho, hours):
 
 
 def test_the_same_seed_gives_the_same_day_and_another_seed_another():
-    first, again, other = (simulate(3, 40, 180, hours=2, seed=seed).rows for seed in (7, 7, 8))
+    forget_days()
+    first = simulate(3, 40, 180, hours=2, seed=7).rows
+    forget_days()  # simulated afresh, not the day kept
+    again, other = (simulate(3, 40, 180, hours=2, seed=seed).rows for seed in (7, 8))
     assert first == again and first != other
+
+
+def test_a_day_simulated_again_is_the_day_kept_and_each_caller_gets_its_own_copy(monkeypatch):
+    forget_days()
+    first = simulate(3, 40, 180, hours=1, seed=11)
+    monkeypatch.setattr(simulation, "_simulate", lambda *args: pytest.fail("the same inputs were simulated again"))
+    again = simulate(3, 40, 180, hours=1, seed=11)
+    assert again.rows == first.rows and again.summary == first.summary
+    again.rows[0]["outcome"], again.summary["calls"] = "changed", -1
+    third = simulate(3, 40, 180, hours=1, seed=11)
+    assert third.rows[0]["outcome"] != "changed" and third.summary["calls"] == first.summary["calls"]
+    with pytest.raises(pytest.fail.Exception):
+        simulate(3, 40, 180, hours=1, seed=12)  # other inputs: another day, simulated
+    monkeypatch.undo()
+    for seed in range(simulation.DAYS_KEPT + 1):  # the oldest day kept gives way
+        simulate(1, 10, 60, hours=0.05, seed=1000 + seed)
+    assert len(simulation._days) == simulation.DAYS_KEPT
+    forget_days()
+    monkeypatch.setattr(simulation, "ROWS_KEPT", 5)
+    simulate(3, 40, 180, hours=1, seed=11)  # about 40 calls: more than 5, not kept
+    assert len(simulation._days) == 0
 
 
 def test_a_caller_who_gives_up_is_never_answered_and_counts_against_the_service_level():

@@ -19,6 +19,8 @@ import heapq
 import json
 import math
 import random
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,11 +134,49 @@ def _workspace(engine: TaskRouterEngine, plan: _Plan) -> tuple[str, str, dict[st
     return ws, workflow, staff, names, idle
 
 
+# A day is a function of its inputs (its chances come from the seed): the last days simulated are kept, so that a
+# notebook run again, or a check that simulates the day the notebook just did, gets it at once. Each caller gets
+# its own copy of the rows, so changing one changes no other. At most DAYS_KEPT days, and only days of at most
+# ROWS_KEPT calls (a simulated month is not held twice).
+DAYS_KEPT = 64
+ROWS_KEPT = 20_000
+_days: OrderedDict[tuple, SimulationResult] = OrderedDict()
+_days_lock = threading.Lock()
+
+
+def forget_days() -> None:
+    """Drop the days kept, so that the next call simulates afresh (the bench, and tests of the simulation itself)."""
+    with _days_lock:
+        _days.clear()
+
+
 def simulate(agents: int | dict[str, int], calls_per_hour: float, mean_handle_seconds: float, hours: float = 8, seed: int = 0,
              answer_within: float = 20, patience_seconds: float | None = None, skills: dict[str, float] | None = None,
              escalate_after: int | None = None, handle: str = "exponential", handle_cv: float = 1.0) -> SimulationResult:
     """A day of calls on TaskRouter's rules; see the module's description. ``handle`` is "exponential" or
-    "lognormal" (with coefficient of variation ``handle_cv``)."""
+    "lognormal" (with coefficient of variation ``handle_cv``). The same inputs give the same day (kept: see
+    :func:`forget_days`)."""
+    inputs = (tuple(sorted(agents.items())) if isinstance(agents, dict) else agents, calls_per_hour, mean_handle_seconds, hours,
+              seed, answer_within, patience_seconds, tuple(sorted(skills.items())) if skills else skills, escalate_after, handle,
+              handle_cv)
+    with _days_lock:
+        day = _days.get(inputs)
+        if day is not None:
+            _days.move_to_end(inputs)
+    if day is None:
+        day = _simulate(agents, calls_per_hour, mean_handle_seconds, hours, seed, answer_within, patience_seconds, skills,
+                        escalate_after, handle, handle_cv)
+        if len(day.rows) <= ROWS_KEPT:
+            with _days_lock:
+                _days[inputs] = day
+                while len(_days) > DAYS_KEPT:
+                    _days.popitem(last=False)
+    return SimulationResult(dict(day.summary), [dict(row) for row in day.rows], day.held_at_end)
+
+
+def _simulate(agents: int | dict[str, int], calls_per_hour: float, mean_handle_seconds: float, hours: float, seed: int,
+              answer_within: float, patience_seconds: float | None, skills: dict[str, float] | None,
+              escalate_after: int | None, handle: str, handle_cv: float) -> SimulationResult:
     if calls_per_hour <= 0 or mean_handle_seconds <= 0 or hours <= 0:
         raise ValueError("calls_per_hour, mean_handle_seconds and hours must be positive")
     if handle not in ("exponential", "lognormal"):
