@@ -39,14 +39,12 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture(autouse=True)
-def fresh_parse_caches():
-    """Each test parses its expressions and attributes itself (the caches would otherwise carry
-    results from earlier tests, and from before a change under mutation testing)."""
+def fresh_expression_cache():
+    """Each test compiles its expressions itself (the cache would otherwise carry results from earlier tests, and
+    from before a change under mutation testing; a record's parsed attributes go with the record)."""
     from trkit.language import expressions
-    from trkit.mock.engine import checks
 
     expressions.compile_expression.cache_clear()
-    checks._parse_attributes.cache_clear()
 
 
 @pytest.fixture

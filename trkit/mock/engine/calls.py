@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...language.lifecycles import CALL
-from .checks import attributes_of, check_party, formatted_number
+from .checks import check_party, formatted_number
 from .errors import CallNotInProgress, InvalidParameter, NotComplete, NotFound, NumberNotAvailable, UrlRequired
 from .records import Call, PhoneNumber
 from .service import Service
@@ -302,7 +302,7 @@ class Calls(Service):
             params["CallDuration"] = str(int(call.end_time - call.start_time) if call.start_time else 0)
         task = self.store.get("task", call.task_sid) if call.task_sid else None
         if call.reservation_sid and task is not None:  # a worker's leg tells which caller it served (dequeue's status_callback_url)
-            params["taskCallSid"] = str(attributes_of(task.attributes).get("call_sid", ""))
+            params["taskCallSid"] = str(task.attrs.get("call_sid", ""))
         self.outbox.post(Outbound("voice-status", call.status_callback, params, self.account_sid,
                                      method=call.status_callback_method, call_sid=call.sid))
 

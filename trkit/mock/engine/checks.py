@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from typing import Any
 
 from ...language.documents import compact_json, parse_json_object
@@ -21,21 +20,6 @@ FINISHED_TASK_LIFETIME = 300.0
 def check_json_object(value: str, param: str) -> str:
     """Attributes checked and stored as TaskRouter returns them: compact JSON, whatever spacing was sent."""
     return compact_json(parse_json_object(value, param, max_len=MAX_ATTRIBUTES))
-
-
-# routing reads the same attributes again and again; bounded, so memory follows the live tasks
-@lru_cache(maxsize=8192)
-def _parse_attributes(value: str | None) -> dict:
-    try:
-        parsed = json.loads(value or "{}")
-    except ValueError:
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
-
-
-def attributes_of(value: str | None) -> dict:
-    """Attributes as a dict; cached, so callers must not change what they get."""
-    return _parse_attributes(value)
 
 
 def check_name(value: str, param: str = "FriendlyName", limit: int = 64) -> str:

@@ -74,18 +74,24 @@ def _check(name: str, hint: Any) -> Check:
     raise TypeError(f"no check for field {name}: {hint!r}")  # a new field type: say here how to read it back
 
 
+def stored_fields(cls: type) -> list:
+    """A record's fields that are written down: not the derived ones (``_parsed``), which a row must not hold."""
+    return [f for f in fields(cls) if not f.name.startswith("_")]
+
+
 def _checks_of(cls: type) -> dict[str, Check]:
     hints = typing.get_type_hints(cls)
-    return {f.name: _check(f.name, hints[f.name]) for f in fields(cls)}
+    return {f.name: _check(f.name, hints[f.name]) for f in stored_fields(cls)}
 
 
 _CHECKS = {kind: _checks_of(cls) for kind, cls in MODEL_CLASSES.items()}
-_REQUIRED = {kind: {f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING}
+_REQUIRED = {kind: {f.name for f in stored_fields(cls) if f.default is MISSING and f.default_factory is MISSING}
              for kind, cls in MODEL_CLASSES.items()}
 
 
 def encode(obj: Any) -> bytes:
-    """A record as one JSON row: its fields by name; tuples become lists and TwiML verbs objects."""
+    """A record as one JSON row: its fields by name (orjson leaves out those whose name starts with ``_``: the
+    derived ones); tuples become lists and TwiML verbs objects."""
     return orjson.dumps(obj)
 
 

@@ -15,7 +15,6 @@ from typing import Any
 
 from ...language.lifecycles import CONFERENCE
 from ...language.vocabulary import ConferenceStatus
-from .checks import attributes_of
 from .errors import ConferenceCallerGone, ConferenceFromInvalid, ConferenceToInvalid, NotFound
 from .records import Call, Conference, Reservation
 from .service import Service
@@ -50,7 +49,7 @@ class Conferences(Service):
         caller = self.telephony.parked_caller(res, "conference", ConferenceCallerGone)
         to = self.telephony.worker_to(res, params, "conference", ConferenceToInvalid)
         task = self.store.get("task", res.task_sid)
-        from_ = params.get("from") or attributes_of(task.attributes).get("to")
+        from_ = params.get("from") or task.attrs.get("to")
         now = self.clock.now()
         conference = Conference(sid=self.lookups.new_sid("CF"), account_sid=self.account_sid, friendly_name=res.sid, status=ConferenceStatus.INIT,
                                 date_created=now, date_updated=now, reservation_sid=res.sid, task_sid=task.sid,
@@ -84,7 +83,7 @@ class Conferences(Service):
         self.set_conference_status(conference, ConferenceStatus.IN_PROGRESS)
         task = self.store.get("task", conference.task_sid)
         if task is not None:
-            attributes = dict(attributes_of(task.attributes))
+            attributes = dict(task.attrs)
             attributes["conference"] = {"sid": conference.sid, "participants": {"worker": leg.sid, "customer": caller.sid}}
             task.attributes = json.dumps(attributes)
             self.lookups.touch(task)

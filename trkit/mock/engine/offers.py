@@ -11,7 +11,6 @@ from ...language.vocabulary import (
 )
 from .checks import (
     MAX_ASSIGNMENTS,
-    attributes_of,
 )
 from .records import Activity, Reservation, Task, TaskQueue, Worker, Workspace
 from .service import Service
@@ -78,7 +77,7 @@ class Offers(Service):
                 continue
             busy = None if self.routing.has_capacity(worker, task, ws.multi_task_enabled) else "has no room"
             # no queue to be a member of: "1==1" stands for the queue's target workers
-            if not why_not(self.routing.candidate(worker), attributes_of(task.attributes), "1==1", None, busy=busy):
+            if not why_not(self.routing.candidate(worker), task.attrs, "1==1", None, busy=busy):
                 del self._direct[task_sid]
                 self.reserve(task, worker, None)
 

@@ -14,14 +14,13 @@ from ...language.vocabulary import (
 )
 from ...language.workflow_config import RoutingConfig, parse_configuration, queues_named
 from .checks import (
-    attributes_of,
     check_json_object,
     check_name,
     ordering_keys,
     sort_records,
 )
 from .errors import InvalidParameter
-from .records import HELD_IN_QUEUE, TaskQueue, Worker, Workflow
+from .records import HELD_IN_QUEUE, TaskQueue, Worker, Workflow, parse_attributes
 from .service import Service
 from .transaction import read, write
 
@@ -121,7 +120,7 @@ class QueuesAndWorkflows(Service):
         self.lookups.workspace(ws_sid)
         attrs = None
         if evaluate_worker_attributes is not None:
-            attrs = attributes_of(check_json_object(evaluate_worker_attributes, "EvaluateWorkerAttributes"))
+            attrs = parse_attributes(check_json_object(evaluate_worker_attributes, "EvaluateWorkerAttributes"))
         worker = self.store.get("worker", worker_sid) if worker_sid else None
         if worker_sid is not None and (worker is None or worker.workspace_sid != ws_sid):
             return []
@@ -143,7 +142,7 @@ class QueuesAndWorkflows(Service):
         return compile_expression(queue.target_workers or "1==1")
 
     def in_queue(self, worker: Worker, queue: TaskQueue) -> bool:
-        return in_queue(queue.target_workers, attributes_of(worker.attributes))
+        return in_queue(queue.target_workers, worker.attrs)
 
     @write
     def create_workflow(

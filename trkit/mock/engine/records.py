@@ -7,6 +7,7 @@ are never rendered.
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -67,6 +68,32 @@ class Record:
         object.__setattr__(self, name, value)
 
 
+class Attributed(Record):
+    """A record with JSON ``attributes`` (a task, a worker): the text is what TaskRouter renders; :attr:`attrs` is
+    that text parsed, once for each text the record holds (routing, eligibility and the phone network read it on
+    every pass). The parse is kept in ``_parsed``, a derived field: never stored, journaled or compared."""
+
+    __slots__ = ()
+
+    @property
+    def attrs(self) -> dict[str, Any]:
+        """The attributes as a dict, shared with every reader: do not change it (set ``attributes`` instead)."""
+        parsed = self._parsed
+        if parsed is None or parsed[0] is not self.attributes:  # set again (or put back by a rollback): parse anew
+            parsed = (self.attributes, parse_attributes(self.attributes))
+            object.__setattr__(self, "_parsed", parsed)
+        return parsed[1]
+
+
+def parse_attributes(text: str | None) -> dict[str, Any]:
+    """Stored attributes are a JSON object, checked when they were set; anything else reads as no attributes."""
+    try:
+        parsed = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
 def record(cls: type) -> type:
     """A stored resource's dataclass, with slots.
 
@@ -125,7 +152,7 @@ class TaskChannel(Record):
 
 
 @record
-class Worker(Record):
+class Worker(Attributed):
     KIND: ClassVar[str] = "worker"
     sid: str
     workspace_sid: str
@@ -138,6 +165,7 @@ class Worker(Record):
     # when the worker last became free for work: orders "longest idle first"
     idle_since: float = 0.0
     version: int = 0
+    _parsed: tuple[str, dict] | None = field(default=None, compare=False, repr=False)  # Attributed.attrs
 
 
 @record
@@ -183,7 +211,7 @@ class Workflow(Record):
 
 
 @record
-class Task(Record):
+class Task(Attributed):
     KIND: ClassVar[str] = "task"
     sid: str
     workspace_sid: str
@@ -212,6 +240,7 @@ class Task(Record):
     finished_at: float | None = None
     # bumped on every change: the ETag the spec gives Tasks, Workers and Reservations
     version: int = 0
+    _parsed: tuple[str, dict] | None = field(default=None, compare=False, repr=False)  # Attributed.attrs
 
 
 @record

@@ -12,9 +12,6 @@ from ...language.vocabulary import (
     WORKFLOW_TIMEOUT_REASON,
 )
 from ...language.workflow_config import DEFAULT_FILTER_NAME, RoutingConfig, Target
-from .checks import (
-    attributes_of,
-)
 from .errors import TaskRouterError
 from .records import Activity, Task, TaskQueue, Worker, Workflow, Workspace
 from .service import Service
@@ -58,7 +55,7 @@ class Routing(Service):
     @staticmethod
     def _matching_filter(config: RoutingConfig, task: Task, start: int = 0) -> int | None:
         """The first filter from ``start`` whose expression the task's attributes match."""
-        attrs = attributes_of(task.attributes)
+        attrs = task.attrs
         for index in range(start, len(config.filters)):
             if compile_expression(config.filters[index].expression).matches(attrs):
                 return index
@@ -153,7 +150,7 @@ class Routing(Service):
     def candidate(self, worker: Worker, activity: Activity | None = None) -> Candidate:
         """``worker`` as the eligibility rule sees it."""
         activity = activity or self.store.get("activity", worker.activity_sid)
-        return Candidate(worker.sid, worker.friendly_name, attributes_of(worker.attributes), worker.activity_sid,
+        return Candidate(worker.sid, worker.friendly_name, worker.attrs, worker.activity_sid,
                          activity.friendly_name if activity else None, bool(activity and activity.available))
 
     def eligible(self, worker: Worker, task: Task, queue: TaskQueue, target: Target | None, multi: bool) -> bool:
@@ -161,12 +158,12 @@ class Routing(Service):
         offered = any(res.worker_sid == worker.sid and res.reservation_status == "pending"
                       for res in self.store.reservations_of_task(task.sid))
         busy = None if self.has_capacity(worker, task, multi) else "has no room for another task"
-        return not why_not(self.candidate(worker), attributes_of(task.attributes), queue.target_workers, target,
+        return not why_not(self.candidate(worker), task.attrs, queue.target_workers, target,
                            busy=busy, offered=offered)
 
     def _order_key(self, worker: Worker, target: Target) -> tuple:
         """``order_by`` first; then, as without it, the worker idle longest."""
-        return (*order_key(attributes_of(worker.attributes), target), worker.idle_since, self.store.seq(worker.sid))
+        return (*order_key(worker.attrs, target), worker.idle_since, self.store.seq(worker.sid))
 
     def _has_room(self, worker: Worker, multi: bool) -> bool:
         """Could the worker take any task at all (single-tasking: none held; multi: a channel not full)?"""

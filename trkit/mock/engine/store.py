@@ -38,6 +38,11 @@ CREATE TABLE IF NOT EXISTS resources (
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
+def stored_values(obj: Any) -> dict[str, Any]:
+    """A record's fields as written down: without the derived ones (a task's parsed attributes)."""
+    return {name: value for name, value in asdict(obj).items() if not name.startswith("_")}
+
+
 class Store:
     """All resources of one mock, by kind and by workspace, in creation order; and the event log."""
 
@@ -305,7 +310,7 @@ class Store:
 
     def dump(self, kinds: Iterable[str] | None = None) -> dict[str, list[dict]]:
         wanted = list(kinds) if kinds else list(MODEL_CLASSES)
-        dumped = {kind: [asdict(obj) for obj in self._by_kind[kind].values()] for kind in wanted if kind != "event"}
+        dumped = {kind: [stored_values(obj) for obj in self._by_kind[kind].values()] for kind in wanted if kind != "event"}
         if "event" in wanted:
             with self._db_lock:
                 stored = event_table.everything(self._db)

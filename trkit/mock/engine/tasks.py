@@ -12,7 +12,6 @@ from ...language.vocabulary import (
 from .checks import (
     MAX_PRIORITY,
     MAX_TASK_TIMEOUT,
-    attributes_of,
     check_json_object,
     ordering_keys,
     sort_records,
@@ -312,7 +311,7 @@ class Tasks(Service):
             queue = self.store.get("task_queue", task.task_queue_sid)
             if queue is None or queue.friendly_name != task_queue_name:
                 return False
-        if expression is not None and not expression.matches(attributes_of(task.attributes)):
+        if expression is not None and not expression.matches(task.attrs):
             return False
         if routing_target is not None and task.routing_target != routing_target:
             return False

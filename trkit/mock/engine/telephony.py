@@ -14,7 +14,7 @@ from typing import Any
 
 from ...language.twiml import TwimlError, Verb
 from ...language.vocabulary import WAITING_TASK_STATUSES, ConferenceStatus
-from .checks import attributes_of, is_e164
+from .checks import is_e164
 from .errors import (
     CallFromInvalid,
     CallNotPlaced,
@@ -300,7 +300,7 @@ class Telephony(Service):
 
     def _caller_of(self, res: Reservation) -> Call | None:
         task = self.store.get("task", res.task_sid)
-        call_sid = attributes_of(task.attributes).get("call_sid") if task is not None else None
+        call_sid = task.attrs.get("call_sid") if task is not None else None
         caller = self.store.get("call", call_sid) if isinstance(call_sid, str) else None
         return caller if caller is not None and caller.status == "in-progress" and caller.waiting == "queue" else None
 
@@ -309,7 +309,7 @@ class Telephony(Service):
         """Ring the worker from ``from``; on answer the parked caller is bridged and the reservation accepted."""
         caller = self.parked_caller(res, "dequeue", DequeueFailed)
         to = self.worker_to(res, params, "dequeue", DequeueToInvalid)
-        from_ = params.get("from") or attributes_of(self.store.get("task", res.task_sid).attributes).get("to")
+        from_ = params.get("from") or self.store.get("task", res.task_sid).attrs.get("to")
         timeout = int(params.get("timeout") or DEQUEUE_TIMEOUT)
         if not 1 <= timeout <= MAX_DEQUEUE_TIMEOUT:
             raise DequeueFailed(f"dequeue timeout must be between 1 and {MAX_DEQUEUE_TIMEOUT}, got {timeout}")
@@ -341,7 +341,7 @@ class Telephony(Service):
     def parked_caller(self, res: Reservation, instruction: str, not_waiting: type[TaskRouterError]) -> Call:
         """The caller an <Enqueue> parked for this reservation's task: 40140 when the task is not from a call."""
         task = self.store.get("task", res.task_sid)
-        call_sid = attributes_of(task.attributes).get("call_sid")
+        call_sid = task.attrs.get("call_sid")
         if not call_sid:
             raise TaskHasNoCall(f"Task {task.sid} has no call_sid: {instruction} works on tasks made by <Enqueue>")
         caller = self._caller_of(res)
@@ -352,7 +352,7 @@ class Telephony(Service):
     def worker_to(self, res: Reservation, params: dict[str, Any], instruction: str, refusal: type[TaskRouterError]) -> str:
         """Where an instruction rings the worker: its ``to``, else the worker's ``contact_uri``."""
         worker = self.store.get("worker", res.worker_sid)
-        to = params.get("to") or attributes_of(worker.attributes).get("contact_uri")
+        to = params.get("to") or worker.attrs.get("contact_uri")
         if not to or not isinstance(to, str):
             raise refusal(f"{instruction} needs 'to' or a contact_uri in the worker's attributes")
         return to
@@ -384,7 +384,7 @@ class Telephony(Service):
             raise bad_from(f"'from' {from_!r} is not a phone number (E.164)")
         task = self.store.get("task", res.task_sid)
         leg = self.calls.new_call(to, from_, "outbound-api", reservation_sid=res.sid, task_sid=res.task_sid, ring_timeout=timeout)
-        attributes = dict(attributes_of(task.attributes))
+        attributes = dict(task.attrs)
         attributes["worker_call_sid"] = leg.sid
         task.attributes = json.dumps(attributes)
         self.lookups.touch(task)
