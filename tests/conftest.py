@@ -177,10 +177,10 @@ def pytest_testnodedown(node, error):
         EVIDENCE.merge(output["evidence"])
 
 
-# The longest tests start first, so that no worker is left with one of them at the end while the others idle
-# (pytest-xdist hands out tests in collection order): Binder's venv and its two nbval passes take minutes alone.
-START_FIRST = ["tests/test_binder.py", "tests/test_browser_exercises.py", "tests/test_fuzz.py", "tests/test_browser.py",
-               "tests/test_agent_page.py", "tests/test_exercises.py", "tests/test_simulation.py", "tests/test_packaging.py"]
+# The longest test starts first, so that no worker is left with it at the end while the others idle (pytest-xdist
+# hands out tests in collection order): Binder's venv and its two nbval passes take minutes alone. Only that one:
+# the browser tests started together would slow one another past their waits.
+START_FIRST = ["tests/test_binder.py"]
 
 
 def start_first_rank(item) -> int:
