@@ -136,9 +136,33 @@ class Scenario:
     def update_task(self, task: str, **changes: Any):
         return self.engine.tasks.update_task(self.ws, task, **changes)
 
-    def fetch(self, kind: str, sid: str, **where: Any):
-        """``GET`` one resource of the workspace by kind ("worker", "task_channel", "reservation"…), or Twilio's 404."""
-        return getattr(self.engine.lookups, kind)(self.ws, sid, **where)
+    def fetch(self, kind: str, sid: str, workspace: str | None = None, **where: Any):
+        """``GET`` one resource of the workspace (or of ``workspace``) by kind ("worker", "task_channel",
+        "reservation"…), or Twilio's 404."""
+        return getattr(self.engine.lookups, kind)(workspace or self.ws, sid, **where)
+
+    def neighbour(self) -> Scenario:
+        """A second workspace of the same account, on the same mock."""
+        return Scenario(engine=self.engine)
+
+    @property
+    def account_sid(self) -> str:
+        return self.engine.account_sid
+
+    def list_workspaces(self, friendly_name: str | None = None) -> list:
+        return self.engine.configuration.list_workspaces(friendly_name)
+
+    def routing_config(self, name: str = "wf"):
+        """The workflow's configuration as routing reads it (filters, targets, their defaults filled in)."""
+        return self.engine.lookups.routing_config(self.fetch("workflow", self.workflows[name]))
+
+    def record_callback(self, entry: dict) -> None:
+        self.engine.record_callback(entry)
+
+    @property
+    def callback_log(self) -> list:
+        """Every callback the mock sent, newest last, as the control plane lists them."""
+        return self.engine.callback_log
 
     def update_worker(self, worker_sid: str, **changes: Any):
         return self.engine.workers.update_worker(self.ws, worker_sid, **changes)

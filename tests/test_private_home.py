@@ -10,6 +10,7 @@ import dataclasses
 import json
 import os
 import stat
+from pathlib import Path
 
 import requests
 
@@ -91,3 +92,16 @@ def test_curl_names_the_credentials_and_the_kernel_has_them(trkit_home):
     token = json.loads((trkit_home / "mock.json").read_text())["auth_token"]
     assert token not in command and '-u "$TRKIT_ACCOUNT_SID:$TRKIT_AUTH_TOKEN"' in command
     assert os.environ["TRKIT_AUTH_TOKEN"] == token  # so a notebook's !curl works as printed
+
+
+def test_a_file_that_goes_away_while_the_home_is_tightened_is_no_error(tmp_path, monkeypatch):
+    """A mock that just stopped removes its SQLite -wal and -shm files: one may be listed and then gone."""
+    home = tmp_path / "home"
+    home.mkdir(mode=0o755)
+    loose = home / "mock.log"
+    loose.write_text("")
+    loose.chmod(0o644)
+    listed = Path.iterdir
+    monkeypatch.setattr(Path, "iterdir", lambda self: [*listed(self), self / "mock.sqlite3-shm"] if self == home else listed(self))
+    private_home(home)
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700 and stat.S_IMODE(loose.stat().st_mode) == 0o600

@@ -12,6 +12,7 @@ user can call the mock or sign a callback the user's kernel accepts.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -51,12 +52,22 @@ def private_home(home: Path) -> Path:
     the mock's address and token, its state or its log. A home left looser (by an older trkit) is tightened,
     saying so once."""
     home.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-    loose = [path for path in [home, *home.iterdir()] if path.stat().st_mode & 0o077]
+    loose = [path for path in [home, *home.iterdir()] if _mode(path) & 0o077]
     for path in loose:
-        path.chmod(PRIVATE_DIR if path.is_dir() else PRIVATE_FILE)
+        with contextlib.suppress(FileNotFoundError):  # gone since: nothing left to tighten
+            path.chmod(PRIVATE_DIR if path.is_dir() else PRIVATE_FILE)
     if loose:
         print(f"trkit: made {home} private (0700, its files 0600): other users on this host could read it", file=sys.stderr)
     return home
+
+
+def _mode(path: Path) -> int:
+    """A file's mode, or 0 for one that went away after it was listed: SQLite removes its -wal and -shm files when
+    the mock that used them stops, which may be just then."""
+    try:
+        return path.stat().st_mode
+    except FileNotFoundError:
+        return 0
 
 
 def _private(path: Path, flags: int) -> int:

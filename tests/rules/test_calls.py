@@ -22,7 +22,7 @@ def test_an_inbound_call_asks_the_numbers_voice_url_with_the_standard_parameters
     params = request["params"]
     assert {k: params[k] for k in ("CallSid", "From", "To", "Caller", "Called", "Direction", "ApiVersion", "AccountSid")} == {
         "CallSid": call, "From": CALLER, "To": NUMBER, "Caller": CALLER, "Called": NUMBER, "Direction": "inbound",
-        "ApiVersion": "2010-04-01", "AccountSid": d.engine.account_sid}
+        "ApiVersion": "2010-04-01", "AccountSid": d.account_sid}
     assert params["CallStatus"] == "ringing"  # Twilio asks for TwiML while the call rings
     assert {"FromCountry", "ToCity", "CallerZip", "CalledState"} <= set(params)
     # the document ran out of verbs: the call ends, as on Twilio

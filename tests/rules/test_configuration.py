@@ -11,7 +11,7 @@ import json
 
 import pytest
 from desks import QUEUE, busy_neighbour, desk, reserved_for_alice, watched
-from scenario import EPOCH, Scenario
+from scenario import EPOCH
 
 from trkit.mock.engine.errors import TaskRouterError
 
@@ -48,9 +48,9 @@ def test_fetching_by_sid_stays_in_the_workspace():
     assert s.fetch("activity", idle).friendly_name == "Idle"
     event = s.events()[0]
     assert s.fetch("event", event.sid).sid == event.sid
-    for fetch, sid in ((s.engine.lookups.activity, idle), (s.engine.lookups.event, event.sid)):
+    for kind, sid in (("activity", idle), ("event", event.sid)):
         with pytest.raises(TaskRouterError) as info:
-            fetch(other.ws, sid)
+            s.fetch(kind, sid, workspace=other.ws)
         assert info.value.status == 404
 
 
@@ -68,8 +68,8 @@ def test_the_callback_log_keeps_the_newest_ten_thousand():
     """Bounded, and long enough for a chain of 1,000 offers (TaskRouter's limit per task) with their events."""
     s = desk()
     for n in range(10_005):
-        s.engine.record_callback({"n": n})
-    assert len(s.engine.callback_log) == 10_000 and s.engine.callback_log[0] == {"n": 5}
+        s.record_callback({"n": n})
+    assert len(s.callback_log) == 10_000 and s.callback_log[0] == {"n": 5}
 
 
 def test_a_write_answers_with_the_resource_as_it_was_before_routing():
@@ -118,7 +118,7 @@ def test_configuration_details_are_read_as_written():
                     {"expression": "2==2", "targets": [{"queue": spare}]}],
         "default_filter": {"queue": spare}}}
     s.update_workflow("wf", configuration=json.dumps(config))
-    routing = s.engine.lookups.routing_config(s.fetch("workflow", s.workflows["wf"]))
+    routing = s.routing_config("wf")
     first, second = routing.filters
     assert (first.name, second.name) == ("Named", "Filter 2")
     assert (first.targets[0].priority, first.targets[0].timeout) == (3, 30)
@@ -158,8 +158,8 @@ def test_task_channels_are_found_by_sid_or_unique_name_in_their_workspace():
     s = watched()
     voice = s.fetch("task_channel", "voice")
     assert s.fetch("task_channel", voice.sid).unique_name == "voice"
-    other = Scenario(engine=s.engine)
+    other = s.neighbour()
     for ws, ref in ((other.ws, voice.sid), (s.ws, "fax")):
         with pytest.raises(TaskRouterError) as info:
-            s.engine.lookups.task_channel(ws, ref)
+            s.fetch("task_channel", ref, workspace=ws)
         assert info.value.status == 404

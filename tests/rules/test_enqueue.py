@@ -22,7 +22,7 @@ def test_enqueue_creates_a_voice_task_from_the_call_and_parks_the_caller():
     assert attributes["selected_language"] == "es"
     assert {k: attributes[k] for k in ("call_sid", "from", "to", "caller", "called", "direction", "api_version", "account_sid")} == {
         "call_sid": call, "from": CALLER, "to": NUMBER, "caller": CALLER, "called": NUMBER, "direction": "inbound",
-        "api_version": "2010-04-01", "account_sid": d.engine.account_sid}
+        "api_version": "2010-04-01", "account_sid": d.account_sid}
     documented = {"from_country", "called", "to_country", "to_city", "to_state", "caller_country", "call_status", "call_sid",
                   "account_sid", "from_zip", "from", "direction", "called_zip", "caller_state", "to_zip", "called_country",
                   "from_city", "called_city", "caller_zip", "api_version", "called_state", "from_state", "caller", "caller_city", "to"}

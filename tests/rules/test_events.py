@@ -191,7 +191,7 @@ def test_the_events_window_edges():
 
 def test_events_of_another_workspace_are_not_listed():
     s = watched()
-    other = Scenario(engine=s.engine)
+    other = s.neighbour()
     mine = {e.sid for e in s.listed_events(minutes=60)}
     theirs = {e.sid for e in other.listed_events(minutes=60)}
     assert mine and theirs and not mine & theirs

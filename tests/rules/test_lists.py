@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from desks import desk, reserved_for_alice, watched
-from scenario import Scenario
 
 from trkit.mock.engine.errors import TaskRouterError
 
@@ -75,7 +74,7 @@ def test_task_queue_filters():
 
 def test_task_list_filters_by_routing_target_and_addons_and_stays_in_its_workspace():
     s = watched()
-    other = Scenario(engine=s.engine)
+    other = s.neighbour()
     other.queue("Theirs")
     other.workflow([{"expression": "1==1", "targets": [{"queue": "Theirs"}]}])
     other.task()

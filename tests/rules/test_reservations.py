@@ -238,8 +238,7 @@ def test_a_freed_slot_of_a_multi_reserved_task_is_offered_to_the_next_worker():
         s.advance(1)
     task = s.task()
     assert set(offers_of(s, task)) == {"Alice", "Bob"}  # the two idle longest
-    s.engine.reservations.update_reservation(s.ws, offers_of(s, task)["Alice"], task_sid=task, reservation_status="rejected",
-                                worker_activity_sid=s.activities["Offline"])
+    s.update_reservation(offers_of(s, task)["Alice"], task, reservation_status="rejected", worker_activity_sid=s.activities["Offline"])
     assert set(offers_of(s, task)) == {"Bob", "Carla"}
 
 
@@ -260,7 +259,7 @@ def test_a_reservation_not_found_names_its_path():
     s.set_activity("Alice", "Idle")
     res, alice, bob = s.offer(task), s.workers["Alice"], s.worker("Bob")
     another = s.task()
-    other = Scenario(engine=s.engine)
+    other = s.neighbour()
     cases = [
         ({"task_sid": another}, s.ws, f"/v1/Workspaces/{s.ws}/Tasks/{another}/Reservations/{res}"),
         ({"worker_sid": bob}, s.ws, f"/v1/Workspaces/{s.ws}/Workers/{bob}/Reservations/{res}"),
@@ -269,5 +268,5 @@ def test_a_reservation_not_found_names_its_path():
     assert s.fetch("reservation", res, worker_sid=alice).sid == res
     for where, ws, path in cases:
         with pytest.raises(TaskRouterError) as info:
-            s.engine.lookups.reservation(ws, res, **where)
+            s.fetch("reservation", res, workspace=ws, **where)
         assert info.value.message == f"The requested resource {path} was not found"

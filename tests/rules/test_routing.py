@@ -101,7 +101,7 @@ def test_ignore_capacity_needs_a_worker_target_and_the_worker_must_be_of_the_wor
     s = desk()
     with pytest.raises(TaskRouterError, match="IgnoreCapacity can only be used when RoutingTarget is a Worker SID"):
         s.create_task(attributes="{}", routing_target=s.queues["Spanish"], ignore_capacity=True)
-    other = Scenario(engine=s.engine)  # a second workspace of the same account
+    other = s.neighbour()  # a second workspace of the same account
     stranger = other.worker("Carol")
     with pytest.raises(TaskRouterError, match="is not a Worker, TaskQueue or Workflow of this Workspace"):
         s.create_task(attributes="{}", routing_target=stranger)

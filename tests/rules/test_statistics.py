@@ -183,15 +183,15 @@ def test_worker_channels_are_found_by_sid_or_by_the_channel_unique_name():
 
 def test_lists_stay_inside_their_workspace_and_filter_by_name():
     s, other = desk(), None
-    other = Scenario(engine=s.engine)
+    other = s.neighbour()
     other.queue("Elsewhere")
     other.workflow([{"expression": "1==1", "targets": [{"queue": "Elsewhere"}]}], name="elsewhere")
     assert [w.friendly_name for w in s.list_workflows()] == ["wf"]
     assert [w.friendly_name for w in other.list_workflows(friendly_name="elsewhere")] == ["elsewhere"]
     assert other.list_workflows(friendly_name="wf") == []
     assert {c.unique_name for c in other.list_task_channels()} == {"default", "voice", "sms", "chat", "video"}
-    assert [w.friendly_name for w in s.engine.configuration.list_workspaces("Rules")] == ["Rules", "Rules"]
-    assert s.engine.configuration.list_workspaces("Nope") == []
+    assert [w.friendly_name for w in s.list_workspaces("Rules")] == ["Rules", "Rules"]
+    assert s.list_workspaces("Nope") == []
 
 
 def test_events_list_window_and_filters():
