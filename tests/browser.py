@@ -186,6 +186,18 @@ def run_all_cells(page) -> None:
     page.evaluate("async () => { await window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
 
 
+def run_cells_through(page, last: int) -> None:
+    """Run the open notebook's cells from the first through cell ``last`` (all of them when it is the last one),
+    returning once they ran."""
+    page.evaluate("""async (last) => { const panel = window.jupyterapp.shell.currentWidget;
+        if (last + 1 >= panel.content.widgets.length) {
+            await window.jupyterapp.commands.execute('notebook:run-all-cells');
+            return;
+        }
+        panel.content.activeCellIndex = last + 1;
+        await window.jupyterapp.commands.execute('notebook:run-all-above'); }""", last)
+
+
 def restart_kernel(page) -> None:
     page.evaluate("""async () => { const context = window.jupyterapp.shell.currentWidget.sessionContext;
         await context.restartKernel(); }""")
