@@ -107,9 +107,10 @@ def write(log: EvidenceLog) -> tuple[list[str], bool]:
     whether the file changed (in CI, a table that changed was not committed with the change)."""
     text, missing = table(log)
     before = COVERAGE.read_text()
-    current = before
-    if BEGIN in current:
-        current = current[:current.index(BEGIN)] + current[current.index(END) + len(END) + 1:]
-    after = current.rstrip("\n") + "\n\n" + text
+    if BEGIN in before and END in before:  # in its place: the outgoing requests' section follows it
+        head, rest = before.split(BEGIN, 1)
+        after = head + text.rstrip("\n") + rest.split(END, 1)[1]
+    else:
+        after = before.rstrip("\n") + "\n\n" + text
     COVERAGE.write_text(after)
     return missing, after != before
