@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -41,9 +42,14 @@ def test_notebooks_run_in_a_venv_built_only_from_binder_requirements(tmp_path):
     tools = subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *pins],
                            cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert tools.returncode == 0 and len(pins) == 2, tools.stderr[-3000:]
-    post_build = subprocess.run([str(ROOT / "binder" / "postBuild")], cwd=ROOT, capture_output=True, text=True, timeout=120,
+    # postBuild bundles agent/ where it runs: in a copy of its sources, not in this checkout, whose node_modules the
+    # browser tests running beside this one read (npm ci empties it first)
+    image = tmp_path / "image"
+    shutil.copytree(ROOT / "agent", image / "agent", ignore=shutil.ignore_patterns("node_modules", "dist"))
+    post_build = subprocess.run([str(ROOT / "binder" / "postBuild")], cwd=image, capture_output=True, text=True, timeout=300,
                                 env={**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}"})
     assert post_build.returncode == 0, post_build.stderr[-2000:]
+    assert (image / "agent" / "dist" / "taskrouter.js").stat().st_size > 100_000  # the worker SDK, bundled
     assert (venv / "etc" / "ipython" / "ipython_kernel_config.py").read_text().endswith('extensions = ["trkit.hints"]\n')
     page_config = json.loads((venv / "etc" / "jupyter" / "labconfig" / "page_config.json").read_text())
     assert page_config["disabledExtensions"]["@jupyterlab/apputils-extension:announcements"] is True  # no news prompt
