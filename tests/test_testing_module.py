@@ -57,3 +57,19 @@ def test_each_mock_signs_with_a_fresh_random_token_unless_given_one():
         assert len(first.auth_token) == 32 and first.auth_token != second.auth_token
     with mock_taskrouter(auth_token="the-app-test-token") as given:
         assert given.auth_token == "the-app-test-token"
+
+
+def test_a_fresh_mocks_routes_match_and_build_urls_as_flask_does():
+    """Each rule's URL builder is written when first used (a fresh mock per test is cheap): matching and
+    url_for still give TaskRouter's paths."""
+    from flask import url_for
+
+    with mock_taskrouter() as mock:
+        app = mock.server.app
+        adapter = app.url_map.bind("localhost")
+        endpoint, arguments = adapter.match("/v1/Workspaces/WS1/Tasks/WT2", method="GET")
+        assert arguments == {"ws": "WS1", "sid": "WT2"}
+        with app.test_request_context():
+            assert url_for(endpoint, **arguments) == "/v1/Workspaces/WS1/Tasks/WT2"
+            assert url_for(endpoint, extra="x", **arguments) == "/v1/Workspaces/WS1/Tasks/WT2?extra=x"  # the other builder
+        assert mock.client.taskrouter.v1.workspaces.list() == []

@@ -12,6 +12,7 @@ import logging
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Rule
 
 from ...language.errors import LanguageError
 from ..engine import TaskRouterEngine
@@ -42,9 +43,26 @@ BLUEPRINTS = (workspaces, activities, task_channels, workers, task_queues, workf
               control, voice, phones, event_bridge, keys)
 
 
+class LazyBuilderRule(Rule):
+    """A URL rule whose URL builder (for ``url_for``, which the mock never calls) is written the first time it is
+    used: Werkzeug writes and compiles Python source for every rule's builder as the rule is added, which was most of
+    the cost of a fresh mock (the ``taskrouter`` fixture makes one per test). Matching is not changed."""
+
+    def _compile_builder(self, append_unknown: bool = True):
+        built = None
+
+        def build(rule: Rule, *args, **kwargs):
+            nonlocal built
+            if built is None:
+                built = Rule._compile_builder(rule, append_unknown).__get__(rule, None)
+            return built(*args, **kwargs)
+        return build
+
+
 def create_app(engine: TaskRouterEngine) -> Flask:
     """A Flask app serving ``engine`` over TaskRouter's REST API (and the mock's ``/mock/`` controls)."""
     app = Flask("trkit.mock")
+    app.url_rule_class = LazyBuilderRule
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.url_map.strict_slashes = False
     app.extensions[EXTENSION] = engine
