@@ -25,3 +25,24 @@ def test_coverage_table_is_current():
 
 def test_readme_states_the_count():
     assert "61 of 61" in (ROOT / "README.md").read_text()
+
+
+def test_the_parameter_table_is_rewritten_only_when_what_is_honoured_changes(tmp_path, monkeypatch):
+    """Which test a row cites may change from run to run (pytest-xdist spreads the tests differently): that alone
+    leaves docs/coverage.md as committed; a parameter newly honoured, or no longer, rewrites it and says so."""
+    import parameter_evidence as evidence
+
+    log = evidence.EvidenceLog()
+    operation, method, shape, _ = next(op for op in evidence.operations() if evidence.spec_parameters().get(op[1:3]))
+    name = sorted(evidence.spec_parameters()[(method, shape)])[0]
+    log.seen[(method, shape, name)] = {"tests/test_b.py::test_one"}
+    committed, _ = evidence.table(log)
+    path = tmp_path / "coverage.md"
+    path.write_text("routes\n\n" + committed + "\n<!-- outgoing -->\n")
+    monkeypatch.setattr(evidence, "COVERAGE", path)
+    log.seen[(method, shape, name)] = {"tests/test_a.py::test_other"}  # the same parameter, shown by another test
+    assert evidence.write(log)[1] is False and path.read_text() == "routes\n\n" + committed + "\n<!-- outgoing -->\n"
+    del log.seen[(method, shape, name)]  # no longer shown honoured: rewritten, in its place
+    missing, changed = evidence.write(log)
+    assert changed and f"{operation} {name}" in missing
+    assert f"| {operation} | `{name}` | **no test** | |" in path.read_text() and path.read_text().endswith("\n<!-- outgoing -->\n")
