@@ -76,8 +76,9 @@ class MockTaskRouter:
             time.sleep(0.02)
 
     def reset(self) -> None:
-        """Forget everything: workspaces, calls, callbacks, the clock's advance, apps to deliver to."""
-        self.control.reset()
+        """Forget everything: workspaces, calls, callbacks, the clock's advance, apps to deliver to. (The server is in
+        this process: what ``POST /mock/reset`` does, without the request.)"""
+        self.server.engine.reset()
         self.server.dispatcher.wsgi_apps.clear()
 
 

@@ -301,11 +301,15 @@ class Store:
     def reset(self) -> None:
         self._end_journal()
         self._clear_transaction()
-        with self._db_lock:
-            self._db.execute("DELETE FROM resources")
-            self._db.execute("DELETE FROM events")
-            self._db.execute("DELETE FROM event_batches")
-            self._db.execute("DELETE FROM meta")
+        with self._db_lock:  # one transaction: one commit, and never half emptied
+            self._db.execute("BEGIN")
+            try:
+                for table in ("resources", "events", "event_batches", "meta"):
+                    self._db.execute(f"DELETE FROM {table}")
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
         self._load()
 
     def dump(self, kinds: Iterable[str] | None = None) -> dict[str, list[dict]]:
