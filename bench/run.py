@@ -361,6 +361,8 @@ def main(argv: list[str] | None = None) -> int:
     fx = results["fixtures"]
     rows.append(("pytest: per test with taskrouter (fresh mock) / shared_taskrouter (reset) / no fixture",
                  f"{fx['fresh_ms']} / {fx['shared_ms']} / {fx['none_ms']} ms", "", None))
+    rows.append(("a comparable test on a fresh double: trkit `taskrouter` (workspace, task, fetch) vs moto `mock_aws` (SQS queue, send, receive)",
+                 f"{fx['trkit_three_calls_ms']} vs {fx['moto_three_calls_ms']} ms = x{fx['trkit_vs_moto']}", "<= x1.5", fx["trkit_vs_moto"] <= 1.5))
     wb = results["wallboard"]
     rows.append(("wallboard refresh (2 statistics reads), 2q×2w / 10q×100w / 50q×1000w",
                  " / ".join(f"{r['refresh_ms']} ms" for r in wb["runs"]) + f" (x{wb['largest_vs_smallest']})", "<= x3",
