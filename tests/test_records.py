@@ -52,3 +52,13 @@ def test_text_that_is_no_json_object_reads_as_no_attributes(text, parsed):
     """Attributes are checked to be a JSON object when they are set; a record holding anything else (an older
     state file) routes as if it had none rather than failing every pass."""
     assert parse_attributes(text) == parsed
+
+
+def test_tasks_share_the_names_and_short_values_their_attributes_repeat():
+    """A waiting task keeps its parse: the names and short values every task repeats are held once."""
+    first = alice('{"selected_language": "es", "customer": "' + "x" * 40 + '"}')
+    second = alice('{"selected_language": "es", "customer": "' + "x" * 40 + '"}')
+    (name_1, name_2), (name_3, name_4) = first.attrs, second.attrs
+    assert name_1 is name_3 and name_2 is name_4
+    assert first.attrs["selected_language"] is second.attrs["selected_language"]
+    assert first.attrs["customer"] == second.attrs["customer"]  # a long value is the task's own

@@ -8,6 +8,7 @@ are never rendered.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -88,10 +89,20 @@ class Attributed(Record):
 def parse_attributes(text: str | None) -> dict[str, Any]:
     """Stored attributes are a JSON object, checked when they were set; anything else reads as no attributes."""
     try:
-        parsed = json.loads(text or "{}")
+        # the same few names and short values ("es", "support") recur in every task's attributes: one string each,
+        # not one per task (a waiting task keeps its parse)
+        parsed = json.loads(text or "{}", object_pairs_hook=_with_shared_strings)
     except ValueError:
         return {}
     return parsed if isinstance(parsed, dict) else {}
+
+
+SHARED_VALUE_LENGTH = 32  # a longer value (a customer's name, a transcript) is rarely another task's too
+
+
+def _with_shared_strings(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    return {sys.intern(name): sys.intern(value) if type(value) is str and len(value) <= SHARED_VALUE_LENGTH else value
+            for name, value in pairs}
 
 
 def record(cls: type) -> type:
