@@ -4,9 +4,7 @@ Chromium (no console error, no failed request, nothing fetched from another site
 
 from __future__ import annotations
 
-import functools
 import html
-import http.server
 import json
 import re
 import sys
@@ -208,17 +206,11 @@ def test_each_notebook_page_shows_its_quickstart_page_binder_link_commands_and_p
 
 @pytest.fixture(scope="module")
 def served_site(built_site):
-    handler = functools.partial(QuietHandler, directory=str(built_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = site_build.site_server(built_site, quiet=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args) -> None:  # the test reports failures itself
-        pass
 
 
 BLANK_OUTPUTS = """() => [...document.querySelectorAll('.cell_output')].filter(out => {

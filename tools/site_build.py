@@ -44,9 +44,19 @@ def build(out: Path, sources: Path) -> list[str]:
             + [f"over 2 MB: {p}" for p in check.too_heavy()])
 
 
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args) -> None:  # its caller reports what went wrong itself
+        pass
+
+
+def site_server(out: Path, port: int = 0, quiet: bool = False) -> http.server.ThreadingHTTPServer:
+    """A static file server of the built site on loopback (port 0: any free one), not yet serving."""
+    handler = functools.partial(QuietHandler if quiet else http.server.SimpleHTTPRequestHandler, directory=str(out))
+    return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+
+
 def serve(out: Path, port: int) -> None:
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+    with site_server(out, port) as server:
         print(f"serving the site at http://127.0.0.1:{port}/README.html (Ctrl-C stops)")
         try:
             server.serve_forever()

@@ -130,7 +130,7 @@ class Stager:
         # the pictures of live outputs (Mermaid's drawings go inline, the manifests only steer the staging)
         shutil.copytree(PICTURES, self.target / "pictures", ignore=shutil.ignore_patterns("mermaid", "*.json"))
         for name in DOCUMENTS:
-            text = self.markdown(mermaid_as_html((ROOT / name).read_text()), ROOT / name)
+            text = self.page_markdown((ROOT / name).read_text(), ROOT / name)
             if name == "README.md":
                 text = text.rstrip("\n") + "\n\n" + table_of_contents()
             self.write(ROOT / name, text)
@@ -145,6 +145,10 @@ class Stager:
         destination = self.target / source.relative_to(ROOT)
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_text(text)
+
+    def page_markdown(self, text: str, source: Path) -> str:
+        """Markdown as a page shows it: Mermaid drawn, links rewritten."""
+        return self.markdown(mermaid_as_html(text), source)
 
     def markdown(self, text: str, source: Path) -> str:
         """Links rewritten outside fenced code: pages stay, images are copied, other files go to GitHub."""
@@ -195,11 +199,11 @@ class Stager:
         cells = []
         for index, cell in enumerate(notebook.cells):
             if cell.cell_type == "markdown":
-                cell.source = self.markdown(mermaid_as_html(cell.source), path)
+                cell.source = self.page_markdown(cell.source, path)
             for output in cell.get("outputs", []):
                 data = output.get("data", {})
                 if "text/markdown" in data:
-                    data["text/markdown"] = self.markdown(mermaid_as_html(data["text/markdown"]), path)
+                    data["text/markdown"] = self.page_markdown(data["text/markdown"], path)
             if is_live(cell):
                 cell.outputs = live_output(cell, manifest, path.stem)
                 if widen and any(png_width(PICTURES / path.stem / p["file"]) > WIDE for p in manifest.get(cell.id, [])):
