@@ -19,7 +19,7 @@ from dataclasses import asdict
 from typing import Any
 
 from . import event_table
-from .codec import DamagedRecord, StateFileError, check_meta, decode, encode
+from .codec import DamagedRecord, StateFileError, check_meta, decode, encode, stored_fields
 from .records import JOURNALS, MODEL_CLASSES, Event, Journal
 from .state_file import open_state_file
 
@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 def stored_values(obj: Any) -> dict[str, Any]:
     """A record's fields as written down: without the derived ones (a task's parsed attributes)."""
-    return {name: value for name, value in asdict(obj).items() if not name.startswith("_")}
+    stored = {f.name for f in stored_fields(type(obj))}
+    return {name: value for name, value in asdict(obj).items() if name in stored}
 
 
 class Store:
