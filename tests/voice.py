@@ -30,7 +30,8 @@ class ScriptedDispatcher:
 
     def submit(self, items, engine) -> list:
         for item in items:
-            self.requests.append({"kind": item.kind, "url": item.url, "method": item.method, "params": dict(item.params)})
+            self.requests.append({"kind": item.kind, "url": item.url, "method": item.method, "params": dict(item.params),
+                                  "account": item.workspace_sid, "call_sid": item.call_sid, "purpose": item.purpose})
             if item.kind == "voice":
                 self._voice(item, engine)
             elif item.kind == "assignment" and self.assignment is not None:
@@ -43,7 +44,7 @@ class ScriptedDispatcher:
         params = dict(item.params)
         for i, url in enumerate(tries):
             if i:  # the fallback is a request of its own, told why the first failed
-                self.requests.append({"kind": item.kind, "url": url, "method": item.fallback_method, "params": params})
+                self.requests.append({**self.requests[-1], "url": url, "method": item.fallback_method, "params": params})
             handler = self.routes.get(urlsplit(url).path)
             if handler is None:
                 status, content_type, body = 404, "text/html", "not found"

@@ -7,6 +7,8 @@ From Twilio's pages:
 
 from __future__ import annotations
 
+from email.utils import formatdate
+
 import pytest
 from voice import ALICE_PHONE, BASE, CALLER, GATHER, NUMBER, Desk
 
@@ -72,13 +74,49 @@ def test_pause_waits_on_the_mock_clock():
     assert d.heard(call) == ["after"]
 
 
-def test_redirect_fetches_the_next_document_and_a_loop_ends_with_11215():
+def redirect_chain(d: Desk, redirects: int) -> str:
+    """A call whose voice URL redirects ``redirects`` times, each document to the next, the last one saying "made it"."""
+    d.route("/incoming_call", lambda p: f"<Response><Redirect>{BASE}/hop1</Redirect></Response>")
+    for n in range(1, redirects):
+        d.route(f"/hop{n}", lambda p, n=n: f"<Response><Redirect>/hop{n + 1}</Redirect></Response>")
+    d.route(f"/hop{redirects}", lambda p: "<Response><Say>made it</Say></Response>")
+    return d.dial_in()
+
+
+def test_ten_redirects_in_a_row_are_followed():
+    # "Twilio follows up to 10 redirects" before error 11215 (https://www.twilio.com/docs/api/errors/11215)
+    d = Desk()
+    call = redirect_chain(d, 10)
+    assert d.heard(call) == ["made it"] and d.call(call).errors == ()
+    hops = [r for r in d.phone.voice_requests() if r["url"].startswith(f"{BASE}/hop")]
+    assert len(hops) == 10 and {(r["method"], r["purpose"]) for r in hops} == {("POST", "redirect")}
+
+
+def test_the_eleventh_redirect_in_a_row_ends_the_call_with_11215():
+    d = Desk()
+    call = redirect_chain(d, 11)
+    record = d.call(call)
+    assert record.status == "completed" and d.heard(call) == ["We are sorry, an application error has occurred. Goodbye."]
+    assert (record.errors[0]["code"], record.errors[0]["message"]) == (
+        11215, "more than 10 redirects in a row without the call waiting for anything")
+
+
+def test_a_call_that_waits_between_redirects_may_redirect_for_ever():
+    # the count is of redirects in a row: a Pause between them starts it again
     d = Desk()
     d.route("/incoming_call", lambda p: f"<Response><Redirect>{BASE}/again</Redirect></Response>")
-    d.route("/again", lambda p: "<Response><Redirect>/again</Redirect></Response>")
+    d.route("/again", lambda p: '<Response><Pause length="1"/><Redirect method="GET">/again</Redirect></Response>')
     call = d.dial_in()
-    assert d.call(call).status == "completed"
-    assert d.call(call).errors[0]["code"] == 11215
+    d.advance(30)
+    assert d.call(call).status == "in-progress" and d.call(call).errors == ()
+    assert {r["method"] for r in d.phone.voice_requests("/again")} == {"POST", "GET"}
+
+
+def test_a_redirect_without_a_url_is_12200():
+    d = Desk()
+    d.route("/incoming_call", lambda p: "<Response><Redirect/></Response>")
+    call = d.dial_in()
+    assert (d.call(call).errors[0]["code"], d.call(call).errors[0]["message"]) == (12200, "<Redirect> needs a URL")
 
 
 def test_a_rest_call_rings_plays_its_twiml_when_answered_and_can_be_hung_up():
@@ -121,3 +159,59 @@ def test_canceling_a_ringing_call_and_listing_by_status():
     assert [c.sid for c in d.list_calls(status="canceled")] == [call]
     with pytest.raises(TaskRouterError):
         d.update_call(call, url=f"{BASE}/agent")  # only a call in progress can be redirected
+
+
+def status_callbacks(d: Desk, path: str = "/status") -> list[dict]:
+    return [r for r in d.phone.voice_requests(path) if r["kind"] == "voice-status"]
+
+
+def test_a_calls_status_callbacks_count_from_zero_and_the_last_one_says_how_long_it_lasted():
+    # "SequenceNumber (from 0)", "CallbackSource (call-progress-events)", "Timestamp (RFC 2822)", terminal events add
+    # "CallDuration"; the initiated event reports CallStatus=initiated
+    # (https://www.twilio.com/docs/voice/api/call-resource#statuscallbackevent)
+    d = Desk()
+    d.route("/agent", lambda p: '<Response><Pause length="30"/></Response>')
+    d.set_phone(ALICE_PHONE, "ring")
+    call = d.create_call(ALICE_PHONE, NUMBER, url=f"{BASE}/agent", status_callback=f"{BASE}/status", status_callback_method="get",
+                         status_callback_events=("initiated", "ringing", "answered", "completed")).sid
+    d.advance(4)
+    d.answer_call(call)
+    d.advance(25)
+    d.hang_up(call)
+    sent = status_callbacks(d)
+    assert [(r["params"]["CallStatus"], r["params"]["SequenceNumber"]) for r in sent] == [
+        ("initiated", "0"), ("ringing", "1"), ("in-progress", "2"), ("completed", "3")]
+    assert {(r["method"], r["call_sid"], r["account"], r["params"]["CallbackSource"]) for r in sent} == {
+        ("GET", call, d.account_sid, "call-progress-events")}
+    assert [r["params"].get("CallDuration") for r in sent] == [None, None, None, "25"]
+    assert sent[0]["params"]["Timestamp"] == formatdate(d.now() - 29, usegmt=True)
+    assert sent[-1]["params"]["Timestamp"] == formatdate(d.now(), usegmt=True)
+
+
+def test_an_unanswered_call_lasted_no_time_and_only_the_events_asked_for_are_sent():
+    d = Desk()
+    d.set_phone(ALICE_PHONE, "busy")
+    call = d.create_call(ALICE_PHONE, NUMBER, url=f"{BASE}/agent", status_callback=f"{BASE}/status").sid
+    (completed,) = status_callbacks(d)  # completed alone, by default
+    assert (completed["params"]["CallStatus"], completed["params"]["CallDuration"], completed["method"]) == ("busy", "0", "POST")
+    assert completed["params"]["SequenceNumber"] == "0" and completed["call_sid"] == call
+
+
+def test_a_dequeued_workers_leg_tells_its_status_callback_which_caller_it_served():
+    # "status_callback_url (GET on worker-leg completed; includes taskCallSid = the task's original CallSid)"
+    # (https://www.twilio.com/docs/taskrouter/api/reservations#dequeue)
+    d = Desk()
+    d.phone.assignment = lambda p: {"instruction": "dequeue", "from": NUMBER, "status_callback_url": f"{BASE}/leg"}
+    caller, task = d.queued_spanish_call()
+    d.set_activity("Alice", "Idle")
+    (leg,) = d.list_calls(to=ALICE_PHONE)
+    d.answer_call(leg.sid)
+    d.advance(12)
+    d.hang_up(leg.sid)
+    (sent,) = status_callbacks(d, "/leg")
+    assert (sent["method"], sent["params"]["taskCallSid"], sent["params"]["CallSid"]) == ("GET", caller, leg.sid)
+    assert (sent["params"]["CallStatus"], sent["params"]["CallDuration"]) == ("completed", "12")
+    plain = d.create_call(CALLER, NUMBER, url=f"{BASE}/agent", status_callback=f"{BASE}/plain").sid
+    d.hang_up(plain)
+    (other,) = status_callbacks(d, "/plain")
+    assert "taskCallSid" not in other["params"]  # a call that serves no task says nothing of one

@@ -181,3 +181,106 @@ def test_an_unanswered_worker_phone_can_leave_the_reservation_pending_until_its_
     caller, task = dequeue_to_alice(d, timeout=20)
     d.advance(20)
     assert d.reservations(task) == [("Alice", "pending")] and d.activity_of("Alice") == "Reserved"
+
+
+def offered_call() -> tuple[Desk, str, str, str]:
+    """A queued Spanish call offered to Alice, nobody answering the assignment callback: (desk, caller, task, reservation)."""
+    d = Desk()
+    caller, task = d.queued_spanish_call()
+    d.set_activity("Alice", "Idle")
+    return d, caller, task, d.offer(task)
+
+
+def refusal(instruction: str, params: dict) -> TaskRouterError:
+    d, _, task, res = offered_call()
+    with pytest.raises(TaskRouterError) as refused:
+        d.update_reservation(res, task, instruction=instruction, instruction_params=params)
+    assert d.reservations(task) == [("Alice", "pending")] and d.list_calls(to=ALICE_PHONE) == []  # nothing rang
+    return refused.value
+
+
+# the codes are the instruction's own (https://www.twilio.com/docs/taskrouter/api/reservations, error codes 40110-40134);
+# the messages name the parameter and what is wrong with it
+@pytest.mark.parametrize(("instruction", "params", "code", "message"), [
+    ("dequeue", {"from": NUMBER, "timeout": "0"}, 40133, "dequeue timeout must be between 1 and 999, got 0"),
+    ("dequeue", {"from": NUMBER, "timeout": "1000"}, 40133, "dequeue timeout must be between 1 and 999, got 1000"),
+    ("dequeue", {"from": "12345"}, 40132, "'from' '12345' is not a phone number (E.164)"),
+    ("dequeue", {"from": NUMBER, "to": "alice"}, 40131, "'to' 'alice' is not a phone number (E.164) or client:name"),
+    ("dequeue", {"from": NUMBER, "status_callback_url": f"{BASE}/leg", "status_callback_events": "ringing,dialing, paused"},
+     40134, "status_callback_events dialing, paused: use initiated, ringing, answered, completed"),
+    ("dequeue", {"from": NUMBER, "record": "record-from-answer"}, 20001,
+     "dequeue with record='record-from-answer': recording calls is not emulated by the mock; leave record out (or do-not-record)"),
+    ("call", {"from": NUMBER, "url": f"{BASE}/agent", "timeout": "0"}, 40113, "call timeout must be between 1 and 999, got 0"),
+    ("call", {"from": NUMBER, "url": f"{BASE}/agent", "timeout": "1000"}, 40113, "call timeout must be between 1 and 999, got 1000"),
+    ("call", {"from": NUMBER, "url": f"{BASE}/agent", "record": "true"}, 20001,
+     "call with record='true': recording calls is not emulated by the mock; leave record out (or do-not-record)"),
+    ("call", {"from": NUMBER, "url": f"{BASE}/agent", "status_callback_url": f"{BASE}/leg", "status_callback_events": "busy"},
+     40110, "status_callback_events busy: use initiated, ringing, answered, completed"),
+    ("call", {"from": "Alice", "url": f"{BASE}/agent"}, 40111, "'from' 'Alice' is not a phone number (E.164)"),
+])
+def test_an_instruction_with_a_bad_parameter_is_refused_naming_it_and_rings_nobody(instruction, params, code, message):
+    refused = refusal(instruction, params)
+    assert (refused.code, refused.message) == (code, message)
+
+
+@pytest.mark.parametrize("instruction", ["dequeue", "call"])
+def test_without_to_or_a_contact_uri_the_refusal_names_the_instruction(instruction):
+    d, task = offered_to_alice_without_a_contact_uri()
+    with pytest.raises(TaskRouterError) as refused:
+        d.update_reservation(d.offer(task), task, instruction=instruction, instruction_params={"from": NUMBER, "url": f"{BASE}/agent"})
+    assert refused.value.message == f"{instruction} needs 'to' or a contact_uri in the worker's attributes"
+    assert refused.value.code == {"dequeue": 40131, "call": 40110}[instruction]
+
+
+def test_dequeue_of_a_task_not_made_from_a_call_names_the_task_and_the_instruction():
+    d = Desk()
+    task = d.task(selected_language="es")
+    d.set_activity("Alice", "Idle")
+    with pytest.raises(TaskRouterError) as refused:
+        d.update_reservation(d.offer(task), task, instruction="dequeue", instruction_params={"from": NUMBER})
+    assert refused.value.message == f"Task {task} has no call_sid: dequeue works on tasks made by <Enqueue>"
+
+
+def test_dequeue_of_a_call_that_no_longer_waits_in_a_queue_is_40133():
+    # a task whose call_sid names a call that is not parked in a queue (here: one that was never enqueued)
+    d = Desk()
+    d.route("/incoming_call", lambda p: "<Response><Say>hello</Say><Pause length=\"60\"/></Response>")
+    call = d.dial_in()
+    task = d.task(selected_language="es", call_sid=call)
+    d.set_activity("Alice", "Idle")
+    with pytest.raises(TaskRouterError) as refused:
+        d.update_reservation(d.offer(task), task, instruction="dequeue", instruction_params={"from": NUMBER})
+    assert (refused.value.code, refused.value.message) == (40133, f"Call {call} is not waiting in a queue")
+
+
+@pytest.mark.parametrize("timeout", ["1", "999"])
+def test_a_ring_timeout_at_either_end_of_its_range_is_taken(timeout):
+    # "timeout: ring seconds, default 60, max 999" (https://www.twilio.com/docs/taskrouter/api/reservations)
+    for instruction, params in (("dequeue", {}), ("call", {"url": f"{BASE}/agent"})):
+        d, _, task, res = offered_call()
+        d.update_reservation(res, task, instruction=instruction, instruction_params={"from": NUMBER, "timeout": timeout, **params})
+        (leg,) = d.list_calls(to=ALICE_PHONE)
+        assert leg.ring_timeout == int(timeout) and leg.status == "ringing"
+
+
+def test_dequeue_without_from_calls_the_worker_from_the_number_the_caller_dialled():
+    # "from ... else the number the caller dialled" (https://www.twilio.com/docs/taskrouter/twiml-queue-calls)
+    d, _, task, res = offered_call()
+    d.update_reservation(res, task, instruction="dequeue", instruction_params={"record": "do-not-record"})
+    (leg,) = d.list_calls(to=ALICE_PHONE)
+    assert (leg.from_, leg.ring_timeout) == (NUMBER, 60)
+
+
+@pytest.mark.parametrize(("params", "events"), [
+    ({"status_callback_event": "answered completed"}, ("answered", "completed")),
+    ({"status_callback_events": "initiated,ringing"}, ("initiated", "ringing")),
+    ({}, ("completed",)),
+])
+def test_the_worker_legs_status_callback_is_a_get_on_the_named_events(params, events):
+    # "status_callback_url (GET on worker-leg completed)"; the events are a comma list (the SDK sends the plural name)
+    for instruction, more in (("dequeue", {}), ("call", {"url": f"{BASE}/agent"})):
+        d, _, task, res = offered_call()
+        d.update_reservation(res, task, instruction=instruction,
+                             instruction_params={"from": NUMBER, "status_callback_url": f"{BASE}/leg", **params, **more})
+        (leg,) = d.list_calls(to=ALICE_PHONE)
+        assert (leg.status_callback, leg.status_callback_method, leg.status_callback_events) == (f"{BASE}/leg", "GET", events)

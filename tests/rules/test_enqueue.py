@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from voice import CALLER, NUMBER, Desk
+from voice import ALICE_PHONE, BASE, CALLER, NUMBER, Desk
 
 
 def test_enqueue_creates_a_voice_task_from_the_call_and_parks_the_caller():
@@ -32,14 +32,22 @@ def test_enqueue_creates_a_voice_task_from_the_call_and_parks_the_caller():
     assert d.call(call).status == "in-progress" and d.heard(call) == ["(hold music)"]
 
 
-@pytest.mark.parametrize(("enqueue", "words"), [
-    ("<Enqueue>support</Enqueue>", "without workflowSid"),
-    ('<Enqueue workflowSid="{wf}" waitUrl="/hold"><Task>{{}}</Task></Enqueue>', "waitUrl"),
-    ('<Enqueue workflowSid="WW{zeros}"><Task>{{}}</Task></Enqueue>', "is not a workflow of this account"),
-    ('<Enqueue workflowSid="{wf}"><Task>selected_language=es</Task></Enqueue>', "must hold a JSON object"),
-    ('<Enqueue workflowSid="{wf}"><Task>["es"]</Task></Enqueue>', "must hold a JSON object"),
+@pytest.mark.parametrize(("enqueue", "message"), [
+    ("<Enqueue>support</Enqueue>", "<Enqueue> without workflowSid parks the call in a plain voice queue, which the mock does "
+                                   "not emulate: give workflowSid"),
+    ('<Enqueue workflowSid="{wf}" waitUrl="/hold"><Task>{{}}</Task></Enqueue>',
+     "<Enqueue waitUrl> documents are not emulated by the mock: leave waitUrl out for the default hold music, or set it "
+     "empty for silence"),
+    ('<Enqueue workflowSid="WW{zeros}"><Task>{{}}</Task></Enqueue>', "<Enqueue workflowSid='WW{zeros}'> is not a workflow of this account"),
+    ('<Enqueue workflowSid="{wf}"><Task>selected_language=es</Task></Enqueue>', "<Task> must hold a JSON object, got 'selected_language=es'"),
+    ('<Enqueue workflowSid="{wf}"><Task>["es"]</Task></Enqueue>', """<Task> must hold a JSON object, got '["es"]'"""),
+    # the task's own limits (https://www.twilio.com/docs/taskrouter/api/task: timeout at most 2 weeks)
+    ('<Enqueue workflowSid="{wf}"><Task timeout="9999999">{{}}</Task></Enqueue>',
+     "<Enqueue> could not create the task: Timeout must be between 1 and 1209600 seconds, got 9999999"),
 ])
-def test_an_enqueue_the_mock_cannot_make_a_task_of_ends_the_call_saying_why(enqueue, words):
+def test_an_enqueue_the_mock_cannot_make_a_task_of_ends_the_call_saying_why(enqueue, message):
+    # a document Twilio cannot use: the caller hears the application error, the debugger gets 12200
+    # (https://www.twilio.com/docs/api/errors/12200)
     d = Desk()
     document = "<Response>" + enqueue.format(wf=d.workflows["wf"], zeros="0" * 32) + "</Response>"
     d.route("/incoming_call", lambda p: document)
@@ -47,7 +55,7 @@ def test_an_enqueue_the_mock_cannot_make_a_task_of_ends_the_call_saying_why(enqu
     record = d.call(call)
     assert record.status == "completed" and d.list_tasks() == []
     assert d.heard(call)[-1] == "We are sorry, an application error has occurred. Goodbye."
-    assert record.errors[0]["code"] == 12200 and words in record.errors[0]["message"]
+    assert (record.errors[0]["code"], record.errors[0]["message"]) == (12200, message.format(zeros="0" * 32))
 
 
 def test_an_empty_wait_url_holds_the_caller_in_silence():
@@ -86,3 +94,53 @@ def test_a_caller_who_hangs_up_while_reserved_cancels_the_reservation_too():
     assert d.reservations(task.sid) == [("Alice", "pending")]
     d.hang_up(call)
     assert d.reservations(task.sid) == [("Alice", "canceled")] and d.status(task.sid) == "canceled"
+
+
+def test_an_empty_task_noun_makes_a_task_of_the_call_alone():
+    d = Desk()
+    d.route("/incoming_call", lambda p: f'<Response><Enqueue workflowSid="{d.workflows["wf"]}"><Task/></Enqueue></Response>')
+    call = d.dial_in()
+    (task,) = d.list_tasks()
+    attributes = json.loads(task.attributes)
+    # the call's parameters, snake-cased, with the status it had when it was enqueued
+    assert (attributes["call_sid"], attributes["call_status"], attributes["from"]) == (call, "in-progress", CALLER)
+    assert "parent_call_sid" not in attributes and d.queue_of(task.sid) == "English"
+
+
+@pytest.mark.parametrize(("method", "sent"), [(None, "POST"), ("GET", "GET"), ("get", "GET")])
+def test_the_enqueue_action_hears_queue_result_sid_and_time_with_its_method(method, sent):
+    # "action is requested when the call leaves the queue ... with QueueResult, QueueSid, QueueTime"; method defaults
+    # to POST (https://www.twilio.com/docs/voice/twiml/enqueue)
+    d = Desk()
+    wf = d.workflows["wf"]
+    chosen = f' method="{method}"' if method else ""
+    d.route("/incoming_call", lambda p: f'<Response><Enqueue workflowSid="{wf}" action="{BASE}/after_queue"{chosen}>'
+                                        "<Task>{}</Task></Enqueue></Response>")
+    d.route("/after_queue", lambda p: "<Response/>")
+    first, second = d.dial_in(), d.dial_in()
+    d.advance(7)
+    d.hang_up(first)
+    d.advance(5)
+    d.hang_up(second)
+    heard = d.phone.voice_requests("/after_queue")
+    assert [r["method"] for r in heard] == [sent, sent]
+    assert [(r["params"]["CallSid"], r["params"]["QueueResult"], r["params"]["QueueTime"]) for r in heard] == [
+        (first, "hangup", "7"), (second, "hangup", "12")]
+    queue_sids = {r["params"]["QueueSid"] for r in heard}
+    (queue_sid,) = queue_sids  # one queue for the workflow's calls
+    assert queue_sid.startswith("QU") and len(queue_sid) == 34
+
+
+def test_without_an_action_the_caller_goes_on_to_the_next_verb_when_the_worker_hangs_up():
+    # "action (default none -> fall through to the next verb)" (https://www.twilio.com/docs/voice/twiml/enqueue)
+    d = Desk()
+    wf = d.workflows["wf"]
+    d.route("/incoming_call", lambda p: f'<Response><Enqueue workflowSid="{wf}"><Task>{{"selected_language": "es"}}</Task>'
+                                        "</Enqueue><Say>Thank you for calling</Say></Response>")
+    d.phone.assignment = lambda p: {"instruction": "dequeue", "from": NUMBER}
+    caller = d.dial_in()
+    d.set_activity("Alice", "Idle")
+    (leg,) = d.list_calls(to=ALICE_PHONE)
+    d.answer_call(leg.sid)
+    d.hang_up(leg.sid)
+    assert d.heard(caller)[-1] == "Thank you for calling" and d.call(caller).status == "completed"

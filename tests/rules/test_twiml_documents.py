@@ -85,7 +85,17 @@ def test_leave_outside_a_wait_url_is_refused_saying_so():
     d = Desk()
     d.route("/incoming_call", lambda p: "<Response><Leave/></Response>")
     call = d.dial_in()
-    assert "waitUrl" in d.call(call).errors[0]["message"]
+    assert (d.call(call).errors[0]["code"], d.call(call).errors[0]["message"]) == (
+        12200, "<Leave> belongs in an Enqueue waitUrl document, which the mock does not emulate")
+
+
+@pytest.mark.parametrize(("reason", "heard"), [("busy", "(busy signal)"), ("rejected", "(the number is not in service)")])
+def test_a_rejected_caller_hears_a_busy_signal_or_that_the_number_is_not_in_service(reason, heard):
+    # "reason: rejected (default) plays a standard not-in-service response; busy plays a busy signal"
+    # (https://www.twilio.com/docs/voice/twiml/reject)
+    d = Desk()
+    d.route("/incoming_call", lambda p: f'<Response><Reject reason="{reason}"/></Response>')
+    assert d.heard(d.dial_in()) == [heard]
 
 
 def test_dial_rings_a_number_bridges_on_answer_and_the_action_hears_the_dial_status():
@@ -135,3 +145,89 @@ def test_the_call_instruction_without_to_or_contact_uri_is_40110():
     with pytest.raises(TaskRouterError) as refused:
         d.update_reservation(d.offer(task), task, instruction="call", instruction_params={"from": NUMBER, "url": f"{BASE}/agent"})
     assert refused.value.code == 40110 and d.reservations(task) == [("Alice", "pending")]
+
+
+def test_a_pause_inside_gather_does_not_end_the_prompt_and_gathers_timeout_is_honoured():
+    d = Desk()
+    d.route("/incoming_call", lambda p: f'<Response><Gather action="{BASE}/menu" timeout="3" actionOnEmptyResult="true">'
+                                        '<Say>one</Say><Pause length="2"/><Say>two</Say></Gather></Response>')
+    d.route("/menu", lambda p: "<Response><Say>nothing pressed</Say></Response>")
+    call = d.dial_in()
+    assert d.heard(call) == ["one", "two"]
+    d.advance(2.9)
+    assert d.phone.voice_requests("/menu") == []
+    d.advance(0.2)
+    (request,) = d.phone.voice_requests("/menu")
+    assert (request["params"]["Digits"], request["purpose"]) == ("", "gather-action")
+    assert d.heard(call)[-1] == "nothing pressed"
+
+
+def test_keys_pressed_while_nothing_listens_are_heard_on_both_sides_of_a_bridge():
+    d = Desk()
+    caller, task = dequeue_to_alice(d)
+    leg = json.loads(d.fetch_task(task).attributes)["worker_call_sid"]
+    d.answer_call(leg)
+    d.press_digits(caller, "5")
+    assert d.heard(caller)[-1] == "(keys 5 pressed: nothing is listening)"
+    assert d.heard(leg)[-1] == "(the other party hears) (keys 5 pressed: nothing is listening)"
+    assert d.call(caller).gather is None
+
+
+def test_a_rest_calls_url_is_asked_with_its_method_and_its_fallback_with_the_fallback_method():
+    # Calls resource: Method and FallbackMethod (https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource)
+    d = Desk()
+    d.set_phone(ALICE_PHONE, "answer")
+    d.route("/agent", lambda p: (500, "text/html", "down"))
+    d.route("/spare", lambda p: "<Response><Say>spare</Say></Response>")
+    call = d.create_call(ALICE_PHONE, NUMBER, url=f"{BASE}/agent", method="get", fallback_url=f"{BASE}/spare",
+                         fallback_method="get").sid
+    asked = d.phone.voice_requests()
+    assert [(r["url"], r["method"]) for r in asked] == [(f"{BASE}/agent", "GET"), (f"{BASE}/spare", "GET")]
+    assert {(r["account"], r["call_sid"], r["purpose"]) for r in asked} == {(d.account_sid, call, "voice-url")}
+    assert d.heard(call) == ["spare"]
+
+
+def test_dial_with_a_bare_number_rings_it_and_without_an_action_the_document_goes_on():
+    d = Desk()
+    d.route("/incoming_call", lambda p: f"<Response><Dial>{ALICE_PHONE}</Dial><Say>after the dial</Say></Response>")
+    call = d.dial_in()
+    (child,) = d.list_calls(parent_call_sid=call)
+    assert (child.to, child.status) == (ALICE_PHONE, "ringing")
+    d.answer_call(child.sid)
+    assert d.call(call).status == "in-progress" and d.heard(child.sid)[-1] == f"(connected to {d.call(call).from_})"
+    d.hang_up(child.sid)
+    assert d.heard(call)[-1] == "after the dial" and d.call(call).status == "completed"
+
+
+def test_a_caller_who_hangs_up_during_a_dial_ends_the_dialled_leg():
+    d = Desk()
+    d.route("/incoming_call", lambda p: f'<Response><Dial action="{BASE}/after_dial" method="GET">'
+                                        f"<Number>{ALICE_PHONE}</Number></Dial></Response>")
+    d.route("/after_dial", lambda p: "<Response/>")
+    call = d.dial_in()
+    (child,) = d.list_calls(parent_call_sid=call)
+    d.answer_call(child.sid)
+    d.hang_up(call)
+    assert d.call(child.sid).status == "completed"
+    assert d.phone.voice_requests("/after_dial") == []  # the caller is gone: nobody to play the action's answer to
+
+
+def test_a_dial_action_is_asked_with_its_method_when_the_dialled_party_is_busy():
+    d = Desk()
+    d.set_phone(ALICE_PHONE, "busy")
+    d.route("/incoming_call", lambda p: f'<Response><Dial action="{BASE}/after_dial" method="get">'
+                                        f"<Number>{ALICE_PHONE}</Number></Dial></Response>")
+    d.route("/after_dial", lambda p: "<Response><Say>she is busy</Say></Response>")
+    call = d.dial_in()
+    (after,) = d.phone.voice_requests("/after_dial")
+    assert (after["method"], after["purpose"], after["params"]["DialCallStatus"]) == ("GET", "dial-action", "busy")
+    assert d.heard(call)[-1] == "she is busy"
+
+
+@pytest.mark.parametrize("dial", [f"<Dial><Number>{ALICE_PHONE}</Number><Number>{NUMBER}</Number></Dial>", "<Dial/>"])
+def test_dial_rings_one_party_on_the_mock(dial):
+    d = Desk()
+    d.route("/incoming_call", lambda p: f"<Response>{dial}</Response>")
+    call = d.dial_in()
+    assert (d.call(call).errors[0]["code"], d.call(call).errors[0]["message"]) == (
+        12200, "<Dial> rings one party on the mock: one <Number>, <Client> or <Queue>")

@@ -335,7 +335,7 @@ class Call(Record):
     waiting: str | None = None  # webhook, gather, pause, queue, ringing, dial, bridged
     wait_until: float | None = None
     fetches: int = 0  # webhooks sent: an answer is played only if it is the latest one's
-    documents: int = 0  # documents in a row without waiting (Redirect loops end at 10)
+    documents: int = 0  # documents in a row without waiting: the first, then up to 10 redirects
     gather: dict | None = None
     queue: dict | None = None
     dial: dict | None = None
