@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 
-from voice import ALICE_PHONE, Desk, conference_for_alice
+import pytest
+from voice import ALICE_PHONE, NUMBER, Desk, conference_for_alice, offered_to_alice_without_a_contact_uri
+
+from trkit.mock.engine.errors import TaskRouterError
 
 
 def test_the_conference_instruction_accepts_and_puts_the_worker_and_caller_in_a_conference():
@@ -57,3 +60,72 @@ def test_a_caller_gone_before_the_worker_answers_leaves_no_conference_and_stops_
     caller, task, leg = conference_for_alice(d)
     d.hang_up(caller)
     assert d.call(leg).status == "canceled" and d.conferences()[0].status == "completed"
+
+
+def test_the_worker_who_ends_the_conference_on_exit_ends_it_for_the_caller():
+    d = Desk()
+    caller, task, leg = conference_for_alice(d, end_conference_on_exit="true", timeout="20")
+    assert d.call(leg).ring_timeout == 20
+    d.answer_call(leg)
+    d.hang_up(leg)
+    conference = d.conferences()[0]
+    assert (conference.status, conference.reason_conference_ended, conference.call_sid_ending_conference) == (
+        "completed", "participant-with-end-conference-on-exit-left", leg)
+    assert d.call(caller).status == "completed" and d.status(task) == "wrapping" and d.activity_of("Alice") == "WrapUp"
+
+
+def test_the_conferences_participants_wait_then_connect_then_leave_one_by_one():
+    d = Desk()
+    caller, task, leg = conference_for_alice(d)
+    (conference,) = d.conferences()
+    assert [(p["call_sid"], p["label"], p["status"]) for p in conference.participants] == [
+        (caller, "customer", "waiting"), (leg, "worker", "waiting")]
+    assert conference.status == "init" and d.call(leg).from_ == NUMBER  # from: the number the caller dialled
+    d.advance(3)
+    d.answer_call(leg)
+    conference = d.conferences()[0]
+    assert [(p["status"], p["joined_at"]) for p in conference.participants] == [("connected", d.now())] * 2
+    assert d.call(caller).waiting == d.call(leg).waiting == "conference"
+    assert d.heard(leg)[-1] == d.heard(caller)[-1] == f"(in conference {conference.friendly_name})"
+    d.hang_up(caller)
+    conference = d.conferences()[0]
+    assert [p["status"] for p in conference.participants] == ["completed", "connected"]
+    assert d.status(task) == "assigned"  # Alice is still talking: the task is not over
+
+
+@pytest.mark.parametrize(("params", "code", "message"), [
+    ({"from": NUMBER, "to": "alice"}, 40137, "'to' 'alice' is not a phone number (E.164) or client:name"),
+    ({"from": "Alice"}, 40138, "'from' 'Alice' is not a phone number (E.164)"),
+])
+def test_a_conference_instruction_with_a_bad_party_is_refused_and_leaves_no_conference(params, code, message):
+    d = Desk()
+    caller, task = d.queued_spanish_call()
+    d.set_activity("Alice", "Idle")
+    with pytest.raises(TaskRouterError) as refused:
+        d.update_reservation(d.offer(task), task, instruction="conference", instruction_params=params)
+    assert (refused.value.code, refused.value.message) == (code, message)
+    assert d.reservations(task) == [("Alice", "pending")] and d.conferences() == []
+
+
+def test_a_conference_for_a_worker_without_a_contact_uri_or_a_task_without_a_call_names_the_instruction():
+    d, task = offered_to_alice_without_a_contact_uri()
+    with pytest.raises(TaskRouterError) as refused:
+        d.update_reservation(d.offer(task), task, instruction="conference", instruction_params={"from": NUMBER})
+    assert (refused.value.code, refused.value.message) == (40137, "conference needs 'to' or a contact_uri in the worker's attributes")
+    d = Desk()
+    plain = d.task(selected_language="es")
+    d.set_activity("Alice", "Idle")
+    with pytest.raises(TaskRouterError) as refused:
+        d.update_reservation(d.offer(plain), plain, instruction="conference", instruction_params={"from": NUMBER})
+    assert refused.value.message == f"Task {plain} has no call_sid: conference works on tasks made by <Enqueue>"
+
+
+def test_a_conference_whose_caller_no_longer_waits_is_40141():
+    d = Desk()
+    d.route("/incoming_call", lambda p: '<Response><Pause length="60"/></Response>')
+    call = d.dial_in()
+    task = d.task(selected_language="es", call_sid=call)
+    d.set_activity("Alice", "Idle")
+    with pytest.raises(TaskRouterError) as refused:
+        d.update_reservation(d.offer(task), task, instruction="conference", instruction_params={"from": NUMBER})
+    assert (refused.value.code, refused.value.message) == (40141, f"Call {call} is not waiting in a queue")

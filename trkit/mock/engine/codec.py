@@ -147,6 +147,10 @@ def encode_batch(events: list[Event]) -> bytes:
 
 def _unpack(body: Any) -> Any:
     try:
+        # zstd trusts the size a frame declares (max_output_size only bounds a frame that declares none), so a
+        # crafted header could ask for any amount of memory: the declared size is checked first (-1: none declared)
+        if zstandard.frame_content_size(body) > BATCH_LIMIT:
+            raise DamagedRecord(f"an event batch says it unpacks to more than {BATCH_LIMIT} bytes")
         return orjson.loads(_DECOMPRESSOR.decompress(body, max_output_size=BATCH_LIMIT))
     except (zstandard.ZstdError, orjson.JSONDecodeError, TypeError):
         raise DamagedRecord("an event batch is not one the mock wrote (or is cut short)") from None
