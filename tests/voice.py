@@ -109,6 +109,10 @@ class Desk(Scenario):
     def press_digits(self, sid: str, digits: str) -> None:
         self.engine.calls.press_digits(sid, digits)
 
+    def buy_number(self, number: str, **fields: Any):
+        """``POST IncomingPhoneNumbers``: the account's new number."""
+        return self.engine.calls.create_phone_number(number, **fields)
+
     def update_phone_number(self, number_sid: str, **changes: Any):
         return self.engine.calls.update_phone_number(number_sid, **changes)
 

@@ -215,3 +215,41 @@ def test_a_dequeued_workers_leg_tells_its_status_callback_which_caller_it_served
     d.hang_up(plain)
     (other,) = status_callbacks(d, "/plain")
     assert "taskCallSid" not in other["params"]  # a call that serves no task says nothing of one
+
+
+@pytest.mark.parametrize(("to", "from_", "code", "message"), [
+    ("client:", NUMBER, 21211, "Invalid 'To' Phone Number: 'client:' (the mock rings E.164 numbers and client:name)"),
+    ("+123456", NUMBER, 21211, "Invalid 'To' Phone Number: '+123456' (the mock rings E.164 numbers and client:name)"),
+    ("+12345678901234567", NUMBER, 21211,
+     "Invalid 'To' Phone Number: '+12345678901234567' (the mock rings E.164 numbers and client:name)"),
+    ("+1415555O100", NUMBER, 21211, "Invalid 'To' Phone Number: '+1415555O100' (the mock rings E.164 numbers and client:name)"),
+    ("14155550100", NUMBER, 21211, "Invalid 'To' Phone Number: '14155550100' (the mock rings E.164 numbers and client:name)"),
+    (ALICE_PHONE, "", 21212, "Invalid 'From' Phone Number: '' (the mock rings E.164 numbers and client:name)"),
+    (ALICE_PHONE, "Alice", 21212, "Invalid 'From' Phone Number: 'Alice' (the mock rings E.164 numbers and client:name)"),
+])
+def test_a_call_to_or_from_something_that_is_no_number_is_refused(to, from_, code, message):
+    # 21211 invalid 'To', 21212 invalid 'From' (https://www.twilio.com/docs/api/errors/21211); E.164 is "+" and at most
+    # 15 digits (https://www.twilio.com/docs/glossary/what-e164)
+    d = Desk()
+    with pytest.raises(TaskRouterError) as refused:
+        d.create_call(to, from_, url=f"{BASE}/agent")
+    assert (refused.value.code, refused.value.message) == (code, message) and d.list_calls() == []
+
+
+@pytest.mark.parametrize("to", ["+14155550111", "client:a", "+1234567", "+123456789012345", " +14155550112 "])
+def test_a_call_may_ring_any_e164_number_or_a_named_client(to):
+    d = Desk()
+    call = d.create_call(to, NUMBER, url=f"{BASE}/agent")
+    assert call.to == to.strip() and call.status == "ringing"
+
+
+@pytest.mark.parametrize(("number", "friendly_name"), [
+    ("+14155550123", "(415) 555-0123"), ("+441632960961", "+441632960961"), ("+1415555012", "+1415555012"),
+    ("+141555501234", "+141555501234"), ("+24155550123", "+24155550123"),
+])
+def test_a_new_numbers_friendly_name_is_the_number_as_twilio_formats_it(number, friendly_name):
+    # "friendly_name ... If not provided, it is a formatted version of the phone number", e.g. (415) 555-0100 for a
+    # North American number (https://www.twilio.com/docs/phone-numbers/api/incomingphonenumber-resource)
+    d = Desk()
+    assert d.buy_number(number).friendly_name == friendly_name
+    assert d.buy_number("+14155550999", friendly_name="Support line").friendly_name == "Support line"
