@@ -68,3 +68,19 @@ def test_an_unknown_instruction_is_55555_and_the_reservation_stays_pending():
     reading = read_answer(200, JSON, '{"instruction": "acept"}')
     assert (reading.instruction, reading.code, reading.fallback) == (None, 55555, False)
     assert "'acept'" in reading.why and "accept" in reading.why.split("knows", 1)[1]
+
+
+@pytest.mark.parametrize(("status", "content_type", "body", "why"), [
+    (200, JSON, "  ", "empty answer: reservation stays pending"),
+    (200, None, "{}", "answer is not application/json (no Content-Type): ignored, reservation stays pending (40000)"),
+    (200, "Text/HTML; charset=utf-8", "{}", "answer is not application/json (text/html): ignored, reservation stays pending (40000)"),
+    (200, JSON, "{", "answer is not valid JSON: ignored, reservation stays pending (40001)"),
+    (200, JSON, "[]", "no instruction: reservation stays pending (40005)"),
+    (200, JSON, '{"instruction": "hold"}', "unknown instruction 'hold' (55555): reservation stays pending; "
+                                          "TaskRouter knows accept, reject, dequeue, call, redirect, conference, supervise"),
+    (503, JSON, "{}", "HTTP 503: not processed; the fallback assignment callback URL is called if set"),
+    (200, JSON, '{"instruction": "Dequeue"}', "instruction 'Dequeue'"),
+])
+def test_each_reading_says_what_taskrouter_did_with_the_answer(status, content_type, body, why):
+    # the kit shows this line beside each assignment callback in the learner's log
+    assert read_answer(status, content_type, body).why == why

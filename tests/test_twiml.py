@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from trkit.language.twiml import TwimlError, outline, parse_twiml, read_twiml_answer
+from trkit.language.twiml import TwimlError, UnplayableAnswer, answer_verbs, outline, parse_twiml, read_twiml_answer
 
 GATHER = ('<Response><Gather action="/enqueue_call" method="POST" numDigits="1" timeout="5">'
           '<Say language="es">Para Español oprime el uno.</Say><Say>For English, press two.</Say></Gather></Response>')
@@ -118,3 +118,37 @@ def test_plain_text_that_is_not_xml_is_read_aloud():
     assert read_twiml_answer(200, "text/plain", "Goodbye.") == \
         "plain text, not TwiML: the caller hears it read aloud, then the call ends"
     assert "(12100)" in read_twiml_answer(200, "text/xml", "Goodbye.")  # only text/plain is read out
+
+
+def test_a_doctype_alone_is_refused_too():
+    # TwiML has no use for a DTD; one without entities would otherwise parse
+    error = refused('<?xml version="1.0"?><!DOCTYPE Response><Response><Say>hi</Say></Response>')
+    assert (error.code, str(error)) == (12100, "the document declares what TwiML may not (DTDForbidden)")
+
+
+@pytest.mark.parametrize("attribute", ['Gather timeout="soon"', 'Say loop="twice"', 'Enqueue workflowSid="WW1" maxQueueSize="big"',
+                                       'Pause length="1.5"', 'Gather numDigits="x"'])
+def test_every_number_the_player_reads_must_be_a_whole_number(attribute):
+    verb = attribute.split()[0]
+    error = refused(f"<Response><{attribute}/></Response>" if verb != "Say" else f"<Response><{attribute}>hi</Say></Response>")
+    assert error.code == 12200 and "must be a whole number" in str(error)
+
+
+@pytest.mark.parametrize("attribute", ['Enqueue workflowSid="WW1" waitUrlMethod="PUT"', 'Gather method="DELETE"'])
+def test_every_method_the_player_reads_must_be_get_or_post(attribute):
+    error = refused(f"<Response><{attribute}/></Response>")
+    assert error.code == 12200 and "must be GET or POST" in str(error)
+
+
+def test_speech_input_is_refused_with_the_not_emulated_code():
+    error = refused('<Response><Gather input="speech"/></Response>')
+    assert (error.code, str(error)) == (12200, "<Gather input='speech'>: the mock emulates key presses (dtmf) only")
+
+
+@pytest.mark.parametrize("status", [199, 300, 301])
+def test_an_answer_outside_2xx_is_not_played(status):
+    # only a 2xx answer is a document (https://www.twilio.com/docs/api/errors/11200)
+    with pytest.raises(UnplayableAnswer) as unplayable:
+        answer_verbs(status, "text/xml", "<Response/>")
+    assert unplayable.value.reading == f"HTTP {status}: the caller hears an application error and the call ends (11200)"
+    assert answer_verbs(299, "text/xml", "<Response><Say> hi </Say></Response>")[0].text == "hi"

@@ -84,7 +84,9 @@ def redirect_chain(d: Desk, redirects: int) -> str:
 
 
 def test_ten_redirects_in_a_row_are_followed():
-    # "Twilio follows up to 10 redirects" before error 11215 (https://www.twilio.com/docs/api/errors/11215)
+    # the mock's guard against a document that redirects for ever in one instant stops after Twilio's limit for HTTP
+    # redirects, 10, with its error 11215 "redirected too many times and may be in a loop"
+    # (https://www.twilio.com/docs/api/errors/11215)
     d = Desk()
     call = redirect_chain(d, 10)
     assert d.heard(call) == ["made it"] and d.call(call).errors == ()

@@ -17,8 +17,9 @@ from .records import Call
 from .service import Service
 from .transaction import Outbound, write
 
-# "Twilio follows up to 10 redirects" before it gives up with 11215 (https://www.twilio.com/docs/api/errors/11215); on
-# the mock no time passes between documents that do not wait, so the limit also ends a document that redirects to itself
+# On the mock no time passes between documents that do not wait, so a document that <Redirect>s to itself would loop
+# for ever in one instant: after 10 redirects in a row the call ends with 11215, "this request has been redirected too
+# many times and may be in a loop" (https://www.twilio.com/docs/api/errors/11215), Twilio's limit for HTTP redirects
 MAX_REDIRECTS_IN_A_ROW = 10
 APPLICATION_ERROR = "We are sorry, an application error has occurred. Goodbye."  # what a caller hears on Twilio
 GATHER_TIMEOUT = 5
