@@ -55,6 +55,9 @@ def test_event_data_carries_the_reasons_and_the_step():
     completed = next(e for e in events if e.event_type == "task.completed")
     canceled = next(e for e in events if e.event_type == "task.canceled")
     assert completed.event_data["task_completed_reason"] == "helped" and completed.description == f"Task {completed.resource_sid} completed"
+    # task.completed names the worker who did the task, as she is at that moment (the engine follows a recorded payload)
+    assert {k: completed.event_data[k] for k in ("worker_sid", "worker_name", "worker_activity_name")} == {
+        "worker_sid": s.workers["Alice"], "worker_name": "Alice", "worker_activity_name": "Busy"}
     assert canceled.event_data["task_canceled_reason"] == "Workflow Timeout" and canceled.description == "Workflow Timeout"
     matched = [e for e in events if e.event_type == "workflow.target-matched"]
     assert [(m.event_data["workflow_filter_name"], m.event_data["workflow_filter_target_index"], s.names[m.event_data["task_queue_sid"]])
