@@ -35,3 +35,46 @@ def test_a_configuration_the_mock_would_refuse_is_still_read_as_it_stands():
     assert config.filters[1].targets[0].order_by == ((("level",), True),) and config.default.queue_sid == QUEUE_B
     assert read_configuration("not json").filters == () and read_configuration(None).default is None
 
+
+
+def lenient(targets: list, default: dict | None = None, **routing) -> str:
+    """A configuration the mock would refuse on save (an expression it cannot parse), so the lenient reader reads it."""
+    return json.dumps({"task_routing": {"filters": [{"expression": "a ~~ b", "targets": targets}],
+                                        **({"default_filter": default} if default is not None else {}), **routing}})
+
+
+def test_the_lenient_reader_keeps_every_part_of_a_target_it_can_read():
+    raw = {"queue": QUEUE_A, "expression": "worker.level > 2", "timeout": 30, "priority": 7, "order_by": "worker.level DESC",
+           "known_worker_sid": "task.agent_sid", "skip_if": "workers.available == 0"}
+    (target,) = read_configuration(lenient([raw])).filters[0].targets
+    assert (target.queue_sid, target.expression, target.timeout, target.priority) == (QUEUE_A, "worker.level > 2", 30, 7)
+    assert target.order_by == ((("level",), True),) and target.known_worker_sid == ("agent_sid",)
+    assert target.known_worker_friendly_name is None and target.source == raw
+    (named,) = read_configuration(lenient([{"queue": QUEUE_A, "known_worker_friendly_name": "task.agent"}])).filters[0].targets
+    assert (named.known_worker_friendly_name, named.known_worker_sid) == (("agent",), None)
+
+
+def test_the_lenient_reader_leaves_out_what_it_cannot_read_and_never_guesses():
+    raw = {"timeout": "30", "priority": 1.5, "order_by": "level sideways", "known_worker_sid": "agent_sid"}
+    first, second = read_configuration(lenient([{"queue": QUEUE_A}, raw])).filters[0].targets
+    assert second.queue_sid == QUEUE_A  # no queue: the target before's, as TaskRouter reads the step
+    assert (second.timeout, second.priority, second.order_by, second.known_worker_sid) == (None, None, (), None)
+    (alone,) = read_configuration(lenient([{"expression": "1==1"}])).filters[0].targets
+    assert alone.queue_sid == ""  # the first target names no queue: none is made up
+    config = read_configuration(lenient(["not a target", {"queue": QUEUE_B}], default={"queue": QUEUE_A}))
+    assert [t.queue_sid for t in config.filters[0].targets] == [QUEUE_B] and config.default.queue_sid == QUEUE_A
+    assert read_configuration(lenient([], default="nowhere")).default is None
+    assert read_configuration(json.dumps({"task_routing": {"filters": ["junk", {"targets": None}]}})).filters[0].targets == ()
+
+
+def test_an_empty_configuration_reads_as_no_routing_at_all():
+    for text in ("", None, "[]", '{"task_routing": []}'):
+        config = read_configuration(text)
+        assert (config.filters, config.default) == ((), None)
+
+
+def test_a_configuration_whose_parts_are_of_the_wrong_shape_reads_as_far_as_it_can():
+    assert read_configuration('{"task_routing": {"filters": {"a": 1}}}').filters == ()
+    assert read_configuration('{"task_routing": {"filters": [{"expression": "a ~~ b", "targets": {"queue": "WQ1"}}]}}'
+                              ).filters[0].targets == ()
+    assert read_configuration('"task_routing"').filters == ()

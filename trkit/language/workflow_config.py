@@ -244,14 +244,19 @@ def read_configuration(text: str | None) -> RoutingConfig:
     except LanguageError:
         pass
     try:
-        routing = json.loads(text or "{}").get("task_routing", {})
-    except (ValueError, AttributeError):
+        document = json.loads(text or "{}")
+    except ValueError:
         return RoutingConfig(filters=(), default=None)
+    routing = document.get("task_routing") if isinstance(document, dict) else None
+    if not isinstance(routing, dict):
+        return RoutingConfig(filters=(), default=None)
+    listed = routing.get("filters")
     filters = []
-    for index, raw in enumerate(routing.get("filters", []) or []):
+    for index, raw in enumerate(listed if isinstance(listed, list) else []):
         if isinstance(raw, dict):
             targets: list[Target] = []
-            for target in raw.get("targets", []) or []:
+            listed_targets = raw.get("targets")
+            for target in listed_targets if isinstance(listed_targets, list) else []:
                 if isinstance(target, dict):
                     targets.append(target_as_read(target, targets[-1].queue_sid if targets else None))
             filters.append(Filter(filter_name(raw, index), str(raw.get("expression", "")), tuple(targets)))
