@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, request
@@ -24,6 +24,8 @@ class Received:
     form: dict[str, str]
     headers: dict[str, str]
     url: str
+    method: str = "POST"
+    query: dict[str, str] = field(default_factory=dict)
 
 
 class CallbackListener:
@@ -37,7 +39,8 @@ class CallbackListener:
 
         @app.route("/<path:path>", methods=["POST", "GET"])
         def receive(path: str):
-            received = Received("/" + path, request.form.to_dict(), dict(request.headers), request.url)
+            received = Received("/" + path, request.form.to_dict(), dict(request.headers), request.url, request.method,
+                                request.args.to_dict())
             with self._cond:
                 self.requests.append(received)
                 self._cond.notify_all()

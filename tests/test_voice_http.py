@@ -342,3 +342,57 @@ def follow_every_subresource_link(mock, uri: str) -> None:
     for name, link in resource["subresource_uris"].items():
         assert get(link).status_code == 200, f"{uri}: subresource_uris[{name!r}] = {link} answers {get(link).status_code}"
 
+
+
+def said(text: str) -> Response:
+    response = VoiceResponse()
+    response.say(text)
+    return twiml(response)
+
+
+def test_a_voice_url_that_redirects_is_followed_as_twilio_follows_it(mock, client, listener):
+    """"Twilio will only follow redirects for status codes 301, 302, 303, and 307"
+    (https://www.twilio.com/docs/api/errors/11216): the document comes from where the redirect leads, and its relative
+    URLs resolve there."""
+    validator = RequestValidator(mock.auth_token)
+
+    def handler(received):
+        assert validator.validate(received.url, received.form,
+                                  received.headers.get("X-Twilio-Signature", "")), received.url
+        if received.path == "/incoming_call":
+            return Response("", 302, {"Location": "/ivr/welcome"})
+        if received.path == "/ivr/welcome":
+            return Response("", 307, {"Location": "menu"})
+        return said("Welcome")
+
+    listener.answer = handler
+    client.incoming_phone_numbers.create(phone_number=NUMBER, voice_url=listener.url("/incoming_call"))
+    control = mock.control()
+    call = control.place_call(CALLER, NUMBER)["sid"]
+    assert control.phone_call(call)["heard"] == ["Welcome"]
+    asked = [(r.method, r.path) for r in listener.requests]
+    # a 302 turns the POST into a GET, as HTTP clients do; a 307 keeps the method
+    assert asked == [("POST", "/incoming_call"), ("GET", "/ivr/welcome"), ("GET", "/ivr/menu")]
+    assert listener.of("/ivr/menu")[0].query["CallSid"] == call  # a GET's parameters are in its query string
+    logged = [c["outcome"] for c in control.callbacks() if c["kind"] == "voice"]
+    assert logged == [f"redirected (HTTP 302) to {listener.url('/ivr/welcome')}",
+                      f"redirected (HTTP 307) to {listener.url('/ivr/menu')}", "TwiML"]
+
+
+@pytest.mark.parametrize(("answer", "code", "asked"), [
+    (lambda: Response("", 308, {"Location": "/elsewhere"}), 11216, 1),  # not a code Twilio follows
+    (lambda: Response("", 302), 11216, 1),  # no Location
+    (lambda: Response("", 302, {"Location": "/incoming_call"}), 11215, 11),  # "Twilio follows up to 10 redirects"
+])
+def test_a_redirect_twilio_does_not_follow_ends_the_call_with_its_code(mock, client, listener, answer, code, asked):
+    # 11215 HTTP too many redirects, 11216 HTTP invalid redirect (https://www.twilio.com/docs/api/errors)
+    listener.answer = lambda received: answer() if received.path == "/incoming_call" else said("Sorry")
+    client.incoming_phone_numbers.create(phone_number=NUMBER, voice_url=listener.url("/incoming_call"),
+                                         voice_fallback_url=listener.url("/fallback"))
+    control = mock.control()
+    call = control.place_call(CALLER, NUMBER)["sid"]
+    listener.wait_for(lambda received: any(r.path == "/fallback" for r in received))
+    assert len(listener.of("/incoming_call")) == asked
+    (fallback,) = listener.of("/fallback")
+    assert (fallback.form["ErrorCode"], fallback.form["ErrorUrl"]) == (str(code), listener.url("/incoming_call"))
+    assert control.phone_call(call)["heard"] == ["Sorry"]

@@ -13,6 +13,7 @@ import pytest
 from voice import ALICE_PHONE, BASE, NUMBER, Desk, dequeue_to_alice, offered_to_alice_without_a_contact_uri
 
 from trkit.mock.engine.errors import TaskRouterError
+from trkit.mock.engine.twiml_player import NO_LOCATION, REDIRECTED_TOO_OFTEN, fetch_failure_code
 
 
 @pytest.mark.parametrize(("answer", "code"), [
@@ -231,3 +232,16 @@ def test_dial_rings_one_party_on_the_mock(dial):
     call = d.dial_in()
     assert (d.call(call).errors[0]["code"], d.call(call).errors[0]["message"]) == (
         12200, "<Dial> rings one party on the mock: one <Number>, <Client> or <Queue>")
+
+
+@pytest.mark.parametrize(("status", "error", "code"), [
+    (500, None, 11200), (404, None, 11200), (200, None, 11200),
+    (308, None, 11216), (300, None, 11216), (302, NO_LOCATION, 11216), (399, None, 11216),
+    (302, REDIRECTED_TOO_OFTEN, 11215), (307, REDIRECTED_TOO_OFTEN, 11215),
+    (None, "ConnectionError: [Errno 111] Connection refused", 11205), (None, "ReadTimeout: timed out", 11205), (None, None, 11205),
+    (None, "ConnectionError: NameResolutionError(...)", 11210), (None, "[Errno -2] Name or service not known", 11210),
+])
+def test_a_document_that_cannot_be_fetched_gets_voices_code_for_why(status, error, code):
+    # 11200 HTTP retrieval failure, 11205 connection failure, 11210 bad host name, 11215 too many redirects, 11216
+    # invalid redirect (https://www.twilio.com/docs/api/errors)
+    assert fetch_failure_code(status, error) == code

@@ -17,14 +17,14 @@ import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin
 
 import requests
 from twilio.request_validator import RequestValidator
 
 from ..language.answers import read_answer
 from .engine import Outbound, TaskRouterError
-from .engine.twiml_player import fetch_failure_code
+from .engine.twiml_player import FOLLOWED_REDIRECTS, MAX_HTTP_REDIRECTS, NO_LOCATION, REDIRECTED_TOO_OFTEN, fetch_failure_code
 
 ASSIGNMENT_TIMEOUT = 5.0
 EVENT_TIMEOUT = 15.0
@@ -177,9 +177,9 @@ class HttpDispatcher:
         tries = [(item.url, item.method)] + ([(item.fallback_url, item.fallback_method)] if item.fallback_url else [])
         outcome, params = "", item.params
         for attempt, (url, method) in enumerate(tries):
-            response, error, seconds = self._post(url, params, self.assignment_timeout, method)
+            response, error, seconds, answered_by = self._fetch_twiml(item, engine, url, params, method, attempt)
             failed = response is None or not 200 <= response.status_code < 300
-            self._log(engine, item, url, response, error, seconds,
+            self._log(engine, item, answered_by, response, error, seconds,
                       f"failed ({_unreached(error) if response is None else f'HTTP {response.status_code}'})" if failed else "TwiML",
                       params, "fallback" if attempt else None)
             status = None if response is None else response.status_code
@@ -188,9 +188,32 @@ class HttpDispatcher:
                 continue
             content_type = None if response is None else response.headers.get("Content-Type")
             body = "" if response is None else response.text
-            outcome = engine.twiml.apply_voice_answer(item.call_sid, item.token, url, status, content_type, body, error)
+            # the document's relative URLs resolve against where it came from: the last URL of a redirected request
+            outcome = engine.twiml.apply_voice_answer(item.call_sid, item.token, answered_by, status, content_type, body, error)
             break
         return outcome
+
+    def _fetch_twiml(self, item: Outbound, engine: Any, url: str, params: dict[str, str], method: str,
+                     attempt: int) -> tuple[requests.Response | None, str | None, float, str]:
+        """Ask ``url``, following the HTTP redirects Twilio follows (each hop logged); the last answer, why it failed
+        if it did, and the URL that gave it. A 303, or a 301/302 to a POST, is followed with a GET, as HTTP clients
+        do (UNCONFIRMED for Twilio, which documents which codes it follows but not the method)."""
+        for _ in range(MAX_HTTP_REDIRECTS):
+            response, error, seconds = self._post(url, params, self.assignment_timeout, method)
+            if response is None or response.status_code not in FOLLOWED_REDIRECTS:
+                return response, error, seconds, url
+            location = response.headers.get("Location")
+            if not location:
+                return response, NO_LOCATION, seconds, url
+            target = urljoin(url, location)
+            self._log(engine, item, url, response, None, seconds, f"redirected (HTTP {response.status_code}) to {target}",
+                      params, "fallback" if attempt else None)
+            url = target
+            if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
+                method = "GET"
+        response, error, seconds = self._post(url, params, self.assignment_timeout, method)
+        too_often = response is not None and response.status_code in FOLLOWED_REDIRECTS
+        return response, REDIRECTED_TOO_OFTEN if too_often else error, seconds, url
 
 
 def fallback_parameters(params: dict[str, str], failed_url: str, status: int | None, error: str | None) -> dict[str, str]:

@@ -43,6 +43,8 @@ VOICE_UNSURE = (
     "`<Reject reason=\"busy\">` ends the call `busy`, any other reason `no-answer`.",
     "A conference's caller joins when the worker answers (the Enqueue action hears `redirected`); the conference ends with "
     "its last participant, or one whose end-on-exit is set.",
+    "A TwiML URL that answers 301, 302, 303 or 307 is followed, up to 10 times (then 11215; another 3xx, or one without "
+    "`Location`, is 11216): a 303, or a 301/302 to a POST, is asked again with GET, a 307 with the same method.",
 )
 # what the mock does with each TaskRouter instruction (the phone network makes the voice ones real)
 INSTRUCTION_STATUS = {

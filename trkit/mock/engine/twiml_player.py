@@ -28,11 +28,22 @@ GATHER_TIMEOUT = 5
 HTTP_RETRIEVAL_FAILURE = 11200
 HTTP_CONNECTION_FAILURE = 11205
 HTTP_BAD_HOST_NAME = 11210
+HTTP_INVALID_REDIRECT = 11216
+
+# HTTP redirects a TwiML URL answers with: "Twilio will only follow redirects for status codes 301, 302, 303, and 307"
+# and needs a Location (https://www.twilio.com/docs/api/errors/11216); "Twilio follows up to 10 redirects" (then 11215)
+FOLLOWED_REDIRECTS = (301, 302, 303, 307)
+MAX_HTTP_REDIRECTS = 10
+REDIRECTED_TOO_OFTEN = f"redirected more than {MAX_HTTP_REDIRECTS} times"  # the sender's word for 11215
+NO_LOCATION = "a redirect without a Location header"
 
 
 def fetch_failure_code(status: int | None, error: str | None) -> int:
     """Voice's error code for a document that could not be fetched: the server answered, not with a 2xx (11200);
-    its host name does not resolve (11210); or the connection was refused, reset or timed out (11205)."""
+    it redirected too often (11215) or in a way Twilio does not follow (11216); its host name does not resolve
+    (11210); or the connection was refused, reset or timed out (11205)."""
+    if status is not None and 300 <= status < 400:
+        return TOO_MANY_REDIRECTS if error == REDIRECTED_TOO_OFTEN else HTTP_INVALID_REDIRECT
     if status is not None:
         return HTTP_RETRIEVAL_FAILURE
     if error and ("NameResolution" in error or "Name or service not known" in error):
