@@ -7,7 +7,7 @@ From Twilio's pages:
 from __future__ import annotations
 
 import pytest
-from desks import busy_neighbour, desk, reserved_for_alice, scripted_day, spanish_desk, spec_fields, two_queue_day, watched
+from desks import busy_neighbour, desk, multitasking, reserved_for_alice, scripted_day, spanish_desk, spec_fields, two_queue_day, watched
 from scenario import ACCOUNT, EPOCH, Scenario
 
 from trkit.mock.engine.errors import TaskRouterError
@@ -343,3 +343,46 @@ def test_real_time_counts_add_up_per_status_priority_workflow_and_channel():
     assert (queue["total_available_workers"], queue["total_eligible_workers"]) == (0, 2)  # Alice took a task: Reserved
     s.worker("Carla", "Available", languages=["es"])
     assert s.real_time(task_queue_sid=s.queues["Spanish"])["total_available_workers"] == 0
+
+
+def two_channel_day() -> tuple[Scenario, str, str]:
+    """A multitasking Alice given a voice task and a default one at once; she accepts the voice task at 10 s."""
+    s = multitasking()
+    voice = s.create_task(attributes="{}", workflow_sid=s.workflows["wf"], task_channel="voice").sid
+    chat = s.create_task(attributes="{}", workflow_sid=s.workflows["wf"], task_channel="default").sid
+    s.set_activity("Alice", "Idle")
+    s.advance(10)
+    s.accept(voice)
+    return s, voice, chat
+
+
+def test_cumulative_statistics_of_a_task_channel_count_only_its_tasks_and_reservations():
+    # "TaskChannel: Only calculate cumulative statistics on this TaskChannel"
+    # (https://www.twilio.com/docs/taskrouter/api/workspace-statistics)
+    s, voice, chat = two_channel_day()
+    counted = {channel: s.cumulative(EPOCH, EPOCH + 60, "workspace", **({"task_channel": channel} if channel else {}))
+               for channel in ("voice", "default", None)}
+    assert {channel: (c["tasks_created"], c["reservations_created"], c["reservations_accepted"]) for channel, c in counted.items()} == {
+        "voice": (1, 1, 1), "default": (1, 1, 0), None: (2, 2, 1)}
+    alice = {channel: s.worker_cumulative(EPOCH, EPOCH + 60, s.workers["Alice"], **({"task_channel": channel} if channel else {}))
+             for channel in ("voice", "default", None)}
+    assert {channel: (a["reservations_created"], a["reservations_accepted"]) for channel, a in alice.items()} == {
+        "voice": (1, 1), "default": (1, 0), None: (2, 1)}
+
+
+def test_a_wait_exactly_at_a_split_threshold_counts_below_it():
+    # SplitByWaitTime counts "above and below the specified thresholds" (https://www.twilio.com/docs/taskrouter/api/workspace-statistics);
+    # the docs do not say where a wait equal to the threshold falls: the mock counts it below
+    s, voice, chat = two_channel_day()
+    split = s.cumulative(EPOCH, EPOCH + 60, "workspace", split_by_wait_time="10,9")["split_by_wait_time"]
+    assert split["10"]["below"]["reservations_accepted"] == 1 and split["10"]["above"]["reservations_accepted"] == 0
+    assert split["9"]["above"]["reservations_accepted"] == 1
+
+
+def test_statistics_of_the_last_second_count_what_happened_in_it():
+    # EndDate is read to the second (ISO 8601 without fractions): what happened during that second counts
+    s, voice, chat = two_channel_day()
+    assert s.cumulative(EPOCH + 10, EPOCH + 10, "workspace")["reservations_accepted"] == 1
+    assert s.cumulative(EPOCH + 9, EPOCH + 9, "workspace")["reservations_accepted"] == 0
+    assert s.worker_cumulative(EPOCH + 10, EPOCH + 10, s.workers["Alice"])["reservations_accepted"] == 1
+    assert s.worker_cumulative(EPOCH + 11, EPOCH + 11, s.workers["Alice"])["reservations_accepted"] == 0
