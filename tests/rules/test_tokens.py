@@ -221,3 +221,49 @@ def test_a_clock_restored_from_its_state_keeps_its_advances_and_reads_an_older_s
     before_history = stored_clock({"clock_offset": "30.0"})  # written before the clock remembered its advances
     assert before_history.offset_at(5) == 30 and before_history.offset_at(10**10) == 30
     assert stored_clock({}).offset == 0 and stored_clock({}).history == []
+
+
+def capability_claims(desk, **changes) -> dict:
+    """The claims of a worker capability token as twilio-python writes them (twilio.jwt.taskrouter)."""
+    now = math.floor(desk.now())
+    return {"iss": ACCOUNT, "account_sid": ACCOUNT, "workspace_sid": desk.ws, "channel": desk.workers["Alice"],
+            "worker_sid": desk.workers["Alice"], "version": "v1", "friendly_name": desk.workers["Alice"], "policies": [],
+            "exp": now + 3600, **changes}
+
+
+@pytest.mark.parametrize("claim", ["account_sid", "iss"])
+def test_a_capability_token_must_name_this_account_as_its_account_and_its_issuer(desk, claim):
+    other = "AC" + "9" * 32
+    error = refusal(desk, jwt.encode(capability_claims(desk, **{claim: other}), "token", algorithm="HS256"))
+    assert (error.code, error.message) == (20101, f"The token's {claim} is '{other}', not this account {ACCOUNT}")
+
+
+def test_a_capability_token_without_worker_sid_names_its_worker_by_its_channel(desk):
+    claims = capability_claims(desk)
+    del claims["worker_sid"]
+    assert desk.verify_worker_token(jwt.encode(claims, "token", algorithm="HS256")).worker_sid == desk.workers["Alice"]
+
+
+def test_a_token_stamped_ahead_of_the_mocks_clock_is_read_on_the_mocks_clock(desk):
+    # the client's clock is not the mock's (the learner moves the mock's): iat is not checked against either
+    token = jwt.encode(capability_claims(desk, iat=math.floor(desk.now()) + 600), "token", algorithm="HS256")
+    assert desk.verify_worker_token(token).sdk == "v1"
+
+
+@pytest.mark.parametrize(("token", "message"), [
+    (lambda desk: jwt.encode(capability_claims(desk), "not the auth token", algorithm="HS256"),
+     "The token's signature does not match its key: it was forged or signed with another secret"),
+    (lambda desk: jwt.encode(capability_claims(desk), "token", algorithm="HS512"), "The token cannot be read: The specified alg value is not allowed"),
+    (lambda desk: jwt.encode(capability_claims(desk, exp=None), "token", algorithm="HS256"),
+     "The token has expired (or has no expiry): mint a new one"),
+    (lambda desk: jwt.encode(capability_claims(desk, nbf=math.floor(desk.now()) + 2), "token", algorithm="HS256"),
+     "The token is not valid yet (its nbf is in the future)"),
+])
+def test_each_refusal_says_what_is_wrong_with_the_token(desk, token, message):
+    assert refusal(desk, token(desk)).message == message
+
+
+def test_a_token_valid_from_the_next_second_is_taken_now(desk):
+    # a second's grace for clocks that differ by less than one
+    assert desk.verify_worker_token(jwt.encode(capability_claims(desk, nbf=math.floor(desk.now()) + 1), "token",
+                                               algorithm="HS256")).sdk == "v1"
