@@ -131,3 +131,52 @@ def test_a_store_that_writes_nothing_down_still_routes_from_memory():
     s.accept(task)
     assert s.status(task) == "assigned" and s.reservations(task) == [("Alice", "accepted")]
     assert s.stored_events() == 0 and s.events() == []
+
+
+def test_an_accept_undone_by_a_fault_leaves_the_offer_pending_with_its_timeout():
+    s, task = reserved_for_alice()
+    other = s.task(lang="es")  # waits: Alice holds an offer
+    with s.fault_when_recording_events(), pytest.raises(RuntimeError):
+        s.accept(task)  # the reservation is accepted in memory before reservation.accepted is recorded
+    assert s.reservations(task) == [("Alice", "pending")] and s.reservations(other) == []  # Alice still holds it
+    s.advance(119)
+    assert s.reservations(task) == [("Alice", "pending")]
+    s.advance(1)  # the workflow's 120 s reservation timeout still runs (https://www.twilio.com/docs/taskrouter/api/workflow)
+    assert s.reservations(task) == [("Alice", "timeout")]
+
+
+def test_a_task_update_undone_by_a_fault_keeps_its_ttl_and_its_place_in_the_queue():
+    s = desk()
+    task = s.task(timeout=50, lang="es")
+    with s.fault_when_recording_events(), pytest.raises(RuntimeError):
+        s.update_task(task, priority=9)  # changed in memory before task.updated is recorded
+    assert s.fetch_task(task).priority == 0
+    s.set_activity("Alice", "Idle")
+    assert s.reservations(task) == [("Alice", "pending")]  # still routed
+    s.reject(task, activity="Offline")
+    s.advance(50)  # "the amount of time in seconds the task can live" (https://www.twilio.com/docs/taskrouter/api/task)
+    assert s.status(task) == "canceled"
+
+
+def test_a_queue_update_undone_by_a_fault_keeps_the_tasks_waiting_in_it():
+    s = desk()
+    waiting = [s.task(lang="es"), s.task(lang="es")]
+    with s.fault_when_recording_events(), pytest.raises(RuntimeError):
+        s.update_queue("Spanish", target_workers='languages HAS "fr"')
+    s.set_activity("Alice", "Idle")
+    assert s.reservations(waiting[0]) == [("Alice", "pending")] and s.queue_of(waiting[1]) == "Spanish"
+
+
+def test_an_offer_undone_by_a_fault_leaves_the_queue_as_it_was():
+    s = desk()
+    first, second = s.task(lang="es"), s.task(lang="es")
+    with s.fault_when_recording_events(), pytest.raises(RuntimeError):
+        s.set_activity("Alice", "Idle")  # routing took the first task from the queue before the events were recorded
+    assert s.activity_of("Alice") == "Offline" and s.reservations(first) == []
+    s.set_activity("Alice", "Idle")
+    assert s.reservations(first) == [("Alice", "pending")] and s.reservations(second) == []
+    s.set_activity("Bob", "Idle")  # English only: the second task stays for Alice
+    s.accept(first)
+    s.set_task(first, "completed")
+    s.set_activity("Alice", "Idle")
+    assert s.reservations(second) == [("Alice", "pending")]
