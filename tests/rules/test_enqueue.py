@@ -144,3 +144,26 @@ def test_without_an_action_the_caller_goes_on_to_the_next_verb_when_the_worker_h
     d.answer_call(leg.sid)
     d.hang_up(leg.sid)
     assert d.heard(caller)[-1] == "Thank you for calling" and d.call(caller).status == "completed"
+
+
+def test_a_queued_caller_redirected_by_rest_leaves_the_queue_and_the_task_goes():
+    # a REST update with a new Url redirects the live call (https://www.twilio.com/docs/voice/api/call-resource#update-a-call-resource);
+    # the Enqueue action hears "redirected" with the same three parameters as any other result
+    d = Desk()
+    call, task = d.queued_spanish_call()
+    d.route("/new", lambda p: "<Response><Say>Moved</Say></Response>")
+    d.advance(8)
+    d.update_call(call, url=f"{BASE}/new")
+    (after,) = d.phone.voice_requests("/after_queue")
+    assert (after["params"]["QueueResult"], after["params"]["QueueTime"]) == ("redirected", "8")
+    assert after["params"]["QueueSid"].startswith("QU") and after["purpose"] == "enqueue-action"
+    assert d.heard(call)[-1] == "Moved" and d.status(task) == "canceled" and d.fetch_task(task).reason == "redirected"
+
+
+def test_a_caller_who_hangs_up_while_a_dialled_party_rings_cancels_that_ring():
+    d = Desk()
+    d.route("/incoming_call", lambda p: f"<Response><Dial><Number>{ALICE_PHONE}</Number></Dial></Response>")
+    call = d.dial_in()
+    (child,) = d.list_calls(parent_call_sid=call)
+    d.hang_up(call)
+    assert (d.call(child.sid).status, d.call(call).status) == ("canceled", "completed")

@@ -101,9 +101,7 @@ class Telephony(Service):
         """The call leaves its queue: ask the Enqueue action URL with QueueResult (the caller's call goes on there)."""
         queue = call.queue or {}
         call.queue = None
-        left_at = queue.get("left_at", self.clock.now())  # a bridged caller left the queue when the bridge began
-        extra = {"QueueResult": result, "QueueSid": "QU" + (queue.get("workflow_sid") or "")[2:],
-                 "QueueTime": str(int(left_at - queue.get("entered_at", left_at)))}
+        extra = self._action_parameters(queue, result)
         if queue.get("action") and call.status == "in-progress":
             call.documents = 0
             self.twiml.fetch(call, queue["action"], queue["method"], extra, purpose="enqueue-action")
@@ -115,6 +113,13 @@ class Telephony(Service):
             self.calls.wait(call, None)
             self.twiml.play(call)  # no action: the document goes on after <Enqueue>
 
+    def _action_parameters(self, queue: dict, result: str) -> dict[str, str]:
+        """What the Enqueue action hears when the call leaves its queue: "QueueResult, QueueSid, QueueTime"
+        (https://www.twilio.com/docs/voice/twiml/enqueue#attributes-action), the time counted until it left the queue."""
+        left_at = queue.get("left_at", self.clock.now())  # a bridged caller left the queue when the bridge began
+        return {"QueueResult": result, "QueueSid": "QU" + (queue.get("workflow_sid") or "")[2:],
+                "QueueTime": str(int(left_at - queue.get("entered_at", left_at)))}
+
     def leave_wait(self, call: Call, why: str, keep_task: bool = False) -> None:
         """The call stops waiting (a redirect). A queued caller leaves the queue: the Enqueue action hears
         ``redirected`` (the call follows the new document), and the task is canceled unless a worker's
@@ -125,8 +130,7 @@ class Telephony(Service):
             queue = call.queue
             call.queue = None
             if queue.get("action"):
-                extra = {"QueueResult": why, "QueueTime": str(int(self.clock.now() - queue.get("entered_at", self.clock.now())))}
-                self.outbox.post(Outbound("voice-status", queue["action"], {**self.calls.call_params(call), **extra},
+                self.outbox.post(Outbound("voice-status", queue["action"], {**self.calls.call_params(call), **self._action_parameters(queue, why)},
                                              self.account_sid, method=queue["method"], call_sid=call.sid, purpose="enqueue-action"))
         call.gather = None
         call.dial = None
