@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from desks import configure, desk, layered, skipping_desk, two_workflows
 from scenario import Scenario
 
@@ -219,3 +220,28 @@ def test_a_skip_out_of_a_filter_goes_to_the_next_matching_filter():
                 {"expression": "1==1", "targets": [{"queue": "English"}]}], name="filters")
     task = s.task("filters")
     assert s.queue_of(task) == "English"
+
+
+@pytest.mark.parametrize(("skip_if", "skipped"), [
+    ("workers.unavailable == 2", True), ("workers.unavailable == 3", False), ("workers.unavailable == 1", False),
+    ("workers.available == 0", True), ("workers.{Offline} == 1 AND workers.{Busy} == 1", True),
+    ("workers.{Offline} == 2", False),
+])
+def test_skip_if_counts_only_the_queues_own_members(skip_if, skipped):
+    # skip_if reads "workers.available", "workers.unavailable" and "workers.<activity SID>", counted over the
+    # queue's workers (https://www.twilio.com/docs/taskrouter/workflow-configuration/skip-if)
+    s = desk()
+    s.worker("Carla", languages=["es"])  # a second Spanish member, Offline
+    s.set_activity("Alice", "Busy")  # Bob (English only, Offline) is not counted
+    condition = skip_if.format(**s.activities)
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "Spanish", "skip_if": condition}, {"queue": "English"}]}], name="counted")
+    task = s.task("counted")
+    assert s.queue_of(task) == ("English" if skipped else "Spanish")
+
+
+def test_skip_if_counts_every_member_in_an_activity():
+    s = desk()
+    s.worker("Carla", languages=["es"])  # Alice and Carla, both Spanish members, both Offline
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "Spanish", "skip_if": f"workers.{s.activities['Offline']} == 2"},
+                                                   {"queue": "English"}]}], name="counted")
+    assert s.queue_of(s.task("counted")) == "English"
