@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from desks import lifecycle_events, sent_events, spanish_desk, watched
+from desks import lifecycle_events, reserved_for_alice, sent_events, spanish_desk, watched
 from scenario import ACCOUNT, EPOCH, Scenario
 
 from trkit.mock.engine.errors import TaskRouterError
@@ -218,3 +218,74 @@ def test_events_are_kept_30_days_then_dropped():
     assert s.stored_events() == made + later  # nothing is 30 days old yet
     s.advance(2)
     assert s.stored_events() == later  # day 0's events are gone; the day-30 ones stay
+
+
+def recorded(name: str) -> dict[str, str]:
+    """A payload real TaskRouter sent (tests/captured), its event data only, named as the Events API names it."""
+    import re
+    from pathlib import Path
+
+    params = json.loads((Path(__file__).resolve().parent.parent / "captured" / f"{name}.json").read_text())["params"]
+    envelope = {"AccountSid", "WorkspaceSid", "WorkspaceName", "Sid", "Timestamp", "TimestampMs", "OperatingUnitSid", "EventType",
+                "ResourceType", "ResourceSid", "EventDescription"}
+    return {re.sub(r"(?<!^)(?=[A-Z])", "_", k).lower(): v for k, v in params.items() if k not in envelope}
+
+
+def test_task_created_carries_the_fields_real_taskrouter_sent():
+    # tests/captured/task_created.json: a task made on the Python quickstart's FIFO workspace, voice channel
+    want = recorded("task_created")
+    s = Scenario()
+    s.queue("Sample Queue", "1==1")
+    s.workflow([], default="Sample Queue", name="Default Fifo Workflow")
+    task = s.create_task(attributes="{}", workflow_sid=s.workflows["Default Fifo Workflow"], task_channel="voice").sid
+    (created,) = s.events("task.created")
+    data = created.event_data
+    assert set(data) >= set(want)
+    same = ("task_priority", "task_age", "task_assignment_status", "task_attributes", "task_version", "task_channel_unique_name",
+            "workflow_name", "task_queue_name", "task_queue_target_expression")
+    assert {k: str(data[k]) for k in same} == {k: want[k] for k in same}
+    assert (data["task_sid"], data["workflow_sid"], data["task_queue_sid"]) == (task, s.workflows["Default Fifo Workflow"],
+                                                                                 s.queues["Sample Queue"])
+    assert data["task_date_created"] == data["task_queue_entered_date"] == str(int(s.now()))  # event data is text
+    assert data["task_channel_sid"] == s.fetch_task(task).task_channel_sid
+
+
+@pytest.mark.parametrize(("capture", "event_type"), [("worker_created", "worker.created"),
+                                                       ("worker_attributes_update", "worker.attributes.update")])
+def test_worker_events_carry_the_fields_real_taskrouter_sent(capture, event_type):
+    want = recorded(capture)
+    s = Scenario()
+    worker = s.worker("test")
+    if event_type == "worker.attributes.update":
+        s.update_worker(worker, attributes=want["worker_attributes"])
+    (event,) = s.events(event_type)
+    data = event.event_data
+    assert set(data) >= set(want)
+    assert (data["worker_sid"], data["worker_name"], data["worker_activity_name"]) == (worker, "test", want["worker_activity_name"])
+    assert data["worker_activity_sid"] == s.activities["Offline"]
+    assert data["worker_version"] == ("0" if event_type == "worker.created" else "1")
+    # compared as JSON: the capture escapes "/" as "\\/", as Twilio's serialiser writes it (the mock does not)
+    assert json.loads(data["worker_attributes"]) == json.loads("{}" if event_type == "worker.created" else want["worker_attributes"])
+
+
+@pytest.mark.parametrize(("capture", "event_type"), [("task_queue_created", "task-queue.created"),
+                                                       ("task_queue_expression_updated", "task-queue.expression.updated")])
+def test_task_queue_events_carry_the_fields_real_taskrouter_sent(capture, event_type):
+    want = recorded(capture)
+    s = Scenario()
+    queue = s.queue(want["task_queue_name"], "1==1")
+    if event_type == "task-queue.expression.updated":
+        s.update_queue(want["task_queue_name"], target_workers=want["task_queue_target_expression"])
+    (event,) = s.events(event_type)
+    assert event.event_data == {"task_queue_sid": queue, "task_queue_name": want["task_queue_name"],
+                                "task_queue_target_expression": want["task_queue_target_expression"],
+                                "workspace_sid": s.ws, "workspace_name": "Rules"}
+
+
+def test_reservation_events_name_the_task_and_the_worker_and_the_workflow():
+    s, task = reserved_for_alice()
+    (created,) = s.events("reservation.created")
+    data = created.event_data
+    assert (data["task_sid"], data["worker_sid"], data["worker_name"], data["workflow_sid"], data["workflow_name"]) == (
+        task, s.workers["Alice"], "Alice", s.workflows["wf"], "wf")
+    assert data["task_queue_name"] == "Spanish" and data["reservation_sid"] == s.offer(task)
