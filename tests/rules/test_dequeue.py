@@ -68,14 +68,30 @@ def test_when_the_bridged_call_ends_the_worker_goes_to_the_post_work_activity():
     assert d.status(task) == "assigned"  # the reference's default: the app completes it
 
 
-@pytest.mark.parametrize(("switch", "expected"), [("wrapping", "wrapping"), ("completed", "completed")])
-def test_the_task_after_the_bridge_is_a_switch(switch, expected):
+@pytest.mark.parametrize(("switch", "expected", "reason"), [("wrapping", "wrapping", None), ("completed", "completed", "call ended")])
+def test_the_task_after_the_bridge_is_a_switch(switch, expected, reason):
     d = Desk(task_after_bridge=switch)
     caller, task = dequeue_to_alice(d)
     leg = json.loads(d.fetch_task(task).attributes)["worker_call_sid"]
     d.answer_call(leg)
     d.hang_up(caller)
-    assert d.status(task) == expected and d.call(leg).status == "completed"
+    assert d.status(task) == expected and d.call(leg).status == "completed" and d.fetch_task(task).reason == reason
+    assert d.activity_of("Alice") == "WrapUp"  # the instruction's post_work_activity_sid, whatever the switch
+
+
+def test_the_reason_a_caller_who_hung_up_gives_the_task_is_a_switch():
+    d = Desk(caller_hangup_reason="caller abandoned")
+    call, task = d.queued_spanish_call()
+    d.hang_up(call)
+    assert (d.status(task), d.fetch_task(task).reason) == ("canceled", "caller abandoned")
+
+
+def test_a_worker_whose_phone_went_unanswered_can_keep_her_activity():
+    d = Desk(unanswered_worker_activity="keep")
+    caller, task = dequeue_to_alice(d, timeout=20)
+    d.advance(20)
+    # she stays available, so the task is offered straight back to her (what the default, "timeout", avoids)
+    assert d.reservations(task) == [("Alice", "canceled"), ("Alice", "pending")]
 
 
 def test_an_unanswered_worker_phone_cancels_the_reservation_and_the_task_waits_again():
