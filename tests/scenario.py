@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -155,6 +155,17 @@ class Scenario:
     def routing_config(self, name: str = "wf"):
         """The workflow's configuration as routing reads it (filters, targets, their defaults filled in)."""
         return self.engine.lookups.routing_config(self.fetch("workflow", self.workflows[name]))
+
+    def reset(self) -> None:
+        """``POST /mock/reset``: everything the mock holds is forgotten (records, events, the clock, the callback log)."""
+        self.engine.reset()
+
+    def subscribe(self, listener: Callable[[list], None]) -> None:
+        """What the event bridge does: ``listener(events)`` after each change that recorded events."""
+        self.engine.subscribe(listener)
+
+    def unsubscribe(self, listener: Callable[[list], None]) -> None:
+        self.engine.unsubscribe(listener)
 
     def record_callback(self, entry: dict) -> None:
         self.engine.record_callback(entry)

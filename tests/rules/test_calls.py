@@ -255,3 +255,40 @@ def test_a_new_numbers_friendly_name_is_the_number_as_twilio_formats_it(number, 
     d = Desk()
     assert d.buy_number(number).friendly_name == friendly_name
     assert d.buy_number("+14155550999", friendly_name="Support line").friendly_name == "Support line"
+
+
+def test_the_calls_list_filters_by_the_day_and_the_instant_a_call_started_or_ended():
+    # StartTime=YYYY-MM-DD (that day, GMT), StartTime<= and StartTime>= (on or before, on or after an instant), the same for
+    # EndTime; a call not started (or not ended) is left out (https://www.twilio.com/docs/voice/api/call-resource#read-multiple-call-resources)
+    from trkit.mock.engine.calls import When
+
+    d = Desk()
+    d.route("/agent", lambda p: '<Response><Pause length="600"/></Response>')
+    d.set_phone(ALICE_PHONE, "answer")
+    first = d.create_call(ALICE_PHONE, NUMBER, url=f"{BASE}/agent").sid  # starts at once
+    d.advance(100.7)
+    second = d.create_call(ALICE_PHONE, NUMBER, url=f"{BASE}/agent").sid
+    d.hang_up(first)
+    ringing = d.create_call(CALLER, NUMBER, url=f"{BASE}/agent").sid  # nobody answers: never started
+    t0 = d.call(first).start_time
+    day = float(int(t0 // 86400) * 86400)
+
+    def listed(**filters) -> set[str]:
+        return {c.sid for c in d.list_calls(**filters)}
+
+    assert listed(started=When(on=day)) == {first, second} and listed(started=When(on=day + 86400)) == set()
+    assert listed(started=When(by=t0)) == {first} and listed(started=When(since=t0 + 100)) == {second}
+    assert listed(started=When(since=t0 + 101)) == set()  # kept to the second: 100.7 s later is t0 + 100
+    assert listed(started=When(since=t0, by=t0 + 100)) == {first, second}
+    assert listed(ended=When(on=day)) == {first} and listed(ended=When(by=t0 + 99)) == set()
+    assert ringing not in listed(started=When(since=0.0)) and ringing in listed()
+
+
+@pytest.mark.parametrize(("field", "param"), [("voice_method", "VoiceMethod"), ("voice_fallback_method", "VoiceFallbackMethod"),
+                                               ("status_callback_method", "StatusCallbackMethod")])
+def test_a_numbers_methods_are_get_or_post_and_kept_upper_case(field, param):
+    d = Desk()
+    assert getattr(d.update_phone_number(d.number, **{field: "get"}), field) == "GET"
+    with pytest.raises(TaskRouterError) as refused:
+        d.update_phone_number(d.number, **{field: "PUT"})
+    assert refused.value.message == f"{param} must be GET or POST, got 'PUT'"

@@ -218,3 +218,14 @@ def test_bad_known_worker_and_order_by_are_refused(target, words):
     with pytest.raises(TaskRouterError) as info:
         s.create_workflow("bad", json.dumps(config))
     assert words in info.value.message, info.value.message
+
+
+def test_a_deleted_worker_is_never_offered_a_task():
+    s = desk()
+    s.set_activity("Alice", "Idle")
+    s.set_activity("Bob", "Idle")
+    s.delete_worker(s.workers["Alice"])
+    task = s.task(lang="en")
+    assert s.reservations(task) == [("Bob", "pending")]
+    spanish = s.task(lang="es")  # only Alice spoke Spanish: it waits
+    assert s.reservations(spanish) == [] and s.status(spanish) == "pending"

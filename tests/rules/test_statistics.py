@@ -386,3 +386,15 @@ def test_statistics_of_the_last_second_count_what_happened_in_it():
     assert s.cumulative(EPOCH + 9, EPOCH + 9, "workspace")["reservations_accepted"] == 0
     assert s.worker_cumulative(EPOCH + 10, EPOCH + 10, s.workers["Alice"])["reservations_accepted"] == 1
     assert s.worker_cumulative(EPOCH + 11, EPOCH + 11, s.workers["Alice"])["reservations_accepted"] == 0
+
+
+@pytest.mark.parametrize(("text", "epoch"), [
+    ("2027-01-15T08:00:00Z", EPOCH), ("2027-01-15T08:00:00+00:00", EPOCH), ("2027-01-15T09:00:00+01:00", EPOCH),
+    ("2027-01-15T08:00:00", EPOCH), (" 2027-01-15T08:00:01Z ", EPOCH + 1), ("2027-01-15", EPOCH - 8 * 3600),
+])
+def test_start_and_end_dates_are_read_as_iso_8601_in_utc_unless_they_say_otherwise(text, epoch):
+    # "StartDate: Only calculate statistics from this date and time and later, specified in ISO 8601 format"
+    # (https://www.twilio.com/docs/taskrouter/api/workspace-statistics); the twilio library sends ...Z
+    from trkit.mock.engine.clock import parse_iso
+
+    assert parse_iso(text) == epoch

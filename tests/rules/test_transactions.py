@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 from desks import desk, on_file, reopened, reserved_for_alice
-from scenario import Scenario, new_engine
+from scenario import EPOCH, Scenario, new_engine
 
 from trkit.language.vocabulary import looks_like
 from trkit.mock.engine.errors import TaskRouterError
@@ -180,3 +180,43 @@ def test_an_offer_undone_by_a_fault_leaves_the_queue_as_it_was():
     s.set_task(first, "completed")
     s.set_activity("Alice", "Idle")
     assert s.reservations(second) == [("Alice", "pending")]
+
+
+def test_a_reset_forgets_everything_and_the_mock_routes_afresh(tmp_path):
+    s, path = on_file(tmp_path)
+    s.queue("All")
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "All"}]}])
+    s.worker("Alice")
+    s.set_activity("Alice", "Idle")
+    s.task()
+    s.advance(3600)
+    s.record_callback({"kind": "assignment", "outcome": "delivered"})
+    s.reset()
+    assert s.list_workspaces() == [] and s.stored_events() == 0 and s.callback_log == [] and s.now() == EPOCH
+    again = Scenario(engine=s.engine)  # the same mock, built again: it routes
+    again.queue("All")
+    again.workflow([{"expression": "1==1", "targets": [{"queue": "All"}]}])
+    again.worker("Bob", activity="Idle")
+    assert again.reservations(again.task()) == [("Bob", "pending")]
+    # the file holds the new state only: the reset emptied it too
+    assert [w.sid for w in reopened(again, path).list_workspaces()] == [again.ws]
+
+
+def test_event_subscribers_hear_each_change_once_it_is_made_and_one_that_fails_harms_nothing():
+    s = desk()
+    heard: list[list[str]] = []
+
+    def broken(events):
+        raise RuntimeError("a subscriber with a bug")
+
+    s.subscribe(broken)
+    s.subscribe(lambda events: heard.append([e.event_type for e in events]))
+    task = s.task(lang="es")
+    assert heard == [["task.created", "workflow.entered", "workflow.target-matched", "task-queue.entered"]]
+    assert s.status(task) == "pending"  # the change stands: a subscriber's failure is its own
+    s.unsubscribe(heard.append)  # not subscribed: nothing happens
+    listener = heard.append
+    s.subscribe(listener)
+    s.unsubscribe(listener)
+    s.update_task(task, priority=3)
+    assert heard[-1] == ["task.updated"] and len(heard) == 2
