@@ -292,3 +292,68 @@ def test_a_numbers_methods_are_get_or_post_and_kept_upper_case(field, param):
     with pytest.raises(TaskRouterError) as refused:
         d.update_phone_number(d.number, **{field: "PUT"})
     assert refused.value.message == f"{param} must be GET or POST, got 'PUT'"
+
+
+def ten_redirects_from(d: Desk, start: str = "/start") -> None:
+    """``start`` leads through 10 redirects in a row (the most that are followed) to a document that says "made it"."""
+    d.route(start, lambda p: f"<Response><Redirect>{BASE}/c1</Redirect></Response>")
+    for n in range(1, 10):
+        d.route(f"/c{n}", lambda p, n=n: f"<Response><Redirect>/c{n + 1}</Redirect></Response>")
+    d.route("/c10", lambda p: "<Response><Say>made it</Say></Response>")
+
+
+@pytest.mark.parametrize("entry", ["gather action", "after a pause", "dial action", "rest redirect", "rest twiml"])
+def test_the_redirect_count_starts_again_whenever_the_call_waited(entry):
+    d = Desk()
+    ten_redirects_from(d)
+    d.set_phone(ALICE_PHONE, "busy")
+    documents = {"gather action": f'<Response><Gather action="{BASE}/start" numDigits="1"/></Response>',
+                 "after a pause": f'<Response><Pause length="1"/><Redirect>{BASE}/start</Redirect></Response>',
+                 "dial action": f'<Response><Dial action="{BASE}/start"><Number>{ALICE_PHONE}</Number></Dial></Response>',
+                 "rest redirect": '<Response><Pause length="30"/></Response>', "rest twiml": '<Response><Pause length="30"/></Response>'}
+    d.route("/incoming_call", lambda p: documents[entry])
+    call = d.dial_in()
+    if entry == "gather action":
+        d.press_digits(call, "1")
+    elif entry == "after a pause":
+        d.advance(1)
+    elif entry == "rest redirect":
+        d.update_call(call, url=f"{BASE}/start")
+    elif entry == "rest twiml":
+        d.update_call(call, twiml="<Response><Redirect>/start</Redirect></Response>")  # relative: to the call's document
+    assert d.heard(call)[-1] == "made it" and d.call(call).errors == ()
+
+
+def test_a_twiml_update_plays_at_once_and_resolves_its_urls_against_the_calls_document():
+    d = Desk()
+    d.route("/incoming_call", lambda p: '<Response><Pause length="30"/></Response>')
+    d.route("/next", lambda p: "<Response><Say>next</Say></Response>")
+    call = d.dial_in()
+    d.update_call(call, twiml="<Response><Say>now</Say><Redirect>next</Redirect></Response>")
+    assert d.heard(call)[-2:] == ["now", "next"]
+    (asked,) = d.phone.voice_requests("/next")
+    assert (asked["url"], asked["method"], asked["purpose"]) == (f"{BASE}/next", "POST", "redirect")
+
+
+def test_gather_finishes_on_its_own_key_or_on_none_and_asks_its_document_by_default():
+    d = Desk()
+    d.route("/incoming_call", lambda p: '<Response><Gather finishOnKey="*" numDigits="5"/></Response>')
+    call = d.dial_in()
+    d.press_digits(call, "12*")
+    (asked,) = [r for r in d.phone.voice_requests("/incoming_call") if "Digits" in r["params"]]
+    assert (asked["params"]["Digits"], asked["params"]["FinishedOnKey"]) == ("12", "*")  # no action: the document's own URL
+    d = Desk()
+    d.route("/incoming_call", lambda p: f'<Response><Gather finishOnKey="" numDigits="3" action="{BASE}/pin"/></Response>')
+    d.route("/pin", lambda p: "<Response/>")
+    call = d.dial_in()
+    d.press_digits(call, "#1#")  # "#" is a digit like any other when finishOnKey is empty
+    (asked,) = d.phone.voice_requests("/pin")
+    assert asked["params"]["Digits"] == "#1#" and "FinishedOnKey" not in asked["params"]
+
+
+def test_dial_shows_its_caller_id_to_the_dialled_party():
+    d = Desk()
+    d.route("/incoming_call", lambda p: f'<Response><Dial callerId="{NUMBER}"><Number>{ALICE_PHONE}</Number></Dial></Response>')
+    call = d.dial_in()
+    (child,) = d.list_calls(parent_call_sid=call)
+    assert child.from_ == NUMBER

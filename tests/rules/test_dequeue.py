@@ -300,3 +300,41 @@ def test_the_worker_legs_status_callback_is_a_get_on_the_named_events(params, ev
                              instruction_params={"from": NUMBER, "status_callback_url": f"{BASE}/leg", **params, **more})
         (leg,) = d.list_calls(to=ALICE_PHONE)
         assert (leg.status_callback, leg.status_callback_method, leg.status_callback_events) == (f"{BASE}/leg", "GET", events)
+
+
+@pytest.mark.parametrize(("queue", "message"), [
+    ("<Queue>support</Queue>", "<Dial><Queue> by queue name is not emulated by the mock: give reservationSid"),
+    ('<Queue reservationSid="WR{zeros}"/>', "<Queue reservationSid='WR{zeros}'>: the reservation is gone, not pending"),
+    ('<Queue reservationSid="{accepted}"/>', "<Queue reservationSid='{accepted}'>: the reservation is accepted, not pending"),
+    ('<Queue reservationSid="{no_caller}"/>', "<Queue reservationSid='{no_caller}'>: no caller waits for task {no_caller_task}"),
+])
+def test_a_worker_leg_that_dials_a_queue_it_cannot_reach_hears_why(queue, message):
+    d = Desk()
+    call, task = d.queued_spanish_call()
+    d.set_activity("Alice", "Idle")
+    accepted = d.offer(task)
+    d.accept(task)
+    plain = d.task(selected_language="en")  # a task no call made
+    d.set_activity("Bob", "Idle")
+    values = {"zeros": "0" * 32, "accepted": accepted, "no_caller": d.offer(plain), "no_caller_task": plain}
+    d.route("/agent", lambda p: f"<Response><Dial>{queue.format(**values)}</Dial></Response>")
+    d.set_phone("+14155550199", "answer")
+    leg = d.create_call("+14155550199", NUMBER, url=f"{BASE}/agent").sid
+    assert (d.call(leg).errors[0]["code"], d.call(leg).errors[0]["message"]) == (12200, message.format(**values))
+
+
+def test_redirect_of_a_call_that_is_not_live_is_40121():
+    d, _, task, res = offered_call()
+    with pytest.raises(TaskRouterError) as refused:
+        d.update_reservation(res, task, instruction="redirect", instruction_params={"call_sid": "CA" + "0" * 32, "url": f"{BASE}/x"})
+    assert (refused.value.code, refused.value.message) == (40121, f"redirect: call '{'CA' + '0' * 32}' is not a live call")
+
+
+def test_redirect_asks_the_new_url_with_post_and_keeps_the_task():
+    # "redirect ... redirects the live call to new TwiML" (https://www.twilio.com/docs/taskrouter/api/reservations)
+    d, caller, task, res = offered_call()
+    d.route("/agent_ivr", lambda p: '<Response><Say>redirected</Say><Pause length="60"/></Response>')
+    d.update_reservation(res, task, instruction="redirect", instruction_params={"call_sid": caller, "url": f"{BASE}/agent_ivr"})
+    (asked,) = d.phone.voice_requests("/agent_ivr")
+    assert (asked["method"], asked["purpose"]) == ("POST", "redirect") and d.heard(caller)[-1] == "redirected"
+    assert d.status(task) == "reserved"  # the task is the reservation's to settle: not canceled with the queue
