@@ -173,7 +173,32 @@ def test_a_field_type_with_no_check_is_found_when_the_module_loads():
     # a record field of a type the codec cannot read back must fail loudly, not be stored unchecked
     for hint in (list[int], int | str | None, set):
         with pytest.raises(TypeError, match="^no check for field f: "):
-            codec._check("f", hint)
-    assert codec._check("f", typing.Any)(object) is object
-    assert codec._check("f", int | None)(None) is None
+            codec._rule("f", hint)
+    assert codec._rule("f", typing.Any) == codec.FieldRule("f", object)
+    assert codec._rule("f", int | None) == codec.FieldRule("f", int, optional=True)
+    assert codec._rule("f", tuple) == codec.FieldRule("f", tuple)
     assert [f.name for f in codec.stored_fields(MODEL_CLASSES["task"])][-1] == "version"
+
+
+@pytest.mark.parametrize(("rule", "value", "read"), [
+    (codec.FieldRule("f", object), {"any": ["thing"]}, {"any": ["thing"]}),
+    (codec.FieldRule("f", int, optional=True), None, None),
+    (codec.FieldRule("f", tuple), ["a", 1], ("a", 1)),
+    (codec.FieldRule("f", float), 2, 2),
+    (codec.FieldRule("f", bool), False, False),
+])
+def test_a_field_that_fits_its_rule_is_read_as_the_record_holds_it(rule, value, read):
+    got = codec.read_field(rule, value)
+    assert got == read and type(got) is type(read)
+
+
+@pytest.mark.parametrize(("rule", "value", "message"), [
+    (codec.FieldRule("f", int), None, "f must be an integer, got NoneType"),  # not optional: null does not fit
+    (codec.FieldRule("f", bool), 0, "f must be true or false, got int"),
+    (codec.FieldRule("f", tuple), ("a",), "f must be a list, got tuple"),
+    (codec.FieldRule("f", dict, optional=True), [], "f must be an object, got list"),
+])
+def test_a_field_that_does_not_fit_its_rule_is_named(rule, value, message):
+    with pytest.raises(DamagedRecord) as damaged:
+        codec.read_field(rule, value)
+    assert str(damaged.value) == message

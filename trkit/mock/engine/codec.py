@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Callable
-from dataclasses import MISSING, fields
+from dataclasses import MISSING, dataclass, fields
 from typing import Any
 
 import orjson
@@ -29,49 +28,52 @@ class DamagedRecord(ValueError):
     """A stored row that is not a record of its kind: what is wrong with it."""
 
 
-Check = Callable[[Any], Any]
+# What a field's JSON value must be, by the type its record declares: the words a refusal uses for it
+WHAT = {bool: "true or false", int: "an integer", float: "a number", str: "a string", dict: "an object", tuple: "a list"}
 
 
-def _kind(name: str, test: Callable[[Any], bool], what: str) -> Check:
-    def check(value: Any) -> Any:
-        if not test(value):
-            raise DamagedRecord(f"{name} must be {what}, got {type(value).__name__}")
-        return value
-    return check
+@dataclass(frozen=True)
+class FieldRule:
+    """How one stored field is read back: the type it must have (``object``: any) and whether it may be null.
+    The rules are data, worked out once from the record's type hints; :func:`read_field` applies them to each row."""
+
+    name: str
+    base: type
+    optional: bool = False
 
 
-def _as_tuple(name: str) -> Check:
-    def check(value: Any) -> tuple:
-        if not isinstance(value, list):
-            raise DamagedRecord(f"{name} must be a list, got {type(value).__name__}")
-        return tuple(value)  # JSON has no tuples: the record's field is one
-    return check
-
-
-def _optional(inner: Check) -> Check:
-    return lambda value: None if value is None else inner(value)
-
-
-def _check(name: str, hint: Any) -> Check:
-    """What reads one field back from JSON: checks its type (and makes a list a tuple where the field is one)."""
+def _rule(name: str, hint: Any) -> FieldRule:
+    """The rule for a field of this type hint (``X | None`` is optional ``X``)."""
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
         if len(options) != 1:
             raise TypeError(f"no check for field {name}: {hint!r}")
-        return _optional(_check(name, options[0]))
-    base = typing.get_origin(hint) or hint
+        return FieldRule(name, _rule(name, options[0]).base, optional=True)
     if hint is Any:
-        return lambda value: value
-    simple = {bool: (lambda v: v is True or v is False, "true or false"),
-              int: (lambda v: type(v) is int, "an integer"),
-              float: (lambda v: type(v) in (int, float), "a number"),
-              str: (lambda v: type(v) is str, "a string"),
-              dict: (lambda v: type(v) is dict, "an object")}
-    if base in simple:
-        return _kind(name, *simple[base])
+        return FieldRule(name, object)
+    base = typing.get_origin(hint) or hint
+    if base not in WHAT:
+        raise TypeError(f"no check for field {name}: {hint!r}")  # a new field type: say here how to read it back
+    return FieldRule(name, base)
+
+
+def _fits(base: type, value: Any) -> bool:
+    if base is bool:
+        return value is True or value is False
+    if base is float:
+        return type(value) in (int, float)  # JSON writes 3.0 as 3
     if base is tuple:
-        return _as_tuple(name)
-    raise TypeError(f"no check for field {name}: {hint!r}")  # a new field type: say here how to read it back
+        return type(value) is list  # JSON has no tuples: the record's field is one
+    return type(value) is base  # int (not bool), str, dict
+
+
+def read_field(rule: FieldRule, value: Any) -> Any:
+    """One field of a stored row, checked against its rule (a list becomes the tuple the record holds)."""
+    if rule.base is object or (value is None and rule.optional):
+        return value
+    if not _fits(rule.base, value):
+        raise DamagedRecord(f"{rule.name} must be {WHAT[rule.base]}, got {type(value).__name__}")
+    return tuple(value) if rule.base is tuple else value
 
 
 def stored_fields(cls: type) -> list:
@@ -79,12 +81,12 @@ def stored_fields(cls: type) -> list:
     return [f for f in fields(cls) if not f.name.startswith("_")]
 
 
-def _checks_of(cls: type) -> dict[str, Check]:
+def _rules_of(cls: type) -> dict[str, FieldRule]:
     hints = typing.get_type_hints(cls)
-    return {f.name: _check(f.name, hints[f.name]) for f in stored_fields(cls)}
+    return {f.name: _rule(f.name, hints[f.name]) for f in stored_fields(cls)}
 
 
-_CHECKS = {kind: _checks_of(cls) for kind, cls in MODEL_CLASSES.items()}
+_RULES = {kind: _rules_of(cls) for kind, cls in MODEL_CLASSES.items()}
 _REQUIRED = {kind: {f.name for f in stored_fields(cls) if f.default is MISSING and f.default_factory is MISSING}
              for kind, cls in MODEL_CLASSES.items()}
 
@@ -110,19 +112,19 @@ def _values(kind: str, row: Any) -> dict[str, Any]:
     """A row's fields, each checked against the record's."""
     if type(row) is not dict:
         raise DamagedRecord("the row is not a JSON object")
-    checks = _CHECKS[kind]
-    unknown = row.keys() - checks.keys()
+    rules = _RULES[kind]
+    unknown = row.keys() - rules.keys()
     if unknown:
         raise DamagedRecord(f"unknown fields {', '.join(sorted(unknown))}")
     missing = _REQUIRED[kind] - row.keys()
     if missing:
         raise DamagedRecord(f"missing fields {', '.join(sorted(missing))}")
-    return {name: checks[name](value) for name, value in row.items()}
+    return {name: read_field(rules[name], value) for name, value in row.items()}
 
 
 def decode(kind: str, body: Any) -> Any:
     """A record of ``kind`` from its row, checked: every field known, of its type, and none missing."""
-    if kind not in _CHECKS or kind == "event":
+    if kind not in _RULES or kind == "event":
         raise DamagedRecord(f"there is no kind of record called {kind!r}")
     try:
         row = orjson.loads(body)
@@ -170,22 +172,23 @@ def decode_batch(body: Any) -> list[Event]:
     return events
 
 
-def _number_text(value: str) -> None:
-    float(value)  # ValueError: not a number
-
-
-def _pairs(first: type, second: tuple[type, ...]) -> Callable[[str], None]:
-    def check(value: str) -> None:
-        pairs = orjson.loads(value)
-        if type(pairs) is not list or not all(type(p) is list and len(p) == 2 and type(p[0]) in first and type(p[1]) in second
-                                              for p in pairs):
-            raise ValueError("not a list of pairs")
-    return check
-
-
-# the mock's own settings beside the records (the meta table), each a text of its own form
+# the mock's own settings beside the records (the meta table), each a text of its own form: a number, or a list of
+# pairs whose members are of these types
 _NUMBER = (int, float)
-META = {"clock_offset": _number_text, "clock_history": _pairs(_NUMBER, _NUMBER), "phones": _pairs((str,), (str,))}
+META: dict[str, tuple[tuple[type, ...], tuple[type, ...]] | None] = {
+    "clock_offset": None, "clock_history": (_NUMBER, _NUMBER), "phones": ((str,), (str,))}
+
+
+def _check_setting(form: tuple[tuple[type, ...], tuple[type, ...]] | None, value: str) -> None:
+    """Raises ValueError when ``value`` is not of its form."""
+    if form is None:
+        float(value)  # ValueError: not a number
+        return
+    first, second = form
+    pairs = orjson.loads(value)
+    if type(pairs) is not list or not all(type(p) is list and len(p) == 2 and type(p[0]) in first and type(p[1]) in second
+                                          for p in pairs):
+        raise ValueError("not a list of pairs")
 
 
 def check_meta(meta: dict[str, str]) -> None:
@@ -194,6 +197,6 @@ def check_meta(meta: dict[str, str]) -> None:
         if key not in META:
             raise DamagedRecord(f"unknown setting {key!r}")
         try:
-            META[key](value)
+            _check_setting(META[key], value)
         except (ValueError, TypeError) as exc:  # orjson's decode error is a ValueError
             raise DamagedRecord(f"setting {key} is not of its form ({exc})") from None
