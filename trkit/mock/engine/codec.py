@@ -44,6 +44,7 @@ class FieldRule:
 
 def _rule(name: str, hint: Any) -> FieldRule:
     """The rule for a field of this type hint (``X | None`` is optional ``X``)."""
+    # pragma: no mutate block (it runs when the module is imported, before mutation testing forks: no mutant of it could run)
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
         if len(options) != 1:
@@ -82,6 +83,7 @@ def stored_fields(cls: type) -> list:
 
 
 def _rules_of(cls: type) -> dict[str, FieldRule]:
+    # pragma: no mutate block (it runs when the module is imported, before mutation testing forks: no mutant of it could run)
     hints = typing.get_type_hints(cls)
     return {f.name: _rule(f.name, hints[f.name]) for f in stored_fields(cls)}
 

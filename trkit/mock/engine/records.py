@@ -113,6 +113,7 @@ def record(cls: type) -> type:
     :meth:`Record.__setattr__`, which journals it; the records stay mutable and, like any mutable
     dataclass compared by value, unhashable.
     """
+    # pragma: no mutate block (it runs when the module is imported, before mutation testing forks: no mutant of it could run)
     cls = dataclass(slots=True, frozen=True)(cls)
     cls.__setattr__ = Record.__setattr__
     cls.__delattr__ = object.__delattr__
