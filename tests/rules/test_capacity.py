@@ -44,3 +44,18 @@ def test_a_worker_is_not_offered_a_task_twice_at_once():
     assert s.reservations(task) == [("Alice", "pending")]
     s.worker("Bob", "Idle")
     assert sorted(s.reservations(task)) == [("Alice", "pending"), ("Bob", "pending")]
+
+
+def test_a_multitasking_worker_with_room_is_still_not_offered_one_task_twice():
+    # a worker holds at most one reservation for a task (max_reserved_workers counts workers): room on her channel
+    # does not change that (https://www.twilio.com/docs/taskrouter/api/task-queue, https://www.twilio.com/docs/taskrouter/multitasking)
+    s = Scenario(multi_task=True)
+    s.queue("All", max_reserved_workers=3)
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "All"}]}])
+    alice = s.worker("Alice")
+    s.update_worker_channel(alice, channel(s, "Alice", "default").sid, capacity=3)
+    s.set_activity("Alice", "Idle")
+    task = s.task()
+    assert s.reservations(task) == [("Alice", "pending")]
+    second = s.task()
+    assert s.reservations(second) == [("Alice", "pending")]  # she has room for it

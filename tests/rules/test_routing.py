@@ -229,3 +229,15 @@ def test_a_deleted_worker_is_never_offered_a_task():
     assert s.reservations(task) == [("Bob", "pending")]
     spanish = s.task(lang="es")  # only Alice spoke Spanish: it waits
     assert s.reservations(spanish) == [] and s.status(spanish) == "pending"
+
+
+def test_order_by_ranks_only_the_workers_the_target_expression_lets_in():
+    # the target's expression picks who may take the task; order_by only orders those
+    # (https://www.twilio.com/docs/taskrouter/workflow-configuration#order-by)
+    s = agents()
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "Support", "expression": "worker.level >= 5",
+                                                    "order_by": "worker.level ASC"}]}])
+    for name in ("Alice", "Dan", "Bob", "Carla"):  # Alice (level 1) would rank first, and has waited longest
+        s.set_activity(name, "Idle")
+        s.advance(1)
+    assert [s.holder(s.task()) for _ in range(3)] == ["Bob", "Carla", None]
