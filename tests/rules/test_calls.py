@@ -168,8 +168,8 @@ def status_callbacks(d: Desk, path: str = "/status") -> list[dict]:
 
 
 def test_a_calls_status_callbacks_count_from_zero_and_the_last_one_says_how_long_it_lasted():
-    # "SequenceNumber (from 0)", "CallbackSource (call-progress-events)", "Timestamp (RFC 2822)", terminal events add
-    # "CallDuration"; the initiated event reports CallStatus=initiated
+    # SequenceNumber counts from 0, CallbackSource is call-progress-events, Timestamp is RFC 2822, a terminal event adds
+    # CallDuration; the initiated event reports CallStatus=initiated
     # (https://www.twilio.com/docs/voice/api/call-resource#statuscallbackevent)
     d = Desk()
     d.route("/agent", lambda p: '<Response><Pause length="30"/></Response>')
@@ -200,7 +200,7 @@ def test_an_unanswered_call_lasted_no_time_and_only_the_events_asked_for_are_sen
 
 
 def test_a_dequeued_workers_leg_tells_its_status_callback_which_caller_it_served():
-    # "status_callback_url (GET on worker-leg completed; includes taskCallSid = the task's original CallSid)"
+    # the worker leg's status callback carries taskCallSid, the CallSid of the call the task came from
     # (https://www.twilio.com/docs/taskrouter/api/reservations#dequeue)
     d = Desk()
     d.phone.assignment = lambda p: {"instruction": "dequeue", "from": NUMBER, "status_callback_url": f"{BASE}/leg"}
@@ -250,8 +250,8 @@ def test_a_call_may_ring_any_e164_number_or_a_named_client(to):
     ("+141555501234", "+141555501234"), ("+24155550123", "+24155550123"),
 ])
 def test_a_new_numbers_friendly_name_is_the_number_as_twilio_formats_it(number, friendly_name):
-    # "friendly_name ... If not provided, it is a formatted version of the phone number", e.g. (415) 555-0100 for a
-    # North American number (https://www.twilio.com/docs/phone-numbers/api/incomingphonenumber-resource)
+    # without a friendly_name the number is named by its formatted self, e.g. (415) 555-0100 for a North American number
+    # (https://www.twilio.com/docs/phone-numbers/api/incomingphonenumber-resource)
     d = Desk()
     assert d.buy_number(number).friendly_name == friendly_name
     assert d.buy_number("+14155550999", friendly_name="Support line").friendly_name == "Support line"

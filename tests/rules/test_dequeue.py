@@ -271,7 +271,7 @@ def test_dequeue_of_a_call_that_no_longer_waits_in_a_queue_is_40133():
 
 @pytest.mark.parametrize("timeout", ["1", "999"])
 def test_a_ring_timeout_at_either_end_of_its_range_is_taken(timeout):
-    # "timeout: ring seconds, default 60, max 999" (https://www.twilio.com/docs/taskrouter/api/reservations)
+    # the ring timeout defaults to 60 s and may be at most 999 (https://www.twilio.com/docs/taskrouter/api/reservations)
     for instruction, params in (("dequeue", {}), ("call", {"url": f"{BASE}/agent"})):
         d, _, task, res = offered_call()
         d.update_reservation(res, task, instruction=instruction, instruction_params={"from": NUMBER, "timeout": timeout, **params})
@@ -280,7 +280,7 @@ def test_a_ring_timeout_at_either_end_of_its_range_is_taken(timeout):
 
 
 def test_dequeue_without_from_calls_the_worker_from_the_number_the_caller_dialled():
-    # "from ... else the number the caller dialled" (https://www.twilio.com/docs/taskrouter/twiml-queue-calls)
+    # without from, the worker sees the number the caller dialled (https://www.twilio.com/docs/taskrouter/twiml-queue-calls)
     d, _, task, res = offered_call()
     d.update_reservation(res, task, instruction="dequeue", instruction_params={"record": "do-not-record"})
     (leg,) = d.list_calls(to=ALICE_PHONE)
@@ -293,7 +293,8 @@ def test_dequeue_without_from_calls_the_worker_from_the_number_the_caller_dialle
     ({}, ("completed",)),
 ])
 def test_the_worker_legs_status_callback_is_a_get_on_the_named_events(params, events):
-    # "status_callback_url (GET on worker-leg completed)"; the events are a comma list (the SDK sends the plural name)
+    # the status callback is a GET for the worker's leg, on completed unless other events are named; the events are a
+    # comma list (the SDK sends the plural name) (https://www.twilio.com/docs/taskrouter/api/reservations)
     for instruction, more in (("dequeue", {}), ("call", {"url": f"{BASE}/agent"})):
         d, _, task, res = offered_call()
         d.update_reservation(res, task, instruction=instruction,
@@ -331,7 +332,7 @@ def test_redirect_of_a_call_that_is_not_live_is_40121():
 
 
 def test_redirect_asks_the_new_url_with_post_and_keeps_the_task():
-    # "redirect ... redirects the live call to new TwiML" (https://www.twilio.com/docs/taskrouter/api/reservations)
+    # redirect sends the live call to new TwiML (https://www.twilio.com/docs/taskrouter/api/reservations)
     d, caller, task, res = offered_call()
     d.route("/agent_ivr", lambda p: '<Response><Say>redirected</Say><Pause length="60"/></Response>')
     d.update_reservation(res, task, instruction="redirect", instruction_params={"call_sid": caller, "url": f"{BASE}/agent_ivr"})

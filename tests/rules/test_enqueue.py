@@ -109,8 +109,8 @@ def test_an_empty_task_noun_makes_a_task_of_the_call_alone():
 
 @pytest.mark.parametrize(("method", "sent"), [(None, "POST"), ("GET", "GET"), ("get", "GET")])
 def test_the_enqueue_action_hears_queue_result_sid_and_time_with_its_method(method, sent):
-    # "action is requested when the call leaves the queue ... with QueueResult, QueueSid, QueueTime"; method defaults
-    # to POST (https://www.twilio.com/docs/voice/twiml/enqueue)
+    # the action is requested when the call leaves the queue, with QueueResult, QueueSid and QueueTime; its method
+    # defaults to POST (https://www.twilio.com/docs/voice/twiml/enqueue)
     d = Desk()
     wf = d.workflows["wf"]
     chosen = f' method="{method}"' if method else ""
@@ -132,7 +132,7 @@ def test_the_enqueue_action_hears_queue_result_sid_and_time_with_its_method(meth
 
 
 def test_without_an_action_the_caller_goes_on_to_the_next_verb_when_the_worker_hangs_up():
-    # "action (default none -> fall through to the next verb)" (https://www.twilio.com/docs/voice/twiml/enqueue)
+    # without an action, the call falls through to the next verb (https://www.twilio.com/docs/voice/twiml/enqueue)
     d = Desk()
     wf = d.workflows["wf"]
     d.route("/incoming_call", lambda p: f'<Response><Enqueue workflowSid="{wf}"><Task>{{"selected_language": "es"}}</Task>'

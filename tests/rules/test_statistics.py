@@ -357,7 +357,7 @@ def two_channel_day() -> tuple[Scenario, str, str]:
 
 
 def test_cumulative_statistics_of_a_task_channel_count_only_its_tasks_and_reservations():
-    # "TaskChannel: Only calculate cumulative statistics on this TaskChannel"
+    # TaskChannel narrows the statistics to that channel
     # (https://www.twilio.com/docs/taskrouter/api/workspace-statistics)
     s, voice, chat = two_channel_day()
     counted = {channel: s.cumulative(EPOCH, EPOCH + 60, "workspace", **({"task_channel": channel} if channel else {}))
@@ -393,7 +393,7 @@ def test_statistics_of_the_last_second_count_what_happened_in_it():
     ("2027-01-15T08:00:00", EPOCH), (" 2027-01-15T08:00:01Z ", EPOCH + 1), ("2027-01-15", EPOCH - 8 * 3600),
 ])
 def test_start_and_end_dates_are_read_as_iso_8601_in_utc_unless_they_say_otherwise(text, epoch):
-    # "StartDate: Only calculate statistics from this date and time and later, specified in ISO 8601 format"
+    # StartDate and EndDate are ISO 8601
     # (https://www.twilio.com/docs/taskrouter/api/workspace-statistics); the twilio library sends ...Z
     from trkit.mock.engine.clock import parse_iso
 

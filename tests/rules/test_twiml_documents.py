@@ -92,7 +92,7 @@ def test_leave_outside_a_wait_url_is_refused_saying_so():
 
 @pytest.mark.parametrize(("reason", "heard"), [("busy", "(busy signal)"), ("rejected", "(the number is not in service)")])
 def test_a_rejected_caller_hears_a_busy_signal_or_that_the_number_is_not_in_service(reason, heard):
-    # "reason: rejected (default) plays a standard not-in-service response; busy plays a busy signal"
+    # reason "rejected" (the default) plays a not-in-service message, "busy" a busy signal
     # (https://www.twilio.com/docs/voice/twiml/reject)
     d = Desk()
     d.route("/incoming_call", lambda p: f'<Response><Reject reason="{reason}"/></Response>')

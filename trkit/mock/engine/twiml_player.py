@@ -31,7 +31,7 @@ HTTP_BAD_HOST_NAME = 11210
 HTTP_INVALID_REDIRECT = 11216
 
 # HTTP redirects a TwiML URL answers with: "Twilio will only follow redirects for status codes 301, 302, 303, and 307"
-# and needs a Location (https://www.twilio.com/docs/api/errors/11216); "Twilio follows up to 10 redirects" (then 11215)
+# and needs a Location (https://www.twilio.com/docs/api/errors/11216); after 10 in a row it gives up with 11215
 FOLLOWED_REDIRECTS = (301, 302, 303, 307)
 MAX_HTTP_REDIRECTS = 10
 REDIRECTED_TOO_OFTEN = f"redirected more than {MAX_HTTP_REDIRECTS} times"  # the sender's word for 11215
