@@ -220,3 +220,21 @@ def test_event_subscribers_hear_each_change_once_it_is_made_and_one_that_fails_h
     s.unsubscribe(listener)
     s.update_task(task, priority=3)
     assert heard[-1] == ["task.updated"] and len(heard) == 2
+
+
+def test_the_clock_moves_forward_or_stays_never_back():
+    s = desk()
+    before = s.now()
+    s.advance(0)  # a no-op, not a mistake
+    assert s.now() == before
+    with pytest.raises(TaskRouterError) as refused:
+        s.advance(-1)
+    assert (refused.value.code, refused.value.message) == (20001, "Advance must not be negative, got -1")
+    assert s.now() == before
+
+
+def test_timers_due_at_the_same_moment_all_fire_in_one_advance():
+    s = desk()
+    tasks = [s.task(timeout=30, lang="es") for _ in range(3)]
+    s.advance(30)
+    assert [s.status(t) for t in tasks] == ["canceled"] * 3
