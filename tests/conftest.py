@@ -195,13 +195,16 @@ def pytest_collection_modifyitems(config, items):
 
 
 BUILT_ONCE = {"tests/test_site.py"}  # modules whose tests share one build (a module-scoped fixture)
+# tests that compute the same thing, kept in the process by what they call: on one worker it is computed once (the
+# fewest-agents exercise simulates notebook 10's staffing curve; trkit.mock.simulation keeps the days it simulated)
+SHARED_WORK = {"tests/test_exercises.py": "[fewest-agents"}
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """pytest-xdist spreads the tests one by one over its workers, except a notebook's cells (they run in order,
-    in one kernel) and the tests of a module that builds something once for all of them (the static site): each
-    such group goes to one worker together."""
+    in one kernel), the tests of a module that builds something once for all of them (the static site) and tests
+    that compute the same thing (SHARED_WORK): each such group goes to one worker together."""
     from xdist.scheduler import LoadScopeScheduling
 
     config.option.loadscopereorder = False  # the collection's order (START_FIRST), not the largest group first
@@ -212,6 +215,8 @@ def pytest_xdist_make_scheduler(config, log):
             if notebook.endswith(".ipynb") and cell.startswith("Cell "):
                 return notebook
             module = nodeid.split("::", 1)[0]
+            if module in SHARED_WORK and SHARED_WORK[module] in nodeid:
+                return f"{module}::{SHARED_WORK[module]}"
             return module if module in BUILT_ONCE else nodeid
 
     return OneByOneButNotebooksWhole(config, log)
