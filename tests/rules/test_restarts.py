@@ -52,3 +52,21 @@ def test_a_restart_remembers_who_is_free_and_who_holds_a_task(tmp_path):
     s = reopened(s, path)
     second = s.task()
     assert (s.holder(first), s.holder(second)) == ("Eve", "Carla")  # Eve still holds hers; Carla was known to be free
+
+
+def test_a_task_routed_to_a_worker_still_waits_for_her_after_a_restart(tmp_path):
+    # RoutingTarget names one worker (https://www.twilio.com/docs/taskrouter/api/task); without IgnoreCapacity the task
+    # waits until she may take it, and for her alone
+    s, path = on_file(tmp_path)
+    s.queue("All")
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "All"}]}])
+    s.worker("Alice")
+    s.worker("Bob", "Idle")
+    task = s.create_task(attributes="{}", routing_target=s.workers["Alice"], workflow_sid=s.workflows["wf"], ignore_capacity=False).sid
+    assert s.reservations(task) == []  # Bob is free, but the task is Alice's
+    s = reopened(s, path)
+    s.set_activity("Bob", "Offline")
+    s.set_activity("Bob", "Idle")
+    assert s.reservations(task) == []
+    s.set_activity("Alice", "Idle")
+    assert s.reservations(task) == [("Alice", "pending")]
