@@ -238,3 +238,28 @@ def test_timers_due_at_the_same_moment_all_fire_in_one_advance():
     tasks = [s.task(timeout=30, lang="es") for _ in range(3)]
     s.advance(30)
     assert [s.status(t) for t in tasks] == ["canceled"] * 3
+
+
+def test_the_timers_of_a_task_deleted_before_they_fall_due_do_nothing():
+    # a task deleted by REST (https://www.twilio.com/docs/taskrouter/api/task#delete-a-task-resource) takes its TTL, step
+    # timeout and purge with it
+    s = desk()
+    s.workflow([{"expression": "1==1", "targets": [{"queue": "Spanish", "timeout": 20}, {"queue": "English"}]}], name="steps")
+    waiting = s.task("steps", timeout=50, lang="es")
+    done = s.task(timeout=1000, lang="en")
+    s.set_activity("Bob", "Idle")  # English only: he takes done, and waiting waits
+    s.accept(done)
+    s.set_task(done, "completed")  # purged 300 s after it finished
+    s.delete_task(waiting)
+    s.delete_task(done)
+    s.advance(400)
+    assert s.list_tasks() == [] and s.stored_events() > 0
+
+
+def test_a_task_finished_before_its_ttl_is_not_canceled_by_it():
+    s = desk()
+    task = s.task(timeout=50, lang="es")
+    s.set_activity("Alice", "Idle")
+    s.accept(task)
+    s.advance(50)
+    assert s.status(task) == "assigned"  # only a waiting task is canceled by its TTL
