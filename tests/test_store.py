@@ -126,3 +126,21 @@ def test_a_store_that_writes_nothing_keeps_the_file_empty(tmp_path):
     committed(store, worker("WK1"))
     assert store.get("worker", "WK1") is not None and rows(path) == []
     store.close()
+
+
+def test_sids_are_a_prefix_and_32_lowercase_hex_digits_and_a_seed_repeats_each_prefixs_own():
+    import re
+
+    from trkit.mock.engine.sids import SidGenerator
+
+    seeded, again, unseeded = SidGenerator(7), SidGenerator(7), SidGenerator()
+    tasks = [seeded.new("WT") for _ in range(3)]
+    again.new("EV")  # another prefix drawn in between changes nothing for the tasks
+    assert [again.new("WT") for _ in range(3)] == tasks and len(set(tasks)) == 3
+    for sid in (*tasks, unseeded.new("WK")):
+        assert re.fullmatch(r"(WT|WK)[0-9a-f]{32}", sid)
+    assert unseeded.new("WK") != unseeded.new("WK")
+    seeded.seed(7)  # seeding again starts each prefix's sequence again
+    assert seeded.new("WT") == tasks[0]
+    seeded.seed(None)  # and no seed draws at random again
+    assert seeded.new("WT") not in tasks and seeded.seed_value is None
