@@ -270,3 +270,24 @@ def test_a_reservation_not_found_names_its_path():
         with pytest.raises(TaskRouterError) as info:
             s.fetch("reservation", res, workspace=ws, **where)
         assert info.value.message == f"The requested resource {path} was not found"
+
+
+@pytest.mark.parametrize(("kind", "plural"), [("activity", "Activities"), ("worker", "Workers"), ("task_queue", "TaskQueues"),
+                                                ("workflow", "Workflows"), ("task", "Tasks"), ("event", "Events"),
+                                                ("task_channel", "TaskChannels")])
+def test_a_resource_not_found_names_its_path(kind, plural):
+    # Twilio's 20404 names the path it looked for (https://www.twilio.com/docs/api/errors/20404)
+    s = watched()
+    missing = "ZZ" + "0" * 32
+    with pytest.raises(TaskRouterError) as info:
+        s.fetch(kind, missing)
+    assert (info.value.status, info.value.code) == (404, 20404)
+    assert info.value.message == f"The requested resource /v1/Workspaces/{s.ws}/{plural}/{missing} was not found"
+
+
+def test_a_worker_channel_not_found_names_its_path():
+    s = watched()
+    alice = s.workers["Alice"]
+    with pytest.raises(TaskRouterError) as info:
+        s.worker_channel(alice, "carrier-pigeon")
+    assert info.value.message == f"The requested resource /v1/Workspaces/{s.ws}/Workers/{alice}/Channels/carrier-pigeon was not found"
