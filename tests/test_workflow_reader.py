@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from trkit.language.workflow_config import parse_configuration, read_configuration
 
 QUEUE_A, QUEUE_B = "WQ" + "a" * 32, "WQ" + "b" * 32
@@ -78,3 +80,49 @@ def test_a_configuration_whose_parts_are_of_the_wrong_shape_reads_as_far_as_it_c
     assert read_configuration('{"task_routing": {"filters": [{"expression": "a ~~ b", "targets": {"queue": "WQ1"}}]}}'
                               ).filters[0].targets == ()
     assert read_configuration('"task_routing"').filters == ()
+
+
+def test_a_queue_only_the_default_filter_names_is_its_step_minus_one():
+    config = read_configuration(json.dumps({"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": QUEUE_A}]}],
+                                                             "default_filter": {"queue": QUEUE_B}}}))
+    assert config.step_of_queue(QUEUE_B) == (-1, config.default) and config.step_of_queue(QUEUE_A)[0] == 0
+
+
+def test_the_same_step_needs_the_same_target_and_the_same_filter_expression():
+    def config(expression: str, queue: str = QUEUE_A) -> object:
+        return read_configuration(json.dumps({"task_routing": {"filters": [{"expression": expression, "targets": [{"queue": queue}]}],
+                                                                 "default_filter": {"queue": QUEUE_B}}}))
+
+    base = config('lang == "es"')
+    assert base.same_step(config('lang == "es"'), 0, 0)
+    assert not base.same_step(config('lang == "en"'), 0, 0)  # the same queue under another filter is another step
+    assert not base.same_step(config('lang == "es"', QUEUE_B), 0, 0)
+    assert base.same_step(config('lang == "en"'), -1, 0)  # the default filter has no expression to differ
+    assert not base.same_step(config('lang == "es"'), 0, 1)  # no such target
+
+
+@pytest.mark.parametrize(("order_by", "read"), [
+    ("worker.level", ((("level",), False),)), ("worker.level desc", ((("level",), True),)),
+    ("worker.skills.es DESC, worker.tenure", ((("skills", "es"), True), (("tenure",), False))),
+])
+def test_order_by_reads_each_clause_and_its_direction(order_by, read):
+    text = json.dumps({"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": QUEUE_A, "order_by": order_by}]}]}})
+    assert parse_configuration(text, lambda sid: True).filters[0].targets[0].order_by == read
+
+
+@pytest.mark.parametrize("order_by", ["worker. DESC", "level DESC", "worker.level DOWN", "worker.level DESC now", "worker.level,"])
+def test_order_by_refuses_a_clause_that_is_not_a_worker_attribute_and_a_direction(order_by):
+    from trkit.language.errors import LanguageError
+
+    text = json.dumps({"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": QUEUE_A, "order_by": order_by}]}]}})
+    with pytest.raises(LanguageError, match="must be 'worker.<attribute> ASC' or 'worker.<attribute> DESC'"):
+        parse_configuration(text, lambda sid: True)
+
+
+def test_the_queues_a_configuration_routes_to_include_the_default_filters():
+    from trkit.language.workflow_config import queues_named
+
+    text = json.dumps({"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": QUEUE_A}, {"priority": 2}]}],
+                                        "default_filter": {"queue": QUEUE_B}}})
+    assert queues_named(text) == {QUEUE_A, QUEUE_B}
+    assert queues_named("not json") == set() and queues_named('{"task_routing": {}}') == set()
