@@ -162,3 +162,29 @@ def test_roots_and_literals():
     assert compile_expression("e == 1E2").matches({"e": 100})
     assert not compile_expression("e == 1").matches({"e": True})
     assert compile_expression("e == []").matches({"e": []}) is False  # arrays are never compared with ==
+
+
+def test_why_an_or_is_false_gives_each_sides_reason_joined_by_or():
+    from trkit.language.expressions import compile_expression
+
+    either = compile_expression('level > 3 OR languages HAS "fr"')
+    assert either.why_false({"level": 1, "languages": ["en"]}) == [
+        'level is 1, so level > 3 is false or lacks "fr" in languages (has ["en"])']
+    assert either.why_false({"level": 5, "languages": []}) == []  # true: nothing to explain
+    both = compile_expression('level > 3 AND languages HAS "fr"')
+    assert both.why_false({"level": 5, "languages": ["en"]}) == ['lacks "fr" in languages (has ["en"])']  # the side that failed
+    assert compile_expression("task.a == worker.b").why_false({"task": {"a": 1}, "worker": {"b": 2}}) == [
+        "task.a is 1 and worker.b is 2, so == is false"]
+
+
+@pytest.mark.parametrize(("text", "position", "attribute"), [
+    ('lang == "es"', 1, "lang"), ('task.lang == "es" AND lang2 == 1', 23, "lang2"), ("lang == 1 OR lang == 2", 1, "lang"),
+    ("task == 1", 1, "task"),
+])
+def test_a_target_expression_names_the_first_attribute_not_under_task_or_worker_and_where_it_is(text, position, attribute):
+    from trkit.language.expressions import ExpressionError, check_target_expression
+
+    with pytest.raises(ExpressionError) as refused:
+        check_target_expression(text)
+    assert str(refused.value) == f"Attribute '{attribute}' must start with 'task.' or 'worker.' at position {position} of {text!r}"
+    assert refused.value.expression == text
