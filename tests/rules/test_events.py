@@ -289,3 +289,28 @@ def test_reservation_events_name_the_task_and_the_worker_and_the_workflow():
     assert (data["task_sid"], data["worker_sid"], data["worker_name"], data["workflow_sid"], data["workflow_name"]) == (
         task, s.workers["Alice"], "Alice", s.workflows["wf"], "wf")
     assert data["task_queue_name"] == "Spanish" and data["reservation_sid"] == s.offer(task)
+
+
+def recorded_description(name: str) -> str:
+    from pathlib import Path
+
+    return json.loads((Path(__file__).resolve().parent.parent / "captured" / f"{name}.json").read_text())["params"]["EventDescription"]
+
+
+def test_descriptions_read_as_real_taskrouter_wrote_them():
+    # the recordings in tests/captured name tasks and queues by SID and workers by name; a worker's new attributes are
+    # written as the event's own parameter writes them, "/" escaped
+    s = Scenario()
+    queue = s.queue("MyQueueName", "1==1")
+    s.update_queue("MyQueueName", target_workers="routing.skills HAS 'billing'")
+    worker = s.worker("test")
+    attributes = recorded("worker_attributes_update")["worker_attributes"]
+    s.update_worker(worker, attributes=json.dumps(json.loads(attributes)))
+    s.workflow([], default="MyQueueName")
+    task = s.task()
+    described = {e.event_type: e.description for e in s.events()}
+    assert described["task.created"] == recorded_description("task_created").replace("WT6ec923d096d908543ceb7eac220890dd", task)
+    assert described["worker.created"] == recorded_description("worker_created")
+    assert described["task-queue.created"] == recorded_description("task_queue_created").replace("WQ...", queue)
+    assert described["task-queue.expression.updated"] == recorded_description("task_queue_expression_updated").replace("WQ...", queue)
+    assert described["worker.attributes.update"] == recorded_description("worker_attributes_update").replace("<worker-name>", "test")
