@@ -36,3 +36,16 @@ def test_objects_only_and_bounded_in_length():
     with pytest.raises(LanguageError, match="Attributes must be a JSON object, got list"):
         parse_json_object("[1]", "Attributes")
     assert parse_json_object("{}", "Attributes") == {}
+
+
+@pytest.mark.parametrize(("sid", "prefix", "looks"), [
+    ("WT" + "0123456789abcdef" * 2, "WT", True),
+    ("WK" + "0123456789abcdef" * 2, "WT", False),  # another kind's SID
+    ("WT" + "0123456789ABCDEF" * 2, "WT", True),  # the spec's pattern: ^WT[0-9a-fA-F]{32}$
+    ("WT" + "0123456789abcdeg" * 2, "WT", False),
+    ("WT" + "0" * 31, "WT", False), ("WT", "WT", False), ("", "WT", False), (None, "WT", False),
+])
+def test_a_sid_looks_like_its_kind_only_with_its_prefix_and_32_hex_digits(sid, prefix, looks):
+    from trkit.language.vocabulary import looks_like
+
+    assert looks_like(sid, prefix) is looks
