@@ -43,16 +43,36 @@ def test_notebooks_run_in_a_venv_built_only_from_binder_requirements(tmp_path):
                            cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert tools.returncode == 0 and len(pins) == 2, tools.stderr[-3000:]
     # postBuild bundles agent/ where it runs: in a copy of its sources, not in this checkout, whose node_modules the
-    # browser tests running beside this one read (npm ci empties it first)
+    # browser tests running beside this one read (npm ci empties it first). It runs while the notebooks do: they
+    # need the venv's settings it writes (checked first) but not its bundle (they use this checkout's)
     image = tmp_path / "image"
     shutil.copytree(ROOT / "agent", image / "agent", ignore=shutil.ignore_patterns("node_modules", "dist"))
-    post_build = subprocess.run([str(ROOT / "binder" / "postBuild")], cwd=image, capture_output=True, text=True, timeout=300,
-                                env={**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}"})
-    assert post_build.returncode == 0, post_build.stderr[-2000:]
+    post_build = subprocess.Popen([str(ROOT / "binder" / "postBuild")], cwd=image, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True, env={**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}"})
+    try:
+        settings = venv / "etc" / "ipython" / "ipython_kernel_config.py"
+        labconfig = venv / "etc" / "jupyter" / "labconfig" / "page_config.json"
+        _wait_for(lambda: settings.exists() and labconfig.exists() or post_build.poll() is not None, 120)
+        assert settings.exists(), f"postBuild wrote no kernel settings (exit status {post_build.poll()})"
+        assert settings.read_text().endswith('extensions = ["trkit.hints"]\n')
+        page_config = json.loads(labconfig.read_text())
+        assert page_config["disabledExtensions"]["@jupyterlab/apputils-extension:announcements"] is True  # no news prompt
+        _run_notebooks_twice(python, tmp_path)
+    finally:
+        _, errors = post_build.communicate(timeout=300)
+    assert post_build.returncode == 0, errors[-2000:]
     assert (image / "agent" / "dist" / "taskrouter.js").stat().st_size > 100_000  # the worker SDK, bundled
-    assert (venv / "etc" / "ipython" / "ipython_kernel_config.py").read_text().endswith('extensions = ["trkit.hints"]\n')
-    page_config = json.loads((venv / "etc" / "jupyter" / "labconfig" / "page_config.json").read_text())
-    assert page_config["disabledExtensions"]["@jupyterlab/apputils-extension:announcements"] is True  # no news prompt
+
+
+def _wait_for(condition, seconds: float) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def _run_notebooks_twice(python: Path, tmp_path: Path) -> None:
     env = {**os.environ, "TRKIT_HOME": str(tmp_path / "home")}
     env.pop("TWILIO_ACCOUNT_SID", None)
     env.pop("TWILIO_AUTH_TOKEN", None)
