@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from voice import ALICE_PHONE, NUMBER, Desk, conference_for_alice, offered_to_alice_without_a_contact_uri
+from voice import ALICE_PHONE, NUMBER, Desk, conference_for_alice
 
 from trkit.mock.engine.errors import TaskRouterError
 
@@ -105,27 +105,3 @@ def test_a_conference_instruction_with_a_bad_party_is_refused_and_leaves_no_conf
         d.update_reservation(d.offer(task), task, instruction="conference", instruction_params=params)
     assert (refused.value.code, refused.value.message) == (code, message)
     assert d.reservations(task) == [("Alice", "pending")] and d.conferences() == []
-
-
-def test_a_conference_for_a_worker_without_a_contact_uri_or_a_task_without_a_call_names_the_instruction():
-    d, task = offered_to_alice_without_a_contact_uri()
-    with pytest.raises(TaskRouterError) as refused:
-        d.update_reservation(d.offer(task), task, instruction="conference", instruction_params={"from": NUMBER})
-    assert (refused.value.code, refused.value.message) == (40137, "conference needs 'to' or a contact_uri in the worker's attributes")
-    d = Desk()
-    plain = d.task(selected_language="es")
-    d.set_activity("Alice", "Idle")
-    with pytest.raises(TaskRouterError) as refused:
-        d.update_reservation(d.offer(plain), plain, instruction="conference", instruction_params={"from": NUMBER})
-    assert refused.value.message == f"Task {plain} has no call_sid: conference works on tasks made by <Enqueue>"
-
-
-def test_a_conference_whose_caller_no_longer_waits_is_40141():
-    d = Desk()
-    d.route("/incoming_call", lambda p: '<Response><Pause length="60"/></Response>')
-    call = d.dial_in()
-    task = d.task(selected_language="es", call_sid=call)
-    d.set_activity("Alice", "Idle")
-    with pytest.raises(TaskRouterError) as refused:
-        d.update_reservation(d.offer(task), task, instruction="conference", instruction_params={"from": NUMBER})
-    assert (refused.value.code, refused.value.message) == (40141, f"Call {call} is not waiting in a queue")

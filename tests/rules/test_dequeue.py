@@ -114,21 +114,16 @@ def test_a_busy_worker_phone_is_declined():
     assert d.activity_of("Alice") == "Offline"
 
 
-def test_dequeue_needs_a_task_made_from_a_call_40140():
+@pytest.mark.parametrize("instruction", ["dequeue", "conference"])
+def test_an_instruction_for_the_caller_needs_a_task_made_from_a_call_40140(instruction):
     d = Desk()
     task = d.task(selected_language="es")
     d.set_activity("Alice", "Idle")
     with pytest.raises(TaskRouterError) as refused:
-        d.update_reservation(d.offer(task), task, instruction="dequeue",
-                             instruction_params={"from": NUMBER})
-    assert refused.value.code == 40140 and d.reservations(task) == [("Alice", "pending")]
-
-
-def test_dequeue_without_to_or_contact_uri_is_40131():
-    d, task = offered_to_alice_without_a_contact_uri()
-    with pytest.raises(TaskRouterError) as refused:
-        d.update_reservation(d.offer(task), task, instruction="dequeue", instruction_params={"from": NUMBER})
-    assert refused.value.code == 40131
+        d.update_reservation(d.offer(task), task, instruction=instruction, instruction_params={"from": NUMBER})
+    assert (refused.value.code, refused.value.message) == (
+        40140, f"Task {task} has no call_sid: {instruction} works on tasks made by <Enqueue>")
+    assert d.reservations(task) == [("Alice", "pending")]
 
 
 def test_the_worker_leg_dials_the_queue_by_reservation_sid():
@@ -239,25 +234,17 @@ def test_an_instruction_with_a_bad_parameter_is_refused_naming_it_and_rings_nobo
     assert (refused.code, refused.message) == (code, message)
 
 
-@pytest.mark.parametrize("instruction", ["dequeue", "call"])
-def test_without_to_or_a_contact_uri_the_refusal_names_the_instruction(instruction):
+@pytest.mark.parametrize(("instruction", "code"), [("dequeue", 40131), ("call", 40110), ("conference", 40137)])
+def test_without_to_or_a_contact_uri_the_refusal_names_the_instruction(instruction, code):
     d, task = offered_to_alice_without_a_contact_uri()
     with pytest.raises(TaskRouterError) as refused:
         d.update_reservation(d.offer(task), task, instruction=instruction, instruction_params={"from": NUMBER, "url": f"{BASE}/agent"})
-    assert refused.value.message == f"{instruction} needs 'to' or a contact_uri in the worker's attributes"
-    assert refused.value.code == {"dequeue": 40131, "call": 40110}[instruction]
+    assert (refused.value.code, refused.value.message) == (code, f"{instruction} needs 'to' or a contact_uri in the worker's attributes")
+    assert d.conferences() == []
 
 
-def test_dequeue_of_a_task_not_made_from_a_call_names_the_task_and_the_instruction():
-    d = Desk()
-    task = d.task(selected_language="es")
-    d.set_activity("Alice", "Idle")
-    with pytest.raises(TaskRouterError) as refused:
-        d.update_reservation(d.offer(task), task, instruction="dequeue", instruction_params={"from": NUMBER})
-    assert refused.value.message == f"Task {task} has no call_sid: dequeue works on tasks made by <Enqueue>"
-
-
-def test_dequeue_of_a_call_that_no_longer_waits_in_a_queue_is_40133():
+@pytest.mark.parametrize(("instruction", "code"), [("dequeue", 40133), ("conference", 40141)])
+def test_an_instruction_for_a_call_that_no_longer_waits_in_a_queue_is_refused(instruction, code):
     # a task whose call_sid names a call that is not parked in a queue (here: one that was never enqueued)
     d = Desk()
     d.route("/incoming_call", lambda p: "<Response><Say>hello</Say><Pause length=\"60\"/></Response>")
@@ -265,8 +252,8 @@ def test_dequeue_of_a_call_that_no_longer_waits_in_a_queue_is_40133():
     task = d.task(selected_language="es", call_sid=call)
     d.set_activity("Alice", "Idle")
     with pytest.raises(TaskRouterError) as refused:
-        d.update_reservation(d.offer(task), task, instruction="dequeue", instruction_params={"from": NUMBER})
-    assert (refused.value.code, refused.value.message) == (40133, f"Call {call} is not waiting in a queue")
+        d.update_reservation(d.offer(task), task, instruction=instruction, instruction_params={"from": NUMBER})
+    assert (refused.value.code, refused.value.message) == (code, f"Call {call} is not waiting in a queue")
 
 
 @pytest.mark.parametrize("timeout", ["1", "999"])
