@@ -198,22 +198,22 @@ class HttpDispatcher:
         """Ask ``url``, following the HTTP redirects Twilio follows (each hop logged); the last answer, why it failed
         if it did, and the URL that gave it. A 303, or a 301/302 to a POST, is followed with a GET, as HTTP clients
         do (UNCONFIRMED for Twilio, which documents which codes it follows but not the method)."""
-        for _ in range(MAX_HTTP_REDIRECTS):
+        followed = 0
+        while True:
             response, error, seconds = self._post(url, params, self.assignment_timeout, method)
             if response is None or response.status_code not in FOLLOWED_REDIRECTS:
                 return response, error, seconds, url
+            if followed == MAX_HTTP_REDIRECTS:  # the one redirect too many
+                return response, REDIRECTED_TOO_OFTEN, seconds, url
             location = response.headers.get("Location")
             if not location:
                 return response, NO_LOCATION, seconds, url
             target = urljoin(url, location)
             self._log(engine, item, url, response, None, seconds, f"redirected (HTTP {response.status_code}) to {target}",
                       params, "fallback" if attempt else None)
-            url = target
+            url, followed = target, followed + 1
             if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
                 method = "GET"
-        response, error, seconds = self._post(url, params, self.assignment_timeout, method)
-        too_often = response is not None and response.status_code in FOLLOWED_REDIRECTS
-        return response, REDIRECTED_TOO_OFTEN if too_often else error, seconds, url
 
 
 def fallback_parameters(params: dict[str, str], failed_url: str, status: int | None, error: str | None) -> dict[str, str]:
