@@ -337,10 +337,15 @@ class Scenario:
         return self.engine.events.list_events(self.ws, start_date=now - 30 * 86400, end_date=now, event_type=event_type)
 
     @contextmanager
-    def fault_when_recording_events(self) -> Iterator[None]:
-        """While inside, recording an event fails as a bug would: after the change it records was made in memory."""
-        def explode(*args: Any, **kwargs: Any) -> None:
-            raise RuntimeError("a fault inside the mock")
+    def fault_when_recording_events(self, event_type: str | None = None) -> Iterator[None]:
+        """While inside, recording an event (of ``event_type``, or any) fails as a bug would: after the change it
+        records was made in memory, and after what the transaction did before it."""
+        record = self.engine.events.emit
+
+        def explode(ws: Any, kind: str, *args: Any, **kwargs: Any) -> Any:
+            if event_type in (None, kind):
+                raise RuntimeError(f"a fault inside the mock, recording {kind}")
+            return record(ws, kind, *args, **kwargs)
 
         self.engine.events.emit = explode
         try:

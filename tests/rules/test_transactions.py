@@ -263,3 +263,54 @@ def test_a_task_finished_before_its_ttl_is_not_canceled_by_it():
     s.accept(task)
     s.advance(50)
     assert s.status(task) == "assigned"  # only a waiting task is canceled by its TTL
+
+
+def test_an_offer_undone_by_a_fault_leaves_the_worker_free_of_it_and_the_task_waiting():
+    s = desk()
+    task = s.task(lang="es")
+    with s.fault_when_recording_events("reservation.created"), pytest.raises(RuntimeError):
+        s.set_activity("Alice", "Idle")  # she is reserved in memory before reservation.created is recorded
+    assert s.activity_of("Alice") == "Offline" and s.reservations(task) == [] and s.status(task) == "pending"
+    s.set_activity("Alice", "Idle")  # the task waits in its queue again, and the undone offer is not hers to hold
+    assert s.reservations(task) == [("Alice", "pending")]
+
+
+def test_a_second_offer_undone_by_a_fault_leaves_the_task_offered_to_the_first_and_open_to_another():
+    s = desk(max_reserved_workers=2)
+    s.worker("Carla", languages=["es"])
+    task = s.task(lang="es")
+    s.set_activity("Alice", "Idle")
+    with s.fault_when_recording_events("reservation.created"), pytest.raises(RuntimeError):
+        s.set_activity("Carla", "Idle")
+    assert s.reservations(task) == [("Alice", "pending")] and s.status(task) == "reserved"
+    s.set_activity("Carla", "Idle")
+    assert sorted(s.reservations(task)) == [("Alice", "pending"), ("Carla", "pending")]
+
+
+def test_a_timeout_undone_by_a_fault_leaves_the_offer_pending_and_its_timer_set_again():
+    s, task = reserved_for_alice()
+    other = s.task(lang="es")  # waits: Alice holds an offer
+    with s.fault_when_recording_events("reservation.timeout"), pytest.raises(RuntimeError):
+        s.advance(120)  # the workflow's reservation timeout fires; recording it fails
+    assert s.reservations(task) == [("Alice", "pending")] and s.reservations(other) == []
+    s.advance(1)  # the timer taken off to fire is back
+    assert s.reservations(task)[0] == ("Alice", "timeout")
+
+
+def test_a_queue_change_undone_by_a_fault_puts_its_waiting_tasks_back_in_their_first_order():
+    s = desk()
+    first = s.task(lang="es")
+    s.advance(10)
+    s.task(lang="es")
+    with s.fault_when_recording_events("task-queue.expression.updated"), pytest.raises(RuntimeError):
+        s.update_queue("Spanish", task_order="LIFO", target_workers='languages HAS "es" AND level > 0')
+    s.set_activity("Alice", "Idle")  # first in, first out, as before the change undone
+    assert s.reservations(first) == [("Alice", "pending")]
+
+
+def test_a_worker_made_and_undone_by_a_fault_is_never_offered_a_task():
+    s = desk()
+    with s.fault_when_recording_events("worker.created"), pytest.raises(RuntimeError):
+        s.worker("Carla", activity="Idle", languages=["es"])
+    task = s.task(lang="es")
+    assert s.reservations(task) == [] and s.status(task) == "pending"

@@ -49,7 +49,10 @@ class Indexes(Service):
 
     # ------------------------------------------------------------ rebuilding
     def rederive(self, records: list[Any]) -> None:
-        """After a rollback: re-derive the indexes (free workers, load, queue heaps, timers) of the records it put back."""
+        """After a rollback: re-derive the indexes (free workers, load, queue heaps) of the records it put back.
+
+        Timers need nothing: a timer stays on its heap until it fires (one that finds its record changed
+        does nothing), and the facade puts back a timer whose firing was rolled back."""
         for record in records:
             stored = self.store.get(record.KIND, record.sid) is record
             if record.KIND == "worker":
@@ -57,14 +60,7 @@ class Indexes(Service):
                 self.set_available(record.workspace_sid, record.sid, stored and activity is not None and activity.available)
             elif record.KIND == "reservation":
                 self.hold(record.worker_sid, record.sid, stored and record.reservation_status in HELD_RESERVATION_STATUSES)
-                if stored and record.reservation_status == "pending":
-                    self.timers.add_timer(record.timeout_at, "reservation", record.sid)
-                task = self.store.get("task", record.task_sid)
-                if task is not None:
-                    self.timers.task_timers(task)
-                    self.routing.need_workers(task)
             elif record.KIND == "task" and stored:
-                self.timers.task_timers(record)
                 self.routing.need_workers(record)
                 self.offers.wait_for_worker_again(record)
             elif record.KIND == "task_queue":
