@@ -27,7 +27,7 @@ from pathlib import Path
 import requests
 
 from .errors import KitError
-from .mock.server import DEFAULT_ACCOUNT_SID, STATE_FILE_REFUSED
+from .mock.client import DEFAULT_ACCOUNT_SID, STATE_FILE_REFUSED
 
 
 @dataclass

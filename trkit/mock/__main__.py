@@ -8,10 +8,11 @@ import signal
 import sys
 import threading
 
+from .client import STATE_FILE_REFUSED
 from .engine import FINISHED_TASK_LIFETIME
 from .engine.codec import StateFileError
 from .engine.telephony import VoiceSwitches
-from .server import STATE_FILE_REFUSED, MockServer
+from .server import MockServer
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,6 +7,12 @@ from urllib.parse import urlsplit, urlunsplit
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+# What a client of a mock in another process needs to know, kept here, away from the engine, so that the kit
+# reaches a running mock without importing the rules it runs:
+# the account SID a mock has unless given one (fixed, so SIDs and notebook outputs are the same everywhere)
+DEFAULT_ACCOUNT_SID = "AC" + "0" * 31 + "1"
+STATE_FILE_REFUSED = 3  # python -m trkit.mock's exit status when --db names a file it will not use (it says why in one line)
+
 
 class LocalHttpClient(TwilioHttpClient):
     """Sends every ``*.twilio.com`` request to the mock, keeping path and query.

@@ -17,13 +17,9 @@ from werkzeug.serving import make_server
 
 from .api import create_app
 from .callbacks import HttpDispatcher
+from .client import DEFAULT_ACCOUNT_SID
 from .engine import FINISHED_TASK_LIFETIME, Clock, SidGenerator, Store, TaskRouterEngine
 from .engine.telephony import VoiceSwitches
-
-STATE_FILE_REFUSED = 3  # python -m trkit.mock's exit status when --db names a file it will not use (it says why in one line)
-
-# The account SID a mock has unless given one: fixed, so SIDs and notebook outputs are the same everywhere.
-DEFAULT_ACCOUNT_SID = "AC" + "0" * 31 + "1"
 
 
 def new_auth_token() -> str:
