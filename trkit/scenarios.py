@@ -17,7 +17,7 @@ def busy_hour(kit: Any, minutes: int = 60, tasks_per_minute: int = 2, handling_m
     tutorial = kit._tutorial or kit.tutorial(reset=False)
     workspace = tutorial.workspace
     rng = random.Random(seed)
-    started: dict[str, int] = {}
+    handling: dict[str, tuple[str, int]] = {}  # task -> (the worker handling it, the minute it was accepted)
     created = completed = 0
     for name in tutorial.workers:
         tutorial.set_activity(name, "Idle")
@@ -25,15 +25,16 @@ def busy_hour(kit: Any, minutes: int = 60, tasks_per_minute: int = 2, handling_m
         for _ in range(tasks_per_minute):
             tutorial.create_task(rng.choice(("es", "en")))
             created += 1
-        for task in workspace.tasks.list(assignment_status="reserved"):
-            for reservation in workspace.tasks(task.sid).reservations.list(reservation_status="pending"):
-                workspace.tasks(task.sid).reservations(reservation.sid).update(reservation_status="accepted")
-                started[task.sid] = minute
-        for task in workspace.tasks.list(assignment_status="assigned"):
-            if minute - started.get(task.sid, minute) >= handling_minutes:
-                (held,) = [r for r in workspace.tasks(task.sid).reservations.list() if r.reservation_status == "accepted"]
-                workspace.tasks(task.sid).update(assignment_status="completed", reason="busy hour")
-                workspace.workers(held.worker_sid).update(activity_sid=tutorial.activities["Idle"])  # ready for the next
+        for worker_sid in tutorial.workers.values():  # each worker's offers: one list a worker, however many tasks wait
+            worker = workspace.workers(worker_sid)
+            for reservation in worker.reservations.list(reservation_status="pending"):
+                worker.reservations(reservation.sid).update(reservation_status="accepted")
+                handling[reservation.task_sid] = (worker_sid, minute)
+        for task_sid, (worker_sid, accepted_at) in list(handling.items()):
+            if minute - accepted_at >= handling_minutes:
+                workspace.tasks(task_sid).update(assignment_status="completed", reason="busy hour")
+                workspace.workers(worker_sid).update(activity_sid=tutorial.activities["Idle"])  # ready for the next
+                del handling[task_sid]
                 completed += 1
         kit.advance(60)
         if board is not None:
