@@ -133,6 +133,32 @@ def test_a_store_that_writes_nothing_down_still_routes_from_memory():
     assert s.stored_events() == 0 and s.events() == []
 
 
+def test_a_store_that_writes_nothing_down_still_sends_event_callbacks_and_tells_subscribers():
+    """Events nobody could read are not made (trkit.simulate's day), but a callback URL or a subscriber reads them."""
+    from scenario import ACCOUNT, FrozenClock
+
+    from trkit.mock.engine import NullDispatcher, SidGenerator, Store, TaskRouterEngine
+
+    engine = TaskRouterEngine(Store(":memory:", writes=False), ACCOUNT, "token", clock=FrozenClock(), sids=SidGenerator(1),
+                              dispatcher=NullDispatcher())
+    s = desk_on(engine)
+    heard: list[str] = []
+
+    def listener(events: list) -> None:
+        heard.extend(e.event_type for e in events)
+
+    s.subscribe(listener)
+    s.task(lang="es")
+    assert heard == ["task.created", "workflow.entered", "workflow.target-matched", "task-queue.entered"]
+    s.unsubscribe(listener)
+    s.update_workspace(event_callback_url="https://example.com/events")
+    before = len(s.sent())
+    s.task(lang="es")
+    sent = [item.event_type for item in s.sent()[before:] if item.kind == "event"]
+    assert sent == ["task.created", "workflow.entered", "workflow.target-matched", "task-queue.entered"]
+    assert len(heard) == 4  # no longer subscribed
+
+
 def test_an_accept_undone_by_a_fault_leaves_the_offer_pending_with_its_timeout():
     s, task = reserved_for_alice()
     other = s.task(lang="es")  # waits: Alice holds an offer

@@ -26,6 +26,11 @@ class EventLog(Service):
 
     def __init__(self) -> None:
         self._published: list[Event] = []  # the events of the open transaction, for subscribers after it commits
+        self._listened = False  # does anyone subscribe to the events transactions record?
+
+    def listened_to(self, listened: bool) -> None:
+        """Someone subscribes to the events transactions record (or nobody does any more)."""
+        self._listened = listened
 
     def take_published(self) -> list[Event]:
         """The events the transaction recorded (it committed: they go to the subscribers), and none kept."""
@@ -75,7 +80,10 @@ class EventLog(Service):
         return event_type in {part.strip() for part in ws.events_filter.split(",")}
 
     def emit(self, ws: Workspace, event_type: str, resource_type: str, resource_sid: str,
-              data: dict[str, Any], actor: tuple[str, str, str | None] | None = None) -> Event:
+              data: dict[str, Any], actor: tuple[str, str, str | None] | None = None) -> Event | None:
+        if not (self.store.writes or ws.event_callback_url or self._listened):
+            # nobody could ever read it: the store keeps no event log (trkit.simulate), no callback, no subscriber
+            return None
         now = self.clock.now()
         # event data values are strings, as TaskRouter sends them
         for key, value in data.items():

@@ -203,11 +203,13 @@ class TaskRouterEngine:
         """Call ``listener(events)`` after every transaction that recorded events (outside the lock)."""
         with self.lock:
             self._subscribers.append(listener)
+            self.events.listened_to(True)
 
     def unsubscribe(self, listener: Callable[[list], None]) -> None:
         with self.lock:
             if listener in self._subscribers:
                 self._subscribers.remove(listener)
+            self.events.listened_to(bool(self._subscribers))
 
     def _publish(self, events: list) -> None:
         for listener in list(self._subscribers):
