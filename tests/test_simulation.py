@@ -229,7 +229,13 @@ def test_the_wallboard_replays_a_simulated_day_from_its_calls():
         assert reading["totals"]["completed"] == len(done)
     table = replay.readings
     assert list(table.index[:3]) == ["00:00", "00:10", "00:20"] and table.iloc[0].sum() == 4  # the day opens with 4 agents free
-    assert replay.play(seconds_per_reading=0) == replay.reading(replay._instants[-1])
+    busy = next(k for k, at in enumerate(replay._instants) if replay.reading(at)["workers"]["Busy"] > 0)
+    replay.slider.value = busy  # what the player does in the browser, step by step
+    at = replay._instants[busy]
+    assert replay.clock.value == f"<b>{int(at // 3600):02d}:{int(at % 3600 // 60):02d}</b> into the day"
+    assert list(replay.charts.workers_bars.y) == list(replay.reading(at)["workers"].values()) != [4, 0]
+    replay.play()
+    assert replay.player.playing and replay.player.value == 0  # from the start; the browser moves the slider along
 
 
 def test_a_long_run_holds_no_more_in_the_mock_than_a_short_one():

@@ -171,16 +171,25 @@ class Wallboard(widgets.VBox):
 
 class DayReplay(widgets.VBox):
     """A simulated day (``trkit.simulate``) on the wallboard's charts: what the board would have shown every
-    ``step_minutes``, computed from the day's calls. ``play()`` runs through the day; ``readings`` is the same as a table."""
+    ``step_minutes``, computed from the day's calls. Its player runs through the day in the browser (``play()``
+    starts it; the slider picks a reading); ``readings`` is the same as a table."""
 
-    def __init__(self, day: Any, step_minutes: int = 15, minutes: int = 60) -> None:
+    def __init__(self, day: Any, step_minutes: int = 15, minutes: int = 60, interval_ms: int = 150) -> None:
         self.day, self.step, self.minutes = day, step_minutes * 60, minutes
         end = max((r["finished"] or 0) for r in day.rows) if day.rows else 0  # the day's last call ends
         self.charts = Charts(minutes, wait_label="hours into the day", window=max(1, math.ceil(end / 3600)))
         self.clock = widgets.HTML()
-        super().__init__(children=[self.clock, self.charts.box])
-        self.add_class("trkit-wallboard")
         self._instants = [self.step * k for k in range(int(end // self.step) + 1)]
+        last = len(self._instants) - 1
+        # the browser steps the player (the kernel stays free meanwhile); each step moves the slider, which draws
+        self.player = widgets.Play(value=0, min=0, max=last, interval=interval_ms, description="Play the day",
+                                   layout=widgets.Layout(width="auto"))
+        self.slider = widgets.IntSlider(value=0, min=0, max=last, readout=False, description="reading",
+                                        layout=widgets.Layout(width="320px"))
+        widgets.jslink((self.player, "value"), (self.slider, "value"))
+        self.slider.observe(lambda change: self.show(self._instants[change["new"]]), names="value")
+        super().__init__(children=[widgets.HBox([self.player, self.slider, self.clock]), self.charts.box])
+        self.add_class("trkit-wallboard")
         self.show(0)
 
     def __repr__(self) -> str:
@@ -205,15 +214,12 @@ class DayReplay(widgets.VBox):
         self.clock.value = f"<b>{int(at // 3600):02d}:{int(at % 3600 // 60):02d}</b> into the day"
         return reading
 
-    def play(self, seconds_per_reading: float = 0.1) -> dict:
-        """Draw every reading in turn (a day of 15-minute readings takes a few seconds); returns the last."""
-        import time
-
-        reading: dict = {}
-        for at in self._instants:
-            reading = self.show(at)
-            time.sleep(seconds_per_reading)
-        return reading
+    def play(self) -> None:
+        """Run through the day from its start: the browser steps the player, a reading every ``interval_ms``
+        (pause, step or pick a reading with its controls)."""
+        self.player.playing = False
+        self.player.value = 0
+        self.player.playing = True
 
     @property
     def readings(self):  # -> pandas.DataFrame
