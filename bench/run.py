@@ -25,9 +25,9 @@ from pathlib import Path
 
 import requests
 from flask import Flask, Response, request
-from werkzeug.serving import make_server
 
 from trkit.mock import MockServer
+from trkit.mock.serving import keep_alive_server
 
 from .bridge import bridge_latency
 from .fixtures import fixture_cost
@@ -45,7 +45,7 @@ logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 
 def _serve(app) -> tuple[object, str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = keep_alive_server("127.0.0.1", 0, app)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_port}"
 

@@ -15,9 +15,9 @@ import threading
 import time
 
 from flask import Flask, Response
-from werkzeug.serving import make_server
 
 from trkit.mock import MockServer
+from trkit.mock.serving import keep_alive_server
 from trkit.tutorial import ensure_tutorial_workspace
 
 NUMBER, CALLER, ALICE_PHONE = "+15005550006", "+14155550100", "+14155550111"
@@ -50,7 +50,7 @@ def _handler(state: dict) -> Flask:
 
 def call_cost(repeats: int) -> dict:
     state = {"voice": False}
-    server = make_server("127.0.0.1", 0, _handler(state), threaded=True)
+    server = keep_alive_server("127.0.0.1", 0, _handler(state))
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
     try:

@@ -23,8 +23,6 @@ import threading
 from collections import Counter
 from pathlib import Path
 
-from werkzeug.serving import make_server
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).parent))
@@ -33,6 +31,7 @@ from helpers import build_tutorial_workspace  # noqa: E402
 from spec import load_spec  # noqa: E402
 
 from trkit.mock import MockServer  # noqa: E402
+from trkit.mock.serving import keep_alive_server  # noqa: E402
 
 ERROR_STATUSES = {"400": "Bad request", "401": "Authentication failed", "404": "Not found",
                   "405": "Method not allowed", "410": "Gone (a rescinded reservation)", "412": "Precondition failed"}
@@ -84,7 +83,7 @@ class Receiver:
             self.count += 1
             return Response("{}", 200, mimetype="application/json")
 
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self._server = keep_alive_server("127.0.0.1", 0, app)
         self.url = f"http://127.0.0.1:{self._server.server_port}/callback"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 

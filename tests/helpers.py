@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, request
-from werkzeug.serving import make_server
 
+from trkit.mock.serving import keep_alive_server
 from trkit.tutorial import Tutorial, routing_configuration
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -49,7 +49,7 @@ class CallbackListener:
                 return result
             return Response(json.dumps(result), 200, mimetype="application/json")
 
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self._server = keep_alive_server("127.0.0.1", 0, app)
         self.base_url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()

@@ -24,12 +24,12 @@ from urllib.parse import parse_qsl
 from flask import Flask, Response, request
 from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import HTTPException
-from werkzeug.serving import make_server
 from werkzeug.test import run_wsgi_app
 from werkzeug.wrappers import Request
 
 from .language.answers import AnswerReading, read_answer
 from .language.twiml import read_twiml_answer
+from .mock.serving import keep_alive_server
 
 Instruction = None | str | dict | Callable[[dict], Any]
 
@@ -114,7 +114,7 @@ class CallbackServer:
     def start(self) -> CallbackServer:
         if self.running:
             return self
-        self._server = make_server(self.host, self.requested_port if self.port is None else self.port, self, threaded=True)
+        self._server = keep_alive_server(self.host, self.requested_port if self.port is None else self.port, self)
         self.port = self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
                                         name="trkit-callbacks", daemon=True)

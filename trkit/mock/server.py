@@ -13,13 +13,12 @@ import secrets
 import socket
 import threading
 
-from werkzeug.serving import make_server
-
 from .api import create_app
 from .callbacks import HttpDispatcher
 from .client import DEFAULT_ACCOUNT_SID
 from .engine import FINISHED_TASK_LIFETIME, Clock, SidGenerator, Store, TaskRouterEngine
 from .engine.telephony import VoiceSwitches
+from .serving import keep_alive_server
 
 
 def new_auth_token() -> str:
@@ -69,7 +68,7 @@ class MockServer:
         )
         self.app = create_app(self.engine)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._server = make_server(host, port, self.app, threaded=True)
+        self._server = keep_alive_server(host, port, self.app)
         self.host = host
         self.port = self._server.server_port
         self.base_url = f"http://{host}:{self.port}"

@@ -1,0 +1,103 @@
+"""Werkzeug's threaded server, with HTTP/1.1 connections kept open between requests.
+
+Werkzeug's development server closes every connection after one answer ("Connection: close"), because
+it cannot tell where a request's body ends if the application left some of it unread, and so a client
+pays a new TCP connection and a new server thread for each request. The twilio library and the mock's
+callback sender both keep their connections open (a ``requests.Session``), so here each request's body
+is read through a reader that stops at its ``Content-Length``; whatever the application left unread is
+read off before the next request. A request whose body has no length (chunked) or that takes the
+connection over (a WebSocket upgrade) is answered as Werkzeug always does: the connection then closes.
+An idle connection closes after ``IDLE_SECONDS``, and its thread ends with it.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+IDLE_SECONDS = 30.0  # an open connection nobody sends a request on is closed after this long
+
+
+class _Body(io.RawIOBase):
+    """One request's body, read from the connection: never past its ``Content-Length``."""
+
+    def __init__(self, stream: Any, length: int) -> None:
+        self._stream, self.left = stream, length
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:  # without RawIOBase's buffer of ``size`` bytes (Werkzeug asks for 10 MB)
+        wanted = self.left if size is None or size < 0 else min(size, self.left)
+        if wanted <= 0:
+            return b""
+        data = self._stream.read(wanted)
+        self.left -= len(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        if self.left <= 0:
+            return 0
+        data = self._stream.read(min(len(buffer), self.left))
+        buffer[: len(data)] = data
+        self.left -= len(data)
+        return len(data)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        limit = self.left if size is None or size < 0 else min(size, self.left)
+        if limit <= 0:
+            return b""
+        line = self._stream.readline(limit)
+        self.left -= len(line)
+        return line
+
+    def finish(self) -> bool:
+        """Read off what the application left of the body; False if the client stopped sending it."""
+        while self.left > 0:
+            data = self._stream.read(min(self.left, 65536))
+            if not data:
+                return False
+            self.left -= len(data)
+        return True
+
+
+class KeepAliveRequestHandler(WSGIRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = IDLE_SECONDS  # socketserver sets it on the connection: a silent client frees the thread
+    _connection_rfile: Any = None  # while a kept-open request runs: the connection's own reader
+    # an answer goes out as its headers then its body: on a connection kept open, Nagle's algorithm would hold
+    # the body back until the client acknowledged the headers, which it delays
+    disable_nagle_algorithm = True
+
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        self._connection_rfile = None
+        length = self.headers.get("Content-Length", "0").strip() or "0"
+        kept = (self.request_version == "HTTP/1.1" and not self.close_connection and length.isdigit()
+                and "Transfer-Encoding" not in self.headers and "Upgrade" not in self.headers)
+        if kept:  # this request's body is read through a reader that stops where the next request begins
+            self._connection_rfile, self.rfile = self.rfile, _Body(self.rfile, int(length))
+        return True
+
+    def send_header(self, keyword: str, value: str) -> None:
+        # Werkzeug asks for "Connection: close" on every answer; a connection whose body is bounded stays open
+        if keyword.lower() == "connection" and value.lower() == "close" and self._connection_rfile is not None:
+            return
+        super().send_header(keyword, value)
+
+    def run_wsgi(self) -> None:
+        try:
+            super().run_wsgi()
+        finally:
+            if self._connection_rfile is not None:
+                body, self.rfile, self._connection_rfile = self.rfile, self._connection_rfile, None
+                if not body.finish():
+                    self.close_connection = True
+
+
+def keep_alive_server(host: str, port: int, app: Any) -> BaseWSGIServer:
+    """A threaded Werkzeug server for ``app`` that keeps HTTP/1.1 connections open between requests."""
+    return make_server(host, port, app, threaded=True, request_handler=KeepAliveRequestHandler)
