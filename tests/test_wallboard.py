@@ -40,6 +40,34 @@ def test_a_busy_hour_fills_the_totals_and_the_longest_wait_climbs(kit):
         board.close()
 
 
+def test_a_burst_of_callbacks_draws_the_board_once_after_it_and_not_if_it_was_drawn_meanwhile(kit, monkeypatch):
+    import time
+
+    from trkit import wallboard
+
+    kit.tutorial()
+    board = kit.wallboard()  # polls every 5 s: longer than this test
+    drawn: list[float] = []
+    real_refresh = board.refresh
+
+    def counted() -> dict:
+        drawn.append(time.monotonic())
+        return real_refresh()
+
+    monkeypatch.setattr(board, "refresh", counted)
+    try:
+        for _ in range(20):  # the events of a few changes, arriving together
+            board._on_callback(None)
+        time.sleep(wallboard.SETTLE_SECONDS * 4)
+        assert len(drawn) == 1
+        board._on_callback(None)
+        real_refresh()  # drawn meanwhile (a busy hour draws it every minute itself)
+        time.sleep(wallboard.SETTLE_SECONDS * 4)
+        assert len(drawn) == 1
+    finally:
+        board.close()
+
+
 def test_a_busy_hour_is_for_the_mocks_clock_only(mock, monkeypatch, trkit_home):
     from helpers import connect_as_real_twilio
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from typing import Any
 
 import bqplot as bq
@@ -19,6 +20,7 @@ from .errors import error_html
 from .language.vocabulary import LIVE_TASK_STATUSES
 
 WAIT_WINDOW = 60  # seconds the wait chart spans before it grows with the board's age
+SETTLE_SECONDS = 0.25  # a burst of callbacks is drawn once, this long after it (and not if the board was drawn meanwhile)
 CUMULATIVE = (("reservations_created", "reserved"), ("reservations_accepted", "accepted"), ("reservations_rejected", "rejected"),
               ("reservations_timed_out", "timed out"), ("tasks_completed", "completed"), ("tasks_canceled", "canceled"))
 
@@ -117,6 +119,7 @@ class Wallboard(widgets.VBox):
         self.tasks_bars, self.workers_bars, self.totals_bars = self.charts.tasks_bars, self.charts.workers_bars, self.charts.totals_bars
         self.message = widgets.HTML()
         self._started: float | None = None
+        self._drawn_at = 0.0  # time.monotonic() of the last drawing
         self._lock = threading.Lock()
         self._closed = threading.Event()
         super().__init__(children=[self.charts.box, self.message])
@@ -136,9 +139,14 @@ class Wallboard(widgets.VBox):
     def _run(self) -> None:
         while not self._closed.is_set():
             self._wake.wait(self.poll_seconds)
+            # callbacks come in bursts (one change records several events, a busy hour makes hundreds): the
+            # board is drawn once the burst is over, and not at all if it was drawn meanwhile
+            self._closed.wait(SETTLE_SECONDS)
             self._wake.clear()
             if self._closed.is_set():
                 return
+            if time.monotonic() - self._drawn_at < SETTLE_SECONDS:
+                continue
             try:
                 self.refresh()
             except Exception as exc:  # shown on the board; the next refresh may succeed
@@ -166,6 +174,7 @@ class Wallboard(widgets.VBox):
                 self._started = at
             self.charts.draw(reading, at - self._started)
             self.message.value = ""
+            self._drawn_at = time.monotonic()
             return reading
 
 
