@@ -4,11 +4,14 @@ made and deleted in one transaction never reaches the file."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import pytest
 
-from trkit.mock.engine.records import Reservation, Worker, WorkerChannel
+from trkit.mock.engine.codec import StateFileError
+from trkit.mock.engine.records import Event, Reservation, Worker, WorkerChannel, Workspace
+from trkit.mock.engine.sids import SidGenerator
 from trkit.mock.engine.store import Store
 
 
@@ -144,3 +147,138 @@ def test_sids_are_a_prefix_and_32_lowercase_hex_digits_and_a_seed_repeats_each_p
     assert seeded.new("WT") == tasks[0]
     seeded.seed(None)  # and no seed draws at random again
     assert seeded.new("WT") not in tasks and seeded.seed_value is None
+
+
+def event(store: Store, ws: str = "WS1", date: float = 100.0, task: str = "WT1", event_type: str = "task.created") -> Event:
+    """An event of the open transaction, numbered by the store as the engine's are."""
+    recorded = Event(sid=store.next_event_sid(SidGenerator(3)), workspace_sid=ws, event_type=event_type, description="",
+                     resource_type="task", resource_sid=task, resource_url_path="", actor_type="workspace", actor_sid=ws,
+                     actor_url_path=None, event_date=date, task_sid=task)
+    store.add_event(recorded)
+    return recorded
+
+
+def test_events_of_the_open_transaction_are_read_with_the_stored_ones_and_filtered_alike(on_file):
+    store, _ = on_file
+    store.begin()
+    stored = event(store, date=10.0)
+    store.commit()
+    store.begin()
+    new = [event(store, date=date, task=task, event_type=kind) for date, task, kind in
+           ((20.0, "WT1", "task.created"), (30.0, "WT2", "task.canceled"), (40.0, "WT1", "task.canceled"))]
+    other_ws = event(store, ws="WS2", date=20.0)
+    assert store.events("WS1", 0.0, 100.0) == [stored, *new] and store.events("WS2", 0.0, 100.0) == [other_ws]
+    assert store.events("WS1", 20.0, 30.0) == new[:2]  # both ends count, for new events as for stored ones
+    assert store.events("WS1", 0.0, 100.0, task_sid="WT1", event_type=None) == [stored, new[0], new[2]]
+    assert store.events("WS1", 0.0, 100.0, task_sid="WT1", event_type="task.canceled") == [new[2]]
+    assert store.events("WS1", 0.0, 100.0, limit=1) == [stored, *new]  # the page is the stored ones'; new ones follow
+    assert store.event(new[1].sid) == new[1] and store.event(stored.sid) == stored and store.event("EV" + "0" * 32) is None
+    assert store.event_count() == 5
+    store.commit()
+    assert store.event_count() == 5 and store.events("WS1", 0.0, 100.0, limit=2) == [stored, new[0]]
+
+
+def test_event_sids_carry_consecutive_numbers_across_transactions_written_or_not(tmp_path):
+    for writes in (True, False):
+        store = Store(str(tmp_path / f"state-{writes}.db"), writes=writes)
+        numbers = []
+        for _ in range(2):
+            store.begin()
+            numbers += [int(event(store).sid[2:14], 16) for _ in range(2)]
+            store.commit()
+        assert numbers == [1, 2, 3, 4], writes
+        store.close()
+
+
+def test_an_event_sid_is_ev_and_32_hex_digits(on_file):
+    store, _ = on_file
+    store.begin()
+    assert re.fullmatch(r"EV[0-9a-f]{32}", event(store).sid)
+
+
+def test_a_transaction_that_only_records_events_writes_them(on_file):
+    store, path = on_file
+    store.begin()
+    recorded = event(store)
+    store.commit()
+    store.close()
+    again = Store(path)
+    assert again.event(recorded.sid) == recorded and again.dump(["event"])["event"][0]["sid"] == recorded.sid
+    again.close()
+
+
+def test_a_workspaces_events_dropped_leave_the_file_and_the_others_stay(on_file):
+    store, _ = on_file
+    store.begin()
+    kept, dropped = event(store, ws="WS2"), event(store, ws="WS1")
+    store.commit()
+    store.begin()
+    store.drop_events("WS1")
+    store.commit()
+    assert store.event(dropped.sid) is None and store.event(kept.sid) == kept
+
+
+def test_events_past_retention_are_swept_at_a_commit_even_one_that_changes_nothing(tmp_path):
+    path = str(tmp_path / "state.db")
+    store = Store(path, event_retention=1000.0)
+    committed(store, Workspace(sid="WS1", friendly_name="Sweep", date_created=0.0, date_updated=0.0))  # swept workspace by workspace
+    store.begin()
+    first, second = event(store, date=0.0), event(store, date=100.0)
+    store.commit()
+    store.begin()
+    store.commit()  # without a time: nothing is swept, nothing fails
+    store.close()
+    store = Store(path, event_retention=1000.0)  # the oldest event's date is read back with the file
+    store.begin()
+    store.commit(now=1000.0)  # the first is exactly 1000 s old: kept
+    assert store.event(first.sid) == first
+    store.begin()
+    store.commit(now=1050.0)
+    assert store.event(first.sid) is None and store.event(second.sid) == second
+    store.begin()
+    store.commit(now=1101.0)  # the oldest left is known without a new event
+    assert store.event(second.sid) is None
+    store.close()
+
+
+def test_records_made_after_a_reload_come_after_the_stored_ones_and_deletions_reach_the_file(on_file):
+    store, path = on_file
+    committed(store, worker("WK1"), worker("WK2"))
+    store.close()
+    store = Store(path)
+    committed(store, worker("WK3"))
+    store.begin()
+    store.delete(store.get_any("WK1"))
+    store.commit()
+    store.close()
+    store = Store(path)
+    assert [w.sid for w in store.all("worker")] == ["WK2", "WK3"] and rows(path) == ["WK2", "WK3"]
+    store.close()
+
+
+def test_a_rollback_puts_records_back_in_creation_order_whatever_their_sids(on_file):
+    store, _ = on_file
+    committed(store, worker("WK9"), worker("WK1"))
+    store.begin()
+    store.delete(store.get_any("WK9"))
+    store.rollback()
+    assert [w.sid for w in store.all("worker")] == ["WK9", "WK1"]
+
+
+def test_a_record_is_found_under_its_own_kind_only(on_file):
+    store, _ = on_file
+    committed(store, worker("WK1"))
+    assert store.get("task", "WK1") is None and store.get("worker", "WK1").sid == "WK1"
+
+
+def test_a_damaged_file_is_refused_naming_the_file(on_file):
+    store, path = on_file
+    committed(store, worker("WK1"))
+    store.close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE resources SET body = ?", (b'{"sid": 5}',))
+    db.commit()
+    db.close()
+    with pytest.raises(StateFileError) as refused:
+        Store(path)
+    assert str(refused.value).startswith(f"{path} holds a damaged worker record: ")
