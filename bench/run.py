@@ -125,7 +125,7 @@ def rest_throughput(total: int, concurrency: int, rounds: int = 5) -> dict:
             server.shutdown()
     results = {name: round(statistics.median(values), 1) for name, values in measured.items()}
     for kind in ("post", "get"):
-        ratios = [m / b for m, b in zip(measured[f"mock_{kind}_rps"], measured[f"bare_{kind}_rps"])]
+        ratios = [m / b for m, b in zip(measured[f"mock_{kind}_rps"], measured[f"bare_{kind}_rps"], strict=True)]
         results[f"{kind}_ratio"] = round(statistics.median(ratios), 3)
         results[f"{kind}_ratio_rounds"] = [round(r, 3) for r in ratios]
     results.update({"requests": per_round * rounds, "rounds": rounds, "concurrency": concurrency, "body_bytes": len(body)})
