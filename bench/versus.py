@@ -21,7 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 FIGURES = (("memory_per_task_bytes", "memory per stored task, bytes"), ("disk_per_task_bytes", "disk per stored task, bytes"),
            ("refused_ms", "refused POST Tasks at the large size, ms"), ("page_ms", "a page of 50 tasks at the large size, ms"),
            ("fetch_ms", "GET Tasks/{sid} at the large size, ms"))
-ENGINE_FIGURES = (("post_ratio", "POST Tasks, share of a bare endpoint's rate"), ("get_ratio", "GET Task, share of a bare endpoint's rate"),
+ENGINE_FIGURES = (("mock_post_rps", "POST Tasks, requests/s"), ("bare_post_rps", "the bare endpoint's POST, requests/s"),
+                  ("post_ratio", "POST Tasks, share of a bare endpoint's rate"),
+                  ("mock_get_rps", "GET Task, requests/s"), ("bare_get_rps", "the bare endpoint's GET, requests/s"),
+                  ("get_ratio", "GET Task, share of a bare endpoint's rate"),
                   ("p50_ms", "routing p50, ms (100 workers, 1,000 waiting)"), ("p99_ms", "routing p99, ms"),
                   ("reservations_per_s", "drain 5,000 tasks x 500 workers, reservations/s"))
 ENGINE_CODE = ("import json; from bench.run import rest_throughput, routing_latency; from bench.scale import drain; "
