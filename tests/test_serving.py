@@ -102,3 +102,17 @@ def test_a_client_that_stops_sending_its_body_loses_the_connection_not_the_serve
     connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=5)
     assert post(connection, "/read").status == 200  # others are served as before
     connection.close()
+
+
+def test_an_idle_connection_is_closed_quietly(server, monkeypatch, capsys):
+    from trkit.mock import serving
+
+    monkeypatch.setattr(serving.KeepAliveRequestHandler, "timeout", 0.2)
+    logged: list[str] = []
+    monkeypatch.setattr(serving.WSGIRequestHandler, "log", lambda self, kind, message, *args: logged.append(message % args))
+    with socket.create_connection(("127.0.0.1", server.server_port), timeout=5) as raw:
+        raw.sendall(b"POST /read HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n\r\na=1")
+        answer = b""
+        while chunk := raw.recv(65536):  # answered, then closed once idle
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200") and not [line for line in logged if "timed out" in line]

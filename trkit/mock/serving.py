@@ -88,6 +88,11 @@ class KeepAliveRequestHandler(WSGIRequestHandler):
             return
         super().send_header(keyword, value)
 
+    def log_error(self, format: str, *args: Any) -> None:
+        if format.startswith("Request timed out"):
+            return  # an open connection nobody used for IDLE_SECONDS: closed, as it should be (not an error)
+        super().log_error(format, *args)
+
     def run_wsgi(self) -> None:
         try:
             super().run_wsgi()

@@ -150,13 +150,17 @@ class Sessions:
         self.lock = threading.Lock()
         self.by_worker: dict[str, list[queue.Queue]] = {}
         self.closing = False  # the mock is stopping: sockets end, and no worker is moved as they do
+        self.live = 0  # sockets being served, until what their end does (the worker moved Offline) is done
+        self.ended = threading.Condition(self.lock)
 
-    def close_all(self) -> None:
+    def close_all(self, wait: float = 5.0) -> None:
+        """End every socket, and wait (bounded) for those already ending to finish moving their worker."""
         with self.lock:
             self.closing = True
             for sockets in self.by_worker.values():
                 for socket in sockets:
                     socket.put(None)
+            self.ended.wait_for(lambda: self.live == 0, timeout=wait)
 
 
 SESSIONS_KEY = "trkit.bridge.sessions"
@@ -216,6 +220,7 @@ def _serve_socket(ws, token: str, close_existing: bool, offline_on_disconnect: b
                 other.put(None)  # each closes itself
             others.clear()
         others.append(mine)
+        sessions.live += 1
     app = current_app._get_current_object()
 
     def on_events(events: list) -> None:
@@ -250,8 +255,13 @@ def _serve_socket(ws, token: str, close_existing: bool, offline_on_disconnect: b
         with sessions.lock:
             if mine in sessions.by_worker.get(grant.worker_sid, []):
                 sessions.by_worker[grant.worker_sid].remove(mine)
-        if offline_on_disconnect and not sessions.closing:
-            _worker_offline(grant)
+        try:
+            if offline_on_disconnect and not sessions.closing:
+                _worker_offline(grant)
+        finally:
+            with sessions.lock:
+                sessions.live -= 1
+                sessions.ended.notify_all()
 
 
 def _worker_offline(grant) -> None:
