@@ -234,6 +234,10 @@ def test_the_wallboard_replays_a_simulated_day_from_its_calls():
     at = replay._instants[busy]
     assert replay.clock.value == f"<b>{int(at // 3600):02d}:{int(at % 3600 // 60):02d}</b> into the day"
     assert list(replay.charts.workers_bars.y) == list(replay.reading(at)["workers"].values()) != [4, 0]
+    assert list(replay.charts.wait_line.x) == [t / 3600 for t in replay._instants[: busy + 1]]
+    assert list(replay.charts.wait_line.y) == [replay.reading(t)["longest_wait"] for t in replay._instants[: busy + 1]]
+    replay.slider.value = 0  # back to the start: the wait line is the day's up to then, not a line drawn back
+    assert list(replay.charts.wait_line.x) == [0.0]
     replay.play()
     assert replay.player.playing and replay.player.value == 0  # from the start; the browser moves the slider along
 

@@ -20,7 +20,7 @@ from .errors import error_html
 from .language.vocabulary import LIVE_TASK_STATUSES
 
 WAIT_WINDOW = 60  # seconds the wait chart spans before it grows with the board's age
-SETTLE_SECONDS = 0.25  # a burst of callbacks is drawn once, this long after it (and not if the board was drawn meanwhile)
+SETTLE_SECONDS = 0.25  # a burst of callbacks is drawn once, this long after it (and not if the board was drawn since it began)
 CUMULATIVE = (("reservations_created", "reserved"), ("reservations_accepted", "accepted"), ("reservations_rejected", "rejected"),
               ("reservations_timed_out", "timed out"), ("tasks_completed", "completed"), ("tasks_canceled", "canceled"))
 
@@ -92,12 +92,16 @@ class Charts:
         self.box = widgets.Box([self.tasks_figure, self.workers_figure, self.wait_figure, self.totals_figure],
                                layout=widgets.Layout(flex_flow="row wrap"))
 
-    def draw(self, reading: dict, elapsed: float) -> None:
+    def draw(self, reading: dict, elapsed: float, waits: list[tuple[float, int]] | None = None) -> None:
+        """Draw ``reading`` taken at ``elapsed``; the wait line gains its point, or is ``waits`` (elapsed, wait) whole."""
         _set_counts(self.tasks_figure, self.tasks_bars, reading["tasks"])
         _set_counts(self.workers_figure, self.workers_bars, reading["workers"])
         _set_counts(self.totals_figure, self.totals_bars, reading["totals"])
-        xs = [*list(self.wait_line.x), elapsed][-200:]
-        ys = [*list(self.wait_line.y), reading["longest_wait"]][-200:]
+        if waits is None:
+            xs = [*list(self.wait_line.x), elapsed][-200:]
+            ys = [*list(self.wait_line.y), reading["longest_wait"]][-200:]
+        else:
+            xs, ys = [x for x, _ in waits], [y for _, y in waits]
         ticks = whole_number_ticks(max(ys))
         with self.wait_line.hold_sync():
             self.wait_line.x, self.wait_line.y = xs, ys
@@ -119,7 +123,8 @@ class Wallboard(widgets.VBox):
         self.tasks_bars, self.workers_bars, self.totals_bars = self.charts.tasks_bars, self.charts.workers_bars, self.charts.totals_bars
         self.message = widgets.HTML()
         self._started: float | None = None
-        self._drawn_at = 0.0  # time.monotonic() of the last drawing
+        self._drawn_at = 0.0  # time.monotonic() when the state last drawn was read
+        self._burst_began: float | None = None  # time.monotonic() of the first callback not yet drawn
         self._lock = threading.Lock()
         self._closed = threading.Event()
         super().__init__(children=[self.charts.box, self.message])
@@ -134,18 +139,21 @@ class Wallboard(widgets.VBox):
         return "<trkit Wallboard>"
 
     def _on_callback(self, record) -> None:
+        if self._burst_began is None:
+            self._burst_began = time.monotonic()
         self._wake.set()
 
     def _run(self) -> None:
         while not self._closed.is_set():
             self._wake.wait(self.poll_seconds)
             # callbacks come in bursts (one change records several events, a busy hour makes hundreds): the
-            # board is drawn once the burst is over, and not at all if it was drawn meanwhile
+            # board is drawn once the burst is over, and not at all if it was drawn since the burst began
             self._closed.wait(SETTLE_SECONDS)
             self._wake.clear()
+            began, self._burst_began = self._burst_began, None
             if self._closed.is_set():
                 return
-            if time.monotonic() - self._drawn_at < SETTLE_SECONDS:
+            if began is not None and self._drawn_at >= began:
                 continue
             try:
                 self.refresh()
@@ -161,6 +169,7 @@ class Wallboard(widgets.VBox):
     def refresh(self) -> dict:
         """Read the statistics once and redraw; returns what was drawn (for tests and the bench)."""
         with self._lock:
+            reading_from = time.monotonic()  # what is drawn is the state from here on
             workspace = self.tutorial.workspace
             now = workspace.real_time_statistics().fetch()
             totals = workspace.cumulative_statistics().fetch(minutes=self.minutes)
@@ -174,7 +183,7 @@ class Wallboard(widgets.VBox):
                 self._started = at
             self.charts.draw(reading, at - self._started)
             self.message.value = ""
-            self._drawn_at = time.monotonic()
+            self._drawn_at = reading_from
             return reading
 
 
@@ -189,6 +198,7 @@ class DayReplay(widgets.VBox):
         self.charts = Charts(minutes, wait_label="hours into the day", window=max(1, math.ceil(end / 3600)))
         self.clock = widgets.HTML()
         self._instants = [self.step * k for k in range(int(end // self.step) + 1)]
+        self._waits = {at: self.reading(at)["longest_wait"] for at in self._instants}
         last = len(self._instants) - 1
         # the browser steps the player (the kernel stays free meanwhile); each step moves the slider, which draws
         self.player = widgets.Play(value=0, min=0, max=last, interval=interval_ms, description="Play the day",
@@ -218,8 +228,9 @@ class DayReplay(widgets.VBox):
                 "longest_wait": int(max((at - r["created"] for r in waiting), default=0))}
 
     def show(self, at: float) -> dict:
+        """The board at ``at``: its wait line is the day's up to then, wherever the slider came from."""
         reading = self.reading(at)
-        self.charts.draw(reading, at / 3600)
+        self.charts.draw(reading, at / 3600, waits=[(t / 3600, self._waits[t]) for t in self._instants if t <= at])
         self.clock.value = f"<b>{int(at // 3600):02d}:{int(at % 3600 // 60):02d}</b> into the day"
         return reading
 
