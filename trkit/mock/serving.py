@@ -29,29 +29,25 @@ class _Body(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int | None = -1) -> bytes:  # without RawIOBase's buffer of ``size`` bytes (Werkzeug asks for 10 MB)
+    def _take(self, size: int | None, reader: Any) -> bytes:
+        """At most ``size`` bytes (all that is left if None or negative) from ``reader``, never past the body."""
         wanted = self.left if size is None or size < 0 else min(size, self.left)
         if wanted <= 0:
             return b""
-        data = self._stream.read(wanted)
+        data = reader(wanted)
         self.left -= len(data)
         return data
 
+    def read(self, size: int | None = -1) -> bytes:  # without RawIOBase's buffer of ``size`` bytes (Werkzeug asks for 10 MB)
+        return self._take(size, self._stream.read)
+
     def readinto(self, buffer: Any) -> int:
-        if self.left <= 0:
-            return 0
-        data = self._stream.read(min(len(buffer), self.left))
+        data = self._take(len(buffer), self._stream.read)
         buffer[: len(data)] = data
-        self.left -= len(data)
         return len(data)
 
     def readline(self, size: int | None = -1) -> bytes:
-        limit = self.left if size is None or size < 0 else min(size, self.left)
-        if limit <= 0:
-            return b""
-        line = self._stream.readline(limit)
-        self.left -= len(line)
-        return line
+        return self._take(size, self._stream.readline)
 
     def finish(self) -> bool:
         """Read off what the application left of the body; False if the client stopped sending it."""
