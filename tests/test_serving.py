@@ -116,3 +116,21 @@ def test_an_idle_connection_is_closed_quietly(server, monkeypatch, capsys):
         while chunk := raw.recv(65536):  # answered, then closed once idle
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 200") and not [line for line in logged if "timed out" in line]
+
+
+def test_a_server_stopping_ends_the_connections_it_holds_open():
+    from trkit.mock.serving import close_connections
+
+    app = Flask("stopping")
+    app.post("/read")(lambda: "ok")
+    stopping = keep_alive_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=stopping.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    connection = http.client.HTTPConnection("127.0.0.1", stopping.server_port, timeout=5)
+    assert post(connection, "/read").read() == b"ok"
+    assert len(stopping.open_connections) == 1  # kept open, its thread waiting for the next request
+    stopping.shutdown()
+    stopping.server_close()
+    close_connections(stopping)
+    assert connection.sock.recv(1) == b""  # ended by the server, not left for the idle timeout
+    connection.close()

@@ -12,7 +12,10 @@ An idle connection closes after ``IDLE_SECONDS``, and its thread ends with it.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import socket
+import threading
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -84,6 +87,16 @@ class KeepAliveRequestHandler(WSGIRequestHandler):
             return
         super().send_header(keyword, value)
 
+    def setup(self) -> None:
+        super().setup()
+        with self.server.connections_lock:  # type: ignore[attr-defined]
+            self.server.open_connections.add(self.connection)  # type: ignore[attr-defined]
+
+    def finish(self) -> None:
+        with self.server.connections_lock:  # type: ignore[attr-defined]
+            self.server.open_connections.discard(self.connection)  # type: ignore[attr-defined]
+        super().finish()
+
     def log_error(self, format: str, *args: Any) -> None:
         if format.startswith("Request timed out"):
             return  # an open connection nobody used for IDLE_SECONDS: closed, as it should be (not an error)
@@ -101,4 +114,17 @@ class KeepAliveRequestHandler(WSGIRequestHandler):
 
 def keep_alive_server(host: str, port: int, app: Any) -> BaseWSGIServer:
     """A threaded Werkzeug server for ``app`` that keeps HTTP/1.1 connections open between requests."""
-    return make_server(host, port, app, threaded=True, request_handler=KeepAliveRequestHandler)
+    server = make_server(host, port, app, threaded=True, request_handler=KeepAliveRequestHandler)
+    server.open_connections = set()  # type: ignore[attr-defined]
+    server.connections_lock = threading.Lock()  # type: ignore[attr-defined]
+    return server
+
+
+def close_connections(server: BaseWSGIServer) -> None:
+    """End the connections ``server`` still holds open (a server stopping: each one's thread ends with it, instead of
+    waiting ``IDLE_SECONDS`` for a client that has gone on to another server)."""
+    with server.connections_lock:  # type: ignore[attr-defined]
+        connections = list(server.open_connections)  # type: ignore[attr-defined]
+    for connection in connections:
+        with contextlib.suppress(OSError):
+            connection.shutdown(socket.SHUT_RDWR)
