@@ -119,8 +119,6 @@ def test_an_idle_connection_is_closed_quietly(server, monkeypatch, capsys):
 
 
 def test_a_server_stopping_ends_the_connections_it_holds_open():
-    from trkit.mock.serving import close_connections
-
     app = Flask("stopping")
     app.post("/read")(lambda: "ok")
     stopping = keep_alive_server("127.0.0.1", 0, app)
@@ -128,9 +126,9 @@ def test_a_server_stopping_ends_the_connections_it_holds_open():
     thread.start()
     connection = http.client.HTTPConnection("127.0.0.1", stopping.server_port, timeout=5)
     assert post(connection, "/read").read() == b"ok"
-    assert len(stopping.open_connections) == 1  # kept open, its thread waiting for the next request
+    assert stopping.open_connections == 1  # kept open, its thread waiting for the next request
     stopping.shutdown()
     stopping.server_close()
-    close_connections(stopping)
+    stopping.close_connections()
     assert connection.sock.recv(1) == b""  # ended by the server, not left for the idle timeout
     connection.close()

@@ -29,7 +29,7 @@ from werkzeug.wrappers import Request
 
 from .language.answers import AnswerReading, read_answer
 from .language.twiml import read_twiml_answer
-from .mock.serving import close_connections, keep_alive_server
+from .mock.serving import keep_alive_server
 
 Instruction = None | str | dict | Callable[[dict], Any]
 
@@ -125,7 +125,7 @@ class CallbackServer:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
-            close_connections(self._server)
+            self._server.close_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._server = None

@@ -18,7 +18,7 @@ from .callbacks import HttpDispatcher
 from .client import DEFAULT_ACCOUNT_SID
 from .engine import FINISHED_TASK_LIFETIME, Clock, SidGenerator, Store, TaskRouterEngine
 from .engine.telephony import VoiceSwitches
-from .serving import close_connections, keep_alive_server
+from .serving import keep_alive_server
 
 
 def new_auth_token() -> str:
@@ -111,7 +111,7 @@ class MockServer:
         close_sessions(self.app)
         self._shut_down_promptly()
         self._server.server_close()
-        close_connections(self._server)
+        self._server.close_connections()
         for thread in self._threads:
             thread.join(timeout=5)
         self.dispatcher.shutdown()

@@ -18,7 +18,7 @@ import socket
 import threading
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 IDLE_SECONDS = 30.0  # an open connection nobody sends a request on is closed after this long
 
@@ -55,10 +55,8 @@ class _Body(io.RawIOBase):
     def finish(self) -> bool:
         """Read off what the application left of the body; False if the client stopped sending it."""
         while self.left > 0:
-            data = self._stream.read(min(self.left, 65536))
-            if not data:
+            if not self.read(65536):
                 return False
-            self.left -= len(data)
         return True
 
 
@@ -87,14 +85,14 @@ class KeepAliveRequestHandler(WSGIRequestHandler):
             return
         super().send_header(keyword, value)
 
+    server: KeepAliveServer
+
     def setup(self) -> None:
         super().setup()
-        with self.server.connections_lock:  # type: ignore[attr-defined]
-            self.server.open_connections.add(self.connection)  # type: ignore[attr-defined]
+        self.server.opened(self.connection)
 
     def finish(self) -> None:
-        with self.server.connections_lock:  # type: ignore[attr-defined]
-            self.server.open_connections.discard(self.connection)  # type: ignore[attr-defined]
+        self.server.closed(self.connection)
         super().finish()
 
     def log_error(self, format: str, *args: Any) -> None:
@@ -112,19 +110,38 @@ class KeepAliveRequestHandler(WSGIRequestHandler):
                     self.close_connection = True
 
 
-def keep_alive_server(host: str, port: int, app: Any) -> BaseWSGIServer:
+class KeepAliveServer(ThreadedWSGIServer):
+    """Werkzeug's threaded server, its connections kept open (``KeepAliveRequestHandler``) and known, so that
+    stopping it can end them."""
+
+    def __init__(self, host: str, port: int, app: Any) -> None:
+        super().__init__(host, port, app, handler=KeepAliveRequestHandler)
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    def opened(self, connection: socket.socket) -> None:
+        with self._open_lock:
+            self._open.add(connection)
+
+    def closed(self, connection: socket.socket) -> None:
+        with self._open_lock:
+            self._open.discard(connection)
+
+    @property
+    def open_connections(self) -> int:
+        with self._open_lock:
+            return len(self._open)
+
+    def close_connections(self) -> None:
+        """End the connections still open (the server is stopping: each one's thread ends with it, instead of waiting
+        ``IDLE_SECONDS`` for a client that has gone on to another server)."""
+        with self._open_lock:
+            connections = list(self._open)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+
+def keep_alive_server(host: str, port: int, app: Any) -> KeepAliveServer:
     """A threaded Werkzeug server for ``app`` that keeps HTTP/1.1 connections open between requests."""
-    server = make_server(host, port, app, threaded=True, request_handler=KeepAliveRequestHandler)
-    server.open_connections = set()  # type: ignore[attr-defined]
-    server.connections_lock = threading.Lock()  # type: ignore[attr-defined]
-    return server
-
-
-def close_connections(server: BaseWSGIServer) -> None:
-    """End the connections ``server`` still holds open (a server stopping: each one's thread ends with it, instead of
-    waiting ``IDLE_SECONDS`` for a client that has gone on to another server)."""
-    with server.connections_lock:  # type: ignore[attr-defined]
-        connections = list(server.open_connections)  # type: ignore[attr-defined]
-    for connection in connections:
-        with contextlib.suppress(OSError):
-            connection.shutdown(socket.SHUT_RDWR)
+    return KeepAliveServer(host, port, app)
