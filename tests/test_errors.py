@@ -48,6 +48,29 @@ def test_wrong_credentials_are_refused_everywhere(mock, tutorial):
     assert tutorial.api.fetch().sid == tutorial.sid  # nothing was reset
 
 
+def test_credentials_are_checked_as_base64_not_as_one_spelling(mock):
+    """HTTP Basic credentials are base64 of ``sid:token`` (RFC 7617): another valid spelling of them passes,
+    and a header that merely starts like the right one does not."""
+    import base64
+
+    encoded = base64.b64encode(f"{mock.account_sid}:{mock.auth_token}".encode()).decode()
+    url = mock.base_url + "/v1/Workspaces"
+    spaced = "Basic " + " ".join(encoded[i:i + 8] for i in range(0, len(encoded), 8))  # base64 decoders skip spaces
+    assert requests.get(url, headers={"Authorization": spaced}, timeout=10).status_code == 200
+    for header in ("Basic " + encoded[:-4], "Basic " + encoded.swapcase(), "Bearer " + encoded, "Basic" + encoded):
+        response = requests.get(url, headers={"Authorization": header}, timeout=10)
+        assert (response.status_code, response.json()["code"]) == (401, 20003), header
+
+
+def test_urls_in_answers_lead_back_to_the_host_each_client_used(mock, tutorial):
+    """``url`` and ``links`` name the host the request was sent to, one client after another."""
+    path = f"/v1/Workspaces/{tutorial.sid}"
+    for host in (f"127.0.0.1:{mock.port}", f"localhost:{mock.port}", "tunnel.example.org", f"127.0.0.1:{mock.port}"):
+        body = requests.get(mock.base_url + path, headers={"Host": host}, auth=(mock.account_sid, mock.auth_token), timeout=10).json()
+        assert body["url"] == f"http://{host}{path}"
+        assert body["links"]["tasks"] == f"http://{host}{path}/Tasks"
+
+
 def test_unknown_sids_are_404(tutorial):
     refused(lambda: tutorial.api.workers("WK" + "0" * 32).fetch(), 404, 20404, "was not found")
     refused(lambda: tutorial.api.tasks("WT" + "0" * 32).update(priority=1), 404, 20404)

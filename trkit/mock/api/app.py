@@ -9,8 +9,9 @@ from __future__ import annotations
 import base64
 import hmac
 import logging
+from functools import lru_cache
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
 
@@ -84,9 +85,28 @@ def routes(app: Flask) -> list[tuple[str, str]]:
 
 
 def authenticate() -> Response | None:
-    if request.path.startswith("/v1/wschannels"):
+    environ = request.environ  # read directly: this runs before every request
+    if environ.get("PATH_INFO", "").startswith("/v1/wschannels"):
         return None  # the worker SDK's event bridge: the worker's token is the credential, checked there
-    header = request.headers.get("Authorization", "")
+    header = environ.get("HTTP_AUTHORIZATION", "")
+    app_engine = current_app.extensions[EXTENSION]
+    if not hmac.compare_digest(header.encode("latin-1", "replace"), _expected_header(app_engine.account_sid, app_engine.auth_token)):
+        refused = _credentials_refused(header)  # another spelling of the same credentials still passes
+        if refused is not None:
+            return refused
+    length = request.content_length
+    if length is not None and length > MAX_BODY:
+        return error_response(InvalidParameter(f"Request body is too large: {length} bytes, at most {MAX_BODY} are allowed"))
+    return None
+
+
+@lru_cache(maxsize=8)
+def _expected_header(account_sid: str, auth_token: str) -> bytes:
+    """The Authorization header every Twilio client sends for these credentials (checked first: one comparison)."""
+    return b"Basic " + base64.b64encode(f"{account_sid}:{auth_token}".encode())
+
+
+def _credentials_refused(header: str) -> Response | None:
     if not header.startswith("Basic "):
         return error_response(AuthenticationFailed("No credentials provided"))
     try:
@@ -97,8 +117,6 @@ def authenticate() -> Response | None:
     good_password = hmac.compare_digest(password.encode(), engine.auth_token.encode())
     if not (good_user and good_password):
         return error_response(AuthenticationFailed("invalid username"))
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        return error_response(InvalidParameter(f"Request body is too large: {request.content_length} bytes, at most {MAX_BODY} are allowed"))
     return None
 
 

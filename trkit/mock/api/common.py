@@ -7,11 +7,11 @@ answer with the base URL the client used, so ``url``, ``links`` and paging URLs 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 from flask import Response, current_app, request
 
 from ..engine import TaskRouterEngine
@@ -25,13 +25,24 @@ EXTENSION = "trkit.engine"
 
 class _CheckedWrites:
     """A part of the engine as views see it: each of its writes is preceded by the parameter contract's check
-    (``contract.check``): by then the view has read every parameter it honours, and nothing has changed yet."""
+    (``contract.check``): by then the view has read every parameter it honours, and nothing has changed yet.
+    The services and methods it hands out are kept: they live as long as the app."""
 
     def __init__(self, part: Any) -> None:
         self._part = part
+        self._handed_out: dict[str, Any] = {}
 
     def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self._part, name)
+        found = self._handed_out.get(name)
+        if found is None:
+            attribute = getattr(self._part, name)
+            if not (callable(attribute) or isinstance(attribute, Service)):
+                return attribute  # a value: read afresh each time, as it may change
+            found = self._handed_out[name] = self._view_of(attribute)
+        return found
+
+    @staticmethod
+    def _view_of(attribute: Any) -> Any:
         if isinstance(attribute, Service):
             return _CheckedWrites(attribute)
         if not getattr(attribute, "__trkit_write__", False):
@@ -44,19 +55,26 @@ class _CheckedWrites:
         return checked_write
 
 
+VIEWS = "trkit.engine_for_views"
+
+
 class _EngineForViews:
     """The app's engine as views see it (``engine.tasks.create_task(...)``, as ``current_app`` is the app), its
     writes checked by the parameter contract first."""
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(_CheckedWrites(current_app.extensions[EXTENSION]), name)
+        extensions = current_app.extensions
+        views = extensions.get(VIEWS)
+        if views is None:
+            views = extensions[VIEWS] = _CheckedWrites(extensions[EXTENSION])
+        return getattr(views, name)
 
 
 engine: TaskRouterEngine = _EngineForViews()  # type: ignore[assignment]
 
 
 def json_response(body: Any, status: int = 200) -> Response:
-    return Response(json.dumps(body, separators=(",", ":")), status=status, mimetype="application/json")
+    return Response(orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS), status=status, mimetype="application/json")
 
 
 def error_response(exc: TaskRouterError) -> Response:
@@ -82,7 +100,24 @@ def args() -> Params:
 
 
 def renderer() -> Renderer:
-    return Renderer(current_app.extensions[EXTENSION], request.host_url)
+    return Renderer(current_app.extensions[EXTENSION], _host_url())
+
+
+# the parts of a request's environment its host URL is made of (PEP 3333's URL reconstruction)
+_HOST_KEYS = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME")
+_host_urls: dict[tuple, str] = {}
+
+
+def _host_url() -> str:
+    """``request.host_url``, worked out once per host a client uses (Werkzeug's costs as much as a small view)."""
+    environ = request.environ
+    key = tuple(environ.get(name) for name in _HOST_KEYS)
+    found = _host_urls.get(key)
+    if found is None:
+        if len(_host_urls) >= 64:  # bounded: a client could send any Host header
+            _host_urls.clear()
+        found = _host_urls[key] = request.host_url
+    return found
 
 
 def url() -> str:

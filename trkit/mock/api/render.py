@@ -27,8 +27,12 @@ class Renderer:
         return self.base + path
 
     def _name(self, kind: str, sid: str | None) -> str | None:
-        obj = self.engine.lookup(kind, sid)
-        return obj.friendly_name if obj is not None else None
+        found = self.engine.fields(kind, sid, "friendly_name")
+        return found[0] if found is not None else None
+
+    def _unique_name(self, channel_sid: str | None) -> str | None:
+        found = self.engine.fields("task_channel", channel_sid, "unique_name")
+        return found[0] if found is not None else None
 
     def render(self, obj: Any, **context: Any) -> dict:
         return getattr(self, obj.KIND)(obj, **context)
@@ -95,13 +99,13 @@ class Renderer:
     def worker(self, worker) -> dict:
         ws_root = self.url(f"/v1/Workspaces/{worker.workspace_sid}")
         root = self.url(paths.path_of("worker", worker.workspace_sid, worker.sid))
-        activity = self.engine.lookup("activity", worker.activity_sid)
+        activity_name, available = self.engine.fields("activity", worker.activity_sid, "friendly_name", "available") or (None, False)
         return {
             "account_sid": self.engine.account_sid,
-            "activity_name": activity.friendly_name if activity else None,
+            "activity_name": activity_name,
             "activity_sid": worker.activity_sid,
             "attributes": worker.attributes,
-            "available": bool(activity and activity.available),
+            "available": bool(available),
             "date_created": iso(worker.date_created),
             "date_status_changed": iso(worker.date_status_changed),
             "date_updated": iso(worker.date_updated),
@@ -123,7 +127,6 @@ class Renderer:
         }
 
     def worker_channel(self, wc) -> dict:
-        channel = self.engine.lookup("task_channel", wc.task_channel_sid)
         assigned = self.engine.channel_load(wc.worker_sid, wc.task_channel_sid)
         capacity = wc.configured_capacity
         percentage = round(100 * (capacity - assigned) / capacity) if capacity else 0
@@ -137,7 +140,7 @@ class Renderer:
             "date_updated": iso(wc.date_updated),
             "sid": wc.sid,
             "task_channel_sid": wc.task_channel_sid,
-            "task_channel_unique_name": channel.unique_name if channel else None,
+            "task_channel_unique_name": self._unique_name(wc.task_channel_sid),
             "worker_sid": wc.worker_sid,
             "workspace_sid": wc.workspace_sid,
             "url": self.url(paths.worker_channel_path(wc.workspace_sid, wc.worker_sid, wc.sid)),
@@ -198,7 +201,7 @@ class Renderer:
     def task(self, task) -> dict:
         ws_root = self.url(f"/v1/Workspaces/{task.workspace_sid}")
         root = self.url(paths.path_of("task", task.workspace_sid, task.sid))
-        channel = self.engine.lookup("task_channel", task.task_channel_sid)
+        channel_name = self._unique_name(task.task_channel_sid)
         return {
             "account_sid": self.engine.account_sid,
             "age": int(self.engine.now() - task.date_created),
@@ -214,7 +217,7 @@ class Renderer:
             "task_queue_sid": task.task_queue_sid,
             "task_queue_friendly_name": self._name("task_queue", task.task_queue_sid),
             "task_channel_sid": task.task_channel_sid,
-            "task_channel_unique_name": channel.unique_name if channel else None,
+            "task_channel_unique_name": channel_name,
             "timeout": task.timeout,
             "workflow_sid": task.workflow_sid,
             "workflow_friendly_name": self._name("workflow", task.workflow_sid),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 from datetime import datetime, timezone
+from functools import lru_cache
 
 # how far back the clock remembers its offsets: no Twilio token lives longer than a day
 HISTORY_SECONDS = 86400.0
@@ -71,7 +72,13 @@ def iso(ts: float | None) -> str | None:
     """Twilio's date format: ISO 8601, UTC, whole seconds, trailing Z (always a four-digit year)."""
     if ts is None:
         return None
-    moment = datetime.fromtimestamp(int(ts), tz=timezone.utc)
+    return _iso_second(int(ts))
+
+
+@lru_cache(maxsize=4096)
+def _iso_second(second: int) -> str:
+    # a record's dates are rendered on every read of it, and the same few seconds recur: each is formatted once
+    moment = datetime.fromtimestamp(second, tz=timezone.utc)
     return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}Z"
 
 

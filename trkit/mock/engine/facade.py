@@ -151,8 +151,15 @@ class TaskRouterEngine:
 
     @read
     def lookup(self, kind: str, sid: str | None) -> Any | None:
-        """A record by kind and SID, or None (the renderer names related records with it)."""
+        """A record by kind and SID, or None."""
         return self.store.get(kind, sid)
+
+    @read
+    def fields(self, kind: str, sid: str | None, *names: str) -> tuple | None:
+        """Some fields of a record by kind and SID, or None: what the renderer shows of related records, read
+        without copying them."""
+        obj = self.store.get(kind, sid)
+        return None if obj is None else tuple(getattr(obj, name) for name in names)
 
     @read
     def channel_load(self, worker_sid: str, task_channel_sid: str) -> int:

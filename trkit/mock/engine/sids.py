@@ -8,7 +8,6 @@ before them.
 from __future__ import annotations
 
 import random
-import secrets
 import threading
 
 
@@ -19,6 +18,9 @@ class SidGenerator:
         self._lock = threading.Lock()
         self._streams: dict[str, random.Random] = {}
         self.seed_value = seed
+        # unseeded: a generator the system's randomness seeds, drawn from without a system call per SID (one
+        # read of os.urandom costs as much as the rest of making a record); SIDs name things, they guard nothing
+        self._unseeded = random.Random()  # seeded from os.urandom
 
     def seed(self, seed: int | None) -> None:
         with self._lock:
@@ -27,7 +29,7 @@ class SidGenerator:
 
     def new(self, prefix: str) -> str:
         if self.seed_value is None:
-            return prefix + secrets.token_hex(16)
+            return prefix + f"{self._unseeded.getrandbits(128):032x}"
         with self._lock:
             stream = self._streams.get(prefix)
             if stream is None:
