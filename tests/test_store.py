@@ -4,8 +4,10 @@ made and deleted in one transaction never reaches the file."""
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
+import time
 
 import pytest
 
@@ -143,10 +145,43 @@ def test_sids_are_a_prefix_and_32_lowercase_hex_digits_and_a_seed_repeats_each_p
     for sid in (*tasks, unseeded.new("WK")):
         assert re.fullmatch(r"(WT|WK)[0-9a-f]{32}", sid)
     assert unseeded.new("WK") != unseeded.new("WK")
+    assert SidGenerator().new("WK") != SidGenerator().new("WK")  # each unseeded generator draws its own sequence
     seeded.seed(7)  # seeding again starts each prefix's sequence again
     assert seeded.new("WT") == tasks[0]
     seeded.seed(None)  # and no seed draws at random again
     assert seeded.new("WT") not in tasks and seeded.seed_value is None
+
+
+def write_workers(store: Store, commits: int) -> None:
+    for i in range(commits):
+        committed(store, Worker(sid=f"WK{i:032x}", workspace_sid="WS1", friendly_name="x" * 3000, attributes="{}",
+                                activity_sid="WA1", date_created=0.0, date_updated=0.0, date_status_changed=0.0))
+
+
+def test_the_wal_is_copied_back_into_the_file_beside_the_writer_and_nothing_is_lost(tmp_path, monkeypatch):
+    """Every CHECKPOINT_EVERY commits a checkpoint runs on a connection of its own, not inside a commit (SQLite's
+    own, below its BACKSTOP_PAGES, would hold the engine's lock while it syncs): the records reach the file itself
+    while the store is open, and all of them are there once it is closed."""
+    from trkit.mock.engine import state_file
+
+    commits = 4 * state_file.CHECKPOINT_EVERY  # some 1,000 pages: below the backstop, so only the Checkpointer copies
+    assert commits * 4 < state_file.BACKSTOP_PAGES * 4096 / 3000
+    monkeypatch.setattr(state_file, "CHECKPOINT_EVERY", 10**9)
+    unchecked = Store(str(tmp_path / "unchecked.db"))
+    write_workers(unchecked, commits)
+    assert os.path.getsize(tmp_path / "unchecked.db") < commits * 3000 / 4  # the WAL holds them: nothing copied yet
+    unchecked.close()
+    monkeypatch.undo()
+    path = str(tmp_path / "state.db")
+    store = Store(path)
+    write_workers(store, commits)
+    deadline = time.monotonic() + 10
+    while os.path.getsize(path) < commits * 3000 / 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert os.path.getsize(path) >= commits * 3000 / 2  # copied back while the store was open
+    store.close()
+    assert not os.path.exists(path + "-wal") or os.path.getsize(path + "-wal") == 0  # closed: all of it in the file
+    assert len(rows(path)) == commits
 
 
 def event(store: Store, ws: str = "WS1", date: float = 100.0, task: str = "WT1", event_type: str = "task.created") -> Event:

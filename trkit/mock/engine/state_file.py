@@ -9,7 +9,9 @@ written to them.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import threading
 from pathlib import Path
 from urllib.parse import quote
 
@@ -31,10 +33,71 @@ def open_state_file(path: str) -> sqlite3.Connection:
         # WAL + NORMAL: a committed transaction survives the process being killed
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA journal_size_limit=8388608")  # the WAL shrinks back after a checkpoint
+        # SQLite's own checkpoint (inside a commit, under the engine's lock) only as a backstop: the Checkpointer
+        # copies the WAL back in the meantime, but under writes without pause the WAL only restarts after this one
+        db.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
     if db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:  # a new file: say whose it is, once
         db.execute(f"PRAGMA application_id={APPLICATION_ID}")
         db.execute(f"PRAGMA user_version={FORMAT_VERSION}")
     return db
+
+
+# commits between two checkpoints: a POST Tasks writes some five pages, so the WAL holds about 1.3 MB before one
+CHECKPOINT_EVERY = 64
+BACKSTOP_PAGES = 4000  # SQLite's default is 1,000 pages (4 MB)
+
+
+class Checkpointer:
+    """Copies a state file's WAL back into the file from a connection and thread of its own.
+
+    Left to SQLite, a checkpoint runs inside a commit every 1,000 pages and, with ``synchronous=NORMAL``, syncs
+    the WAL and the file to disk there: some milliseconds in which the engine's lock is held and every request
+    waits. A PASSIVE checkpoint from another connection copies what no reader still needs while the writer goes on
+    appending (https://www.sqlite.org/wal.html, "Checkpointing"); the WAL keeps every commit until it is copied, so
+    an interrupted checkpoint loses nothing and durability is that of ``synchronous=NORMAL`` as before. The WAL
+    starts again from its beginning only when a commit finds all of it copied, which writes without a pause never
+    let happen: SQLite's own checkpoint stays on, at ``BACKSTOP_PAGES``, and finds most of its work done.
+    """
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._commits = 0
+        self._due = threading.Event()
+        self._closing = False
+        self._thread: threading.Thread | None = None
+
+    def committed(self) -> None:
+        """One more transaction written to the WAL: every ``CHECKPOINT_EVERY``, the checkpoint thread is woken."""
+        self._commits += 1
+        if self._commits < CHECKPOINT_EVERY:
+            return
+        self._commits = 0
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="trkit-mock-checkpoint", daemon=True)
+            self._thread.start()
+        self._due.set()
+
+    def _run(self) -> None:
+        db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
+        try:
+            while True:
+                self._due.wait()
+                self._due.clear()
+                if self._closing:
+                    return
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error:  # nothing is lost (the WAL keeps every commit): said, and tried again next time
+                    logging.getLogger("trkit.mock").exception("checkpointing %s failed", self._path)
+        finally:
+            db.close()
+
+    def close(self) -> None:
+        """Stop the thread (before the writer's connection closes: the last connection closed checkpoints it all)."""
+        self._closing = True
+        self._due.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
 
 
 def _inspect(path: Path) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 from . import event_table
 from .codec import DamagedRecord, StateFileError, check_meta, decode, encode, stored_fields
 from .records import JOURNALS, MODEL_CLASSES, Event, Journal
-from .state_file import open_state_file
+from .state_file import Checkpointer, open_state_file
 
 EVENT_RETENTION = 30 * 86400.0
 
@@ -54,6 +54,7 @@ class Store:
         self.writes = writes
         self._db = open_state_file(path)  # a file it will not use is refused there, untouched (StateFileError)
         self._db_lock = threading.Lock()
+        self._checkpointer = Checkpointer(path) if path != ":memory:" else None
         self._db.executescript(SCHEMA)
         event_table.create(self._db)
         self._journal: Journal | None = None
@@ -250,6 +251,8 @@ class Store:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+        if self._checkpointer is not None:
+            self._checkpointer.committed()
         if prune or self._dropped_event_workspaces:
             self._oldest_event = self._oldest_stored_event()
         if self._new_events:
@@ -323,6 +326,8 @@ class Store:
         return dumped
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         with self._db_lock:
             self._db.close()
 
