@@ -19,12 +19,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlencode, urljoin
 
-import requests
 from twilio.request_validator import RequestValidator
 
 from ..language.answers import read_answer
 from .engine import Outbound, TaskRouterError
 from .engine.twiml_player import FOLLOWED_REDIRECTS, MAX_HTTP_REDIRECTS, NO_LOCATION, REDIRECTED_TOO_OFTEN, fetch_failure_code
+from .http_out import Answer, CallbackFailed, Connections, answer_of
 
 ASSIGNMENT_TIMEOUT = 5.0
 EVENT_TIMEOUT = 15.0
@@ -47,14 +47,7 @@ class HttpDispatcher:
         self.wsgi_apps: dict[str, Any] = {}  # URL prefix -> a WSGI app called in-process (trkit.testing)
         self._events = ThreadPoolExecutor(1, thread_name_prefix="trkit-mock-events")
         self._local = threading.local()
-
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            session.trust_env = False  # callbacks to loopback must not go through a proxy
-            self._local.session = session
-        return session
+        self._connections = Connections()  # no proxy from the environment: callbacks to loopback go straight there
 
     def submit(self, items: list[Outbound], engine: Any) -> list[Future]:
         """Send ``items`` (after ``engine`` committed them); answers and the callback log go back to ``engine``."""
@@ -78,7 +71,7 @@ class HttpDispatcher:
 
     # ------------------------------------------------------------- sending
     def _post(self, url: str, params: dict[str, str], timeout: float,
-              method: str = "POST") -> tuple[requests.Response | None, str | None, float]:
+              method: str = "POST") -> tuple[Answer | None, str | None, float]:
         started = time.monotonic()
         if method == "GET":  # Twilio signs a GET's full URL, parameters in its query string, and no body
             url = url + ("&" if "?" in url else "?") + urlencode(params)
@@ -93,11 +86,10 @@ class HttpDispatcher:
         if app is not None:  # an app under test, answered in-process: signed the same, no port opened
             return _call_wsgi(app, method, url, params, headers), None, time.monotonic() - started
         try:
-            response = self._session().request(method, url, data=params or None, headers=headers, timeout=timeout,
-                                               allow_redirects=False)
+            response = self._connections.request(method, url, params or None, headers, timeout)  # redirects: not followed
             return response, None, time.monotonic() - started
-        except requests.RequestException as exc:
-            return None, f"{type(exc).__name__}: {exc}", time.monotonic() - started
+        except CallbackFailed as exc:
+            return None, str(exc), time.monotonic() - started
 
     @staticmethod
     def _log(engine: Any, item: Outbound, url: str, response, error, seconds: float, outcome: str,
@@ -194,7 +186,7 @@ class HttpDispatcher:
         return outcome
 
     def _fetch_twiml(self, item: Outbound, engine: Any, url: str, params: dict[str, str], method: str,
-                     attempt: int) -> tuple[requests.Response | None, str | None, float, str]:
+                     attempt: int) -> tuple[Answer | None, str | None, float, str]:
         """Ask ``url``, following the HTTP redirects Twilio follows (each hop logged); the last answer, why it failed
         if it did, and the URL that gave it. A 303, or a 301/302 to a POST, is followed with a GET, as HTTP clients
         do (UNCONFIRMED for Twilio, which documents which codes it follows but not the method)."""
@@ -239,8 +231,8 @@ def _unreached(error: str | None) -> str:
     return error or "no answer"
 
 
-def _call_wsgi(app: Any, method: str, url: str, params: dict[str, str], headers: dict[str, str]) -> requests.Response:
-    """POST (or GET) to a WSGI app in-process, answered as a ``requests.Response``."""
+def _call_wsgi(app: Any, method: str, url: str, params: dict[str, str], headers: dict[str, str]) -> Answer:
+    """POST (or GET) to a WSGI app in-process, answered as a server over HTTP answers."""
     from urllib.parse import urlsplit
 
     from werkzeug.test import Client
@@ -248,10 +240,4 @@ def _call_wsgi(app: Any, method: str, url: str, params: dict[str, str], headers:
     parts = urlsplit(url)
     answer = Client(app).open(parts.path, method=method, query_string=parts.query, data=params or None, headers=headers,
                               base_url=f"{parts.scheme}://{parts.netloc}")
-    response = requests.Response()
-    response.status_code = answer.status_code
-    response.headers.update(dict(answer.headers))
-    response._content = answer.get_data()
-    response.url = url
-    response.encoding = answer.mimetype_params.get("charset", "utf-8")
-    return response
+    return answer_of(answer.status_code, list(answer.headers.items()), answer.get_data(), url)
