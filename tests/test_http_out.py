@@ -147,3 +147,18 @@ def test_failures_are_one_line_naming_what_went_wrong():
     finally:
         silent.close()
         connections.close()
+
+
+def test_callbacks_are_signed_as_twilios_docs_sign_their_example():
+    """The example of https://www.twilio.com/docs/usage/webhooks/webhooks-security (auth token 12345), and the
+    twilio library's validator agreeing on parameters with characters that need care."""
+    from twilio.request_validator import RequestValidator
+
+    from trkit.mock.callbacks import sign
+
+    params = {"CallSid": "CA1234567890ABCDE", "Caller": "+12349013030", "Digits": "1234", "From": "+12349013030",
+              "To": "+18005551212"}
+    assert sign("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", params) == "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
+    awkward = {"TaskAttributes": '{"name": "Zoë", "url": "a\\/b"}', "b": "", "B": "é ü", "a_b": "1&2=3"}
+    url = "http://127.0.0.1:5000/assignment?x=é"
+    assert RequestValidator("tok").validate(url, awkward, sign("tok", url, awkward))
