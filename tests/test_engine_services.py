@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 import trkit.mock.engine as engine_package
-from trkit.mock.engine import TaskRouterEngine
+from trkit.mock.engine import Store, TaskRouterEngine
+from trkit.mock.engine.facade import Door
 from trkit.mock.engine.service import Service
 
 ENGINE = Path(engine_package.__file__).parent
@@ -72,7 +73,7 @@ def test_the_facade_composes_every_service_once_and_inherits_none():
     from scenario import new_engine
 
     engine = new_engine()
-    composed = sorted(type(part).__name__ for part in vars(engine).values() if isinstance(part, Service))
+    composed = sorted(type(part.service).__name__ for part in vars(engine).values() if isinstance(part, Door))
     assert composed == [c.__name__ for c in SERVICES]
 
 
@@ -112,3 +113,25 @@ def test_no_field_is_touched_outside_the_service_that_owns_it(cls):
                         and target.value.attr not in ("store", "clock"):
                     reaching.append(f"self.{target.value.attr}.{target.attr} =")
     assert not reaching, f"{cls.__name__} touches another part's state: {sorted(set(reaching))}"
+
+
+def test_every_method_the_engine_is_reached_by_from_outside_runs_under_its_lock():
+    """Outside the engine (the API, the callbacks, the simulation, the server, the kit), ``engine.<part>.<method>``
+    must be a marked write or read: the door gives those a transaction or the lock. An unmarked one would run
+    bare, and what it called inside the engine would too (services reach each other without the door)."""
+    import re
+
+    engine = TaskRouterEngine(Store(), "AC" + "0" * 32, "token")
+    root = Path(__file__).resolve().parent.parent / "trkit"
+    reached = {(m.group(1), m.group(2), path.relative_to(root.parent).as_posix())
+               for path in root.rglob("*.py") if "engine" not in path.relative_to(root).parts
+               for m in re.finditer(r"engine\.([a-z_]+)\.([a-z_]+)\(", path.read_text())}
+    assert len(reached) > 30
+    bare = []
+    for part, method, where in sorted(reached):
+        door = getattr(engine, part, None)
+        if isinstance(door, Door):
+            function = getattr(type(door.service), method)
+            if not (getattr(function, "__trkit_write__", False) or getattr(function, "__trkit_read__", False)):
+                bare.append(f"{where}: engine.{part}.{method}")
+    assert not bare, bare

@@ -16,7 +16,7 @@ from flask import Response, current_app, request
 
 from ..engine import TaskRouterEngine
 from ..engine.errors import InvalidParameter, NotFound, TaskRouterError
-from ..engine.service import Service
+from ..engine.facade import Door
 from . import contract
 from .params import Params
 from .render import Renderer
@@ -36,14 +36,14 @@ class _CheckedWrites:
         found = self._handed_out.get(name)
         if found is None:
             attribute = getattr(self._part, name)
-            if not (callable(attribute) or isinstance(attribute, Service)):
+            if not (callable(attribute) or isinstance(attribute, Door)):
                 return attribute  # a value: read afresh each time, as it may change
             found = self._handed_out[name] = self._view_of(attribute)
         return found
 
     @staticmethod
     def _view_of(attribute: Any) -> Any:
-        if isinstance(attribute, Service):
+        if isinstance(attribute, Door):
             return _CheckedWrites(attribute)
         if not getattr(attribute, "__trkit_write__", False):
             return attribute

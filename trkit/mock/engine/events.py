@@ -79,10 +79,14 @@ class EventLog(Service):
             return True
         return event_type in {part.strip() for part in ws.events_filter.split(",")}
 
+    def recording(self, ws: Workspace) -> bool:
+        """Could anyone ever read an event of ``ws``? Not when the store keeps no event log (trkit.simulate) and
+        there is no event callback and no subscriber: then its data need not even be gathered."""
+        return bool(self.store.writes or ws.event_callback_url or self._listened)
+
     def emit(self, ws: Workspace, event_type: str, resource_type: str, resource_sid: str,
               data: dict[str, Any], actor: tuple[str, str, str | None] | None = None) -> Event | None:
-        if not (self.store.writes or ws.event_callback_url or self._listened):
-            # nobody could ever read it: the store keeps no event log (trkit.simulate), no callback, no subscriber
+        if not self.recording(ws):
             return None
         now = self.clock.now()
         # event data values are strings, as TaskRouter sends them
@@ -161,6 +165,9 @@ class EventLog(Service):
         }
 
     def emit_reservation(self, res: Reservation, event_type: str, extra: dict | None = None) -> None:
+        ws = self.lookups.workspace(res.workspace_sid)
+        if not self.recording(ws):
+            return
         task = self.store.get("task", res.task_sid)
         worker = self.store.get("worker", res.worker_sid)
         data = self.task_data(task) if task else {"task_sid": res.task_sid}
@@ -171,4 +178,4 @@ class EventLog(Service):
         data["reservation_sid"] = res.sid
         if extra:
             data.update(extra)
-        self.emit(self.lookups.workspace(res.workspace_sid), event_type, "reservation", res.sid, data)
+        self.emit(ws, event_type, "reservation", res.sid, data)

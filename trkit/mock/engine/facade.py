@@ -85,7 +85,7 @@ class TaskRouterEngine:
         self.settle_timeout = settle_timeout
         self.voice = voice or VoiceSwitches()
         self.lock = threading.RLock()
-        self._depth = 0  # calls in progress in the thread holding the lock (rules call each other)
+        self._depth = 0  # calls through the doors in progress in the thread holding the lock
         self._subscribers: list[Callable[[list], None]] = []
         self.callback_log: list[dict] = []
         self.outbox = Outbox()
@@ -110,20 +110,23 @@ class TaskRouterEngine:
         # (None: finished tasks are kept)
         parts = {"store": store, "clock": self.clock, "sids": self.sids, "account_sid": account_sid, "auth_token": auth_token,
                  "outbox": self.outbox, "voice": self.voice, "finished_task_lifetime": finished_task_lifetime, **services}
-        for service in services.values():
-            service.connect(parts)
-            self._open_doors(service)
-        self._open_doors(self)
+        for name, service in services.items():
+            service.connect(parts)  # services reach each other directly: they run inside a transaction already
+            setattr(self, name, Door(service, self._open_doors(service)))
+        for name, method in self._open_doors(self).items():
+            setattr(self, name, method)
         self.indexes.rebuild()
 
-    def _open_doors(self, part: object) -> None:
-        """Give every marked write of ``part`` its transaction and every marked read its lock."""
+    def _open_doors(self, part: object) -> dict[str, Callable]:
+        """``part``'s marked writes, each run as a transaction, and its marked reads, each under the lock."""
+        doors = {}
         for name in dir(type(part)):
             method = getattr(type(part), name)
             if getattr(method, "__trkit_write__", False):
-                setattr(part, name, self._as_transaction(getattr(part, name)))
+                doors[name] = self._as_transaction(getattr(part, name))
             elif getattr(method, "__trkit_read__", False):
-                setattr(part, name, self._as_read(getattr(part, name)))
+                doors[name] = self._as_read(getattr(part, name))
+        return doors
 
     def now(self) -> float:
         return self.clock.now()
@@ -288,6 +291,26 @@ class TaskRouterEngine:
                     self._depth -= 1
 
         return run
+
+
+class Door:
+    """A service as it is reached from outside the engine (``engine.tasks``): its marked writes run as transactions
+    and its marked reads under the lock; anything else is the service's own. Services reach one another directly,
+    inside the transaction already open, without taking the lock again at every step."""
+
+    def __init__(self, service: Service, doors: dict[str, Callable]) -> None:
+        object.__setattr__(self, "service", service)
+        for name, method in doors.items():
+            object.__setattr__(self, name, method)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.service, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self.service, name, value)  # (a test standing in for a part of a service changes the service)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(self.service, name)
 
 
 def _detached(result: Any) -> Any:

@@ -120,12 +120,9 @@ class Reservations(Service):
         if accepts:
             self.offers.accept(res)
 
+    @write
     def apply_assignment_answer(self, reservation_sid: str, answer: dict[str, Any]) -> str:
         """Act on an assignment callback's JSON answer; returns what was done."""
-        return self._apply_answer(reservation_sid, answer)
-
-    @write
-    def _apply_answer(self, reservation_sid: str, answer: dict[str, Any]) -> str:
         res = self.store.get("reservation", reservation_sid)
         if res is None:
             return "reservation no longer exists"

@@ -42,7 +42,8 @@ class Routing(Service):
             return
         config = self.lookups.routing_config(workflow)
         step, queue_sid = entry or self.workflow_entry(task, workflow)
-        self.events.emit(ws, "workflow.entered", "task", task.sid, self.events.task_data(task, entering=queue_sid))
+        if self.events.recording(ws):
+            self.events.emit(ws, "workflow.entered", "task", task.sid, self.events.task_data(task, entering=queue_sid))
         if step is not None:
             self._apply_target(task, step, 0, config, explicit_priority)
             return
@@ -89,10 +90,12 @@ class Routing(Service):
         elif explicit_priority is not None:
             task.priority = explicit_priority
         filter_name = DEFAULT_FILTER_NAME if filter_index == -1 else config.filters[filter_index].name
-        data = self.events.task_data(task, entering=target.queue_sid)
-        data.update({"workflow_filter_name": filter_name, "workflow_filter_target_index": target_index,
-                     "workflow_filter_expression": "" if filter_index == -1 else config.filters[filter_index].expression})
-        self.events.emit(self.lookups.workspace(task.workspace_sid), "workflow.target-matched", "task", task.sid, data)
+        ws = self.lookups.workspace(task.workspace_sid)
+        if self.events.recording(ws):
+            data = self.events.task_data(task, entering=target.queue_sid)
+            data.update({"workflow_filter_name": filter_name, "workflow_filter_target_index": target_index,
+                         "workflow_filter_expression": "" if filter_index == -1 else config.filters[filter_index].expression})
+            self.events.emit(ws, "workflow.target-matched", "task", task.sid, data)
         if target.timeout is not None:
             self.timers.add_timer(now + target.timeout, "step", task.sid)
         if target.skip_if:
@@ -107,11 +110,12 @@ class Routing(Service):
             task.task_queue_entered_date = now
         self.lookups.touch(task)
         ws = self.lookups.workspace(task.workspace_sid)
-        if moved_from is not None and moved_from != queue_sid:
-            data = self.events.task_data(task)
-            data["task_queue_previous_sid"] = moved_from
-            self.events.emit(ws, "task-queue.moved", "task", task.sid, data)
-        self.events.emit(ws, "task-queue.entered", "task", task.sid, self.events.task_data(task))
+        if self.events.recording(ws):
+            if moved_from is not None and moved_from != queue_sid:
+                data = self.events.task_data(task)
+                data["task_queue_previous_sid"] = moved_from
+                self.events.emit(ws, "task-queue.moved", "task", task.sid, data)
+            self.events.emit(ws, "task-queue.entered", "task", task.sid, self.events.task_data(task))
         self.need_workers(task)
 
     def current_target(self, task: Task) -> Target | None:

@@ -107,7 +107,8 @@ class Tasks(Service):
         # the workflow's filters are evaluated once: task.created already names the queue they send the task to
         entry = self.routing.workflow_entry(task, workflow) if queue is None and direct is None else None
         entering = queue.sid if queue is not None else entry[1] if entry else None
-        self.events.emit(ws, "task.created", "task", task.sid, self.events.task_data(task, entering=entering))
+        if self.events.recording(ws):
+            self.events.emit(ws, "task.created", "task", task.sid, self.events.task_data(task, entering=entering))
         if direct is not None:
             self.offers.route_to_worker(task, direct)
         elif queue is not None:
@@ -206,27 +207,32 @@ class Tasks(Service):
         if status not in ("canceled", "wrapping", "completed"):
             return  # reserved, assigned, back to pending: what comes with them is the reservation's doing
         ws = self.lookups.workspace(task.workspace_sid)
+        recording = self.events.recording(ws)
         reservations = self.store.reservations_of_task(task.sid)
         if status == "canceled":
             for res in reservations:
                 if res.reservation_status == "pending":
                     self.offers.end_reservation(res, "canceled")  # the task is canceled already: nothing to route again
-            data = self.events.task_data(task)
-            data["task_canceled_reason"] = reason
-            # the spec: on TTL expiry "the task.canceled event will fire with description Task TTL Exceeded"
-            self.events.emit(ws, "task.canceled", "task", task.sid, data)
+            if recording:
+                data = self.events.task_data(task)
+                data["task_canceled_reason"] = reason
+                # the spec: on TTL expiry "the task.canceled event will fire with description Task TTL Exceeded"
+                self.events.emit(ws, "task.canceled", "task", task.sid, data)
         elif status == "wrapping":
             for res in reservations:
                 if res.reservation_status == "accepted":
                     self.offers.set_res_status(res, "wrapping")
                     self.events.emit_reservation(res, "reservation.wrapup")
-            self.events.emit(ws, "task.wrapup", "task", task.sid, self.events.task_data(task))
+            if recording:
+                self.events.emit(ws, "task.wrapup", "task", task.sid, self.events.task_data(task))
         elif status == "completed":
             for res in reservations:
                 if res.reservation_status in ("accepted", "wrapping"):
                     self.offers.set_res_status(res, "completed")
                     self.workers.free_worker(res.worker_sid)
                     self.events.emit_reservation(res, "reservation.completed")
+            if not recording:
+                return
             data = self.events.task_data(task)
             # a task.completed recorded from real TaskRouter carries the worker who did it
             done_by = [r for r in reservations if r.reservation_status == "completed"]

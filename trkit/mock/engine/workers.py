@@ -208,6 +208,9 @@ class Workers(Service):
         if activity.available and not (previous and previous.available):
             worker.idle_since = max(worker.idle_since, now)
         self.lookups.touch(worker)
+        ws = self.lookups.workspace(worker.workspace_sid)
+        if not self.events.recording(ws):
+            return
         data = self.events.worker_data(worker)
         data.update({
             "worker_previous_activity_sid": previous.sid if previous else "",
@@ -215,7 +218,7 @@ class Workers(Service):
             "worker_time_in_previous_activity": int(spent),
             "worker_time_in_previous_activity_ms": int(spent * 1000),
         })
-        self.events.emit(self.lookups.workspace(worker.workspace_sid), "worker.activity.update", "worker", worker.sid, data)
+        self.events.emit(ws, "worker.activity.update", "worker", worker.sid, data)
 
     def free_worker(self, worker_sid: str) -> None:
         worker = self.store.get("worker", worker_sid)
