@@ -26,6 +26,10 @@ def server():
     def ignore_body():  # answers without reading the body (as a refusal before parsing does)
         return {"peer": request.environ["REMOTE_PORT"]}
 
+    @app.post("/goodbye")
+    def goodbye():  # the application itself ends the connection after its answer
+        return {"bye": True}, 200, {"Connection": "close"}
+
     @app.post("/stream")
     def stream():
         return app.response_class((part for part in (b"one ", b"two")), mimetype="text/plain")  # no length: chunked
@@ -71,6 +75,18 @@ def test_an_answer_without_a_length_is_chunked_and_the_connection_goes_on(server
     assert response.getheader("Transfer-Encoding") == "chunked" and response.read() == b"one two"
     assert post(connection, "/read", b"next=1").status == 200
     connection.close()
+
+
+def test_an_application_that_asks_to_close_is_answered_and_closed(server):
+    connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=5)
+    response = post(connection, "/goodbye")
+    assert response.status == 200 and response.getheader("Connection") == "close"
+    assert json.loads(response.read()) == {"bye": True} and response.will_close
+    again = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=5)
+    first = post(again, "/read")
+    assert first.getheader("Connection") is None and not first.will_close  # the others stay open
+    first.read()
+    again.close()
 
 
 def test_a_client_that_asks_to_close_is_answered_and_closed(server):

@@ -21,6 +21,7 @@ from typing import Any
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 IDLE_SECONDS = 30.0  # an open connection nobody sends a request on is closed after this long
+HANDLER_KEY = "trkit.keep_alive.handler"
 
 
 class _Body(io.RawIOBase):
@@ -64,6 +65,7 @@ class KeepAliveRequestHandler(WSGIRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = IDLE_SECONDS  # socketserver sets it on the connection: a silent client frees the thread
     _connection_rfile: Any = None  # while a kept-open request runs: the connection's own reader
+    _app_closes = False  # the application's own answer asked for "Connection: close"
     # an answer goes out as its headers then its body: on a connection kept open, Nagle's algorithm would hold
     # the body back until the client acknowledged the headers, which it delays
     disable_nagle_algorithm = True
@@ -72,6 +74,7 @@ class KeepAliveRequestHandler(WSGIRequestHandler):
         if not super().parse_request():
             return False
         self._connection_rfile = None
+        self._app_closes = False
         length = self.headers.get("Content-Length", "0").strip() or "0"
         kept = (self.request_version == "HTTP/1.1" and not self.close_connection and length.isdigit()
                 and "Transfer-Encoding" not in self.headers and "Upgrade" not in self.headers)
@@ -80,10 +83,17 @@ class KeepAliveRequestHandler(WSGIRequestHandler):
         return True
 
     def send_header(self, keyword: str, value: str) -> None:
-        # Werkzeug asks for "Connection: close" on every answer; a connection whose body is bounded stays open
+        # Werkzeug asks for "Connection: close" on every answer; a connection whose body is bounded stays open,
+        # unless the application's answer asked for the close itself
         if keyword.lower() == "connection" and value.lower() == "close" and self._connection_rfile is not None:
-            return
+            if not self._app_closes or self.close_connection:
+                return  # Werkzeug's own, or said once already
         super().send_header(keyword, value)
+
+    def make_environ(self) -> dict[str, Any]:
+        environ = super().make_environ()
+        environ[HANDLER_KEY] = self  # for _NoticeClose, which sees the application's own headers
+        return environ
 
     server: KeepAliveServer
 
@@ -110,12 +120,29 @@ class KeepAliveRequestHandler(WSGIRequestHandler):
                     self.close_connection = True
 
 
+class _NoticeClose:
+    """The application, its answers looked at on their way out: one asking for "Connection: close" gets it."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        handler = environ.pop(HANDLER_KEY, None)
+
+        def noticing(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            if handler is not None and any(k.lower() == "connection" and v.lower() == "close" for k, v in headers):
+                handler._app_closes = True
+            return start_response(status, headers, *exc_info)
+
+        return self.app(environ, noticing)
+
+
 class KeepAliveServer(ThreadedWSGIServer):
     """Werkzeug's threaded server, its connections kept open (``KeepAliveRequestHandler``) and known, so that
     stopping it can end them."""
 
     def __init__(self, host: str, port: int, app: Any) -> None:
-        super().__init__(host, port, app, handler=KeepAliveRequestHandler)
+        super().__init__(host, port, _NoticeClose(app), handler=KeepAliveRequestHandler)
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
 
