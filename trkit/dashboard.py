@@ -19,7 +19,10 @@ from .browser_links import for_browser
 from .errors import error_html
 from .language.vocabulary import LIVE_TASK_STATUSES, WAITING_TASK_STATUSES
 from .lifecycle import lifecycle_of
+from .redraw import SettledRedraw
 from .tables import attributes_html, html_table
+
+SETTLE_SECONDS = 0.15  # a burst of callbacks is read once, this long after it began
 
 STATUS_COLOURS = {
     "pending": "#b58900", "reserved": "#268bd2", "assigned": "#2aa198", "wrapping": "#6c71c4",
@@ -48,8 +51,6 @@ class Dashboard(widgets.VBox):
         # set while this board's own render updates a dropdown, in that thread only: a learner's change
         # arriving meanwhile (from the kernel's thread) is the learner's, not the render's echo
         self._rendering = threading.local()
-        self._closed = threading.Event()
-        self._wake = threading.Event()
         self.worker_dropdowns: dict[str, widgets.Dropdown] = {}
         self.reservation_buttons: dict[str, tuple[widgets.Button, widgets.Button]] = {}  # pending: (accept, reject)
         self._reservations_shown: tuple | None = None  # what the reservation rows show now
@@ -130,9 +131,8 @@ class Dashboard(widgets.VBox):
         ])
         self.add_class("trkit-dashboard")
         self.refresh()
-        kit.callbacks.on_request(self._on_callback)
-        self._thread = threading.Thread(target=self._run, name="trkit-dashboard", daemon=True)
-        self._thread.start()
+        self._redraw = SettledRedraw(self.poll_once, self.poll_seconds, SETTLE_SECONDS, "trkit-dashboard")
+        kit.callbacks.on_request(self._redraw.poke)
 
     # ----------------------------------------------------------- lifecycle
     def __repr__(self) -> str:
@@ -147,9 +147,8 @@ class Dashboard(widgets.VBox):
 
     def close(self) -> None:
         """Stop refreshing and detach from the callback server."""
-        self._closed.set()
-        self._wake.set()
-        self.kit.callbacks.remove_listener(self._on_callback)
+        self._redraw.close()
+        self.kit.callbacks.remove_listener(self._redraw.poke)
         if self.wallboard is not None:
             self.wallboard.close()
         super().close()
@@ -166,21 +165,6 @@ class Dashboard(widgets.VBox):
             self.wallboard = Wallboard(self.kit, poll_seconds=self.poll_seconds)
             self.wallboard_box.children = [*self.wallboard_box.children, self.wallboard]
         self.section_box.children = [self.sections[title]]
-
-    def _on_callback(self, record) -> None:
-        self._wake.set()
-
-    def _run(self) -> None:
-        while not self._closed.is_set():
-            woke = self._wake.wait(self.poll_seconds)
-            if self._closed.is_set():
-                return
-            self._wake.clear()
-            if woke:
-                # let a burst of callbacks land before reading the state once
-                self._closed.wait(0.15)
-                self._wake.clear()
-            self.poll_once()
 
     def poll_once(self) -> None:
         """One refresh by the board's own thread: a failure is shown on the board (the thread keeps going),

@@ -18,6 +18,7 @@ import ipywidgets as widgets
 
 from .errors import error_html
 from .language.vocabulary import LIVE_TASK_STATUSES
+from .redraw import SettledRedraw
 
 WAIT_WINDOW = 60  # seconds the wait chart spans before it grows with the board's age
 SETTLE_SECONDS = 0.25  # a burst of callbacks is drawn once, this long after it (and not if the board was drawn since it began)
@@ -123,47 +124,27 @@ class Wallboard(widgets.VBox):
         self.tasks_bars, self.workers_bars, self.totals_bars = self.charts.tasks_bars, self.charts.workers_bars, self.charts.totals_bars
         self.message = widgets.HTML()
         self._started: float | None = None
-        self._drawn_at = 0.0  # time.monotonic() when the state last drawn was read
-        self._burst_began: float | None = None  # time.monotonic() of the first callback not yet drawn
         self._lock = threading.Lock()
-        self._closed = threading.Event()
+        self._redraw: SettledRedraw | None = None
         super().__init__(children=[self.charts.box, self.message])
         self.add_class("trkit-wallboard")
         self.refresh()
-        self._wake = threading.Event()
-        kit.callbacks.on_request(self._on_callback)
-        self._thread = threading.Thread(target=self._run, name="trkit-wallboard", daemon=True)
-        self._thread.start()
+        self._redraw = SettledRedraw(self._draw_now, self.poll_seconds, SETTLE_SECONDS, "trkit-wallboard")
+        kit.callbacks.on_request(self._redraw.poke)
 
     def __repr__(self) -> str:
         return "<trkit Wallboard>"
 
-    def _on_callback(self, record) -> None:
-        if self._burst_began is None:
-            self._burst_began = time.monotonic()
-        self._wake.set()
-
-    def _run(self) -> None:
-        while not self._closed.is_set():
-            self._wake.wait(self.poll_seconds)
-            # callbacks come in bursts (one change records several events, a busy hour makes hundreds): the
-            # board is drawn once the burst is over, and not at all if it was drawn since the burst began
-            self._closed.wait(SETTLE_SECONDS)
-            self._wake.clear()
-            began, self._burst_began = self._burst_began, None
-            if self._closed.is_set():
-                return
-            if began is not None and self._drawn_at >= began:
-                continue
-            try:
-                self.refresh()
-            except Exception as exc:  # shown on the board; the next refresh may succeed
-                self.message.value = error_html(exc)
+    def _draw_now(self) -> None:
+        try:
+            self.refresh()
+        except Exception as exc:  # shown on the board; the next refresh may succeed
+            self.message.value = error_html(exc)
 
     def close(self) -> None:
-        self._closed.set()
-        self._wake.set()
-        self.kit.callbacks.remove_listener(self._on_callback)
+        if self._redraw is not None:
+            self._redraw.close()
+            self.kit.callbacks.remove_listener(self._redraw.poke)
         super().close()
 
     def refresh(self) -> dict:
@@ -183,7 +164,8 @@ class Wallboard(widgets.VBox):
                 self._started = at
             self.charts.draw(reading, at - self._started)
             self.message.value = ""
-            self._drawn_at = reading_from
+            if self._redraw is not None:
+                self._redraw.drew(reading_from)
             return reading
 
 
