@@ -70,3 +70,20 @@ def test_a_task_routed_to_a_worker_still_waits_for_her_after_a_restart(tmp_path)
     assert s.reservations(task) == []
     s.set_activity("Alice", "Idle")
     assert s.reservations(task) == [("Alice", "pending")]
+
+
+def test_the_clock_an_advance_leaves_is_written_down_only_where_something_is(tmp_path):
+    """A mock restarted from its file finds the clock where advances left it; a store that writes nothing
+    (trkit.simulate) keeps no clock to restart from."""
+    from trkit.mock.engine import Store, TaskRouterEngine
+    from trkit.mock.engine.clock import Clock
+
+    s, path = on_file(tmp_path)
+    s.advance(3600)
+    s.engine.store.close()
+    restarted = TaskRouterEngine(Store(path), "AC" + "0" * 32, "token")  # the clock as the file left it
+    assert restarted.clock.offset == s.engine.clock.offset != 0
+    restarted.store.close()
+    silent = TaskRouterEngine(Store(writes=False), "AC" + "0" * 32, "token", clock=Clock())
+    silent.advance(3600)
+    assert "clock_offset" not in silent.store.meta and silent.clock.offset >= 3600
