@@ -110,6 +110,7 @@ class TaskRouterEngine:
         # (None: finished tasks are kept)
         parts = {"store": store, "clock": self.clock, "sids": self.sids, "account_sid": account_sid, "auth_token": auth_token,
                  "outbox": self.outbox, "voice": self.voice, "finished_task_lifetime": finished_task_lifetime, **services}
+        self._routing, self._events, self._indexes = services["routing"], services["events"], services["indexes"]  # (the run's own)
         for name, service in services.items():
             service.connect(parts)  # services reach each other directly: they run inside a transaction already
             setattr(self, name, Door(service, self._open_doors(service)))
@@ -229,10 +230,10 @@ class TaskRouterEngine:
                 logging.getLogger("trkit.mock").exception("an event subscriber failed")
 
     def _abort(self) -> None:
-        self.events.take_published()
+        self._events.take_published()
         self.outbox.take()
-        self.routing.forget_pending()
-        self.indexes.rederive(self.store.rollback())
+        self._routing.forget_pending()
+        self._indexes.rederive(self.store.rollback())
 
     def _send(self, items: list[Outbound]) -> None:
         """After commit, outside the lock: send the callbacks and wait (bounded) for their answers."""
@@ -254,10 +255,10 @@ class TaskRouterEngine:
                     result = method(*args, **kwargs)
                     if outer:
                         result = _detached(result)  # as it was before routing ran
-                        self.routing.flush_matches()
+                        self._routing.flush_matches()
                         self.store.commit(now=self.now())
                         items = self.outbox.take()
-                        events = self.events.take_published()
+                        events = self._events.take_published()
                 except BaseException as exc:
                     if outer:
                         self._abort()

@@ -24,21 +24,14 @@ JOURNALS = _Journals()  # per thread: the open transaction's journal (the engine
 class Journal:
     """The old value of every field changed during one transaction, so a refusal undoes just those.
 
-    Only stored records are journaled: one being built (or a copy handed out) has nothing to undo.
+    Only stored records are journaled: one being built (or a copy handed out) has nothing to undo. A record
+    notes the old value of each field it changes itself (:meth:`Record.__setattr__`), the first change only.
     """
 
     def __init__(self, stored: dict[str, Any]) -> None:
         self.stored = stored  # the store's records by SID
-        self._seen: set[tuple[int, str]] = set()
-        self.entries: list[tuple[Any, str, Any]] = []
-
-    def note(self, record: Any, name: str) -> None:
-        """Keep the old value of ``record.name`` (a stored record's field, first change only)."""
-        key = (id(record), name)
-        if key in self._seen:
-            return
-        self._seen.add(key)
-        self.entries.append((record, name, getattr(record, name)))
+        self.seen: set[tuple[int, str]] = set()  # (id of the record, field) already noted
+        self.entries: list[tuple[Any, str, Any]] = []  # (record, field, old value)
 
     def undo(self) -> list[Any]:
         """Put every noted field back; the records touched, oldest change last."""
@@ -65,7 +58,10 @@ class Record:
         journal = JOURNALS.current
         # a SID never changes; a record not (yet) stored, or a copy handed out, has nothing to undo
         if journal is not None and name != "sid" and journal.stored.get(self.sid) is self:
-            journal.note(self, name)
+            key = (id(self), name)  # (noted here, not by a call: every field a rule sets comes through)
+            if key not in journal.seen:
+                journal.seen.add(key)
+                journal.entries.append((self, name, getattr(self, name)))
         object.__setattr__(self, name, value)
 
 
