@@ -154,7 +154,7 @@ def test_callbacks_are_signed_as_twilios_docs_sign_their_example():
     twilio library's validator agreeing on parameters with characters that need care."""
     from twilio.request_validator import RequestValidator
 
-    from trkit.mock.callbacks import sign
+    from trkit.language.signatures import request_signature as sign
 
     params = {"CallSid": "CA1234567890ABCDE", "Caller": "+12349013030", "Digits": "1234", "From": "+12349013030",
               "To": "+18005551212"}

@@ -141,6 +141,25 @@ def test_reject_instruction_moves_to_the_next_worker(kit):
     assert statuses == {"Alice": "rejected", "Bob": "accepted"}
 
 
+def test_callback_server_takes_a_signature_over_the_public_url_with_or_without_its_port():
+    """Behind a tunnel TaskRouter signs the public URL; the twilio library's validator also takes it with its
+    default port written out or left out (Twilio's own signing varies there), and so does the kit."""
+    server = CallbackServer("secret-token").start()
+    try:
+        server.public_url = "https://abc.example.org"
+        params = {"TaskSid": "WT" + "1" * 32, "EventType": "task.created"}
+        local = f"{server.local_url}/events"
+        for signed_url in ("https://abc.example.org/events", "https://abc.example.org:443/events"):
+            signature = RequestValidator("secret-token").compute_signature(signed_url, params)
+            assert requests.post(local, data=params, headers={"X-Twilio-Signature": signature}, timeout=5).status_code == 204
+        wrong_port = RequestValidator("secret-token").compute_signature("https://abc.example.org:8443/events", params)
+        assert requests.post(local, data=params, headers={"X-Twilio-Signature": wrong_port}, timeout=5).status_code == 403
+        assert [r.verdict for r in server.records] == ["valid signature", "valid signature", "forged signature"]
+        assert [(r.kind, r.status) for r in server.records] == [("event", 204), ("event", 204), ("event", 403)]
+    finally:
+        server.stop()
+
+
 def test_callback_server_refuses_unsigned_forged_and_replayed_requests():
     server = CallbackServer("secret-token").start()
     try:

@@ -11,9 +11,6 @@ mock is logged with its error and reported on the mock's log, never dropped.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import logging
 import threading
 import time
@@ -23,6 +20,7 @@ from typing import Any
 from urllib.parse import urlencode, urljoin
 
 from ..language.answers import read_answer
+from ..language.signatures import request_signature
 from .engine import Outbound, TaskRouterError
 from .engine.twiml_player import FOLLOWED_REDIRECTS, MAX_HTTP_REDIRECTS, NO_LOCATION, REDIRECTED_TOO_OFTEN, fetch_failure_code
 from .http_out import Answer, CallbackFailed, Connections, answer_of
@@ -32,12 +30,8 @@ EVENT_TIMEOUT = 15.0
 
 
 def sign(auth_token: str, url: str, params: dict[str, str]) -> str:
-    """X-Twilio-Signature as Twilio computes it: the full URL, then each POST parameter's name and value in the
-    order of their names, no delimiters; signed with HMAC-SHA1 keyed by the auth token; Base64-encoded
-    (https://www.twilio.com/docs/usage/webhooks/webhooks-security). The twilio library's ``RequestValidator``
-    computes the same, more slowly (it takes parameters with several values; a callback's have one each)."""
-    payload = url + "".join(name + params[name] for name in sorted(params))
-    return base64.b64encode(hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()).decode()
+    """X-Twilio-Signature exactly as Twilio computes it (``language/signatures.py``)."""
+    return request_signature(auth_token, url, params)
 
 
 class HttpDispatcher:
