@@ -50,7 +50,11 @@ NAME: /[A-Za-z_][A-Za-z0-9_]*/
 %ignore WS
 """
 
-_PARSER = Lark(GRAMMAR, parser="lalr", maybe_placeholders=False)
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    """The grammar's LALR parser, built the first time an expression is read (building it is most of what importing
+    this module would otherwise cost every kernel and every mock that starts)."""
+    return Lark(GRAMMAR, parser="lalr", maybe_placeholders=False)
 
 MISSING = object()
 
@@ -268,7 +272,7 @@ class Expression:
         if not stripped:
             raise ExpressionError(text, 1, "Empty expression")
         try:
-            tree = _PARSER.parse(stripped)
+            tree = _parser().parse(stripped)
         except UnexpectedInput as exc:
             offset = len(text) - len(text.lstrip())
             column = getattr(exc, "column", None)
