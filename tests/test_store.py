@@ -146,6 +146,8 @@ def test_sids_are_a_prefix_and_32_lowercase_hex_digits_and_a_seed_repeats_each_p
         assert re.fullmatch(r"(WT|WK)[0-9a-f]{32}", sid)
     assert unseeded.new("WK") != unseeded.new("WK")
     assert SidGenerator().new("WK") != SidGenerator().new("WK")  # each unseeded generator draws its own sequence
+    drawn = [unseeded.new("WT") for _ in range(200)]
+    assert len(set(drawn)) == 200 and all(re.fullmatch(r"WT[0-9a-f]{32}", sid) for sid in drawn)
     seeded.seed(7)  # seeding again starts each prefix's sequence again
     assert seeded.new("WT") == tasks[0]
     seeded.seed(None)  # and no seed draws at random again
@@ -317,3 +319,66 @@ def test_a_damaged_file_is_refused_naming_the_file(on_file):
     with pytest.raises(StateFileError) as refused:
         Store(path)
     assert str(refused.value).startswith(f"{path} holds a damaged worker record: ")
+
+
+def wait_for(condition, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return condition()
+
+
+def test_a_checkpoint_runs_after_every_checkpoint_every_commits_on_a_daemon_thread_that_ends_with_the_store(tmp_path, monkeypatch):
+    from trkit.mock.engine import state_file
+
+    monkeypatch.setattr(state_file, "CHECKPOINT_EVERY", 3)
+    store = Store(str(tmp_path / "state.db"))
+    checkpointer = store._checkpointer
+    write_workers(store, 2)
+    time.sleep(0.1)
+    assert checkpointer.checkpoints == 0 and checkpointer._thread is None  # started by the first checkpoint due
+    write_workers(store, 1)  # the third commit
+    assert wait_for(lambda: checkpointer.checkpoints == 1)
+    thread = checkpointer._thread
+    assert thread.name == "trkit-mock-checkpoint" and thread.daemon  # a store nobody closed does not keep Python alive
+    for _ in range(2):
+        committed(store, worker(f"WK{time.monotonic_ns()}"))
+    time.sleep(0.1)
+    assert checkpointer.checkpoints == 1  # two more commits: not yet
+    committed(store, worker("WKlast"))
+    assert wait_for(lambda: checkpointer.checkpoints == 2)
+    store.close()
+    assert not thread.is_alive()
+
+
+def test_a_checkpoint_that_fails_is_logged_with_the_file_and_the_next_one_runs(tmp_path, monkeypatch, caplog):
+    from trkit.mock.engine import state_file
+
+    monkeypatch.setattr(state_file, "CHECKPOINT_EVERY", 1)
+    real_connect = sqlite3.connect
+    failures = [sqlite3.OperationalError("disk I/O error")]
+
+    class Failing:
+        def __init__(self, db: sqlite3.Connection) -> None:
+            self.db = db
+
+        def execute(self, sql: str):
+            if failures:
+                raise failures.pop()
+            return self.db.execute(sql)
+
+        def close(self) -> None:
+            self.db.close()
+
+    path = str(tmp_path / "state.db")
+    store = Store(path)
+    monkeypatch.setattr(state_file.sqlite3, "connect", lambda *a, **k: Failing(real_connect(*a, **k)))
+    checkpointer = store._checkpointer
+    committed(store, worker("WK1"))
+    assert wait_for(lambda: any("checkpointing" in r.getMessage() for r in caplog.records))
+    record = next(r for r in caplog.records if "checkpointing" in r.getMessage())
+    assert record.name == "trkit.mock" and record.getMessage() == f"checkpointing {path} failed" and record.exc_info
+    assert checkpointer.checkpoints == 0
+    committed(store, worker("WK2"))
+    assert wait_for(lambda: checkpointer.checkpoints == 1)
+    store.close()

@@ -65,6 +65,7 @@ class Checkpointer:
         self._due = threading.Event()
         self._closing = False
         self._thread: threading.Thread | None = None
+        self.checkpoints = 0  # how many ran (a failed one is logged and not counted)
 
     def committed(self) -> None:
         """One more transaction written to the WAL: every ``CHECKPOINT_EVERY``, the checkpoint thread is woken."""
@@ -87,6 +88,7 @@ class Checkpointer:
                     return
                 try:
                     db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    self.checkpoints += 1
                 except sqlite3.Error:  # nothing is lost (the WAL keeps every commit): said, and tried again next time
                     logging.getLogger("trkit.mock").exception("checkpointing %s failed", self._path)
         finally:
