@@ -135,3 +135,24 @@ def test_every_method_the_engine_is_reached_by_from_outside_runs_under_its_lock(
             if not (getattr(function, "__trkit_write__", False) or getattr(function, "__trkit_read__", False)):
                 bare.append(f"{where}: engine.{part}.{method}")
     assert not bare, bare
+
+
+def test_the_engines_own_reads_and_a_doors_reads_wait_for_the_lock():
+    """Marked reads of the facade itself (``engine.fields``) and of a service's door (``engine.lookups``) run under
+    the engine's lock: while another thread holds it, they wait."""
+    import threading
+
+    engine = TaskRouterEngine(Store(), "AC" + "0" * 32, "token")
+    ws = engine.configuration.create_workspace("Locked").sid
+    answers: list = []
+    readers = [threading.Thread(target=lambda: answers.append(engine.fields("workspace", ws, "friendly_name"))),
+               threading.Thread(target=lambda: answers.append(engine.lookups.workspace(ws).friendly_name))]
+    with engine.lock:
+        for reader in readers:
+            reader.start()
+        for reader in readers:
+            reader.join(0.2)
+        assert answers == []  # both wait for the lock
+    for reader in readers:
+        reader.join(5)
+    assert sorted(map(str, answers)) == ["('Locked',)", "Locked"]

@@ -174,6 +174,28 @@ def test_stored_events_point_at_their_resources():
     assert event.event_data["workspace_name"] == "Rules" and event.event_data["workspace_sid"] == s.ws
 
 
+def test_configuration_events_point_at_their_resources():
+    """resource_url is the resource's own URL, as the spec's example has it for a worker
+    ("resource_url": ".../v1/Workspaces/WS.../Workers/WK..."): each kind under its own collection."""
+    s = watched()
+    s.engine.configuration.create_task_channel(s.ws, "Fax", "fax")
+    firsts: dict[str, object] = {}
+    for event in s.events():
+        firsts.setdefault(event.event_type, event)
+    root = f"/v1/Workspaces/{s.ws}"
+    expected = {
+        "workspace.created": ("workspace", root),
+        "activity.created": ("activity", f"{root}/Activities/{firsts['activity.created'].resource_sid}"),
+        "task-channel.created": ("task_channel", f"{root}/TaskChannels/{firsts['task-channel.created'].resource_sid}"),
+        "task-queue.created": ("taskqueue", f"{root}/TaskQueues/{s.queues['Spanish']}"),
+        "workflow.created": ("workflow", f"{root}/Workflows/{s.workflows['wf']}"),
+        "worker.created": ("worker", f"{root}/Workers/{s.workers['Alice']}"),
+    }
+    for event_type, (resource_type, path) in expected.items():
+        event = firsts[event_type]
+        assert (event.resource_type, event.resource_url_path) == (resource_type, path), event_type
+
+
 def test_the_events_window_edges():
     s = watched()
     s.advance(1000)
