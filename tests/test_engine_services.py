@@ -156,3 +156,15 @@ def test_the_engines_own_reads_and_a_doors_reads_wait_for_the_lock():
     for reader in readers:
         reader.join(5)
     assert sorted(map(str, answers)) == ["('Locked',)", "Locked"]
+
+
+def test_records_leave_the_engine_as_copies_unless_it_is_told_not_to_copy():
+    """A caller's record never changes under it (a copy, taken before routing ran); trkit.simulate, which reads
+    nothing but SIDs of what it gets back, has the engine hand out its records as they are."""
+    for copies in (True, False):
+        engine = TaskRouterEngine(Store(writes=False), "AC" + "0" * 32, "token", copies=copies)
+        ws = engine.configuration.create_workspace("Copies").sid
+        worker = engine.workers.create_worker(ws, "Alice")
+        stored = engine.store.get("worker", worker.sid)
+        assert (worker is stored) is (not copies)
+        assert (engine.lookups.worker(ws, worker.sid) is stored) is (not copies)

@@ -190,7 +190,7 @@ def _simulate(agents: int | dict[str, int], calls_per_hour: float, mean_handle_s
     answered: list[tuple[float, dict[str, str]]] = []
     # the store writes nothing down: the day's record is the result's rows, and nothing reads the event log
     engine = TaskRouterEngine(Store(":memory:", writes=False), ACCOUNT_SID, "simulation", clock=_StandingClock(START), sids=SidGenerator(seed),
-                              dispatcher=_AcceptingDesk(answered), finished_task_lifetime=FINISHED_TASK_LIFETIME)
+                              dispatcher=_AcceptingDesk(answered), finished_task_lifetime=FINISHED_TASK_LIFETIME, copies=False)
     ws, workflow, staff, queue_names, idle = _workspace(engine, plan)
     worker_names = {sid: f"{language or 'agent'}-{i + 1}" for language, sids in staff.items() for i, sid in enumerate(sids)}
     languages, weights = list(plan.shares), list(plan.shares.values())

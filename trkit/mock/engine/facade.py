@@ -75,8 +75,12 @@ class TaskRouterEngine:
         finished_task_lifetime: float | None = FINISHED_TASK_LIFETIME,
         settle_timeout: float = SETTLE_TIMEOUT,
         voice: VoiceSwitches | None = None,
+        copies: bool = True,
     ) -> None:
         self.store = store
+        # False: records leave the engine as they are, not copied (trkit.simulate, which reads nothing of what it gets
+        # back but SIDs; a copy of a task on every call was a tenth of a simulated day)
+        self.copies = copies
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.clock = clock or stored_clock(store.meta)
@@ -254,7 +258,8 @@ class TaskRouterEngine:
                 try:
                     result = method(*args, **kwargs)
                     if outer:
-                        result = _detached(result)  # as it was before routing ran
+                        if self.copies:
+                            result = _detached(result)  # as it was before routing ran
                         self._routing.flush_matches()
                         self.store.commit(now=self.now())
                         items = self.outbox.take()
@@ -283,7 +288,7 @@ class TaskRouterEngine:
                 self._depth += 1
                 try:
                     result = method(*args, **kwargs)
-                    return _detached(result) if outer else result
+                    return _detached(result) if outer and self.copies else result
                 except LanguageError as exc:
                     if outer:
                         raise InvalidParameter(str(exc)) from None
