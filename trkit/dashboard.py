@@ -17,10 +17,10 @@ import ipywidgets as widgets
 
 from .browser_links import for_browser
 from .errors import error_html
+from .html_cells import attributes_html, html_table
 from .language.vocabulary import LIVE_TASK_STATUSES, WAITING_TASK_STATUSES
 from .lifecycle import lifecycle_of
 from .redraw import SettledRedraw
-from .tables import attributes_html, html_table
 
 SETTLE_SECONDS = 0.15  # a burst of callbacks is read once, this long after it began
 

@@ -22,10 +22,10 @@ from typing import Any
 
 import pandas as pd
 
+from .html_cells import attributes_summary
 from .language.eligibility import in_queue
 from .language.workflow_config import DEFAULT_FILTER_NAME, read_configuration
 from .mermaid import MermaidPicture
-from .tables import attributes_summary
 
 
 def _label(text: str) -> str:
