@@ -50,7 +50,7 @@ def fresh_expression_cache():
 @pytest.fixture
 def trkit_home(tmp_path, monkeypatch):
     """A private home for the shared mock and no Twilio credentials: the kit as a learner's first run sees it."""
-    from trkit import kit as kit_module
+    from trkit import backend as kit_module
     from trkit.shared_mock import stop_shared_mock
 
     home = tmp_path / "home"
@@ -69,7 +69,7 @@ def trkit_home(tmp_path, monkeypatch):
 
 @pytest.fixture
 def kit(trkit_home):
-    from trkit.kit import connect
+    from trkit.backend import connect
 
     return connect()
 

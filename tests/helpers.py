@@ -123,7 +123,7 @@ def build_tutorial_workspace(client, callback_url: str | None = None, reservatio
 def connect_as_real_twilio(mock, monkeypatch, **environment: str | None):
     """The kit in real mode with ``mock`` standing in for Twilio: credentials in the environment as a learner
     sets them, the tunnel replaced by loopback. ``environment``: more variables to set (None unsets one)."""
-    from trkit.kit import connect
+    from trkit.backend import connect
     from trkit.mock.client import LocalHttpClient
 
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", mock.account_sid)

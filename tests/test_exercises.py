@@ -113,9 +113,9 @@ def test_progress_keeps_what_was_met_per_backend_in_a_private_file(tmp_path, mon
 
 def test_the_voice_callbacks_table_shows_the_twiml_a_route_answered_as_code():
     run_until_check("incoming-call", solution_text("incoming-call"))
-    import trkit.kit
+    import trkit.backend
 
-    table = trkit.kit._current.callbacks_table("voice")
+    table = trkit.backend._current.callbacks_table("voice")
     html = table._repr_html_()
     assert "&lt;Response&gt;&lt;Gather" in html  # escaped: the browser shows the tags instead of swallowing them
     assert "<Gather" not in html

@@ -14,9 +14,9 @@ import requests
 from helpers import connect_as_real_twilio
 from twilio.request_validator import RequestValidator
 
+from trkit.backend import choose_backend, connect
 from trkit.callback_server import CallbackServer
 from trkit.errors import KitError, explain
-from trkit.kit import choose_backend, connect
 from trkit.mock.client import LocalHttpClient, mock_client
 from trkit.shared_mock import stop_shared_mock
 
@@ -42,7 +42,7 @@ def test_backend_choice(monkeypatch):
 
 def test_mock_mode_never_imports_pyngrok(trkit_home):
     script = textwrap.dedent("""
-        import sys, trkit.kit as k
+        import sys, trkit.backend as k
         kit = k.connect()
         tutorial = kit.tutorial()
         tutorial.create_task("es"); tutorial.set_activity("Alice", "Idle")
@@ -56,7 +56,7 @@ def test_mock_mode_never_imports_pyngrok(trkit_home):
 
 
 def test_two_processes_share_one_mock_and_see_the_same_workspace(trkit_home):
-    script = "import trkit.kit as k; kit = k.connect(); t = kit.tutorial(reset=False); print(kit.mock_url, t.workspace_sid, t.workers['Alice']); kit.close()"
+    script = "import trkit.backend as k; kit = k.connect(); t = kit.tutorial(reset=False); print(kit.mock_url, t.workspace_sid, t.workers['Alice']); kit.close()"
     env = {**os.environ, "TRKIT_HOME": str(trkit_home)}
     first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
     second = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-from trkit.kit import connect
+from trkit.backend import connect
 from trkit.shared_mock import _spawn, ensure_shared_mock, private_home, stop_shared_mock
 
 OLD_FIXED_TOKEN = "trkit-mock-auth-token"  # what every mock used before tokens were private

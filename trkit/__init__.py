@@ -14,7 +14,7 @@ __all__ = ["connect", "KitError", "simulate"]
 
 def __getattr__(name: str) -> Any:
     if name == "connect":
-        from .kit import connect
+        from .backend import connect
 
         return connect
     if name == "simulate":  # a contact centre's day on the mock's rules (trkit/mock/simulation.py)

@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     options, extra = parser.parse_known_args(argv)
 
     if options.command == "lab":
-        from .kit import choose_backend
+        from .backend import choose_backend
         from .shared_mock import ensure_shared_mock
 
         notebooks = ROOT / "notebooks"
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             command.append("--allow-root")
         return run_until_interrupted(command + extra, on_mock=choose_backend() == "mock")
     if options.command == "tour":
-        from .kit import connect
+        from .backend import connect
         from .tour import run_tour
 
         kit = connect()
