@@ -498,15 +498,12 @@ def test_wait_for_gives_up_after_5_s_on_the_mock_and_15_s_on_twilio(kit, monkeyp
     assert patience <= now[0] < patience + 0.5
 
 
-def test_pandas_is_loaded_with_the_first_table_not_with_the_kit():
-    """A kernel that shows no table (the dashboard's and the agent page's lessons) never loads pandas: the kit,
-    the dashboard and the agent page import it only where a table is made."""
+def test_the_dashboard_and_the_agent_page_draw_their_tables_without_pandas():
+    """The table look without pandas (trkit/html_cells.py) is what the dashboard's widgets and the agent page use."""
     import subprocess
     import sys
 
-    code = ("import sys, trkit.kit, trkit.dashboard, trkit.agent_page, trkit.html_cells\n"
-            "assert 'pandas' not in sys.modules, 'pandas came with the kit'\n"
-            "trkit.kit._tables()\n"
-            "assert 'pandas' in sys.modules\n")
+    code = ("import sys, trkit.dashboard, trkit.agent_page, trkit.html_cells\n"
+            "assert 'pandas' not in sys.modules, 'pandas came with the widgets'\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

@@ -2,8 +2,7 @@
 task's attributes folded to the few a reader looks for first.
 
 pandas' tables (``tables.py``) and the dashboard's widgets (``dashboard.py``, which sit outside JupyterLab's
-rendered-HTML styles, in Voilà too) both draw with these; the dashboard, the agent page and the wallboard do not
-need pandas, and a kernel that shows none of its tables does not load it.
+rendered-HTML styles, in Voilà too) both draw with these; the dashboard and the agent page need no pandas.
 """
 
 from __future__ import annotations

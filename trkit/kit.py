@@ -15,7 +15,7 @@ from typing import Any
 
 from twilio.rest import Client
 
-from . import receiver
+from . import receiver, tables
 from .callback_server import CallbackServer
 from .errors import BackendRefused, KitError, explain
 from .language.vocabulary import LIVE_TASK_STATUSES
@@ -28,13 +28,6 @@ SETUP_SEED = 1  # the tutorial workspace's SIDs on the mock
 LESSON_SEED = 2  # what each lesson creates after its reset
 WAIT_ON_TWILIO, WAIT_ON_MOCK = 15.0, 5.0  # kit.wait_for's default patience, in seconds
 
-
-def _tables():
-    """``trkit.tables``, imported when the first table is shown: it brings pandas, which a kernel that shows no
-    table (the dashboard's, the agent page's and the wallboard's lessons) need not load."""
-    from . import tables
-
-    return tables
 
 class Kit:
     """A connected backend: the twilio client, the callback server and the lesson helpers."""
@@ -125,7 +118,7 @@ class Kit:
 
     def calls_table(self):
         """The calls of this lesson, newest first: both legs of a dequeued call, their statuses and times."""
-        return _tables().calls_table(self.client, self._lesson_started)
+        return tables.calls_table(self.client, self._lesson_started)
 
     # ---------------------------------------------------------------- clock
     @functools.cached_property
@@ -256,42 +249,42 @@ class Kit:
         return why
 
     def workers_table(self):
-        return _tables().workers_table(self._workspace())
+        return tables.workers_table(self._workspace())
 
     def activities_table(self):
-        return _tables().activities_table(self._workspace())
+        return tables.activities_table(self._workspace())
 
     def queues_table(self):
-        return _tables().queues_table(self._workspace())
+        return tables.queues_table(self._workspace())
 
     def workflow_table(self):
-        return _tables().workflow_table(self._workspace())
+        return tables.workflow_table(self._workspace())
 
     def tasks_table(self, statuses: list[str] | None = None):
-        return _tables().tasks_table(self._workspace(), statuses)
+        return tables.tasks_table(self._workspace(), statuses)
 
     def reservations_table(self, task_sids: list[str] | None = None):
-        return _tables().reservations_table(self._workspace(), task_sids)
+        return tables.reservations_table(self._workspace(), task_sids)
 
     def events_table(self, limit: int = 50, **filters: Any):
-        return _tables().events_table(self._workspace(), limit=limit, **filters)
+        return tables.events_table(self._workspace(), limit=limit, **filters)
 
     def callbacks_table(self, kind: str | None = None):
-        return _tables().callbacks_table(self.callbacks, kind)
+        return tables.callbacks_table(self.callbacks, kind)
 
     def last_assignment_callback(self):
         """The newest assignment callback request, as a table of its parameters."""
         records = self.callbacks.assignment_requests()
         if not records:
             raise KitError("No assignment callback has arrived yet: is a worker available for the task?")
-        return _tables().callback_parameters(records[-1])
+        return tables.callback_parameters(records[-1])
 
     def last_voice_request(self):
         """The newest request a call made to your routes (a voice webhook), as a table of its parameters."""
         records = [r for r in self.callbacks.records if r.kind == "voice"]
         if not records:
             raise KitError("No call has asked your routes for TwiML yet: is the number's voice_url pointed at them?")
-        return _tables().callback_parameters(records[-1])
+        return tables.callback_parameters(records[-1])
 
     # -------------------------------------------------------------- pictures
     def routing_graph(self, task_sid: str | None = None, workflow_sid: str | None = None):
