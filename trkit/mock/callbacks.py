@@ -29,11 +29,6 @@ ASSIGNMENT_TIMEOUT = 5.0
 EVENT_TIMEOUT = 15.0
 
 
-def sign(auth_token: str, url: str, params: dict[str, str]) -> str:
-    """X-Twilio-Signature exactly as Twilio computes it (``language/signatures.py``)."""
-    return request_signature(auth_token, url, params)
-
-
 class HttpDispatcher:
     """Sends the engine's callbacks over HTTP without ever holding its lock."""
 
@@ -76,7 +71,7 @@ class HttpDispatcher:
             url = url + ("&" if "?" in url else "?") + urlencode(params)
             params = {}
         headers = {
-            "X-Twilio-Signature": sign(self.auth_token, url, params),
+            "X-Twilio-Signature": request_signature(self.auth_token, url, params),
             "User-Agent": "TwilioProxy/1.1",
         }
         if method == "POST":
