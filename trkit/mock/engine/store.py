@@ -221,11 +221,8 @@ class Store:
         """Write the transaction in one SQLite transaction; sweep out events past retention."""
         self._end_journal()
         if not self.writes:
-            if self._new_events:
-                self._next_event_seq += len(self._new_events)
-                self._new_events = []
-            if self._dirty or self._created or self._deleted or self._meta_old or self._dropped_event_workspaces:
-                self._clear_transaction()
+            self._next_event_seq += len(self._new_events)
+            self._clear_transaction()
             return
         # sweep only when the oldest stored event has expired: exact, and free the rest of the time
         prune = now is not None and self._oldest_event is not None and self._oldest_event < now - self.event_retention
