@@ -86,6 +86,39 @@ def test_the_whole_of_part_3_on_the_mock(kit):
     assert voice.iloc[0]["Digits"] == "1"
 
 
+def test_a_caller_told_what_to_press_presses_it_while_the_gather_listens(kit):
+    tutorial, _ = set_the_scene(kit)
+    call = kit.phone.call(press="1")
+    assert call.heard == ["[es] Para Español oprime el uno.", "[en] For English, please hold or press two.", "(hold music)"]
+    (task,) = tutorial.workspace.tasks.list()
+    assert json.loads(task.attributes)["selected_language"] == "es"
+    assert kit.callbacks_table("voice").iloc[0]["Digits"] == "1"
+
+
+def test_a_caller_told_what_to_press_on_a_call_that_ends_at_once_is_shown_the_ended_call(kit):
+    set_the_scene(kit)
+    app = Flask("no_menu")
+    app.add_url_rule("/incoming_call", "hang_up", lambda: Response("<Response><Hangup/></Response>", mimetype="application/xml"),
+                     methods=["POST"])
+    (number,) = kit.client.incoming_phone_numbers.list(phone_number=kit.phone_number)
+    number.update(voice_url=kit.serve(app) + "/incoming_call")
+    call = kit.phone.call(press="1")
+    assert call.status == "completed"  # nobody asked for a key: none is pressed, and the call is as it ended
+    assert kit.callbacks_table("voice")["Path"].tolist() == ["/incoming_call"]
+
+
+def test_keys_after_the_gather_timed_out_are_refused_with_how_to_press_in_time(kit):
+    set_the_scene(kit)
+    call = kit.phone.call()
+    # "timeout ... Default: 5 seconds" (https://www.twilio.com/docs/voice/twiml/gather#timeout); the learner's Gather
+    # says 5, and nothing follows it, so the call ends when it times out
+    kit.advance(5)
+    assert kit.phone.show(call.sid).status == "completed"
+    with pytest.raises(KitError, match=r"is completed .*kit\.phone\.call\(press='1'\)"):
+        kit.phone.press(call.sid, "1")
+    assert kit.callbacks_table("voice")["Path"].tolist() == ["/incoming_call"]  # no key reached the Gather's action
+
+
 def test_a_lesson_starts_with_no_calls_and_the_number_pointing_nowhere(kit):
     set_the_scene(kit)
     kit.phone.call()
@@ -113,6 +146,26 @@ def test_real_mode_asks_you_to_use_your_phone_and_waits_for_it(mock, monkeypatch
     with pytest.raises(KitError, match="only the bundled mock's phones"):
         kit.phone.behave(ALICE_PHONE, "answer")
     assert tutorial.workspace.fetch().sid == tutorial.workspace_sid
+
+
+def test_real_mode_asks_you_to_call_and_press_and_waits_for_the_keys(mock, monkeypatch, trkit_home, capsys):
+    kit = connect_as_real_twilio(mock, monkeypatch, TWILIO_PHONE_NUMBER="+15005550006")
+    kit.client.incoming_phone_numbers.create(phone_number=kit.phone_number)
+    tutorial, _ = set_the_scene(kit)
+    control = mock.control()
+    placed: dict = {}
+
+    def the_learner_dials_and_presses() -> None:
+        time.sleep(0.5)
+        placed.update(control.place_call("+14155550123", "+15005550006"))
+        control.press(placed["sid"], "1")
+
+    threading.Thread(target=the_learner_dials_and_presses, daemon=True).start()
+    call = kit.phone.call(press="1")
+    assert "☎ Call +15005550006 from your phone now, and press 1 when you hear the prompts." in capsys.readouterr().out
+    assert call.sid == placed["sid"] and call.status == "in-progress"
+    (task,) = tutorial.workspace.tasks.list()
+    assert json.loads(task.attributes)["selected_language"] == "es"
 
 
 def test_real_mode_needs_your_number(mock, monkeypatch, trkit_home):

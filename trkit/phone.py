@@ -58,19 +58,50 @@ class Phones:
         return self.show(calls[0].sid)
 
     # ------------------------------------------------------------ acting
-    def call(self, to: str | None = None, from_: str = CALLER) -> CallView:
-        """A caller dials ``to`` (default: the tutorial's number); its TwiML has run when this returns."""
+    def call(self, to: str | None = None, from_: str = CALLER, press: str | None = None) -> CallView:
+        """A caller dials ``to`` (default: the tutorial's number); its TwiML has run when this returns.
+
+        ``press``: the keys the caller presses as soon as a ``<Gather>`` listens. A Gather listens for its
+        ``timeout`` (five seconds unless it says otherwise), so a caller who is to answer a menu presses in the
+        same step as the call, as a person on the phone does, not in a later cell.
+        """
         to = to or self._kit.phone_number
         if self._kit.mode == "mock":
-            return self.show(self._kit.mock.place_call(from_, to)["sid"])
+            call = self.show(self._kit.mock.place_call(from_, to)["sid"])
+            # a caller presses only while the call goes on: one that has ended already (no <Gather> held it) is shown
+            # as it is, and the check of the route says why
+            return self.press(call.sid, press) if press and call.status == "in-progress" else call
         since = time.time()
+        count = len(self._kit.callbacks.records)
+        if press:
+            self._say(f"Call {to} from your phone now, and press {press} when you hear the prompts.")
+            return self._await(lambda: self._pressed_or_over(to, count), f"a call to {to} and the keys {press}")
         self._say(f"Call {to} from your phone now.")
         return self._await(lambda: next((self.show(c.sid) for c in self._kit.client.calls.list(to=to, status="in-progress", limit=5)
                                          if c.date_created is None or c.date_created.timestamp() >= since - 5), None),
                            f"a call to {to}")
 
+    def _pressed_or_over(self, to: str, count: int) -> CallView | None:
+        """The call to ``to`` that asked your routes for TwiML since callback ``count``, once its keys reached them
+        or it ended without any."""
+        asked = [r for r in self._kit.callbacks.records[count:] if r.params.get("To") == to and r.params.get("CallSid")]
+        if not asked:
+            return None
+        sid = asked[0].params["CallSid"]
+        if any(r.params.get("CallSid") == sid and "Digits" in r.params for r in asked):
+            return self.show(sid)
+        call = self.show(sid)
+        return call if call.status not in ("queued", "ringing", "in-progress") else None
+
     def press(self, call_sid: str, digits: str) -> CallView:
+        """The caller presses ``digits``; a ``<Gather>`` hears them only while it listens."""
         if self._kit.mode == "mock":
+            call = self.show(call_sid)
+            if call.status != "in-progress":
+                last = f" (the last it heard: {call.heard[-1]!r})" if call.heard else ""
+                raise KitError(f"Call {call_sid} is {call.status}{last}, so no key can be pressed on it. A <Gather> listens "
+                               "for its timeout, five seconds unless it says otherwise: dial and press in one step, "
+                               f"kit.phone.call(press={digits!r}).")
             self._kit.mock.press(call_sid, digits)
             return self.show(call_sid)
         count = len(self._kit.callbacks.records)

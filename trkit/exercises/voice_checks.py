@@ -77,7 +77,7 @@ def enqueue_call(evidence: Evidence) -> CheckResult:
     record = evidence.last_request("voice", "/enqueue_call")
     if record is None:
         return failed(objective, "no request reached /enqueue_call.",
-                      "the caller must press a key (kit.phone.press(call.sid, \"1\")) and your Gather's action must be /enqueue_call.")
+                      "the caller must press a key while the Gather listens (kit.phone.call(press=\"1\")) and your Gather's action must be /enqueue_call.")
     verbs = _played(objective, record, "/enqueue_call")
     if isinstance(verbs, CheckResult):
         return verbs
