@@ -83,6 +83,10 @@ TROUBLES = (
     Trouble("No call is ringing …: is a reservation's dequeue under way?",
             "The worker's phone rings only after the assignment callback answered `dequeue` (or a `call`); check "
             "`kit.callbacks_table()` and the worker's `contact_uri`."),
+    Trouble("Call … is ……, so no key can be pressed on it. A <Gather> listens for its timeout, five seconds unless it "
+            "says otherwise: dial and press in one step, kit.phone.call(press=…).",
+            "A caller answers a menu while the prompts play: `call = kit.phone.call(press=\"1\")` dials and presses in one "
+            "cell. A key pressed cells later finds the `<Gather>` timed out and the call over, as on a real phone."),
     Trouble("Decline the call on the phone at … yourself.", "On real Twilio the phones are real: decline it there."),
     Trouble("Real phones do what their owners do: only the bundled mock's phones can be told how to behave.",
             "On real Twilio, answer or let it ring yourself; `kit.phone.behave` is for the mock's phones."),
