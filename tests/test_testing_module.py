@@ -73,3 +73,14 @@ def test_a_fresh_mocks_routes_match_and_build_urls_as_flask_does():
             assert url_for(endpoint, **arguments) == "/v1/Workspaces/WS1/Tasks/WT2"
             assert url_for(endpoint, extra="x", **arguments) == "/v1/Workspaces/WS1/Tasks/WT2?extra=x"  # the other builder
         assert mock.client.taskrouter.v1.workspaces.list() == []
+
+
+def test_an_apps_clients_reach_the_mock_on_kept_connections_given_back_when_it_ends():
+    with mock_taskrouter() as mock:
+        app_client = Client("AC" + "d" * 32, "the app's token")
+        app_client.taskrouter.v1.workspaces.create(friendly_name="Kept")
+        assert [w.friendly_name for w in app_client.taskrouter.v1.workspaces.list()] == ["Kept"]
+        assert app_client.http_client._test_only_last_response.status_code == 200  # the library's bookkeeping
+        opened = set(mock.transport._connections._every)
+        assert len(opened) == 1  # one thread: one connection for both requests
+    assert all(connection.sock is None for connection in opened)  # closed with the mock

@@ -458,6 +458,9 @@ class Kit:
                 pass
             self._tutorial = None
         self.callbacks.stop()
+        for holder in (self.client.http_client, self.__dict__.get("mock")):  # the kept connections to the mock, if any
+            if hasattr(holder, "close"):
+                holder.close()
 
 
 def _condition_text(condition: Callable[[], Any]) -> str:

@@ -25,7 +25,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from .mock import MockServer
-from .mock.client import MockControl, MockRefused
+from .mock.client import MockControl, MockRefused, MockTransport
 
 SERVED_SERVICES = ("taskrouter", "api", "event-bridge")  # <service>[.<edge>.<region>].twilio.com
 _ACCOUNT_IN_PATH = re.compile(r"/Accounts/AC[0-9a-fA-F]{32}")
@@ -47,6 +47,7 @@ class MockTaskRouter:
         self.auth_token = server.auth_token
         self.control: MockControl = server.control()
         self.client: Client = Client(self.account_sid, self.auth_token)  # an ordinary client: the patch routes it
+        self.transport = MockTransport()  # how the patch sends every client's requests to this mock
 
     # ------------------------------------------------------------ callbacks to the app under test
     def deliver_to(self, app: Any, base_url: str = "http://app.test") -> str:
@@ -84,23 +85,27 @@ class MockTaskRouter:
 
 def _reroute(original: Callable) -> Callable:
     @functools.wraps(original)
-    def request(self, method, url, params=None, data=None, headers=None, auth=None, *args, **kwargs):
+    def request(self, method, url, params=None, data=None, headers=None, auth=None, timeout=None, allow_redirects=False):
         with _lock:
             mock = _active[-1] if _active else None
         if mock is None:
-            return original(self, method, url, params, data, headers, auth, *args, **kwargs)
+            return original(self, method, url, params, data, headers, auth, timeout, allow_redirects)
         parts = urlsplit(url)
         host = parts.hostname or ""
         if parts.netloc == urlsplit(mock.url).netloc:  # a URL the mock handed out itself (a page's next_page_url)
-            return original(self, method, url, params, data, headers, (mock.account_sid, mock.auth_token), *args, **kwargs)
-        if not (host.endswith(".twilio.com") and host.split(".")[0] in SERVED_SERVICES):
+            target = url
+        elif host.endswith(".twilio.com") and host.split(".")[0] in SERVED_SERVICES:
+            path = _ACCOUNT_IN_PATH.sub(f"/Accounts/{mock.account_sid}", parts.path)
+            target = urlunsplit(("http", urlsplit(mock.url).netloc, path, parts.query, ""))
+        else:
             raise NotEmulated(f"{host} is not emulated by trkit's mock_taskrouter, which serves TaskRouter and Voice "
                               "(taskrouter, api and event-bridge .twilio.com); stub this call in your test, or leave it "
                               "out of the code under test")
-        path = _ACCOUNT_IN_PATH.sub(f"/Accounts/{mock.account_sid}", parts.path)
-        target = urlunsplit(("http", urlsplit(mock.url).netloc, path, parts.query, ""))
         # whatever credentials the app holds, the mock's are the ones it accepts
-        return original(self, method, target, params, data, headers, (mock.account_sid, mock.auth_token), *args, **kwargs)
+        credentials = (mock.account_sid, mock.auth_token)
+        if allow_redirects:  # the mock never redirects; asked to follow, requests follows as it would
+            return original(self, method, target, params, data, headers, credentials, timeout, allow_redirects)
+        return mock.transport.request(self, method, target, params, data, headers, credentials, timeout)
 
     return request
 
@@ -121,6 +126,8 @@ def _patched(mock: MockTaskRouter) -> Iterator[MockTaskRouter]:
             _active.remove(mock)
             if not _active:
                 TwilioHttpClient.request = _original_request
+        mock.transport.close()
+        mock.control.close()
 
 
 class mock_taskrouter:  # noqa: N801  (named like moto's mock_aws: it reads as what it does)

@@ -55,6 +55,11 @@ class Answer:
 class CallbackFailed(Exception):
     """No answer came: ``str()`` is one line, the kind of failure first (``ConnectionError: ...``)."""
 
+    @property
+    def kind(self) -> str:
+        """``ConnectionError``, ``NameResolutionError``, ``ConnectTimeout``, ``ReadTimeout``, ``SSLError`` or ``InvalidURL``."""
+        return str(self).split(":", 1)[0]
+
 
 def answer_of(status: int, headers: list[tuple[str, str]], body: bytes, url: str) -> Answer:
     message = Message()
@@ -68,15 +73,20 @@ class Connections:
 
     def __init__(self) -> None:
         self._local = threading.local()
+        self._every: set[http.client.HTTPConnection] = set()  # every thread's, for close_all
+        self._every_lock = threading.Lock()
 
     def request(self, method: str, url: str, params: dict[str, str] | None, headers: dict[str, str],
                 timeout: float) -> Answer:
         """Send ``params`` form-encoded (POST) or as they are in ``url`` (GET); raise :class:`CallbackFailed`."""
+        return self.send(method, url, urlencode(params).encode() if params else None, headers, timeout)
+
+    def send(self, method: str, url: str, body: bytes | None, headers: dict[str, str], timeout: float | None) -> Answer:
+        """Send ``body`` as it is (``timeout`` None: wait as long as it takes); raise :class:`CallbackFailed`."""
         parts = urlsplit(url)
         if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
             raise CallbackFailed(f"InvalidURL: {url!r} is not an http:// or https:// URL")
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        body = urlencode(params).encode() if params else None
         key = (parts.scheme, parts.hostname, parts.port or DEFAULT_PORTS[parts.scheme])
         connection = self._connection(key, timeout)
         try:
@@ -91,7 +101,7 @@ class Connections:
             self._drop(key)
         return answer_of(response.status, response.getheaders(), content, url)
 
-    def _connection(self, key: tuple[str, str, int], timeout: float) -> http.client.HTTPConnection:
+    def _connection(self, key: tuple[str, str, int], timeout: float | None) -> http.client.HTTPConnection:
         opened: dict = self._local.__dict__.setdefault("opened", {})
         connection = opened.get(key)
         if connection is not None and connection.sock is not None and _closed_by_server(connection.sock):
@@ -104,7 +114,10 @@ class Connections:
             else:
                 connection = http.client.HTTPConnection(host, port, timeout=timeout)
             opened[key] = connection
-        elif connection.sock is not None:
+        if connection.sock is None:  # it connects when it sends: close_all must find it then
+            with self._every_lock:
+                self._every.add(connection)
+        else:
             connection.sock.settimeout(timeout)
         connection.timeout = timeout
         return connection
@@ -112,12 +125,22 @@ class Connections:
     def _drop(self, key: tuple[str, str, int]) -> None:
         connection = self._local.__dict__.get("opened", {}).pop(key, None)
         if connection is not None:
+            with self._every_lock:
+                self._every.discard(connection)
             connection.close()
 
     def close(self) -> None:
         """Close this thread's connections."""
         for key in list(self._local.__dict__.get("opened", {})):
             self._drop(key)
+
+    def close_all(self) -> None:
+        """Close every thread's connections (when the servers they lead to are going away): a thread that sends
+        again opens a new one."""
+        with self._every_lock:
+            every, self._every = self._every, set()
+        for connection in every:
+            connection.close()
 
 
 def _closed_by_server(sock: socket.socket) -> bool:
@@ -129,7 +152,7 @@ def _closed_by_server(sock: socket.socket) -> bool:
     return bool(readable)
 
 
-def _why(exc: BaseException, key: tuple[str, str, int], stage: str, timeout: float) -> str:
+def _why(exc: BaseException, key: tuple[str, str, int], stage: str, timeout: float | None) -> str:
     scheme, host, port = key
     where = f"{scheme}://{host}:{port}"
     if isinstance(exc, socket.gaierror):
