@@ -11,7 +11,7 @@ import requests
 from flask import Flask, Response, request
 from twilio.http.http_client import TwilioHttpClient
 
-from trkit.mock.client import LocalHttpClient, MockControl
+from trkit.mock.client import LocalHttpClient, MockControl, MockTransport
 from trkit.mock.serving import keep_alive_server
 
 
@@ -58,6 +58,7 @@ CALLS = [
     ("GET", "/v1/Workspaces/WS1/Tasks?PageSize=50", {"AssignmentStatus": ["pending", "reserved"]}, None),
     ("DELETE", "/v1/Workspaces/WS1", None, None),
     ("POST", "/v1/Workspaces/WS1", None, {}),
+    ("GET", "/v1/Workspaces/WS1/TaskChannels/café voice", None, None),  # a unique name as the library puts it in a path
 ]
 
 
@@ -132,3 +133,44 @@ def test_an_answer_that_does_not_come_in_time_is_requests_read_timeout():
             LocalHttpClient(url).request("GET", url + "/v1/Workspaces", None, None, HEADERS, timeout=0.2)
     finally:
         silent.close()
+
+
+def test_an_in_process_mocks_app_is_handed_the_environment_its_server_would_have_made(recorder):
+    """The same requests, once through the server on its socket and once handed to the app: what the app sees is the
+    same, but for the socket itself and the headers http.client adds on the wire (Host is in both)."""
+    environs: list[dict] = []
+
+    def app(environ, start_response):
+        environs.append({**environ, "body": environ["wsgi.input"].read()})
+        start_response("201 CREATED", [("Content-Type", "application/json"), ("X-Seen", "1")])
+        return [b'{"ok": ', b"true}"]
+
+    server = keep_alive_server("127.0.0.1", 0, app)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    netloc = f"127.0.0.1:{server.server_port}"
+    try:
+        for method, path, params, data in CALLS:
+            answers = [MockTransport(app if handed else None, netloc).request(
+                TwilioHttpClient(), method, f"http://{netloc}{path}", params, data, HEADERS, ("AC1", "t"))
+                for handed in (False, True)]
+            assert [(a.status_code, a.text, a.headers["x-seen"]) for a in answers] == [(201, '{"ok": true}', "1")] * 2
+            on_the_wire, handed_over = ({k: v for k, v in e.items() if k not in UNSEEN} for e in environs[-2:])
+            assert handed_over == on_the_wire
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# what differs between a request on a socket and one handed over: the socket, the streams, the client's port and the
+# Accept-Encoding header http.client adds on the wire
+UNSEEN = {"werkzeug.socket", "wsgi.input", "wsgi.errors", "REMOTE_PORT", "HTTP_ACCEPT_ENCODING"}
+
+
+def test_a_mock_in_this_process_answers_its_own_clients_without_a_socket():
+    from trkit.mock import MockServer
+
+    with MockServer() as mock:
+        client = mock.client()
+        client.taskrouter.v1.workspaces.create(friendly_name="Handed over")
+        assert [w.friendly_name for w in client.taskrouter.v1.workspaces.list()] == ["Handed over"]
+        assert mock._server.open_connections == 0  # nothing came by socket

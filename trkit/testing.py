@@ -25,7 +25,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from .mock import MockServer
-from .mock.client import MockControl, MockRefused, MockTransport
+from .mock.client import MockControl, MockRefused
 
 SERVED_SERVICES = ("taskrouter", "api", "event-bridge")  # <service>[.<edge>.<region>].twilio.com
 _ACCOUNT_IN_PATH = re.compile(r"/Accounts/AC[0-9a-fA-F]{32}")
@@ -47,7 +47,7 @@ class MockTaskRouter:
         self.auth_token = server.auth_token
         self.control: MockControl = server.control()
         self.client: Client = Client(self.account_sid, self.auth_token)  # an ordinary client: the patch routes it
-        self.transport = MockTransport()  # how the patch sends every client's requests to this mock
+        self.transport = server.transport  # how the patch sends every client's requests to this mock
 
     # ------------------------------------------------------------ callbacks to the app under test
     def deliver_to(self, app: Any, base_url: str = "http://app.test") -> str:
@@ -126,8 +126,6 @@ def _patched(mock: MockTaskRouter) -> Iterator[MockTaskRouter]:
             _active.remove(mock)
             if not _active:
                 TwilioHttpClient.request = _original_request
-        mock.transport.close()
-        mock.control.close()
 
 
 class mock_taskrouter:  # noqa: N801  (named like moto's mock_aws: it reads as what it does)

@@ -4,19 +4,25 @@ requests to a mock go by."""
 from __future__ import annotations
 
 import base64
+import functools
+import io
 import json
+import sys
+from collections.abc import Callable
+from importlib.metadata import version
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, unquote_to_bytes, urlencode, urlsplit, urlunsplit
 
 from requests import Request
 from requests import exceptions as requests_errors
 from requests.structures import CaseInsensitiveDict
+from requests.utils import requote_uri
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.request import Request as TwilioRequest
 from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
-from .http_out import Answer, CallbackFailed, Connections
+from .http_out import Answer, CallbackFailed, Connections, answer_of
 
 # What a client of a mock in another process needs to know, kept here, away from the engine, so that the kit
 # reaches a running mock without importing the rules it runs:
@@ -36,8 +42,11 @@ class MockTransport:
     as much again as the mock's own answer (half a millisecond), while ``http.client`` on a kept connection does not.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, app: Callable | None = None, netloc: str | None = None) -> None:
         self._connections = Connections()
+        # a mock in this process: its WSGI app, handed each request to ``netloc`` in the sender's thread, without a
+        # socket, in the environment Werkzeug's server would have made of it (moto serves boto3 the same way)
+        self._app, self._netloc = app, netloc
 
     def request(self, http_client: TwilioHttpClient, method: str, url: str, params: Any = None, data: Any = None,
                 headers: dict[str, str] | None = None, auth: tuple[str, str] | None = None,
@@ -59,6 +68,7 @@ class MockTransport:
         query = _encoded(params)
         if query:
             url = f"{url}{'&' if urlsplit(url).query else '?'}{query}"
+        url = requote_uri(url)  # as requests quotes what a URL may not hold as it is (a space in a unique name)
         sent = dict(headers or {})
         body = None
         if json_body:
@@ -70,28 +80,66 @@ class MockTransport:
             sent["Content-Length"] = "0"  # as requests says of a request without a body
         if auth is not None:
             sent["Authorization"] = _basic(*auth)
-        answer = _send(self._connections, kwargs["method"], url, body, sent, timeout)
+        answer = self.send(kwargs["method"], url, body, sent, timeout)
         response = TwilioResponse(answer.status_code, answer.text, CaseInsensitiveDict(answer.headers.items()))
         http_client.log_response(response.status_code, response)
         http_client._test_only_last_response = response
         return response
+
+    def send(self, method: str, url: str, body: bytes | None, headers: dict[str, str], timeout: float | None) -> Answer:
+        """One request as it is; a failure to reach the mock raises what ``requests`` raises, naming the URL.
+        (Handed to an in-process mock's app, it takes as long as the app takes: ``timeout`` is for sockets.)"""
+        if self._app is not None:
+            parts = urlsplit(url)
+            if parts.scheme == "http" and parts.netloc == self._netloc:
+                return self._handed_to_app(method, parts, body, headers, url)
+        try:
+            return self._connections.send(method, url, body, headers, timeout)
+        except CallbackFailed as exc:
+            failure = _REQUESTS_FAILURES.get(exc.kind, requests_errors.ConnectionError)
+            raise failure(str(exc), request=Request(method, url)) from None  # with the request, as requests raises it
+
+    def _handed_to_app(self, method: str, parts: SplitResult, body: bytes | None, headers: dict[str, str], url: str) -> Answer:
+        host, _, port = self._netloc.partition(":")
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": method, "SCRIPT_NAME": "", "PATH_INFO": unquote_to_bytes(parts.path or "/").decode("latin-1"),
+            "QUERY_STRING": parts.query, "REQUEST_URI": target, "RAW_URI": target, "SERVER_NAME": host, "SERVER_PORT": port,
+            "SERVER_PROTOCOL": "HTTP/1.1", "SERVER_SOFTWARE": _server_software(), "REMOTE_ADDR": "127.0.0.1", "REMOTE_PORT": 0,
+            "HTTP_HOST": self._netloc,
+            "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body or b""), "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
+        }
+        if body or method in ("POST", "PUT", "PATCH"):  # the length http.client would have sent
+            environ["CONTENT_LENGTH"] = str(len(body or b""))
+        for name, value in headers.items():
+            key = name.upper().replace("-", "_")
+            if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                environ[key] = value
+            elif key != "HOST" and "_" not in name:  # Werkzeug's server drops a header with "_" in its name
+                environ[f"HTTP_{key}"] = value
+        started: list = []
+        chunks = self._app(environ, lambda status, response_headers, exc_info=None: started.extend((status, response_headers)))
+        try:
+            content = b"".join(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+        status, response_headers = started
+        return answer_of(int(status.split(" ", 1)[0]), response_headers, content, url)
 
     def close(self) -> None:
         """Close every thread's connections (a thread that sends again opens a new one)."""
         self._connections.close_all()
 
 
+@functools.cache
+def _server_software() -> str:
+    return f"Werkzeug/{version('werkzeug')}"  # what the mock's server says it is
+
+
 def _basic(username: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{username}:{password}".encode("latin-1")).decode()  # as requests writes it
-
-
-def _send(connections: Connections, method: str, url: str, body: bytes | None, headers: dict[str, str],
-          timeout: float | None) -> Answer:
-    try:
-        return connections.send(method, url, body, headers, timeout)
-    except CallbackFailed as exc:
-        failure = _REQUESTS_FAILURES.get(exc.kind, requests_errors.ConnectionError)
-        raise failure(str(exc), request=Request(method, url)) from None  # with the request, as requests raises it
 
 
 def _encoded(values: Any) -> str:
@@ -115,11 +163,11 @@ class LocalHttpClient(TwilioHttpClient):
     than changing the domain's base URL) catches every request.
     """
 
-    def __init__(self, base_url: str, **kwargs) -> None:
+    def __init__(self, base_url: str, transport: MockTransport | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self._base = urlsplit(base_url)
         self.session.trust_env = False  # a proxy from the environment must not see loopback traffic
-        self.transport = MockTransport()
+        self.transport = transport or MockTransport()
 
     def request(self, method, url, params=None, data=None, headers=None, auth=None, timeout=None, allow_redirects=False):
         parts = urlsplit(url)
@@ -135,9 +183,10 @@ class LocalHttpClient(TwilioHttpClient):
         self.transport.close()
 
 
-def mock_client(base_url: str, account_sid: str, auth_token: str) -> Client:
-    """An ordinary twilio Client whose TaskRouter calls reach the mock at ``base_url``."""
-    client = Client(account_sid, auth_token, http_client=LocalHttpClient(base_url))
+def mock_client(base_url: str, account_sid: str, auth_token: str, transport: MockTransport | None = None) -> Client:
+    """An ordinary twilio Client whose TaskRouter calls reach the mock at ``base_url`` (by ``transport``, if given:
+    the connections of the mock's own)."""
+    client = Client(account_sid, auth_token, http_client=LocalHttpClient(base_url, transport))
     # TWILIO_EDGE / TWILIO_REGION would otherwise rewrite hosts before our client sees them
     client.edge = None
     client.region = None
@@ -155,9 +204,9 @@ class MockRefused(Exception):
 class MockControl:
     """The mock's ``/mock/`` control routes from Python (same credentials as the API)."""
 
-    def __init__(self, base_url: str, account_sid: str, auth_token: str) -> None:
+    def __init__(self, base_url: str, account_sid: str, auth_token: str, transport: MockTransport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
-        self._connections = Connections()
+        self._transport = transport or MockTransport()
         self._authorization = _basic(account_sid, auth_token)
 
     def _call(self, method: str, path: str, data: dict | None = None) -> dict:
@@ -166,7 +215,7 @@ class MockControl:
         if data:
             body = urlencode(data).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        answer = _send(self._connections, method, self.base_url + path, body, headers, 120)
+        answer = self._transport.send(method, self.base_url + path, body, headers, 120)
         try:
             found = json.loads(answer.content)
         except ValueError:
@@ -178,7 +227,7 @@ class MockControl:
 
     def close(self) -> None:
         """Close the connections to the mock (every thread's)."""
-        self._connections.close_all()
+        self._transport.close()
 
     def reset(self) -> dict:
         """Forget every workspace and move the clock back to real time."""

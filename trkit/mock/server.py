@@ -15,7 +15,7 @@ import threading
 
 from .api import create_app
 from .callbacks import HttpDispatcher
-from .client import DEFAULT_ACCOUNT_SID
+from .client import DEFAULT_ACCOUNT_SID, MockTransport
 from .engine import FINISHED_TASK_LIFETIME, Clock, SidGenerator, Store, TaskRouterEngine
 from .engine.telephony import VoiceSwitches
 from .serving import keep_alive_server
@@ -75,6 +75,8 @@ class MockServer:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self.tick_seconds = tick_seconds
+        # the connections its clients in this process reach it by (kept from test to test with a shared mock)
+        self.transport = MockTransport(self.app, f"{host}:{self.port}")
 
     # ------------------------------------------------------------ lifecycle
     def start(self) -> MockServer:
@@ -112,6 +114,7 @@ class MockServer:
         self._shut_down_promptly()
         self._server.server_close()
         self._server.close_connections()
+        self.transport.close()
         for thread in self._threads:
             thread.join(timeout=5)
         self.dispatcher.shutdown()
@@ -138,10 +141,10 @@ class MockServer:
         """A ``twilio.rest.Client`` already pointed at this mock."""
         from .client import mock_client
 
-        return mock_client(self.base_url, self.account_sid, self.auth_token)
+        return mock_client(self.base_url, self.account_sid, self.auth_token, self.transport)
 
     def control(self):
         """The ``/mock/`` control routes (reset, seed, clock, state, callbacks) from Python."""
         from .client import MockControl
 
-        return MockControl(self.base_url, self.account_sid, self.auth_token)
+        return MockControl(self.base_url, self.account_sid, self.auth_token, self.transport)
