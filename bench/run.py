@@ -323,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         "month": steady_month(days=33 if quick else 40, every_seconds=3600 if quick else 300),
         "voice": call_cost(repeats=20 if quick else 100),
         "bridge": bridge_latency(changes=50 if quick else 200),
-        "fixtures": fixture_cost(tests=20 if quick else 60, rounds=1 if quick else 3),
+        "fixtures": fixture_cost(tests=20 if quick else 150, rounds=1 if quick else 3, comparable_tests=10 if quick else 40),
         "wallboard": wallboard_cost(repeats=10 if quick else 50),
         "simulation": simulation_speed(hours=2 if quick else 8),
         "site": site_build(),
