@@ -4,14 +4,10 @@ requests to a mock go by."""
 from __future__ import annotations
 
 import base64
-import functools
-import io
 import json
-import sys
 from collections.abc import Callable
-from importlib.metadata import version
 from typing import Any
-from urllib.parse import SplitResult, unquote_to_bytes, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from requests import Request
 from requests import exceptions as requests_errors
@@ -22,7 +18,7 @@ from twilio.http.request import Request as TwilioRequest
 from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
-from .http_out import Answer, CallbackFailed, Connections, answer_of
+from .http_out import Answer, CallbackFailed, Connections, handed_to_app
 
 # What a client of a mock in another process needs to know, kept here, away from the engine, so that the kit
 # reaches a running mock without importing the rules it runs:
@@ -92,50 +88,16 @@ class MockTransport:
         if self._app is not None:
             parts = urlsplit(url)
             if parts.scheme == "http" and parts.netloc == self._netloc:
-                return self._handed_to_app(method, parts, body, headers, url)
+                return handed_to_app(self._app, method, url, body, headers)
         try:
             return self._connections.send(method, url, body, headers, timeout)
         except CallbackFailed as exc:
             failure = _REQUESTS_FAILURES.get(exc.kind, requests_errors.ConnectionError)
             raise failure(str(exc), request=Request(method, url)) from None  # with the request, as requests raises it
 
-    def _handed_to_app(self, method: str, parts: SplitResult, body: bytes | None, headers: dict[str, str], url: str) -> Answer:
-        host, _, port = self._netloc.partition(":")
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": method, "SCRIPT_NAME": "", "PATH_INFO": unquote_to_bytes(parts.path or "/").decode("latin-1"),
-            "QUERY_STRING": parts.query, "REQUEST_URI": target, "RAW_URI": target, "SERVER_NAME": host, "SERVER_PORT": port,
-            "SERVER_PROTOCOL": "HTTP/1.1", "SERVER_SOFTWARE": _server_software(), "REMOTE_ADDR": "127.0.0.1", "REMOTE_PORT": 0,
-            "HTTP_HOST": self._netloc,
-            "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body or b""), "wsgi.errors": sys.stderr,
-            "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
-        }
-        if body or method in ("POST", "PUT", "PATCH"):  # the length http.client would have sent
-            environ["CONTENT_LENGTH"] = str(len(body or b""))
-        for name, value in headers.items():
-            key = name.upper().replace("-", "_")
-            if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                environ[key] = value
-            elif key != "HOST" and "_" not in name:  # Werkzeug's server drops a header with "_" in its name
-                environ[f"HTTP_{key}"] = value
-        started: list = []
-        chunks = self._app(environ, lambda status, response_headers, exc_info=None: started.extend((status, response_headers)))
-        try:
-            content = b"".join(chunks)
-        finally:
-            if hasattr(chunks, "close"):
-                chunks.close()
-        status, response_headers = started
-        return answer_of(int(status.split(" ", 1)[0]), response_headers, content, url)
-
     def close(self) -> None:
         """Close every thread's connections (a thread that sends again opens a new one)."""
         self._connections.close_all()
-
-
-@functools.cache
-def _server_software() -> str:
-    return f"Werkzeug/{version('werkzeug')}"  # what the mock's server says it is
 
 
 def _basic(username: str, password: str) -> str:

@@ -10,14 +10,20 @@ went wrong, in the words the callback log and Voice's error codes read (``Connec
 
 from __future__ import annotations
 
+import functools
 import http.client
+import io
 import select
 import socket
 import ssl
+import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
-from urllib.parse import urlencode, urlsplit
+from importlib.metadata import version
+from typing import Any
+from urllib.parse import unquote_to_bytes, urlencode, urlsplit
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -163,3 +169,40 @@ def _why(exc: BaseException, key: tuple[str, str, int], stage: str, timeout: flo
     if isinstance(exc, ssl.SSLError):
         return f"SSLError: {where}: {exc}"
     return f"ConnectionError: {where}: {exc}"
+
+
+def handed_to_app(app: Callable, method: str, url: str, body: bytes | None, headers: dict[str, str]) -> Answer:
+    """``app`` (a WSGI app in this process) answers the request in the calling thread, without a socket, handed the
+    environment Werkzeug's server would have made of it (``tests/test_mock_transport.py`` holds the two equal)."""
+    parts = urlsplit(url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method, "SCRIPT_NAME": "", "PATH_INFO": unquote_to_bytes(parts.path or "/").decode("latin-1"),
+        "QUERY_STRING": parts.query, "REQUEST_URI": target, "RAW_URI": target, "SERVER_NAME": parts.hostname or "",
+        "SERVER_PORT": str(parts.port or DEFAULT_PORTS.get(parts.scheme, 80)), "SERVER_PROTOCOL": "HTTP/1.1",
+        "SERVER_SOFTWARE": _server_software(), "REMOTE_ADDR": "127.0.0.1", "REMOTE_PORT": 0, "HTTP_HOST": parts.netloc,
+        "wsgi.version": (1, 0), "wsgi.url_scheme": parts.scheme, "wsgi.input": io.BytesIO(body or b""), "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
+    }
+    if body or method in ("POST", "PUT", "PATCH"):  # the length http.client would have sent
+        environ["CONTENT_LENGTH"] = str(len(body or b""))
+    for name, value in headers.items():
+        key = name.upper().replace("-", "_")
+        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            environ[key] = value
+        elif key != "HOST" and "_" not in name:  # Werkzeug's server drops a header with "_" in its name
+            environ[f"HTTP_{key}"] = value
+    started: list = []
+    chunks = app(environ, lambda status, response_headers, exc_info=None: started.extend((status, response_headers)))
+    try:
+        content = b"".join(chunks)
+    finally:
+        if hasattr(chunks, "close"):
+            chunks.close()
+    status, response_headers = started
+    return answer_of(int(status.split(" ", 1)[0]), response_headers, content, url)
+
+
+@functools.cache
+def _server_software() -> str:
+    return f"Werkzeug/{version('werkzeug')}"  # what the mock's server says it is
