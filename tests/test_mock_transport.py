@@ -22,6 +22,14 @@ class Recorder:
         self.seen: list[dict] = []
         app = Flask("recorder")
 
+        @app.route("/moved", methods=["GET"])
+        def moved():
+            return Response("", 302, headers={"Location": "/v1/Workspaces"})
+
+        @app.route("/plain", methods=["GET", "POST"])
+        def plain():
+            return Response("not JSON", 502, mimetype="text/plain")
+
         @app.route("/<path:path>", methods=["GET", "POST", "DELETE"])
         def anything(path: str):
             self.seen.append({"method": request.method, "path": request.path, "query": request.query_string.decode(),
@@ -174,3 +182,40 @@ def test_a_mock_in_this_process_answers_its_own_clients_without_a_socket():
         client.taskrouter.v1.workspaces.create(friendly_name="Handed over")
         assert [w.friendly_name for w in client.taskrouter.v1.workspaces.list()] == ["Handed over"]
         assert mock._server.open_connections == 0  # nothing came by socket
+
+
+def test_a_json_body_goes_as_the_librarys_own_client_sends_it(recorder):
+    headers = {**HEADERS, "Content-Type": "application/json"}
+    data = {"FriendlyName": "Café", "Nested": {"a": [1, 2]}}
+    TwilioHttpClient().request("POST", recorder.url + "/v1/Json", None, data, headers, ("AC1", "t"))
+    LocalHttpClient(recorder.url).request("POST", recorder.url + "/v1/Json", None, data, headers, ("AC1", "t"))
+    by_requests, by_transport = (wire(seen) for seen in recorder.seen)
+    assert by_transport == by_requests
+
+
+def test_a_redirect_is_followed_only_when_asked_as_the_library_does(recorder):
+    for allow in (False, True):
+        ours = LocalHttpClient(recorder.url).request("GET", recorder.url + "/moved", allow_redirects=allow)
+        reference = TwilioHttpClient().request("GET", recorder.url + "/moved", allow_redirects=allow)
+        assert ours.status_code == reference.status_code == (200 if allow else 302)
+
+
+def test_without_a_timeout_of_its_own_a_request_has_the_clients():
+    import socket
+
+    silent = socket.create_server(("127.0.0.1", 0))
+    try:
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        client = LocalHttpClient(url, timeout=0.2)
+        with pytest.raises(requests.exceptions.ReadTimeout, match="within 0.2 seconds"):
+            client.request("GET", url + "/v1/Workspaces", None, None, HEADERS)
+    finally:
+        silent.close()
+
+
+def test_the_control_plane_says_so_when_an_answer_is_not_json(recorder):
+    from trkit.mock.client import MockRefused
+
+    with pytest.raises(MockRefused, match="HTTP 502 and no JSON: 'not JSON'") as refused:
+        MockControl(recorder.url, "AC1", "t")._call("GET", "/plain")
+    assert refused.value.status == 502
