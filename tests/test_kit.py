@@ -507,3 +507,18 @@ def test_the_dashboard_and_the_agent_page_draw_their_tables_without_pandas():
             "assert 'pandas' not in sys.modules, 'pandas came with the widgets'\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_closing_a_kit_whose_backend_is_gone_says_so_on_its_log_and_goes_on(kit, monkeypatch, caplog):
+    from trkit import receiver
+
+    kit.tutorial()
+
+    def gone(*args, **kwargs):
+        raise ConnectionError("the mock has stopped")
+
+    monkeypatch.setattr(receiver, "give_back", gone)
+    with caplog.at_level("WARNING", logger="trkit"):
+        kit.close()  # nothing raised: closing goes on to stop the callback server
+    assert "giving back the callbacks while closing the kit failed" in caplog.text
+    assert "the mock has stopped" in caplog.text

@@ -7,6 +7,7 @@ Everything a notebook does to TaskRouter is plain twilio code.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import shlex
 import time
@@ -454,8 +455,8 @@ class Kit:
         if self._tutorial is not None:
             try:
                 receiver.give_back(self.client, self.callbacks.base_url, self._previous_receivers)
-            except Exception:  # closing must not fail: the backend may be gone already
-                pass
+            except Exception:  # closing must not fail (the backend may be gone already); said on the kit's log
+                logging.getLogger("trkit").warning("giving back the callbacks while closing the kit failed", exc_info=True)
             self._tutorial = None
         self.callbacks.stop()
         for holder in (self.client.http_client, self.__dict__.get("mock")):  # the kept connections to the mock, if any
