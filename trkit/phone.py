@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import KitError
+from .language.vocabulary import LIVE_CALL_STATUSES
 
 MOCK_NUMBER = "+15005550006"  # the number the kit gives the tutorial on the mock
 CALLER = "+14155550100"  # the caller's phone on the mock
@@ -91,7 +92,7 @@ class Phones:
         if any(r.params.get("CallSid") == sid and "Digits" in r.params for r in asked):
             return self.show(sid)
         call = self.show(sid)
-        return call if call.status not in ("queued", "ringing", "in-progress") else None
+        return call if call.status not in LIVE_CALL_STATUSES else None
 
     def press(self, call_sid: str, digits: str) -> CallView:
         """The caller presses ``digits``; a ``<Gather>`` hears them only while it listens."""
@@ -133,7 +134,7 @@ class Phones:
             self._kit.mock.hang_up(call_sid)
             return self.show(call_sid)
         self._say("Hang up.")
-        return self._await(lambda: (lambda view: view if view.status not in ("queued", "ringing", "in-progress") else None)(
+        return self._await(lambda: (lambda view: view if view.status not in LIVE_CALL_STATUSES else None)(
             self.show(call_sid)), "the call to end")
 
     def behave(self, number: str, behaviour: str) -> str:

@@ -60,6 +60,7 @@ TASK_STATUSES = tuple(TaskStatus)
 WAITING_TASK_STATUSES = (TaskStatus.PENDING, TaskStatus.RESERVED)  # still looking for a worker
 LIVE_TASK_STATUSES = (*WAITING_TASK_STATUSES, TaskStatus.ASSIGNED, TaskStatus.WRAPPING)  # not yet finished
 FINISHED_TASK_STATUSES = (TaskStatus.CANCELED, TaskStatus.COMPLETED)
+LIVE_CALL_STATUSES = (CallStatus.QUEUED, CallStatus.RINGING, CallStatus.IN_PROGRESS)  # not yet ended
 RESERVATION_STATUSES = tuple(ReservationStatus)
 HELD_RESERVATION_STATUSES = (ReservationStatus.PENDING, ReservationStatus.ACCEPTED, ReservationStatus.WRAPPING)  # the worker is busy
 FINAL_RESERVATION_STATUSES = tuple(s for s in ReservationStatus if s not in HELD_RESERVATION_STATUSES)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...language.lifecycles import CALL
+from ...language.vocabulary import LIVE_CALL_STATUSES
 from .checks import check_party, formatted_number
 from .errors import CallNotInProgress, InvalidParameter, NotComplete, NotFound, NumberNotAvailable, UrlRequired
 from .records import Call, PhoneNumber
@@ -22,8 +23,6 @@ from .transaction import Outbound, read, write
 
 RING_TIMEOUT = 60  # seconds a call rings before "no-answer" (Calls' Timeout default)
 MAX_RING_TIMEOUT = 600
-LIVE_CALL_STATUSES = ("queued", "ringing", "in-progress")
-FINAL_CALL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
 PHONE_BEHAVIOURS = ("ring", "answer", "busy", "no-answer", "fail")  # what a phone does when a call reaches it
 STATUS_EVENTS = ("initiated", "ringing", "answered", "completed")
 

@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from ...language.lifecycles import CONFERENCE
-from ...language.vocabulary import ConferenceStatus
+from ...language.vocabulary import LIVE_CALL_STATUSES, ConferenceStatus
 from .errors import ConferenceCallerGone, ConferenceFromInvalid, ConferenceToInvalid, NotFound
 from .records import Call, Conference, Reservation
 from .service import Service
@@ -125,7 +125,7 @@ class Conferences(Service):
                 continue
             if participant["label"] == "worker":
                 worker_leg = call
-            if call.status in ("queued", "ringing", "in-progress") and call.sid != by.sid and (started or participant["label"] == "worker"):
+            if call.status in LIVE_CALL_STATUSES and call.sid != by.sid and (started or participant["label"] == "worker"):
                 call.conference_sid = None  # it leaves with the conference
                 self.calls.hang_up_leg(call, "completed" if call.status == "in-progress" else "canceled")
         if not started or worker_leg is None:

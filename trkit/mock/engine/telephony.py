@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...language.twiml import TwimlError, Verb
-from ...language.vocabulary import WAITING_TASK_STATUSES, ConferenceStatus
+from ...language.vocabulary import LIVE_CALL_STATUSES, WAITING_TASK_STATUSES, ConferenceStatus
 from .checks import is_e164
 from .errors import (
     CallFromInvalid,
@@ -167,7 +167,7 @@ class Telephony(Service):
             if parent is not None and parent.status == "in-progress" and parent.waiting == "dial":
                 self._dial_done(parent, call.status, call)
         for child in self.calls.list_calls(parent_call_sid=call.sid):
-            if child.status in ("queued", "ringing", "in-progress"):
+            if child.status in LIVE_CALL_STATUSES:
                 self.calls.hang_up_leg(child, "completed" if child.status == "in-progress" else "canceled")
 
     def _bridge_ended(self, ended: Call, other: Call) -> None:
