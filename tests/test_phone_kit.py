@@ -119,6 +119,16 @@ def test_keys_after_the_gather_timed_out_are_refused_with_how_to_press_in_time(k
     assert kit.callbacks_table("voice")["Path"].tolist() == ["/incoming_call"]  # no key reached the Gather's action
 
 
+def test_keys_a_phone_has_not_are_refused_in_the_mocks_words_on_a_call_in_progress(kit):
+    from trkit.mock.client import MockRefused
+
+    set_the_scene(kit)
+    call = kit.phone.call()
+    with pytest.raises(MockRefused, match=r"Digits are 0-9, \* and #, got 'x'"):
+        kit.phone.press(call.sid, "x")
+    assert kit.phone.show(call.sid).status == "in-progress"  # still listening for a key
+
+
 def test_a_lesson_starts_with_no_calls_and_the_number_pointing_nowhere(kit):
     set_the_scene(kit)
     kit.phone.call()

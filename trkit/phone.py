@@ -89,21 +89,25 @@ class Phones:
         if not asked:
             return None
         sid = asked[0].params["CallSid"]
-        if any(r.params.get("CallSid") == sid and "Digits" in r.params for r in asked):
-            return self.show(sid)
         call = self.show(sid)
-        return call if call.status not in LIVE_CALL_STATUSES else None
+        pressed = any(r.params.get("CallSid") == sid and "Digits" in r.params for r in asked)
+        return call if pressed or call.status not in LIVE_CALL_STATUSES else None
 
     def press(self, call_sid: str, digits: str) -> CallView:
         """The caller presses ``digits``; a ``<Gather>`` hears them only while it listens."""
         if self._kit.mode == "mock":
-            call = self.show(call_sid)
-            if call.status != "in-progress":
+            from .mock.client import MockRefused
+
+            try:
+                self._kit.mock.press(call_sid, digits)
+            except MockRefused:  # the mock presses keys only on a call in progress: say why this one is not
+                call = self.show(call_sid)
+                if call.status == "in-progress":
+                    raise  # refused for another reason (the keys themselves), which the mock's message names
                 last = f" (the last it heard: {call.heard[-1]!r})" if call.heard else ""
                 raise KitError(f"Call {call_sid} is {call.status}{last}, so no key can be pressed on it. A <Gather> listens "
                                "for its timeout, five seconds unless it says otherwise: dial and press in one step, "
-                               f"kit.phone.call(press={digits!r}).")
-            self._kit.mock.press(call_sid, digits)
+                               f"kit.phone.call(press={digits!r}).") from None
             return self.show(call_sid)
         count = len(self._kit.callbacks.records)
         self._say(f"Press {digits} on your phone.")
