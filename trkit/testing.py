@@ -47,7 +47,6 @@ class MockTaskRouter:
         self.auth_token = server.auth_token
         self.control: MockControl = server.control()
         self.client: Client = Client(self.account_sid, self.auth_token)  # an ordinary client: the patch routes it
-        self.transport = server.transport  # how the patch sends every client's requests to this mock
 
     # ------------------------------------------------------------ callbacks to the app under test
     def deliver_to(self, app: Any, base_url: str = "http://app.test") -> str:
@@ -105,7 +104,7 @@ def _reroute(original: Callable) -> Callable:
         credentials = (mock.account_sid, mock.auth_token)
         if allow_redirects:  # the mock never redirects; asked to follow, requests follows as it would
             return original(self, method, target, params, data, headers, credentials, timeout, allow_redirects)
-        return mock.transport.request(self, method, target, params, data, headers, credentials, timeout)
+        return mock.server.transport.request(self, method, target, params, data, headers, credentials, timeout)
 
     return request
 
