@@ -165,3 +165,39 @@ def test_the_oldest_date_is_over_the_workspaces_asked_about_and_none_without_eve
     written(db, event(1, date=30.0), event(2, ws="WS2", date=20.0), event(3, ws="WS3", date=5.0))
     assert event_table.oldest_date(db, ["WS1", "WS2", "WS9"]) == 20.0
     assert event_table.oldest_date(db, ["WS9"]) is None
+
+
+# ---------------------------------------------------------------- the newest batches, kept unpacked
+def test_recent_batches_hold_at_most_their_limit_of_events_dropping_the_one_read_longest_ago():
+    recent = event_table.RecentBatches(limit=4)
+    batches = {number: [event(number * 10 + i) for i in range(2)] for number in (1, 2, 3)}
+    recent.keep(1, batches[1])
+    recent.keep(2, batches[2])
+    assert recent.get(1) is batches[1]  # read again: now the newest
+    recent.keep(3, batches[3])  # six events: one batch must go, the one read longest ago
+    assert recent.get(2) is None and recent.get(1) is batches[1] and recent.get(3) is batches[3]
+    recent.keep(4, [event(40 + i) for i in range(5)])  # more than the limit alone: not kept, nothing dropped for it
+    assert recent.get(4) is None and recent.get(1) is batches[1]
+    recent.clear()
+    assert recent.get(1) is None and recent.get(3) is None
+
+
+def test_a_batch_read_once_is_not_unpacked_again_and_one_kept_is_read_as_kept(db, monkeypatch):
+    first, second = written(db, event(1, date=10.0), event(2, date=20.0))
+    unpacked: list[bytes] = []
+
+    def counting(body):
+        unpacked.append(body)
+        return decode_batch(body)
+
+    monkeypatch.setattr(event_table, "decode_batch", counting)
+    recent = event_table.RecentBatches()
+    assert event_table.query(db, "WS1", 0.0, 100.0, 0, None, {}, recent) == [first, second]
+    assert event_table.query(db, "WS1", 15.0, 100.0, 0, None, {}, recent) == [second]
+    assert event_table.fetch(db, first.sid, recent) == first
+    assert len(unpacked) == 1  # one batch, unpacked once for the three reads
+    kept = [event(1, task="WT-kept"), event(2, task="WT-kept")]
+    fresh = event_table.RecentBatches()
+    fresh.keep(1, kept)  # what the store keeps at its commit is what is read: the file's copy is not unpacked
+    assert [e.task_sid for e in event_table.query(db, "WS1", 0.0, 100.0, 0, None, {}, fresh)] == ["WT-kept", "WT-kept"]
+    assert len(unpacked) == 1

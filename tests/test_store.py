@@ -382,3 +382,45 @@ def test_a_checkpoint_that_fails_is_logged_with_the_file_and_the_next_one_runs(t
     committed(store, worker("WK2"))
     assert wait_for(lambda: checkpointer.checkpoints == 1)
     store.close()
+
+
+def test_events_read_just_after_their_commit_equal_those_a_store_reads_back_from_the_file(tmp_path):
+    """The store keeps each batch it writes unpacked (a wallboard reads the same hour again and again): what it
+    answers from memory must be what the file holds."""
+    path = str(tmp_path / "state.db")
+    store = Store(path)
+    store.begin()
+    recorded = [event(store, date=10.0 + i, task=f"WT{i}") for i in range(3)]
+    recorded[1].event_data.update({"task_age": "12", "task_attributes": '{"selected_language": "es"}'})
+    store.commit()
+    from_memory = store.events("WS1", 0.0, 100.0)
+    store.close()
+    again = Store(path)
+    assert again.events("WS1", 0.0, 100.0) == from_memory == recorded
+    again.close()
+
+
+def test_after_a_reset_the_batches_numbered_anew_are_read_not_those_kept_from_before(on_file):
+    store, _ = on_file
+    store.begin()
+    before = event(store, task="WT-before")
+    store.commit()
+    assert store.events("WS1", 0.0, 1000.0) == [before]
+    store.reset()  # the log starts again at event 1 and batch 1
+    store.begin()
+    after = event(store, task="WT-after")
+    store.commit()
+    assert after.sid[:14] == before.sid[:14]  # the same number again
+    assert store.events("WS1", 0.0, 1000.0) == [after] and store.event(after.sid) == after
+
+
+def test_a_workspaces_events_dropped_are_not_read_from_memory_either(on_file):
+    store, _ = on_file
+    store.begin()
+    dropped = event(store, ws="WS1")
+    store.commit()
+    assert store.events("WS1", 0.0, 1000.0) == [dropped]
+    store.begin()
+    store.drop_events("WS1")
+    store.commit()
+    assert store.events("WS1", 0.0, 1000.0) == [] and store.event(dropped.sid) is None

@@ -11,6 +11,7 @@ Every function here runs on the store's connection, inside the store's SQLite tr
 from __future__ import annotations
 
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
@@ -61,17 +62,59 @@ def insert(db: sqlite3.Connection, events: list[Event], first_seq: int, batch: i
     )
 
 
-def _revive(rows: Iterable[tuple[int, int, bytes]]) -> list[Event]:
-    """Events from (batch, position, batch body) rows; each batch is unpacked once."""
+RECENT_EVENTS = 5_000  # events kept unpacked: about 3 kB each, some 16 MB at most (a busy hour at the tutorial's desk makes 1,500)
+
+
+class RecentBatches:
+    """The newest batches, unpacked, up to ``limit`` events in all.
+
+    A wallboard asks for the same hour of events every few seconds, and unpacking them was most of what
+    its cumulative statistics cost. A batch is written once and never changed, and its number is never
+    given to another while the store is open (the store makes a new one of these whenever it numbers batches
+    anew), so a batch kept here is the batch stored. The events are shared with every reader: never change one.
+    """
+
+    def __init__(self, limit: int = RECENT_EVENTS) -> None:
+        self.limit = limit
+        self._batches: OrderedDict[int, list[Event]] = OrderedDict()
+        self._held = 0
+
+    def get(self, batch: int) -> list[Event] | None:
+        events = self._batches.get(batch)
+        if events is not None:
+            self._batches.move_to_end(batch)
+        return events
+
+    def keep(self, batch: int, events: list[Event]) -> None:
+        if len(events) > self.limit or batch in self._batches:
+            return
+        self._batches[batch] = events
+        self._held += len(events)
+        while self._held > self.limit:
+            _, dropped = self._batches.popitem(last=False)
+            self._held -= len(dropped)
+
+    def clear(self) -> None:
+        self._batches.clear()
+        self._held = 0
+
+
+def _revive(rows: Iterable[tuple[int, int, bytes]], recent: RecentBatches | None = None) -> list[Event]:
+    """Events from (batch, position, batch body) rows; each batch is unpacked once (or found in ``recent``)."""
     unpacked: dict[int, list] = {}
     found = []
     for batch, position, body in rows:
         events = unpacked.get(batch)
         if events is None:
-            try:
-                events = unpacked[batch] = decode_batch(body)
-            except DamagedRecord as exc:
-                raise StateFileError(f"the state file's event batch {batch} is damaged: {exc}") from None
+            events = recent.get(batch) if recent is not None else None
+            if events is None:
+                try:
+                    events = decode_batch(body)
+                except DamagedRecord as exc:
+                    raise StateFileError(f"the state file's event batch {batch} is damaged: {exc}") from None
+                if recent is not None:
+                    recent.keep(batch, events)
+            unpacked[batch] = events
         found.append(events[position])
     return found
 
@@ -84,19 +127,19 @@ def sid_for(seq: int, random_sid: str) -> str:
     return f"EV{seq:012x}{random_sid[2:22]}"
 
 
-def fetch(db: sqlite3.Connection, sid: str | None) -> Event | None:
+def fetch(db: sqlite3.Connection, sid: str | None, recent: RecentBatches | None = None) -> Event | None:
     try:
         seq = int((sid or "")[2:14], 16)
     except ValueError:
         return None
-    found = _revive(db.execute(f"{_SELECT} WHERE e.seq=? AND e.sid=?", (seq, sid)).fetchall())
+    found = _revive(db.execute(f"{_SELECT} WHERE e.seq=? AND e.sid=?", (seq, sid)).fetchall(), recent)
     if not found and sid:  # an event moved here from an older layout keeps its old SID (rare: scanned)
         found = _revive(db.execute(f"{_SELECT} WHERE e.sid=?", (sid,)).fetchall())
     return found[0] if found else None
 
 
 def query(db: sqlite3.Connection, workspace_sid: str, start: float, end: float, offset: int, limit: int | None,
-          filters: dict[str, Any]) -> list[Event]:
+          filters: dict[str, Any], recent: RecentBatches | None = None) -> list[Event]:
     """Events of a workspace dated in [start, end], oldest first; ``filters`` by column (None: any)."""
     where = ["e.workspace_sid=?", "e.event_date>=?", "e.event_date<=?"]
     args: list[Any] = [workspace_sid, start, end]
@@ -108,7 +151,7 @@ def query(db: sqlite3.Connection, workspace_sid: str, start: float, end: float, 
         where.append(f"e.{column}=?")
         args.append(value)
     sql = f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY e.seq LIMIT ? OFFSET ?"
-    return _revive(db.execute(sql, (*args, -1 if limit is None else limit, offset)).fetchall())
+    return _revive(db.execute(sql, (*args, -1 if limit is None else limit, offset)).fetchall(), recent)
 
 
 def everything(db: sqlite3.Connection) -> list[Event]:

@@ -87,6 +87,7 @@ class Store:
             rows = self._db.execute("SELECT kind, seq, body FROM resources ORDER BY seq").fetchall()
             self.meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
             self._next_event_seq, self._next_batch = event_table.next_numbers(self._db)
+        self._recent_batches = event_table.RecentBatches()  # batches are numbered anew: none kept is theirs
         try:
             check_meta(self.meta)
         except DamagedRecord as exc:
@@ -174,14 +175,14 @@ class Store:
             if event.sid == sid:
                 return event
         with self._db_lock:
-            return event_table.fetch(self._db, sid)
+            return event_table.fetch(self._db, sid, self._recent_batches)
 
     def events(self, workspace_sid: str, start: float, end: float, offset: int = 0, limit: int | None = None,
                **filters: str | None) -> list[Event]:
         """Events of a workspace dated in [start, end], oldest first, filtered in SQL by column
         (``event_type``, ``sid`` and ``event_table.FILTER_COLUMNS``)."""
         with self._db_lock:
-            found = event_table.query(self._db, workspace_sid, start, end, offset, limit, filters)
+            found = event_table.query(self._db, workspace_sid, start, end, offset, limit, filters, self._recent_batches)
         if self._new_events:  # read inside the transaction that made them
             found += [e for e in self._new_events if e.workspace_sid == workspace_sid and start <= e.event_date <= end
                       and all(v is None or getattr(e, k) == v for k, v in filters.items())]
@@ -255,9 +256,11 @@ class Store:
             self._checkpointer.committed()
         if prune or self._dropped_event_workspaces:
             self._oldest_event = self._oldest_stored_event()
+            self._recent_batches.clear()  # (rare) batches gone from the file leave the memory too
         if self._new_events:
             if self._oldest_event is None:
                 self._oldest_event = min(e.event_date for e in self._new_events)
+            self._recent_batches.keep(self._next_batch, self._new_events)  # as stored: never unpacked to be read
             self._next_event_seq += len(self._new_events)
             self._next_batch += 1
         self._clear_transaction()
