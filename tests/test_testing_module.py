@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 
 from twilio.http.http_client import TwilioHttpClient
@@ -29,8 +31,20 @@ def make_workspaces_in_threads() -> list[str]:
 
 
 def test_the_decorator_routes_every_client_in_every_thread_to_the_mock():
+    unpatched = TwilioHttpClient.request
     assert make_workspaces_in_threads() == ["From thread 0", "From thread 1", "From thread 2"]
-    assert TwilioHttpClient.request is testing._original_request  # nothing stays patched after it
+    assert TwilioHttpClient.request is unpatched and not testing._unpatched  # nothing stays patched after it
+
+
+def test_the_plugin_pytest_loads_imports_neither_the_mock_nor_the_twilio_library():
+    """Installed, trkit.testing is loaded by every pytest run in the environment: it must cost nothing until used."""
+    code = ("import sys, trkit.testing; print(sorted({m.split('.')[0] if not m.startswith('trkit.') else m "
+            "for m in sys.modules} & {'twilio', 'requests', 'flask', 'trkit.mock.server', 'trkit.mock.client', 'trkit.mock.engine'}))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"
+    from trkit.testing import MockRefused  # asked for by name: there when needed
+
+    assert MockRefused.__module__ == "trkit.mock.client"
 
 
 def test_nested_mocks_answer_innermost_first_and_each_is_fresh():

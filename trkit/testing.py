@@ -18,14 +18,16 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from twilio.http.http_client import TwilioHttpClient
-from twilio.rest import Client
+# Installed, this module is a plugin every pytest run in the environment loads, TaskRouter or not: the mock, the
+# twilio library and requests are imported when a test first asks for them, not when pytest starts (0.4 s)
+if TYPE_CHECKING:
+    from twilio.rest import Client
 
-from .mock import MockServer
-from .mock.client import MockControl, MockRefused
+    from .mock import MockServer
+    from .mock.client import MockControl, MockRefused
 
 SERVED_SERVICES = ("taskrouter", "api", "event-bridge")  # <service>[.<edge>.<region>].twilio.com
 _ACCOUNT_IN_PATH = re.compile(r"/Accounts/AC[0-9a-fA-F]{32}")
@@ -45,6 +47,8 @@ class MockTaskRouter:
         self.url = server.base_url
         self.account_sid = server.account_sid
         self.auth_token = server.auth_token
+        from twilio.rest import Client
+
         self.control: MockControl = server.control()
         self.client: Client = Client(self.account_sid, self.auth_token)  # an ordinary client: the patch routes it
 
@@ -109,14 +113,14 @@ def _reroute(original: Callable) -> Callable:
     return request
 
 
-_original_request = TwilioHttpClient.request
-
-
 @contextmanager
 def _patched(mock: MockTaskRouter) -> Iterator[MockTaskRouter]:
+    from twilio.http.http_client import TwilioHttpClient
+
     with _lock:
         if not _active:
-            TwilioHttpClient.request = _reroute(_original_request)
+            _unpatched.append(TwilioHttpClient.request)
+            TwilioHttpClient.request = _reroute(_unpatched[-1])
         _active.append(mock)
     try:
         yield mock
@@ -124,7 +128,10 @@ def _patched(mock: MockTaskRouter) -> Iterator[MockTaskRouter]:
         with _lock:
             _active.remove(mock)
             if not _active:
-                TwilioHttpClient.request = _original_request
+                TwilioHttpClient.request = _unpatched.pop()
+
+
+_unpatched: list[Callable] = []  # while a mock is active: the library's request method it replaced
 
 
 class mock_taskrouter:  # noqa: N801  (named like moto's mock_aws: it reads as what it does)
@@ -143,6 +150,8 @@ class mock_taskrouter:  # noqa: N801  (named like moto's mock_aws: it reads as w
         self._patch = None
 
     def __enter__(self) -> MockTaskRouter:
+        from .mock import MockServer
+
         self._server = MockServer(**self.server_options).start()
         mock = MockTaskRouter(self._server)
         self._patch = _patched(mock)
@@ -179,6 +188,8 @@ if pytest is not None:
 
     @pytest.fixture(scope="session")
     def _trkit_session_server() -> Iterator[MockServer]:
+        from .mock import MockServer
+
         server = MockServer().start()
         yield server
         server.stop()
@@ -190,6 +201,14 @@ if pytest is not None:
         mock.reset()
         with _patched(mock):
             yield mock
+
+
+def __getattr__(name: str) -> Any:
+    if name == "MockRefused":  # the mock's refusal, for `pytest.raises` (imported when asked for)
+        from .mock.client import MockRefused
+
+        return MockRefused
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["MockRefused", "MockTaskRouter", "NotEmulated", "mock_taskrouter", "shared_taskrouter", "taskrouter"]
