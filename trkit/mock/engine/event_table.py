@@ -1,8 +1,8 @@
 """The event log's SQLite table: written in batches (one per transaction), read by workspace and date.
 
 Events are the bulk of the state (TaskRouter's event data repeats the task's attributes in every
-event), so they are not kept in memory, but for the newest few (``RecentBatches``). The events one transaction records are written together
-as one compressed *batch* (``codec.encode_batch``: they share most of their data, which the
+event), so they are not kept in memory, but for the newest few (``RecentBatches``). The events one
+transaction records are written together as one compressed *batch* (``codec.encode_batch``: they share most of their data, which the
 compression keeps once, so a batch costs little more than one event), while each event keeps a row of the columns the Events
 list filters on.
 Every function here runs on the store's connection, inside the store's SQLite transaction.
