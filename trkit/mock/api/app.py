@@ -10,6 +10,7 @@ import base64
 import hmac
 import logging
 from functools import lru_cache
+from typing import ClassVar
 
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
@@ -45,9 +46,34 @@ BLUEPRINTS = (workspaces, activities, task_channels, workers, task_queues, workf
 
 
 class LazyBuilderRule(Rule):
-    """A URL rule whose URL builder (for ``url_for``, which the mock never calls) is written the first time it is
-    used: Werkzeug writes and compiles Python source for every rule's builder as the rule is added, which was most of
-    the cost of a fresh mock (the ``taskrouter`` fixture makes one per test). Matching is not changed."""
+    """A URL rule that costs a fresh mock little (the ``taskrouter`` fixture makes one per test). Matching is not
+    changed; two things Werkzeug does for every rule of every new app are done less often:
+
+    - its URL builder (for ``url_for``, which the mock never calls) is written the first time it is used, not as
+      the rule is added (Werkzeug writes and compiles Python source for each);
+    - the rule's text is parsed once per process: a rule of the same text in the same kind of map takes the parts
+      and the trace of the first, and converters of its own (parsing was most of what building an app still cost).
+    """
+
+    _parsed: ClassVar[dict[tuple, tuple]] = {}  # (text, map settings) -> (parts, trace, converters, arguments)
+
+    def compile(self) -> None:
+        rule_map = self.map
+        key = (self.rule, self.host, self.subdomain, self.merge_slashes, rule_map.host_matching,
+               tuple(sorted(rule_map.converters.items())))
+        parsed = self._parsed.get(key)
+        if parsed is None:
+            given = set(self.arguments)  # the defaults' names: the rule's own; the parse adds its variables
+            super().compile()
+            self._parsed[key] = (tuple(self._parts), tuple(self._trace), dict(self._converters), frozenset(self.arguments - given))
+            return
+        parts, trace, converters, arguments = parsed
+        self._parts, self._trace = list(parts), list(trace)
+        # the same converter objects: what they hold is the rule text's (a UnicodeConverter's regex), not the map's
+        self._converters = dict(converters)
+        self.arguments |= arguments
+        self._build = self._compile_builder(False).__get__(self, None)
+        self._build_unknown = self._compile_builder(True).__get__(self, None)
 
     def _compile_builder(self, append_unknown: bool = True):
         built = None
@@ -62,7 +88,7 @@ class LazyBuilderRule(Rule):
 
 def create_app(engine: TaskRouterEngine) -> Flask:
     """A Flask app serving ``engine`` over TaskRouter's REST API (and the mock's ``/mock/`` controls)."""
-    app = Flask("trkit.mock")
+    app = Flask("trkit.mock", static_folder=None)  # nothing to serve from a folder: no /static/ route
     app.url_rule_class = LazyBuilderRule
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.url_map.strict_slashes = False
