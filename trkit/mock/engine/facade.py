@@ -19,7 +19,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import wait
-from functools import wraps
+from functools import cache, wraps
 from typing import Any
 
 from ...language.errors import LanguageError
@@ -124,14 +124,8 @@ class TaskRouterEngine:
 
     def _open_doors(self, part: object) -> dict[str, Callable]:
         """``part``'s marked writes, each run as a transaction, and its marked reads, each under the lock."""
-        doors = {}
-        for name in dir(type(part)):
-            method = getattr(type(part), name)
-            if getattr(method, "__trkit_write__", False):
-                doors[name] = self._as_transaction(getattr(part, name))
-            elif getattr(method, "__trkit_read__", False):
-                doors[name] = self._as_read(getattr(part, name))
-        return doors
+        return {name: (self._as_transaction if writes else self._as_read)(getattr(part, name))
+                for name, writes in _marked(type(part))}
 
     def now(self) -> float:
         return self.clock.now()
@@ -321,6 +315,20 @@ class Door:
 
     def __delattr__(self, name: str) -> None:
         delattr(self.service, name)
+
+
+@cache
+def _marked(cls: type) -> tuple[tuple[str, bool], ...]:
+    """A class's methods marked ``write`` or ``read``: (name, whether it writes), found once per class (an engine is
+    made for every fresh mock)."""
+    found = []
+    for name in dir(cls):
+        method = getattr(cls, name)
+        if getattr(method, "__trkit_write__", False):
+            found.append((name, True))
+        elif getattr(method, "__trkit_read__", False):
+            found.append((name, False))
+    return tuple(found)
 
 
 def _detached(result: Any) -> Any:
