@@ -9,8 +9,9 @@ from __future__ import annotations
 import base64
 import hmac
 import logging
-from functools import lru_cache
-from typing import ClassVar
+from collections.abc import Callable
+from functools import cached_property, lru_cache
+from typing import Any, ClassVar
 
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
@@ -86,9 +87,24 @@ class LazyBuilderRule(Rule):
         return build
 
 
+class MockApp(Flask):
+    """Flask, asking whether a view or a hook is a coroutine function once per function, not on every request (three
+    times a request: Flask's documented place to change how it runs them)."""
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        runnable = self._runnable.get(func)
+        if runnable is None:
+            runnable = self._runnable[func] = super().ensure_sync(func)
+        return runnable
+
+    @cached_property
+    def _runnable(self) -> dict[Callable[..., Any], Callable[..., Any]]:
+        return {}
+
+
 def create_app(engine: TaskRouterEngine) -> Flask:
     """A Flask app serving ``engine`` over TaskRouter's REST API (and the mock's ``/mock/`` controls)."""
-    app = Flask("trkit.mock", static_folder=None)  # nothing to serve from a folder: no /static/ route
+    app = MockApp("trkit.mock", static_folder=None)  # nothing to serve from a folder: no /static/ route
     app.url_rule_class = LazyBuilderRule
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.url_map.strict_slashes = False
@@ -111,7 +127,8 @@ def routes(app: Flask) -> list[tuple[str, str]]:
 
 
 def authenticate() -> Response | None:
-    environ = request.environ  # read directly: this runs before every request
+    current = request._get_current_object()  # type: ignore[attr-defined]  (one look-up: this runs before every request)
+    environ = current.environ
     if environ.get("PATH_INFO", "").startswith("/v1/wschannels"):
         return None  # the worker SDK's event bridge: the worker's token is the credential, checked there
     header = environ.get("HTTP_AUTHORIZATION", "")
@@ -120,9 +137,10 @@ def authenticate() -> Response | None:
         refused = _credentials_refused(header)  # another spelling of the same credentials still passes
         if refused is not None:
             return refused
-    length = request.content_length
-    if length is not None and length > MAX_BODY:
-        return error_response(InvalidParameter(f"Request body is too large: {length} bytes, at most {MAX_BODY} are allowed"))
+    if environ.get("CONTENT_LENGTH"):  # (a GET sends none: nothing to parse)
+        length = current.content_length
+        if length is not None and length > MAX_BODY:
+            return error_response(InvalidParameter(f"Request body is too large: {length} bytes, at most {MAX_BODY} are allowed"))
     return None
 
 
@@ -149,7 +167,9 @@ def _credentials_refused(header: str) -> Response | None:
 def refuse_unread_parameters(response: Response) -> Response:
     """A read that succeeded without honouring a parameter the spec lists: refused instead (writes are
     checked before they change anything, in ``common``)."""
-    if request.method == "GET" and response.status_code < 400:
+    environ = request.environ
+    # a GET's parameters are its query: with none, none can be unread
+    if environ["REQUEST_METHOD"] == "GET" and environ.get("QUERY_STRING") and response.status_code < 400:
         names = contract.unread()
         if names:
             return error_response(contract.refusal(names))

@@ -40,18 +40,20 @@ class Renderer:
     # ------------------------------------------------------------------ each
     def workspace(self, ws) -> dict:
         root = self.url(f"/v1/Workspaces/{ws.sid}")
+        default_name, timeout_name = self.engine.field_of_each(("activity", ws.default_activity_sid, "friendly_name"),
+                                                               ("activity", ws.timeout_activity_sid, "friendly_name"))
         return {
             "account_sid": self.engine.account_sid,
             "date_created": iso(ws.date_created),
             "date_updated": iso(ws.date_updated),
-            "default_activity_name": self._name("activity", ws.default_activity_sid),
+            "default_activity_name": default_name,
             "default_activity_sid": ws.default_activity_sid,
             "event_callback_url": ws.event_callback_url or None,  # unset or cleared: null (the spec types it uri or null)
             "events_filter": ws.events_filter,
             "friendly_name": ws.friendly_name,
             "multi_task_enabled": ws.multi_task_enabled,
             "sid": ws.sid,
-            "timeout_activity_name": self._name("activity", ws.timeout_activity_sid),
+            "timeout_activity_name": timeout_name,
             "timeout_activity_sid": ws.timeout_activity_sid,
             "prioritize_queue_order": ws.prioritize_queue_order,
             "url": root,
@@ -149,16 +151,18 @@ class Renderer:
     def task_queue(self, queue) -> dict:
         ws_root = self.url(f"/v1/Workspaces/{queue.workspace_sid}")
         root = self.url(paths.path_of("task_queue", queue.workspace_sid, queue.sid))
+        assignment_name, reservation_name = self.engine.field_of_each(
+            ("activity", queue.assignment_activity_sid, "friendly_name"), ("activity", queue.reservation_activity_sid, "friendly_name"))
         return {
             "account_sid": self.engine.account_sid,
             "assignment_activity_sid": queue.assignment_activity_sid,
-            "assignment_activity_name": self._name("activity", queue.assignment_activity_sid),
+            "assignment_activity_name": assignment_name,
             "date_created": iso(queue.date_created),
             "date_updated": iso(queue.date_updated),
             "friendly_name": queue.friendly_name,
             "max_reserved_workers": queue.max_reserved_workers,
             "reservation_activity_sid": queue.reservation_activity_sid,
-            "reservation_activity_name": self._name("activity", queue.reservation_activity_sid),
+            "reservation_activity_name": reservation_name,
             "sid": queue.sid,
             "target_workers": queue.target_workers,
             "task_order": queue.task_order,
@@ -201,7 +205,9 @@ class Renderer:
     def task(self, task) -> dict:
         ws_root = self.url(f"/v1/Workspaces/{task.workspace_sid}")
         root = self.url(paths.path_of("task", task.workspace_sid, task.sid))
-        channel_name = self._unique_name(task.task_channel_sid)
+        queue_name, workflow_name, channel_name = self.engine.field_of_each(
+            ("task_queue", task.task_queue_sid, "friendly_name"), ("workflow", task.workflow_sid, "friendly_name"),
+            ("task_channel", task.task_channel_sid, "unique_name"))
         return {
             "account_sid": self.engine.account_sid,
             "age": int(self.engine.now() - task.date_created),
@@ -215,12 +221,12 @@ class Renderer:
             "reason": task.reason,
             "sid": task.sid,
             "task_queue_sid": task.task_queue_sid,
-            "task_queue_friendly_name": self._name("task_queue", task.task_queue_sid),
+            "task_queue_friendly_name": queue_name,
             "task_channel_sid": task.task_channel_sid,
             "task_channel_unique_name": channel_name,
             "timeout": task.timeout,
             "workflow_sid": task.workflow_sid,
-            "workflow_friendly_name": self._name("workflow", task.workflow_sid),
+            "workflow_friendly_name": workflow_name,
             "workspace_sid": task.workspace_sid,
             "url": root,
             "links": {

@@ -164,6 +164,13 @@ class TaskRouterEngine:
         return None if obj is None else tuple(getattr(obj, name) for name in names)
 
     @read
+    def field_of_each(self, *wanted: tuple[str, str | None, str]) -> tuple:
+        """One field of each of several records, given as (kind, SID, field); None for a record not found: what the
+        renderer shows of a record's relatives (a task's queue, workflow and channel), read in one look."""
+        get = self.store.get
+        return tuple(None if (obj := get(kind, sid)) is None else getattr(obj, name) for kind, sid, name in wanted)
+
+    @read
     def channel_load(self, worker_sid: str, task_channel_sid: str) -> int:
         """Tasks a worker holds on one channel (a worker channel's ``assigned_tasks``)."""
         return self.workers.assigned_tasks(worker_sid, task_channel_sid)
