@@ -87,6 +87,7 @@ class Served:
 
     def __init__(self, command: list[str], url: str, ready_path: str | None, env: dict, cwd: Path) -> None:
         self.url = url
+        self.root = cwd  # the folder it serves
         self.log = Path(env["TRKIT_HOME"]).parent / "server.log"
         self._log_file = open(self.log, "w")
         self.process = subprocess.Popen(command, cwd=cwd, env=env, stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True)

@@ -140,12 +140,13 @@ def test_dashboard_in_jupyterlab(workdir, browser_page, lab_env):
     assert trouble == [], trouble  # no console error or failed request on the way
 
 
-def open_in_lab(page, server, name: str) -> None:
-    page.goto(f"{server.url}/lab/tree/{name}?reset")
+def open_in_lab(page, server, path: str) -> None:
+    """Open ``path`` (in the served folder) and wait for its kernel to be idle."""
+    page.goto(f"{server.url}/lab/tree/{path}?reset")
     page.wait_for_function("""(name) => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
         return !!(w && w.title.label === name && w.sessionContext.session &&
                   w.sessionContext.session.kernel && w.sessionContext.session.kernel.status === 'idle'); }""",
-                           arg=name, timeout=90_000)
+                           arg=path.rsplit("/", 1)[-1], timeout=90_000)
 
 
 def test_the_learners_handler_edited_to_reject_shows_in_the_dashboard(tmp_path, browser_page, lab_env):

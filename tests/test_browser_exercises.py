@@ -149,24 +149,20 @@ def test_every_other_notebook_runs_without_a_console_error_or_failed_request(lab
     assert trouble == [], f"{name}: {trouble}"
 
 
-def test_opening_a_notebook_without_running_it_changes_nothing(tmp_path, page):
+def test_opening_a_notebook_without_running_it_changes_nothing(lab, page):
     """A learner who only opens and reads a notebook leaves `git status` clean: it is not marked changed
     (JupyterLab would save it), saving it unchanged rewrites no byte, and no file appears beside it. (Every
-    notebook is stored as this one is: tests/test_notebook_pages.py holds them to it.)"""
-    root = tmp_path / "notebooks"
+    notebook is stored as this one is: tests/test_notebook_pages.py holds them to it.) The notebook, as committed,
+    is alone in a folder of the lab's own, which no other test opens."""
+    server, _ = lab
+    root = server.root / "only-read"
     root.mkdir()
     name = "00_setup_workspace.ipynb"
     shutil.copy(NOTEBOOKS / name, root / name)
     before = (root / name).read_bytes()
-    env = jupyter_env(tmp_path)
-    server = start_lab(root, env)
-    try:
-        open_in_lab(page, server, name)
-        page.wait_for_timeout(500)
-        assert not page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty"), f"opening {name} changed it"
-        page.evaluate("async () => { await window.jupyterapp.commands.execute('docmanager:save'); }")  # as Ctrl-S would
-    finally:
-        server.stop()
-        stop_mock(env)
+    open_in_lab(page, server, f"{root.name}/{name}")
+    page.wait_for_timeout(500)
+    assert not page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty"), f"opening {name} changed it"
+    page.evaluate("async () => { await window.jupyterapp.commands.execute('docmanager:save'); }")  # as Ctrl-S would
     assert (root / name).read_bytes() == before
     assert sorted(p.name for p in root.iterdir() if p.name != ".ipynb_checkpoints") == [name]
