@@ -400,26 +400,26 @@ def test_events_read_just_after_their_commit_equal_those_a_store_reads_back_from
     again.close()
 
 
+def committed_and_read(store: Store, task: str) -> Event:
+    """One event committed alone in WS1, then read back: its batch is the one the store keeps in memory."""
+    store.begin()
+    recorded = event(store, task=task)
+    store.commit()
+    assert store.events("WS1", 0.0, 1000.0) == [recorded]
+    return recorded
+
+
 def test_after_a_reset_the_batches_numbered_anew_are_read_not_those_kept_from_before(on_file):
     store, _ = on_file
-    store.begin()
-    before = event(store, task="WT-before")
-    store.commit()
-    assert store.events("WS1", 0.0, 1000.0) == [before]
+    before = committed_and_read(store, "WT-before")
     store.reset()  # the log starts again at event 1 and batch 1
-    store.begin()
-    after = event(store, task="WT-after")
-    store.commit()
-    assert after.sid[:14] == before.sid[:14]  # the same number again
-    assert store.events("WS1", 0.0, 1000.0) == [after] and store.event(after.sid) == after
+    after = committed_and_read(store, "WT-after")
+    assert after.sid[:14] == before.sid[:14] and store.event(after.sid) == after  # the same number, the new event
 
 
 def test_a_workspaces_events_dropped_are_not_read_from_memory_either(on_file):
     store, _ = on_file
-    store.begin()
-    dropped = event(store, ws="WS1")
-    store.commit()
-    assert store.events("WS1", 0.0, 1000.0) == [dropped]
+    dropped = committed_and_read(store, "WT1")
     store.begin()
     store.drop_events("WS1")
     store.commit()
