@@ -178,8 +178,16 @@ def test_recent_batches_hold_at_most_their_limit_of_events_dropping_the_one_read
     assert recent.get(2) is None and recent.get(1) is batches[1] and recent.get(3) is batches[3]
     recent.keep(4, [event(40 + i) for i in range(5)])  # more than the limit alone: not kept, nothing dropped for it
     assert recent.get(4) is None and recent.get(1) is batches[1]
+    recent.keep(5, [event(50), event(51)])  # the count after a drop is right: four again, so the oldest read goes
+    assert recent.get(3) is None and recent.get(1) is batches[1] and recent.get(5) is not None
     recent.clear()
-    assert recent.get(1) is None and recent.get(3) is None
+    assert recent.get(1) is None and recent.get(5) is None
+    full = [event(60 + i) for i in range(4)]  # after a clear, a whole limit's worth fits again
+    recent.keep(6, full[:2])
+    recent.keep(7, full[2:])
+    assert recent.get(6) == full[:2] and recent.get(7) == full[2:]
+    recent.keep(8, full)  # exactly the limit alone: kept, the others making room
+    assert recent.get(8) is full and recent.get(6) is None and recent.get(7) is None
 
 
 def test_a_batch_read_once_is_not_unpacked_again_and_one_kept_is_read_as_kept(db, monkeypatch):
