@@ -66,12 +66,14 @@ RECENT_EVENTS = 5_000  # events kept unpacked: about 3 kB each, some 16 MB at mo
 
 
 class RecentBatches:
-    """The newest batches, unpacked, up to ``limit`` events in all.
+    """The batches read most recently, unpacked, up to ``limit`` events in all.
 
     A wallboard asks for the same hour of events every few seconds, and unpacking them was most of what
     its cumulative statistics cost. A batch is written once and never changed, and its number is never
     given to another while the store is open (the store makes a new one of these whenever it numbers batches
-    anew), so a batch kept here is the batch stored. The events are shared with every reader: never change one.
+    anew), so a batch kept here is the batch stored. Only batches somebody read are kept: a store that is only
+    written to (a drain of tasks) holds no events in memory. The events are shared with every reader: never
+    change one.
     """
 
     def __init__(self, limit: int = RECENT_EVENTS) -> None:

@@ -260,8 +260,6 @@ class Store:
         if self._new_events:
             if self._oldest_event is None:
                 self._oldest_event = min(e.event_date for e in self._new_events)
-            with self._db_lock:  # (read under it too, in events and event)
-                self._recent_batches.keep(self._next_batch, self._new_events)  # as stored: never unpacked to be read
             self._next_event_seq += len(self._new_events)
             self._next_batch += 1
         self._clear_transaction()
