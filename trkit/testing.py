@@ -43,12 +43,12 @@ class MockTaskRouter:
     """A running mock and what a test needs with it: a client, the control plane, waiting, callbacks."""
 
     def __init__(self, server: MockServer) -> None:
+        from twilio.rest import Client
+
         self.server = server
         self.url = server.base_url
         self.account_sid = server.account_sid
         self.auth_token = server.auth_token
-        from twilio.rest import Client
-
         self.control: MockControl = server.control()
         self.client: Client = Client(self.account_sid, self.auth_token)  # an ordinary client: the patch routes it
 
@@ -113,6 +113,9 @@ def _reroute(original: Callable) -> Callable:
     return request
 
 
+_unpatched: list[Callable] = []  # while a mock is active: the library's request method it replaced
+
+
 @contextmanager
 def _patched(mock: MockTaskRouter) -> Iterator[MockTaskRouter]:
     from twilio.http.http_client import TwilioHttpClient
@@ -129,9 +132,6 @@ def _patched(mock: MockTaskRouter) -> Iterator[MockTaskRouter]:
             _active.remove(mock)
             if not _active:
                 TwilioHttpClient.request = _unpatched.pop()
-
-
-_unpatched: list[Callable] = []  # while a mock is active: the library's request method it replaced
 
 
 class mock_taskrouter:  # noqa: N801  (named like moto's mock_aws: it reads as what it does)
