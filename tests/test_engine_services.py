@@ -138,14 +138,14 @@ def test_every_method_the_engine_is_reached_by_from_outside_runs_under_its_lock(
 
 
 def test_the_engines_own_reads_and_a_doors_reads_wait_for_the_lock():
-    """Marked reads of the facade itself (``engine.fields``) and of a service's door (``engine.lookups``) run under
+    """Marked reads of the facade itself (``engine.field_of_each``) and of a service's door (``engine.lookups``) run under
     the engine's lock: while another thread holds it, they wait."""
     import threading
 
     engine = TaskRouterEngine(Store(), "AC" + "0" * 32, "token")
     ws = engine.configuration.create_workspace("Locked").sid
     answers: list = []
-    readers = [threading.Thread(target=lambda: answers.append(engine.fields("workspace", ws, "friendly_name"))),
+    readers = [threading.Thread(target=lambda: answers.append(engine.field_of_each(("workspace", ws, "friendly_name")))),
                threading.Thread(target=lambda: answers.append(engine.lookups.workspace(ws).friendly_name))]
     with engine.lock:
         for reader in readers:

@@ -26,14 +26,6 @@ class Renderer:
     def url(self, path: str) -> str:
         return self.base + path
 
-    def _name(self, kind: str, sid: str | None) -> str | None:
-        found = self.engine.fields(kind, sid, "friendly_name")
-        return found[0] if found is not None else None
-
-    def _unique_name(self, channel_sid: str | None) -> str | None:
-        found = self.engine.fields("task_channel", channel_sid, "unique_name")
-        return found[0] if found is not None else None
-
     def render(self, obj: Any, **context: Any) -> dict:
         return getattr(self, obj.KIND)(obj, **context)
 
@@ -101,7 +93,8 @@ class Renderer:
     def worker(self, worker) -> dict:
         ws_root = self.url(f"/v1/Workspaces/{worker.workspace_sid}")
         root = self.url(paths.path_of("worker", worker.workspace_sid, worker.sid))
-        activity_name, available = self.engine.fields("activity", worker.activity_sid, "friendly_name", "available") or (None, False)
+        activity_name, available = self.engine.field_of_each(("activity", worker.activity_sid, "friendly_name"),
+                                                             ("activity", worker.activity_sid, "available"))
         return {
             "account_sid": self.engine.account_sid,
             "activity_name": activity_name,
@@ -130,6 +123,7 @@ class Renderer:
 
     def worker_channel(self, wc) -> dict:
         assigned = self.engine.channel_load(wc.worker_sid, wc.task_channel_sid)
+        (channel_name,) = self.engine.field_of_each(("task_channel", wc.task_channel_sid, "unique_name"))
         capacity = wc.configured_capacity
         percentage = round(100 * (capacity - assigned) / capacity) if capacity else 0
         return {
@@ -142,7 +136,7 @@ class Renderer:
             "date_updated": iso(wc.date_updated),
             "sid": wc.sid,
             "task_channel_sid": wc.task_channel_sid,
-            "task_channel_unique_name": self._unique_name(wc.task_channel_sid),
+            "task_channel_unique_name": channel_name,
             "worker_sid": wc.worker_sid,
             "workspace_sid": wc.workspace_sid,
             "url": self.url(paths.worker_channel_path(wc.workspace_sid, wc.worker_sid, wc.sid)),

@@ -157,16 +157,10 @@ class TaskRouterEngine:
         return self.store.get(kind, sid)
 
     @read
-    def fields(self, kind: str, sid: str | None, *names: str) -> tuple | None:
-        """Some fields of a record by kind and SID, or None: what the renderer shows of related records, read
-        without copying them."""
-        obj = self.store.get(kind, sid)
-        return None if obj is None else tuple(getattr(obj, name) for name in names)
-
-    @read
     def field_of_each(self, *wanted: tuple[str, str | None, str]) -> tuple:
         """One field of each of several records, given as (kind, SID, field); None for a record not found: what the
-        renderer shows of a record's relatives (a task's queue, workflow and channel), read in one look."""
+        renderer shows of a record's relatives (a task's queue, workflow and channel), read in one look without
+        copying them."""
         get = self.store.get
         return tuple(None if (obj := get(kind, sid)) is None else getattr(obj, name) for kind, sid, name in wanted)
 
