@@ -234,7 +234,7 @@ def pytest_sessionfinish(session, exitstatus):
             or not all(Path(arg.split("::")[0]).resolve() in whole for arg in session.config.args):
         return
     missing, changed = write(EVIDENCE)
-    stale = changed and os.environ.get("CI") == "true"
+    stale = changed if os.environ.get("CI") == "true" else []
     if missing or stale:
         session.config._parameter_gaps = (missing, stale)  # reported by pytest_terminal_summary
         session.exitstatus = 1
@@ -261,6 +261,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             terminalreporter.write_line(f"{len(missing)} parameters of Twilio's spec have no test showing them honoured: " + "; ".join(missing))
         if stale:
             terminalreporter.write_line("the parameter table changed with this run: commit the regenerated docs/coverage.md")
+            for row in stale:
+                terminalreporter.write_line(f"  {row}")
     if tally:
         terminalreporter.section("mock reached both ways")
         names = {"thread": "in-process (thread)", "process": "over HTTP (python -m trkit.mock)"}

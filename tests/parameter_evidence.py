@@ -102,22 +102,26 @@ def table(log: EvidenceLog) -> tuple[str, list[str]]:
     return "\n".join(head + rows + ["", END]) + "\n", missing
 
 
-def write(log: EvidenceLog) -> tuple[list[str], bool]:
-    """Put the table into docs/coverage.md (replacing the previous one): the pairs without a test, and
-    whether the file changed (in CI, a table that changed was not committed with the change)."""
+def write(log: EvidenceLog) -> tuple[list[str], list[str]]:
+    """Put the table into docs/coverage.md (replacing the previous one): the pairs without a test, and the rows
+    whose status changed, each as ``- row`` or ``+ row`` (in CI, a table that changed was not committed with
+    the change). Which test a row cites is not a change."""
     text, missing = table(log)
     before = COVERAGE.read_text()
     if BEGIN in before and END in before:  # in its place: the outgoing requests' section follows it
         head, rest = before.split(BEGIN, 1)
-        if statuses(BEGIN + rest.split(END, 1)[0]) == statuses(text):
+        was, now = statuses(BEGIN + rest.split(END, 1)[0]), statuses(text)
+        changed = [f"- {row}" for row in was if row not in set(now)] + [f"+ {row}" for row in now if row not in set(was)]
+        if was == now:
             # the same parameters honoured: the file stays as it is. Which test is cited may differ from run to run
             # (pytest-xdist spreads the tests differently, and a late request is logged under the test running then)
-            return missing, False
+            return missing, []
         after = head + text.rstrip("\n") + rest.split(END, 1)[1]
     else:
         after = before.rstrip("\n") + "\n\n" + text
+        changed = ["+ the whole table"]
     COVERAGE.write_text(after)
-    return missing, after != before
+    return missing, changed or ["the rows' order"]
 
 
 def statuses(section: str) -> list[str]:

@@ -41,8 +41,9 @@ def test_the_parameter_table_is_rewritten_only_when_what_is_honoured_changes(tmp
     path.write_text("routes\n\n" + committed + "\n<!-- outgoing -->\n")
     monkeypatch.setattr(evidence, "COVERAGE", path)
     log.seen[(method, shape, name)] = {"tests/test_a.py::test_other"}  # the same parameter, shown by another test
-    assert evidence.write(log)[1] is False and path.read_text() == "routes\n\n" + committed + "\n<!-- outgoing -->\n"
+    assert evidence.write(log)[1] == [] and path.read_text() == "routes\n\n" + committed + "\n<!-- outgoing -->\n"
     del log.seen[(method, shape, name)]  # no longer shown honoured: rewritten, in its place
     missing, changed = evidence.write(log)
-    assert changed and f"{operation} {name}" in missing
+    assert changed == [f"- | {operation} | `{name}` | honoured ", f"+ | {operation} | `{name}` | **no test** "]
+    assert f"{operation} {name}" in missing
     assert f"| {operation} | `{name}` | **no test** | |" in path.read_text() and path.read_text().endswith("\n<!-- outgoing -->\n")
