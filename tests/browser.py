@@ -38,16 +38,33 @@ needs_chromium = pytest.mark.skipif(chromium_path() is None and not IN_CI,
 
 
 @contextlib.contextmanager
-def chromium_page(width: int = 1280, height: int = 1000):
-    """A page in Debian's Chromium driven by Playwright, closed with its browser at the end."""
+def chromium_browser():
+    """Debian's Chromium driven by Playwright, closed at the end: for several pages in turn (see :func:`page_of`)."""
     import playwright.sync_api as playwright_api  # a requirement: its absence is a set-up failure
 
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
         try:
-            yield browser.new_page(viewport={"width": width, "height": height})
+            yield browser
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def page_of(browser, width: int = 1280, height: int = 1000):
+    """A page of its own in ``browser``: a fresh context (no cookie, storage or cache of another page's), closed at the end."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@contextlib.contextmanager
+def chromium_page(width: int = 1280, height: int = 1000):
+    """A page in a Chromium of its own, closed with its browser at the end."""
+    with chromium_browser() as browser, page_of(browser, width, height) as page:
+        yield page
 
 
 def copy_solved(name: str, directory: Path) -> Path:

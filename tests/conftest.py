@@ -300,3 +300,14 @@ def lab_env(tmp_path):
     env = jupyter_env(tmp_path)
     yield env
     stop_mock(env)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Debian Chromium for a module's browser tests (a launch costs about a second); each test takes a page in a
+    context of its own (``browser.page_of``). Not for the whole session: Playwright's sync API keeps an event loop
+    of its own in the thread, which other modules' asyncio code must not meet."""
+    from browser import chromium_browser
+
+    with chromium_browser() as started:
+        yield started

@@ -4,7 +4,7 @@ unmodified) against the mock's event bridge, with a token minted by the twilio l
 from __future__ import annotations
 
 import pytest
-from browser import IN_CI, ROOT, chromium_page, needs_chromium
+from browser import IN_CI, ROOT, needs_chromium, page_of
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import TaskRouterGrant
 
@@ -18,8 +18,8 @@ ARTIFACTS = ROOT / ".ci-tmp" / "screenshots"
 
 
 @pytest.fixture
-def page():
-    with chromium_page(1000, 800) as page:
+def page(browser):
+    with page_of(browser, 1000, 800) as page:
         yield page
 
 

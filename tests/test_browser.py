@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from browser import IN_CI, ROOT, chromium_page, chromium_path, copy_solved, needs_chromium, start_lab, start_voila, watch_for_trouble
+from browser import IN_CI, ROOT, chromium_path, copy_solved, needs_chromium, page_of, start_lab, start_voila, watch_for_trouble
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
@@ -29,8 +29,8 @@ def workdir(tmp_path):
 
 
 @pytest.fixture
-def browser_page():
-    with chromium_page() as page:
+def browser_page(browser):
+    with page_of(browser) as page:
         yield page
 
 

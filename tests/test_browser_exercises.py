@@ -11,10 +11,10 @@ import nbformat
 import pytest
 from browser import (
     ROOT,
-    chromium_page,
     copy_solved,
     jupyter_env,
     needs_chromium,
+    page_of,
     restart_kernel,
     run_all_cells,
     run_cells_through,
@@ -55,8 +55,8 @@ def lab(tmp_path_factory):
 
 
 @pytest.fixture
-def page():
-    with chromium_page() as page:
+def page(browser):
+    with page_of(browser) as page:
         yield page
 
 
