@@ -134,9 +134,18 @@ def rest_throughput(total: int, concurrency: int, rounds: int = 5) -> dict:
 
 
 # -------------------------------------------------------- 2. routing latency
-def routing_latency(routings: int, workers: int, waiting: int, over_socket: bool = False) -> dict:
+def routing_latency(routings: int, workers: int, waiting: int, over_socket: bool = False, rounds: int = 1) -> dict:
     """``over_socket``: the twilio library reaches the mock over loopback, as the kit reaches its mock in another
-    process; else as ``trkit.testing`` and ``MockServer.client()`` reach a mock in their own process (handed to its app)."""
+    process; else as ``trkit.testing`` and ``MockServer.client()`` reach a mock in their own process (handed to its app).
+    With several ``rounds`` (each a fresh mock), each figure is the median of the rounds' figures: a slow moment of the
+    machine spoils one round, not the figure."""
+    measured = [_routing_round(routings, workers, waiting, over_socket) for _ in range(rounds)]
+    figures = {name: round(statistics.median(m[name] for m in measured), 2) for name in measured[0] if name.endswith("_ms")}
+    return {**measured[0], **figures, "rounds": rounds, "p50_ms_rounds": [m["p50_ms"] for m in measured],
+            "p99_ms_rounds": [m["p99_ms"] for m in measured]}
+
+
+def _routing_round(routings: int, workers: int, waiting: int, over_socket: bool) -> dict:
     arrivals: dict[str, float] = {}
     arrived = threading.Condition()
     listener = Flask("listener")
@@ -335,9 +344,9 @@ def main(argv: list[str] | None = None) -> int:
     results = {
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
         "rest": rest_throughput(total=400 if quick else 3000, concurrency=4, rounds=2 if quick else 5),
-        "routing": routing_latency(routings=100 if quick else 1000, workers=100, waiting=100 if quick else 1000),
+        "routing": routing_latency(routings=100 if quick else 1000, workers=100, waiting=100 if quick else 1000, rounds=1 if quick else 3),
         "routing_over_socket": routing_latency(routings=100 if quick else 1000, workers=100, waiting=100 if quick else 1000,
-                                               over_socket=True),
+                                               over_socket=True, rounds=1 if quick else 3),
         "scale": scale([(100, 10), (1000, 100)] if quick else [(100, 10), (1000, 10), (1000, 100), (10000, 100), (10000, 1000)]),
         "during_callback": serving_during_callback(samples=50 if quick else 300),
         "notebooks": notebooks(rounds=1 if quick else 3),
@@ -358,8 +367,10 @@ def main(argv: list[str] | None = None) -> int:
          ">= 85%", results["rest"]["post_ratio"] >= 0.85),
         ("REST GET Tasks/{sid} vs bare Flask", f"{results['rest']['mock_get_rps']} vs {results['rest']['bare_get_rps']} req/s = {results['rest']['get_ratio']:.0%}",
          ">= 95%", results["rest"]["get_ratio"] >= 0.95),
-        ("routing latency p50", f"{results['routing']['p50_ms']} ms", "<= 1 ms", results["routing"]["p50_ms"] <= 1),
-        ("routing latency p99", f"{results['routing']['p99_ms']} ms", "<= 3 ms", results["routing"]["p99_ms"] <= 3),
+        ("routing latency p50 (median of the rounds')", f"{results['routing']['p50_ms']} ms (rounds: "
+         + " / ".join(map(str, results["routing"]["p50_ms_rounds"])) + ")", "<= 1 ms", results["routing"]["p50_ms"] <= 1),
+        ("routing latency p99 (median of the rounds')", f"{results['routing']['p99_ms']} ms (rounds: "
+         + " / ".join(map(str, results["routing"]["p99_ms_rounds"])) + ")", "<= 3 ms", results["routing"]["p99_ms"] <= 3),
         ("routing latency from the mock receiving the change, p50 / p99",
          f"{results['routing']['from_receipt_p50_ms']} / {results['routing']['from_receipt_p99_ms']} ms", "", None),
         ("routing latency with the change sent over loopback (as the kit's mock in its own process), p50 / p99",
