@@ -230,7 +230,9 @@ def pytest_sessionfinish(session, exitstatus):
         return
     options, root = session.config.option, Path(session.config.rootpath)
     whole = {root, root / "tests", root / "notebooks", root / "examples"}  # the testpaths, or the root
-    if options.keyword or options.markexpr or exitstatus != 0 \
+    # only a run of every test says what every test showed: not a selection (-k, -m, --deselect), a collection alone
+    # (--collect-only), a failed run or one of some paths
+    if options.keyword or options.markexpr or options.deselect or options.collectonly or exitstatus != 0 \
             or not all(Path(arg.split("::")[0]).resolve() in whole for arg in session.config.args):
         return
     missing, changed = write(EVIDENCE)

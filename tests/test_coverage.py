@@ -47,3 +47,28 @@ def test_the_parameter_table_is_rewritten_only_when_what_is_honoured_changes(tmp
     assert changed == [f"- | {operation} | `{name}` | honoured ", f"+ | {operation} | `{name}` | **no test** "]
     assert f"{operation} {name}" in missing
     assert f"| {operation} | `{name}` | **no test** | |" in path.read_text() and path.read_text().endswith("\n<!-- outgoing -->\n")
+
+
+def test_only_a_run_of_every_test_rewrites_the_parameter_table(pytestconfig, monkeypatch):
+    """A collection alone, a selection or a failed run saw only some tests' requests: the table would lose every row
+    the others show (a `--collect-only` once rewrote all 311 as having no test, and failed)."""
+    from types import SimpleNamespace
+
+    (suite,) = [p for p in pytestconfig.pluginmanager.get_plugins() if str(getattr(p, "__file__", "")) == str(ROOT / "tests" / "conftest.py")]
+    written = []
+    monkeypatch.setattr(suite, "write", lambda log: written.append(log) or ([], []))
+
+    def finish(exitstatus: int = 0, args: tuple[str, ...] = ("tests", "examples"), **chosen) -> None:
+        option = SimpleNamespace(**{"keyword": "", "markexpr": "", "deselect": None, "collectonly": False, **chosen})
+        config = SimpleNamespace(option=option, rootpath=ROOT, args=[str(ROOT / arg) for arg in args])
+        suite.pytest_sessionfinish(SimpleNamespace(config=config, exitstatus=exitstatus), exitstatus)
+
+    finish(collectonly=True)
+    finish(deselect=["tests/test_coverage.py::test_readme_states_the_count"])
+    finish(keyword="coverage")
+    finish(markexpr="browser")
+    finish(exitstatus=1)
+    finish(args=("tests/test_coverage.py",))
+    assert written == []
+    finish()  # every test, and all passed
+    assert len(written) == 1
