@@ -111,12 +111,13 @@ def write(log: EvidenceLog) -> tuple[list[str], list[str]]:
     if BEGIN in before and END in before:  # in its place: the outgoing requests' section follows it
         head, rest = before.split(BEGIN, 1)
         was, now = statuses(BEGIN + rest.split(END, 1)[0]), statuses(text)
-        changed = [f"- {row}" for row in was if row not in set(now)] + [f"+ {row}" for row in now if row not in set(was)]
         if was == now:
             # the same parameters honoured: the file stays as it is. Which test is cited may differ from run to run
             # (pytest-xdist spreads the tests differently, and a late request is logged under the test running then)
             return missing, []
         after = head + text.rstrip("\n") + rest.split(END, 1)[1]
+        kept_rows, new_rows = set(was), set(now)
+        changed = [f"- {row}" for row in was if row not in new_rows] + [f"+ {row}" for row in now if row not in kept_rows]
     else:
         after = before.rstrip("\n") + "\n\n" + text
         changed = ["+ the whole table"]
