@@ -313,3 +313,13 @@ def browser():
 
     with chromium_browser() as started:
         yield started
+
+
+@pytest.fixture
+def page(browser):
+    """A page in the module's Chromium, in a fresh context: 1280 × 1000 (a module may ask for another size by
+    defining its own ``page``)."""
+    from browser import page_of
+
+    with page_of(browser) as fresh:
+        yield fresh

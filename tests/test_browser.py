@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from browser import IN_CI, ROOT, chromium_path, copy_solved, needs_chromium, page_of, start_lab, start_voila, watch_for_trouble
+from browser import IN_CI, ROOT, chromium_path, copy_solved, needs_chromium, start_lab, start_voila, watch_for_trouble
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
@@ -26,12 +26,6 @@ ARTIFACTS = Path(os.environ.get("TRKIT_ARTIFACTS", ROOT / ".ci-tmp" / "screensho
 def workdir(tmp_path):
     shutil.copy(ROOT / "notebooks" / "04_dashboard.ipynb", tmp_path / "04_dashboard.ipynb")
     return tmp_path
-
-
-@pytest.fixture
-def browser_page(browser):
-    with page_of(browser) as page:
-        yield page
 
 
 def shared_mock_client(env: dict):
@@ -126,12 +120,11 @@ def open_tab(page, title: str) -> None:
     page.locator(".trkit-section-picker button", has_text=title).click()
 
 
-def test_dashboard_in_jupyterlab(workdir, browser_page, lab_env):
+def test_dashboard_in_jupyterlab(workdir, page, lab_env):
     env = lab_env
-    trouble = watch_for_trouble(browser_page)
+    trouble = watch_for_trouble(page)
     server = start_lab(workdir, env)
     try:
-        page = browser_page
         open_in_lab(page, server, "04_dashboard.ipynb")
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
         drive_dashboard(page, env, "jupyterlab")
@@ -149,12 +142,11 @@ def open_in_lab(page, server, path: str) -> None:
                            arg=path.rsplit("/", 1)[-1], timeout=90_000)
 
 
-def test_the_learners_handler_edited_to_reject_shows_in_the_dashboard(tmp_path, browser_page, lab_env):
+def test_the_learners_handler_edited_to_reject_shows_in_the_dashboard(tmp_path, page, lab_env):
     name = "03_accept_by_instruction.ipynb"
     copy_solved(name, tmp_path)
     env = lab_env
     server = start_lab(tmp_path, env)
-    page = browser_page
     try:
         open_in_lab(page, server, name)
         # the learner edits their handler cell: reject into Offline instead of accept
@@ -187,20 +179,20 @@ def test_the_learners_handler_edited_to_reject_shows_in_the_dashboard(tmp_path, 
     assert alice.activity_name == "Offline"
 
 
-def test_dashboard_in_voila(workdir, browser_page, lab_env):
+def test_dashboard_in_voila(workdir, page, lab_env):
     env = lab_env
-    trouble = watch_for_trouble(browser_page)
+    trouble = watch_for_trouble(page)
     server = start_voila(workdir / "04_dashboard.ipynb", env)
     try:
-        browser_page.goto(server.url + "/")
-        drive_dashboard(browser_page, env, "voila")
+        page.goto(server.url + "/")
+        drive_dashboard(page, env, "voila")
         for title in ("Pictures", "Wallboard", "Phone", "Callbacks", "Wallboard", "Pictures"):  # quickly, then settled
-            open_tab(browser_page, title)
-        browser_page.wait_for_timeout(2500)
-        assert browser_page.locator(".trkit-routing-graph iframe").count() == 1
+            open_tab(page, title)
+        page.wait_for_timeout(2500)
+        assert page.locator(".trkit-routing-graph iframe").count() == 1
         assert trouble == [], trouble  # no console error or failed request: no CDN, no extension failing
-        assert "<trkit" not in browser_page.locator("body").inner_text()  # a page, not a notebook's reprs
-        assert browser_page.locator(".jp-InputArea-editor:visible, .jp-CodeMirrorEditor:visible").count() == 0  # no code shown
+        assert "<trkit" not in page.locator("body").inner_text()  # a page, not a notebook's reprs
+        assert page.locator(".jp-InputArea-editor:visible, .jp-CodeMirrorEditor:visible").count() == 0  # no code shown
     finally:
         server.stop()
 
@@ -222,11 +214,10 @@ def phone_lesson(tmp_path) -> str:
     return name
 
 
-def test_a_whole_call_with_the_dashboards_phone_in_jupyterlab(tmp_path, browser_page, lab_env):
+def test_a_whole_call_with_the_dashboards_phone_in_jupyterlab(tmp_path, page, lab_env):
     name = phone_lesson(tmp_path)
     env = lab_env
     server = start_lab(tmp_path, env)
-    page = browser_page
     try:
         open_in_lab(page, server, name)
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")

@@ -14,7 +14,6 @@ from browser import (
     copy_solved,
     jupyter_env,
     needs_chromium,
-    page_of,
     restart_kernel,
     run_all_cells,
     run_cells_through,
@@ -52,12 +51,6 @@ def lab(tmp_path_factory):
     finally:
         server.stop()
         stop_mock(env)
-
-
-@pytest.fixture
-def page(browser):
-    with page_of(browser) as page:
-        yield page
 
 
 def verdicts(page) -> list[str]:
