@@ -40,9 +40,9 @@ def examples(full: int) -> int:
     return max(10, full // 6) if os.environ.get("MUTANT_UNDER_TEST") else full
 
 
-def new_engine(seed: int = 11, path: str = ":memory:", start: float = EPOCH) -> TaskRouterEngine:
+def new_engine(seed: int = 11, path: str = ":memory:", start: float = EPOCH, journaled: bool = True) -> TaskRouterEngine:
     """An engine on a frozen clock; with ``path``, on that SQLite file (a second engine on it is a restart)."""
-    return TaskRouterEngine(Store(path), ACCOUNT, "token", clock=FrozenClock(start), sids=SidGenerator(seed), dispatcher=NullDispatcher())
+    return TaskRouterEngine(Store(path, journaled=journaled), ACCOUNT, "token", clock=FrozenClock(start), sids=SidGenerator(seed), dispatcher=NullDispatcher())
 
 
 class Scenario:

@@ -14,6 +14,7 @@ import pytest
 
 from trkit.erlang import erlang_a, erlang_b, erlang_c, fewest_agents
 from trkit.mock import simulation
+from trkit.mock.engine.store import Store
 from trkit.mock.simulation import forget_days, simulate
 
 T_99_19 = 2.861  # Student's t, two-sided 99%, 19 degrees of freedom (20 batches)
@@ -81,6 +82,27 @@ def test_the_same_seed_gives_the_same_day_and_another_seed_another():
     forget_days()  # simulated afresh, not the day kept
     again, other = (simulate(3, 40, 180, hours=2, seed=seed).rows for seed in (7, 8))
     assert first == again and first != other
+
+
+def test_a_day_is_the_same_with_a_journal_as_without_one(monkeypatch):
+    """The simulation's store journals nothing (nothing in a day is refused); one that journals gives the same
+    day, call for call, callers who give up and an escalation included."""
+    made: list[Store] = []
+
+    def day(journaled: bool | None) -> simulation.SimulationResult:
+        def store(*args, **kwargs) -> Store:
+            made.append(Store(*args, **(kwargs if journaled is None else {**kwargs, "journaled": journaled})))
+            return made[-1]
+
+        monkeypatch.setattr(simulation, "Store", store)
+        forget_days()
+        return simulate({"en": 2, "es": 2}, 60, 180, hours=2, seed=5, patience_seconds=90, skills={"en": 0.5, "es": 0.5},
+                        escalate_after=30)
+
+    as_made, journaled = day(None), day(True)
+    assert [store.journaled for store in made] == [False, True]
+    assert as_made.rows == journaled.rows and as_made.summary == journaled.summary
+    assert {row["outcome"] for row in as_made.rows} == {"answered", "abandoned"}
 
 
 def test_a_day_simulated_again_is_the_day_kept_and_each_caller_gets_its_own_copy(monkeypatch):

@@ -133,6 +133,38 @@ def test_a_store_that_writes_nothing_keeps_the_file_empty(tmp_path):
     store.close()
 
 
+def test_a_store_without_a_journal_keeps_failed_changes_and_then_refuses_every_transaction(tmp_path):
+    """What ``journaled=False`` gives up, and how it says so: a field changed in a failed transaction stays changed
+    (nothing noted it), so the store takes no further transaction; a journaled store undoes it and goes on."""
+    for journaled in (True, False):
+        store = Store(str(tmp_path / f"state-{journaled}.db"), writes=False, journaled=journaled)
+        committed(store, worker("WK1"))
+        store.begin()
+        store.get("worker", "WK1").friendly_name = "changed"
+        store.rollback()
+        kept = store.get("worker", "WK1").friendly_name
+        if journaled:
+            assert kept == "WK1"
+            committed(store, worker("WK2"))
+            assert store.get("worker", "WK2") is not None
+        else:
+            assert kept == "changed"
+            with pytest.raises(RuntimeError, match="keeps no journal and a transaction failed in it"):
+                store.begin()
+        store.close()
+
+
+def test_a_store_without_a_journal_commits_as_one_with_a_journal_does(tmp_path):
+    store = Store(str(tmp_path / "state.db"), writes=False, journaled=False)
+    committed(store, worker("WK1"))
+    store.begin()
+    store.get("worker", "WK1").friendly_name = "renamed"
+    store.commit()
+    committed(store, worker("WK2"))
+    assert [store.get("worker", sid).friendly_name for sid in ("WK1", "WK2")] == ["renamed", "WK2"]
+    store.close()
+
+
 def test_sids_are_a_prefix_and_32_lowercase_hex_digits_and_a_seed_repeats_each_prefixs_own():
     import re
 

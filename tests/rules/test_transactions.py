@@ -45,6 +45,23 @@ def test_a_fault_in_the_middle_of_a_change_undoes_what_it_had_done():
     assert s.reservations(task) == [("Alice", "pending")]
 
 
+def test_an_engine_whose_store_keeps_no_journal_takes_no_change_after_a_fault():
+    """What trkit.simulate's engine gives up for speed: a fault in the middle of a change cannot be undone, so every
+    change after it is refused, saying why, and nothing more changes (a simulated day that fails is not finished)."""
+    s = Scenario(engine=new_engine(journaled=False))
+    s.queue("Spanish", 'languages HAS "es"')
+    s.workflow([{"expression": 'lang == "es"', "targets": [{"queue": "Spanish"}]}])
+    s.worker("Alice", languages=["es"])
+    s.set_activity("Alice", "Idle")
+    with s.fault_when_recording_events(), pytest.raises(RuntimeError, match="a fault inside the mock"):
+        s.set_activity("Alice", "Offline")
+    after_fault = s.snapshot()
+    for _ in range(2):  # the refusal itself leaves no transaction open for the next call to slip into
+        with pytest.raises(RuntimeError, match="keeps no journal and a transaction failed in it"):
+            s.task(lang="es")
+    assert s.snapshot() == after_fault
+
+
 def test_the_assignment_callback_goes_out_once_routing_ran_and_its_accept_assigns():
     s, task = reserved_for_alice()
     (callback,) = [item for item in s.sent() if item.kind == "assignment"]

@@ -188,8 +188,9 @@ def _simulate(agents: int | dict[str, int], calls_per_hour: float, mean_handle_s
     # long they talk, how patient) whatever the number of agents or the routing, so days compare call for call
     arrivals, languages_drawn, lengths, patience = (random.Random(f"{seed}:{name}") for name in ("arrivals", "language", "length", "patience"))
     answered: list[tuple[float, dict[str, str]]] = []
-    # the store writes nothing down: the day's record is the result's rows, and nothing reads the event log
-    engine = TaskRouterEngine(Store(":memory:", writes=False), ACCOUNT_SID, "simulation", clock=_StandingClock(START), sids=SidGenerator(seed),
+    # the store writes nothing down: the day's record is the result's rows, and nothing reads the event log; nor does
+    # it journal changes to undo a refused one: nothing here is refused, and a day that fails is not finished
+    engine = TaskRouterEngine(Store(":memory:", writes=False, journaled=False), ACCOUNT_SID, "simulation", clock=_StandingClock(START), sids=SidGenerator(seed),
                               dispatcher=_AcceptingDesk(answered), finished_task_lifetime=FINISHED_TASK_LIFETIME, copies=False)
     ws, workflow, staff, queue_names, idle = _workspace(engine, plan)
     worker_names = {sid: f"{language or 'agent'}-{i + 1}" for language, sids in staff.items() for i, sid in enumerate(sids)}

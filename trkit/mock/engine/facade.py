@@ -251,9 +251,9 @@ class TaskRouterEngine:
             events: list = []
             with self.lock:
                 outer = self._depth == 0
-                self._depth += 1
                 if outer:
-                    self.store.begin()
+                    self.store.begin()  # (before the depth: a transaction refused here leaves none open)
+                self._depth += 1
                 try:
                     result = method(*args, **kwargs)
                     if outer:

@@ -47,11 +47,17 @@ def stored_values(obj: Any) -> dict[str, Any]:
 class Store:
     """All resources of one mock, by kind and by workspace, in creation order; and the event log."""
 
-    def __init__(self, path: str = ":memory:", event_retention: float = EVENT_RETENTION, writes: bool = True) -> None:
+    def __init__(self, path: str = ":memory:", event_retention: float = EVENT_RETENTION, writes: bool = True,
+                 journaled: bool = True) -> None:
         self.path = path
         self.event_retention = event_retention
         # False: nothing is written down, the event log included (trkit.simulate, whose day is its own record)
         self.writes = writes
+        # False: field changes are not journaled, so a failed transaction cannot be undone, and the store refuses every
+        # transaction after one (trkit.simulate: a day that fails is not finished but discarded; journaling was a
+        # tenth of a simulated day)
+        self.journaled = journaled
+        self._undone_failure: str | None = None  # why a store without a journal refuses to go on
         self._db = open_state_file(path)  # a file it will not use is refused there, untouched (StateFileError)
         self._db_lock = threading.Lock()
         self._checkpointer = Checkpointer(path) if path != ":memory:" else None
@@ -198,7 +204,10 @@ class Store:
     # -- writes ----------------------------------------------------------------
     def begin(self) -> None:
         """Open a transaction: from now on every field change is journaled until commit or rollback."""
-        self._journal = JOURNALS.current = Journal(self._objects)
+        if self._undone_failure is not None:
+            raise RuntimeError(f"this store keeps no journal and a transaction failed in it ({self._undone_failure}): "
+                               "its state is not that of any finished change, so it takes no more")
+        self._journal = JOURNALS.current = Journal(self._objects) if self.journaled else None
 
     def put(self, obj: Any) -> None:
         if obj.sid not in self._objects:
@@ -273,6 +282,8 @@ class Store:
 
         Returns the records whose state went back, for the engine to re-derive its indexes from.
         """
+        if not self.journaled:
+            self._undone_failure = "its field changes were not journaled, so they stay"
         changed = self._journal.undo() if self._journal is not None else []
         self._end_journal()
         for obj in self._created.values():
