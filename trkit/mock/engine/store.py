@@ -203,7 +203,8 @@ class Store:
 
     # -- writes ----------------------------------------------------------------
     def begin(self) -> None:
-        """Open a transaction: from now on every field change is journaled until commit or rollback."""
+        """Open a transaction: from now on every field change is journaled (in a store that keeps a journal) until
+        commit or rollback."""
         if self._undone_failure is not None:
             raise RuntimeError(f"this store keeps no journal and a transaction failed in it ({self._undone_failure}): "
                                "its state is not that of any finished change, so it takes no more")
