@@ -18,6 +18,15 @@ from trkit.tutorial import Tutorial, routing_configuration
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 
+def wait_until(condition: Callable[[], Any], seconds: float = 10.0, what: str = "the awaited state") -> None:
+    """Until ``condition()`` holds, failing after ``seconds``: a busy machine runs a background thread late, never
+    early, so a test waits for what must come and sleeps only for what must not."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} never came ({seconds:g} s)"
+        time.sleep(0.01)
+
+
 @dataclass
 class Received:
     path: str

@@ -10,7 +10,7 @@ import json
 import threading
 
 from flask import Flask, Response
-from helpers import build_tutorial_workspace
+from helpers import build_tutorial_workspace, wait_until
 
 from trkit.testing import mock_taskrouter
 
@@ -48,7 +48,7 @@ def test_a_thousand_rejects_in_a_row_over_http(client, listener, mock, mock_mode
     tw = build_tutorial_workspace(client, callback_url=listener.url("/assignment"))
     tw.set_activity("Alice", "Idle")  # Bob stays Offline: Alice is the only one to offer the task to
     task = tw.create_task("es")
-    wait_until(lambda: tw.api.tasks(task.sid).fetch().assignment_status == "canceled")
+    wait_until(lambda: tw.api.tasks(task.sid).fetch().assignment_status == "canceled", 60, "the task canceled")
     assert tw.api.tasks(task.sid).fetch().reason == CANCELED_REASON
     assert_every_offer_was_delivered_and_logged(mock.control().callbacks(), answers)
 
@@ -58,7 +58,7 @@ def test_the_answer_to_the_last_offer_allowed_is_applied(client, listener, mock_
     tw = build_tutorial_workspace(client, callback_url=listener.url("/assignment"))
     tw.set_activity("Alice", "Idle")
     task = tw.create_task("es")
-    wait_until(lambda: tw.api.tasks(task.sid).fetch().assignment_status == "assigned")
+    wait_until(lambda: tw.api.tasks(task.sid).fetch().assignment_status == "assigned", 60, "the task assigned")
     assert tw.api.workers(tw.workers["Alice"]).fetch().activity_name == "Busy"
 
 
@@ -75,15 +75,6 @@ def test_a_thousand_rejects_in_a_row_under_the_plugin():
         mock.wait_for(lambda: tw.api.tasks(task.sid).fetch().assignment_status == "canceled", timeout=60,
                       what="the task canceled after a thousand rejects")
         assert_every_offer_was_delivered_and_logged(mock.callbacks(), answers)
-
-
-def wait_until(condition, timeout: float = 60.0) -> None:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the task never got there"
-        time.sleep(0.05)
 
 
 def test_a_failure_inside_the_mock_while_delivering_is_logged_with_the_delivery_and_reported(listener, caplog):

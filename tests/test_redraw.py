@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+from helpers import wait_until
+
 from trkit.redraw import SettledRedraw
 
 SETTLE = 0.05
@@ -22,7 +24,8 @@ def test_a_burst_is_drawn_once_after_it_settles():
         began = time.monotonic()
         for _ in range(50):
             redraw.poke()
-        time.sleep(SETTLE * 6)
+        wait_until(lambda: drawn, what="the drawing")
+        time.sleep(SETTLE * 6)  # time for a second drawing, which must not come
         assert len(drawn) == 1 and drawn[0] - began >= SETTLE
     finally:
         redraw.close()
@@ -38,6 +41,7 @@ def test_a_burst_drawn_meanwhile_is_not_drawn_again_and_the_next_one_is():
         read_at = time.monotonic()
         redraw.poke()  # a new burst, after what was drawn
         redraw.drew(read_at - 1)  # (an older reading changes nothing)
+        wait_until(lambda: drawn, what="the drawing")
         time.sleep(SETTLE * 6)
         assert len(drawn) == 1
     finally:
@@ -46,7 +50,7 @@ def test_a_burst_drawn_meanwhile_is_not_drawn_again_and_the_next_one_is():
 
 def test_without_callbacks_it_draws_on_each_poll_and_stops_when_closed():
     redraw, drawn = counting(poll_seconds=0.05)
-    time.sleep(0.4)
+    wait_until(lambda: len(drawn) >= 3, what="three polls")
     redraw.close()
     polled = len(drawn)
     assert polled >= 3

@@ -43,6 +43,8 @@ def test_a_busy_hour_fills_the_totals_and_the_longest_wait_climbs(kit):
 def test_a_burst_of_callbacks_draws_the_board_once_after_it_and_not_if_it_was_drawn_meanwhile(kit, monkeypatch):
     import time
 
+    from helpers import wait_until
+
     from trkit import wallboard
 
     kit.tutorial()
@@ -58,7 +60,8 @@ def test_a_burst_of_callbacks_draws_the_board_once_after_it_and_not_if_it_was_dr
     try:
         for _ in range(20):  # the events of a few changes, arriving together
             board._redraw.poke(None)
-        time.sleep(wallboard.SETTLE_SECONDS * 4)
+        wait_until(lambda: drawn, what="the board's drawing")
+        time.sleep(wallboard.SETTLE_SECONDS * 4)  # time for a second drawing, which must not come
         assert len(drawn) == 1
         board._redraw.poke(None)
         real_refresh()  # drawn meanwhile (a busy hour draws it every minute itself)
