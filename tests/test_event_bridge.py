@@ -290,7 +290,7 @@ def test_a_closed_socket_is_noticed_at_once_and_the_sdks_default_sets_the_worker
                                          f"/v1/wschannels?token={access_token(mock, tw, key)}{query}")
     assert json.loads(ws.receive(timeout=5))["event_type"] == "init"
     ws.close()
-    deadline = time.monotonic() + 1.0
+    deadline = time.monotonic() + 5.0  # well inside the 15 s heartbeat, and room for a busy machine
     while tw.api.workers(tw.workers["Alice"]).fetch().activity_name != after and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.3 if after == "Idle" else 0)  # staying Idle: give a wrong move the time to happen
