@@ -57,7 +57,7 @@ class Store:
         # transaction after one (trkit.simulate: a day that fails is not finished but discarded; journaling was a
         # tenth of a simulated day)
         self.journaled = journaled
-        self._undone_failure: str | None = None  # why a store without a journal refuses to go on
+        self._failed_unjournaled = False  # a transaction failed in a store without a journal: it takes no more
         self._db = open_state_file(path)  # a file it will not use is refused there, untouched (StateFileError)
         self._db_lock = threading.Lock()
         self._checkpointer = Checkpointer(path) if path != ":memory:" else None
@@ -205,9 +205,9 @@ class Store:
     def begin(self) -> None:
         """Open a transaction: from now on every field change is journaled (in a store that keeps a journal) until
         commit or rollback."""
-        if self._undone_failure is not None:
-            raise RuntimeError(f"this store keeps no journal and a transaction failed in it ({self._undone_failure}): "
-                               "its state is not that of any finished change, so it takes no more")
+        if self._failed_unjournaled:
+            raise RuntimeError("this store keeps no journal and a transaction failed in it (its field changes were not "
+                               "journaled, so they stay): its state is not that of any finished change, so it takes no more")
         self._journal = JOURNALS.current = Journal(self._objects) if self.journaled else None
 
     def put(self, obj: Any) -> None:
@@ -283,8 +283,7 @@ class Store:
 
         Returns the records whose state went back, for the engine to re-derive its indexes from.
         """
-        if not self.journaled:
-            self._undone_failure = "its field changes were not journaled, so they stay"
+        self._failed_unjournaled = not self.journaled
         changed = self._journal.undo() if self._journal is not None else []
         self._end_journal()
         for obj in self._created.values():
