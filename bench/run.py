@@ -90,6 +90,15 @@ def _posting(url: str, workflow_sid: str, auth: tuple[str, str], created: list[s
     return make
 
 
+def _getting(url: str, created: list[str], auth: tuple[str, str]):
+    """For ``_hammer``: GET the tasks ``created`` (in turn) under the Tasks ``url``."""
+    def make(session):
+        def call(i):
+            session.get(f"{url}/{created[i % len(created)]}", auth=auth, timeout=30).raise_for_status()
+        return call
+    return make
+
+
 def rest_throughput(total: int, concurrency: int, rounds: int = 5) -> dict:
     """The mock's POST and GET beside a bare endpoint answering the same requests; and, as a reference, POST on a mock
     that writes nothing down (no state file, no event log): what the rest of the mock costs."""
@@ -98,12 +107,6 @@ def rest_throughput(total: int, concurrency: int, rounds: int = 5) -> dict:
         tasks_url, workflow, auth = _tasks_endpoint(mock)
         body = requests.post(tasks_url, data={"Attributes": '{"n": 0}', "WorkflowSid": workflow}, auth=auth, timeout=10).content
         created: list[str] = []
-
-        def mock_get(session):
-            def call(i):
-                session.get(f"{tasks_url}/{created[i % len(created)]}", auth=auth, timeout=30).raise_for_status()
-            return call
-
         # the bare endpoint answers at the mock's own paths: the client sends both the same requests (the same
         # request line, form and credentials), so what the mock costs beyond it is the mock's own work
         bare = Flask("bare")
@@ -120,8 +123,8 @@ def rest_throughput(total: int, concurrency: int, rounds: int = 5) -> dict:
         server, bare_url = _serve(bare)
         bare_tasks_url = tasks_url.replace(mock.base_url, bare_url)
         calls = {"mock_post_rps": _posting(tasks_url, workflow, auth, created), "bare_post_rps": _posting(bare_tasks_url, workflow, auth),
-                 "unwritten_post_rps": _posting(*_tasks_endpoint(unwritten)), "mock_get_rps": mock_get,
-                 "bare_get_rps": lambda session: lambda i: session.get(f"{bare_tasks_url}/{created[i % len(created)]}", auth=auth, timeout=30)}
+                 "unwritten_post_rps": _posting(*_tasks_endpoint(unwritten)), "mock_get_rps": _getting(tasks_url, created, auth),
+                 "bare_get_rps": _getting(bare_tasks_url, created, auth)}
         try:
             # interleaved rounds: the mocks and the bare endpoint take turns, so a slow moment of the machine
             # falls on all; each figure is the median of its rounds and each ratio the median of the rounds' ratios

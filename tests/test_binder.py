@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,7 +46,8 @@ def test_notebooks_run_in_a_venv_built_only_from_binder_requirements(tmp_path):
     post_build = subprocess.Popen([str(ROOT / "binder" / "postBuild")], cwd=image, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True, env={**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}"})
     try:
-        _wait_for(lambda: settings.exists() and labconfig.exists() or post_build.poll() is not None, 120)
+        wait_until(lambda: settings.exists() and labconfig.exists() or post_build.poll() is not None, 120,
+                   "postBuild's settings (or its end)")
         assert settings.exists(), f"postBuild wrote no kernel settings (exit status {post_build.poll()})"
         assert settings.read_text().endswith('extensions = ["trkit.hints"]\n')
         page_config = json.loads(labconfig.read_text())
@@ -87,14 +89,6 @@ def binder_venv() -> Path:
     assert tools.returncode == 0, tools.stderr[-3000:]
     built.write_text(key + "\n")
     return venv
-
-
-def _wait_for(condition, seconds: float) -> None:
-    import time
-
-    deadline = time.monotonic() + seconds
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.1)
 
 
 def _run_notebooks_twice(python: Path, tmp_path: Path, bytecode: Path) -> None:

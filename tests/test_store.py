@@ -10,6 +10,7 @@ import sqlite3
 import time
 
 import pytest
+from helpers import wait_until
 
 from trkit.mock.engine.codec import StateFileError
 from trkit.mock.engine.records import Event, Reservation, Worker, WorkerChannel, Workspace
@@ -356,13 +357,6 @@ def test_a_damaged_file_is_refused_naming_the_file(on_file):
     assert str(refused.value).startswith(f"{path} holds a damaged worker record: ")
 
 
-def wait_for(condition, seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.005)
-    return condition()
-
-
 def test_a_checkpoint_runs_after_every_checkpoint_every_commits_on_a_daemon_thread_that_ends_with_the_store(tmp_path, monkeypatch):
     from trkit.mock.engine import state_file
 
@@ -373,7 +367,7 @@ def test_a_checkpoint_runs_after_every_checkpoint_every_commits_on_a_daemon_thre
     time.sleep(0.1)
     assert checkpointer.checkpoints == 0 and checkpointer._thread is None  # started by the first checkpoint due
     write_workers(store, 1)  # the third commit
-    assert wait_for(lambda: checkpointer.checkpoints == 1)
+    wait_until(lambda: checkpointer.checkpoints == 1, what="the first checkpoint")
     thread = checkpointer._thread
     assert thread.name == "trkit-mock-checkpoint" and thread.daemon  # a store nobody closed does not keep Python alive
     for _ in range(2):
@@ -381,7 +375,7 @@ def test_a_checkpoint_runs_after_every_checkpoint_every_commits_on_a_daemon_thre
     time.sleep(0.1)
     assert checkpointer.checkpoints == 1  # two more commits: not yet
     committed(store, worker("WKlast"))
-    assert wait_for(lambda: checkpointer.checkpoints == 2)
+    wait_until(lambda: checkpointer.checkpoints == 2, what="the second checkpoint")
     store.close()
     assert not thread.is_alive()
 
@@ -410,12 +404,12 @@ def test_a_checkpoint_that_fails_is_logged_with_the_file_and_the_next_one_runs(t
     monkeypatch.setattr(state_file.sqlite3, "connect", lambda *a, **k: Failing(real_connect(*a, **k)))
     checkpointer = store._checkpointer
     committed(store, worker("WK1"))
-    assert wait_for(lambda: any("checkpointing" in r.getMessage() for r in caplog.records))
+    wait_until(lambda: any("checkpointing" in r.getMessage() for r in caplog.records), what="the failed checkpoint logged")
     record = next(r for r in caplog.records if "checkpointing" in r.getMessage())
     assert record.name == "trkit.mock" and record.getMessage() == f"checkpointing {path} failed" and record.exc_info
     assert checkpointer.checkpoints == 0
     committed(store, worker("WK2"))
-    assert wait_for(lambda: checkpointer.checkpoints == 1)
+    wait_until(lambda: checkpointer.checkpoints == 1, what="the first checkpoint")
     store.close()
 
 
