@@ -13,8 +13,12 @@ import base64
 import cProfile
 import json
 import pstats
+import statistics
 import tempfile
+import time
 from pathlib import Path
+
+from flask import Flask, Response, request
 
 from trkit.mock import MockServer
 
@@ -47,28 +51,77 @@ def _summary(profile: cProfile.Profile, calls: int, top: int) -> dict:
     }
 
 
+def _poster(mock: MockServer):
+    """A workspace with a queue and a workflow on ``mock``, and ``post(i)``: one POST Tasks through Flask's test client."""
+    web = mock.app.test_client()
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{mock.account_sid}:{mock.auth_token}".encode()).decode()}
+    ws = web.post("/v1/Workspaces", data={"FriendlyName": "Profile"}, headers=auth).get_json()["sid"]
+    queue = web.post(f"/v1/Workspaces/{ws}/TaskQueues", data={"FriendlyName": "Q"}, headers=auth).get_json()["sid"]
+    config = json.dumps({"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": queue}]}]}})
+    workflow = web.post(f"/v1/Workspaces/{ws}/Workflows", data={"FriendlyName": "W", "Configuration": config},
+                        headers=auth).get_json()["sid"]
+
+    def post(i: int) -> None:
+        answer = web.post(f"/v1/Workspaces/{ws}/Tasks", data={"Attributes": json.dumps({"n": i}), "WorkflowSid": workflow}, headers=auth)
+        assert answer.status_code == 201, answer.get_data(as_text=True)
+
+    for i in range(100):  # warm: parse caches, first rows
+        post(i)
+    return post
+
+
 def post_profile(posts: int = 1000, top: int = 8) -> dict:
     with tempfile.TemporaryDirectory() as tmp, MockServer(db_path=str(Path(tmp) / "profile.sqlite3")) as mock:
-        web = mock.app.test_client()
-        auth = {"Authorization": "Basic " + base64.b64encode(f"{mock.account_sid}:{mock.auth_token}".encode()).decode()}
-        ws = web.post("/v1/Workspaces", data={"FriendlyName": "Profile"}, headers=auth).get_json()["sid"]
-        queue = web.post(f"/v1/Workspaces/{ws}/TaskQueues", data={"FriendlyName": "Q"}, headers=auth).get_json()["sid"]
-        config = json.dumps({"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": queue}]}]}})
-        workflow = web.post(f"/v1/Workspaces/{ws}/Workflows", data={"FriendlyName": "W", "Configuration": config},
-                            headers=auth).get_json()["sid"]
-
-        def post(i: int) -> None:
-            answer = web.post(f"/v1/Workspaces/{ws}/Tasks", data={"Attributes": json.dumps({"n": i}), "WorkflowSid": workflow}, headers=auth)
-            assert answer.status_code == 201, answer.get_data(as_text=True)
-
-        for i in range(100):  # warm: parse caches, first rows
-            post(i)
+        post = _poster(mock)
         profile = cProfile.Profile()
         profile.enable()
         for i in range(posts):
             post(i)
         profile.disable()
     return _summary(profile, posts, top)
+
+
+def post_parts(posts: int = 500, rounds: int = 8) -> dict:
+    """A POST Tasks's own work, part by part, in microseconds: without sockets or the profiler, on one thread, the
+    variants taking turns for ``rounds`` rounds (medians): the bare endpoint (the form parsed, a fixed answer); the mock
+    writing nothing down (no state file, no events made); the same making its events (as for a subscriber) but storing
+    nothing; the mock as it is, its state file on disk."""
+    bare = Flask("bare")
+    body = b"{}" * 682
+
+    @bare.post("/v1/Workspaces/<ws>/Tasks")
+    def bare_post(ws: str) -> Response:
+        request.form.get("Attributes")
+        return Response(body, 201, mimetype="application/json")
+
+    bare_web = bare.test_client()
+
+    def bare_call(i: int) -> None:
+        bare_web.post("/v1/Workspaces/WS0/Tasks", data={"Attributes": json.dumps({"n": i}), "WorkflowSid": "WW0"})
+
+    with (tempfile.TemporaryDirectory() as tmp, MockServer(db_path=str(Path(tmp) / "parts.sqlite3")) as stored,
+          MockServer() as unwritten, MockServer() as recorded):
+        unwritten.store.writes = False
+        recorded.store.writes = False
+        recorded.engine.subscribe(lambda events: None)
+        calls = {"bare": bare_call, "unwritten": _poster(unwritten), "recorded": _poster(recorded), "stored": _poster(stored)}
+        spent: dict[str, list[float]] = {name: [] for name in calls}
+        for _ in range(rounds):
+            for name, call in calls.items():
+                started = time.perf_counter()
+                for i in range(posts):
+                    call(i)
+                spent[name].append(1e6 * (time.perf_counter() - started) / posts)
+    us = {name: statistics.median(values) for name, values in spent.items()}
+    return {"bare_us": round(us["bare"], 1), "mock_without_events_or_storage_us": round(us["unwritten"] - us["bare"], 1),
+            "making_events_us": round(us["recorded"] - us["unwritten"], 1), "storing_us": round(us["stored"] - us["recorded"], 1),
+            "posts": posts, "rounds": rounds}
+
+
+def parts_line(found: dict) -> str:
+    return (f"POST Tasks part by part (no sockets, no profiler, one thread, {found['rounds']} interleaved rounds): the bare endpoint "
+            f"{found['bare_us']} us; beyond it, the mock writing nothing down {found['mock_without_events_or_storage_us']} us, "
+            f"making its events {found['making_events_us']} us, storing the task and its events {found['storing_us']} us")
 
 
 def routing_profile(routings: int = 300, workers: int = 100, waiting: int = 1000, top: int = 8) -> dict:
