@@ -155,7 +155,7 @@ def post_budget(measured: dict[str, list[float]], target: float) -> dict:
     """What a POST may take beyond the bare endpoint's for ``target``, beside what the mock takes without storing
     anything (its events made) and what storing takes, each in parts of a bare request's time (1/rate) and round by
     round, so that the machine's pace, which drifts between rounds, cancels. The rounds are too noisy to part the
-    events from the rest (some 40 µs of about 1.4 ms): the profile's ``post_parts`` does that without sockets."""
+    events from the rest (some 60 µs of about 1.4 ms): the profile's ``post_parts`` does that without sockets."""
     bare = measured["bare_post_rps"]
     unstored = [b / r for b, r in zip(bare, measured["recorded_post_rps"], strict=True)]  # a request's time over bare's
     stored = [b / m for b, m in zip(bare, measured["mock_post_rps"], strict=True)]
