@@ -18,9 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from flask import Flask, Response, request
-
 from trkit.mock import MockServer
+
+from .reference import bare_tasks_app, reference_mocks, tasks_endpoint
 
 AREAS = (  # (what a path or built-in's name contains, the area), first match wins
     ("sqlite3", "SQLite"), ("orjson", "JSON"), ("json", "JSON"), ("zstandard", "compression"),
@@ -52,17 +52,14 @@ def _summary(profile: cProfile.Profile, calls: int, top: int) -> dict:
 
 
 def _poster(mock: MockServer):
-    """A workspace with a queue and a workflow on ``mock``, and ``post(i)``: one POST Tasks through Flask's test client."""
+    """``post(i)``: one POST Tasks through Flask's test client, to a workspace of its own on ``mock`` (warmed)."""
     web = mock.app.test_client()
-    auth = {"Authorization": "Basic " + base64.b64encode(f"{mock.account_sid}:{mock.auth_token}".encode()).decode()}
-    ws = web.post("/v1/Workspaces", data={"FriendlyName": "Profile"}, headers=auth).get_json()["sid"]
-    queue = web.post(f"/v1/Workspaces/{ws}/TaskQueues", data={"FriendlyName": "Q"}, headers=auth).get_json()["sid"]
-    config = json.dumps({"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": queue}]}]}})
-    workflow = web.post(f"/v1/Workspaces/{ws}/Workflows", data={"FriendlyName": "W", "Configuration": config},
-                        headers=auth).get_json()["sid"]
+    url, workflow, (account, token) = tasks_endpoint(mock)
+    path = url.removeprefix(mock.base_url)
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{account}:{token}".encode()).decode()}
 
     def post(i: int) -> None:
-        answer = web.post(f"/v1/Workspaces/{ws}/Tasks", data={"Attributes": json.dumps({"n": i}), "WorkflowSid": workflow}, headers=auth)
+        answer = web.post(path, data={"Attributes": json.dumps({"n": i}), "WorkflowSid": workflow}, headers=auth)
         assert answer.status_code == 201, answer.get_data(as_text=True)
 
     for i in range(100):  # warm: parse caches, first rows
@@ -86,24 +83,12 @@ def post_parts(posts: int = 500, rounds: int = 8) -> dict:
     variants taking turns for ``rounds`` rounds (medians): the bare endpoint (the form parsed, a fixed answer); the mock
     writing nothing down (no state file, no events made); the same making its events (as for a subscriber) but storing
     nothing; the mock as it is, its state file on disk."""
-    bare = Flask("bare")
-    body = b"{}" * 682
-
-    @bare.post("/v1/Workspaces/<ws>/Tasks")
-    def bare_post(ws: str) -> Response:
-        request.form.get("Attributes")
-        return Response(body, 201, mimetype="application/json")
-
-    bare_web = bare.test_client()
+    bare_web = bare_tasks_app(b"{}" * 682).test_client()  # as long as a task's answer
 
     def bare_call(i: int) -> None:
         bare_web.post("/v1/Workspaces/WS0/Tasks", data={"Attributes": json.dumps({"n": i}), "WorkflowSid": "WW0"})
 
-    with (tempfile.TemporaryDirectory() as tmp, MockServer(db_path=str(Path(tmp) / "parts.sqlite3")) as stored,
-          MockServer() as unwritten, MockServer() as recorded):
-        unwritten.store.writes = False
-        recorded.store.writes = False
-        recorded.engine.subscribe(lambda events: None)
+    with reference_mocks() as (stored, unwritten, recorded):
         calls = {"bare": bare_call, "unwritten": _poster(unwritten), "recorded": _poster(recorded), "stored": _poster(stored)}
         spent: dict[str, list[float]] = {name: [] for name in calls}
         for _ in range(rounds):

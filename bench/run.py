@@ -34,6 +34,7 @@ from .bridge import bridge_latency
 from .fixtures import fixture_cost
 from .profile import lines as profile_lines
 from .profile import parts_line, post_parts, post_profile, routing_profile
+from .reference import bare_tasks_app, reference_mocks, tasks_endpoint
 from .scale import drain
 from .simulation import simulation_speed
 from .site import site_build
@@ -69,16 +70,6 @@ def _hammer(make_call, total: int, concurrency: int) -> float:
 
 
 # ------------------------------------------------------------------ 1. REST
-def _tasks_endpoint(mock: MockServer) -> tuple[str, str, tuple[str, str]]:
-    """A workspace with one queue and a workflow to it: its Tasks URL, the workflow's SID and the credentials."""
-    client = mock.client()
-    ws = client.taskrouter.v1.workspaces.create(friendly_name="Bench")
-    queue = client.taskrouter.v1.workspaces(ws.sid).task_queues.create(friendly_name="Q")
-    config = json.dumps({"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": queue.sid}]}]}})
-    workflow = client.taskrouter.v1.workspaces(ws.sid).workflows.create(friendly_name="W", configuration=config)
-    return f"{mock.base_url}/v1/Workspaces/{ws.sid}/Tasks", workflow.sid, (mock.account_sid, mock.auth_token)
-
-
 def _posting(url: str, workflow_sid: str, auth: tuple[str, str], created: list[str] | None = None):
     """For ``_hammer``: POST Tasks to ``url`` (noting the new SIDs in ``created``)."""
     def make(session):
@@ -103,31 +94,16 @@ def rest_throughput(total: int, concurrency: int, rounds: int = 5) -> dict:
     """The mock's POST and GET beside a bare endpoint answering the same requests; and, as references, POST on a mock
     that writes nothing down (no state file, no event log): what the rest of the mock costs; and on one that records
     its events (as for a subscriber, the event bridge) but stores nothing: what the event log's records cost to make."""
-    with (tempfile.TemporaryDirectory() as tmp, MockServer(db_path=str(Path(tmp) / "bench.sqlite3")) as mock,
-          MockServer() as unwritten, MockServer() as recorded):
-        unwritten.store.writes = False
-        recorded.store.writes = False
-        recorded.engine.subscribe(lambda events: None)  # events are made when somebody listens, written down or not
-        tasks_url, workflow, auth = _tasks_endpoint(mock)
+    with reference_mocks() as (mock, unwritten, recorded):
+        tasks_url, workflow, auth = tasks_endpoint(mock)
         body = requests.post(tasks_url, data={"Attributes": '{"n": 0}', "WorkflowSid": workflow}, auth=auth, timeout=10).content
         created: list[str] = []
         # the bare endpoint answers at the mock's own paths: the client sends both the same requests (the same
         # request line, form and credentials), so what the mock costs beyond it is the mock's own work
-        bare = Flask("bare")
-
-        @bare.route("/v1/Workspaces/<ws>/Tasks", methods=["POST"])
-        def bare_post(ws):
-            request.form.get("Attributes")
-            return Response(body, 201, mimetype="application/json")
-
-        @bare.route("/v1/Workspaces/<ws>/Tasks/<sid>", methods=["GET"])
-        def bare_get(ws, sid):
-            return Response(body, 200, mimetype="application/json")
-
-        server, bare_url = _serve(bare)
+        server, bare_url = _serve(bare_tasks_app(body))
         bare_tasks_url = tasks_url.replace(mock.base_url, bare_url)
         calls = {"mock_post_rps": _posting(tasks_url, workflow, auth, created), "bare_post_rps": _posting(bare_tasks_url, workflow, auth),
-                 "unwritten_post_rps": _posting(*_tasks_endpoint(unwritten)), "recorded_post_rps": _posting(*_tasks_endpoint(recorded)),
+                 "unwritten_post_rps": _posting(*tasks_endpoint(unwritten)), "recorded_post_rps": _posting(*tasks_endpoint(recorded)),
                  "mock_get_rps": _getting(tasks_url, created, auth),
                  "bare_get_rps": _getting(bare_tasks_url, created, auth)}
         try:
