@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 import simple_websocket
-from helpers import build_tutorial_workspace
+from helpers import build_tutorial_workspace, wait_until
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import TaskRouterGrant
 from twilio.jwt.taskrouter.capabilities import WorkerCapabilityToken
@@ -178,10 +178,7 @@ def test_a_worker_whose_socket_closes_goes_offline_when_the_sdk_asks(mock, desk)
                                          f"/v1/wschannels?token={token}&setWorkerOfflineIfDisconnected=true")
     assert json.loads(ws.receive(timeout=5))["event_type"] == "init"
     ws.close()
-    deadline = time.monotonic() + 5
-    while tw.api.workers(tw.workers["Alice"]).fetch().activity_name != "Offline" and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert tw.api.workers(tw.workers["Alice"]).fetch().activity_name == "Offline"
+    wait_until(lambda: tw.api.workers(tw.workers["Alice"]).fetch().activity_name == "Offline", 5, "Alice Offline")
 
 
 def test_every_route_the_v2_sdk_uses_is_answered(mock, desk):
@@ -290,8 +287,7 @@ def test_a_closed_socket_is_noticed_at_once_and_the_sdks_default_sets_the_worker
                                          f"/v1/wschannels?token={access_token(mock, tw, key)}{query}")
     assert json.loads(ws.receive(timeout=5))["event_type"] == "init"
     ws.close()
-    deadline = time.monotonic() + 5.0  # well inside the 15 s heartbeat, and room for a busy machine
-    while tw.api.workers(tw.workers["Alice"]).fetch().activity_name != after and time.monotonic() < deadline:
-        time.sleep(0.05)
+    # well inside the 15 s heartbeat, and room for a busy machine
+    wait_until(lambda: tw.api.workers(tw.workers["Alice"]).fetch().activity_name == after, 5, f"Alice {after}")
     time.sleep(0.3 if after == "Idle" else 0)  # staying Idle: give a wrong move the time to happen
     assert tw.api.workers(tw.workers["Alice"]).fetch().activity_name == after

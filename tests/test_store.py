@@ -213,10 +213,7 @@ def test_the_wal_is_copied_back_into_the_file_beside_the_writer_and_nothing_is_l
     path = str(tmp_path / "state.db")
     store = Store(path)
     write_workers(store, commits)
-    deadline = time.monotonic() + 10
-    while os.path.getsize(path) < commits * 3000 / 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert os.path.getsize(path) >= commits * 3000 / 2  # copied back while the store was open
+    wait_until(lambda: os.path.getsize(path) >= commits * 3000 / 2, what="the WAL copied back while the store was open")
     store.close()
     assert not os.path.exists(path + "-wal") or os.path.getsize(path + "-wal") == 0  # closed: all of it in the file
     assert len(rows(path)) == commits
